@@ -29,6 +29,8 @@ export interface ProcessInfo {
   rssKiB: number;
   /** Process start time in seconds since boot (from /proc/PID/stat starttime), used to detect PID reuse. */
   startTicks?: number;
+  /** Seconds since the process started (`ps -o etimes`), as of when the list was taken. */
+  elapsedSec?: number;
 }
 
 /** A process and its children, as a tree. */
@@ -89,6 +91,10 @@ export interface InterfaceAddress {
   address: string;
   prefixLen: number;
   scope: string;
+  /** Address label (`eth0:svc`), when ip printed one. */
+  label?: string;
+  /** Boolean flags ip set on the address: `secondary`, `noprefixroute`, `tentative`, `dadfailed`, `deprecated`, ... */
+  flags?: string[];
 }
 
 /** Four-tuple key for a connection, `local:port>remote:port`. */

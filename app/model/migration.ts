@@ -1,0 +1,122 @@
+// A migration as data: its plan, steps, events and the record kept for the timing review.
+import type { FerryErrorInfo } from '../errors';
+import type { TcpSocket } from './host';
+
+/** The steps of a migration, in order. */
+export const STEP_NAMES = [
+  'connect',
+  'preflight',
+  'prepare',
+  'dump',
+  'transfer',
+  'lock-destination',
+  'move-address',
+  'restore',
+  'verify',
+  'cleanup',
+] as const;
+export type StepName = (typeof STEP_NAMES)[number];
+
+export type TransferMode = 'staged';
+
+/** What the operator asked for, validated, before anything ran. */
+export interface MigrationRequest {
+  from: string;
+  to: string;
+  pid: number;
+  /** Addresses to move; empty = detect from the process's connections. */
+  addresses: string[];
+  /** Freeze budget the operator accepts, in ms. */
+  budgetMs: number;
+  /** Keep the CRIU images on both hosts after success. */
+  keepImages: boolean;
+}
+
+/** One address that moves with the process. */
+export interface AddressMove {
+  address: string;
+  prefixLen: number;
+  family: 'inet' | 'inet6';
+  /** Interface on the source that holds it. */
+  sourceDevice: string;
+  /** Interface on the destination that will hold it. */
+  destinationDevice: string;
+  /** Routes on the source that prefer this address as source (re-created on the destination). */
+  routes: { dst: string; dev: string; gateway?: string }[];
+}
+
+/** The validated plan built from both hosts' snapshots. */
+export interface MigrationPlan {
+  id: string;
+  request: MigrationRequest;
+  /** Every PID in the process tree rooted at request.pid (as seen on the source). */
+  treePids: number[];
+  comm: string;
+  args: string;
+  rssKiB: number;
+  shellJob: boolean;
+  addresses: AddressMove[];
+  connections: TcpSocket[];
+  transferMode: TransferMode;
+  sourceImageDir: string;
+  destinationImageDir: string;
+  criu: { source: string; destination: string };
+  warnings: string[];
+}
+
+export type StepStatus = 'running' | 'ok' | 'failed' | 'skipped';
+
+/** Timing and outcome of one step; times are ms since the epoch on the controller. */
+export interface StepRecord {
+  name: StepName;
+  status: StepStatus;
+  startedAt: number;
+  endedAt?: number;
+  detail?: string;
+  error?: FerryErrorInfo;
+}
+
+/** One connection's state before and after. */
+export interface ConnectionOutcome {
+  key: string;
+  before: TcpSocket;
+  after?: TcpSocket;
+  /** ESTABLISHED on the destination, owned by the restored tree, absent on the source. */
+  ok: boolean;
+  problem?: string;
+}
+
+/** Everything kept about one migration. */
+export interface MigrationRecord {
+  id: string;
+  request: MigrationRequest;
+  plan?: MigrationPlan;
+  startedAt: number;
+  endedAt?: number;
+  outcome: 'running' | 'succeeded' | 'failed' | 'refused';
+  steps: StepRecord[];
+  /** Network locked on the source → restored process running on the destination. */
+  freeze?: { startedAt: number; endedAt?: number; ms?: number };
+  imageBytes?: number;
+  transferMs?: number;
+  connections: ConnectionOutcome[];
+  /** Where the CRIU logs and this record are kept on the controller. */
+  recordDir?: string;
+  logs: { dump?: string; restore?: string };
+  rollback?: { attempted: boolean; actions: string[]; ok: boolean };
+  error?: FerryErrorInfo;
+  /** Every preflight problem when the migration was refused. */
+  problems?: FerryErrorInfo[];
+  warnings: string[];
+}
+
+/** Events a running migration emits; every consumer (CLI, UI, record) reads the same stream. */
+export type MigrationEvent =
+  | { type: 'step-started'; id: string; step: StepName; at: number }
+  | { type: 'step-finished'; id: string; step: StepName; at: number; status: StepStatus; detail?: string; error?: FerryErrorInfo }
+  | { type: 'log'; id: string; at: number; level: 'info' | 'warn' | 'error'; message: string; host?: string }
+  | { type: 'freeze-started'; id: string; at: number }
+  | { type: 'freeze-ended'; id: string; at: number; ms: number }
+  | { type: 'plan'; id: string; plan: MigrationPlan }
+  | { type: 'done'; id: string; record: MigrationRecord }
+  | { type: 'failed'; id: string; record: MigrationRecord };

@@ -1,0 +1,21 @@
+// A host's state at one moment, as read by the host probe: the input of planning and checks.
+import type { CriuCheck, CriuVersion } from '../parse/criu';
+import type { RouteEntry } from '../parse/ip';
+import type { InterfaceAddress, ProcessInfo, TcpSocket } from './host';
+
+/** A host's state at one moment. */
+export interface HostSnapshot {
+  host: string;
+  takenAt: number;
+  uid: number;
+  kernel: string;
+  criu?: { path: string; version: CriuVersion | null; versionText: string };
+  criuCheck?: CriuCheck;
+  /** tool name → path, or null when missing. */
+  tools: Record<string, string | null>;
+  addresses: InterfaceAddress[];
+  routes: RouteEntry[];
+  processes?: ProcessInfo[];
+  sockets?: TcpSocket[];
+}
+

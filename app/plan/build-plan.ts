@@ -1,0 +1,175 @@
+// Builds and validates a migration plan from both hosts' snapshots: the preflight, with no I/O.
+import type { FerryErrorInfo } from '../errors';
+import type { TcpSocket } from '../model/host';
+import { fourTupleKey } from '../model/host';
+import type { AddressMove, MigrationPlan, MigrationRequest } from '../model/migration';
+import type { HostSnapshot } from '../model/snapshot';
+import { subtreePids } from '../process-tree';
+import { addressesToMove, isLoopback, parseIpAddress, socketsOfTree } from '../sockets';
+import { hostReadiness } from './readiness';
+
+export interface PlanInput {
+  id: string;
+  request: MigrationRequest;
+  source: HostSnapshot;
+  destination: HostSnapshot;
+  /** HostName of each side from the inventory (its management address when it is an IP). */
+  sourceHostName: string;
+  destinationHostName: string;
+  /** SSH port of each side: sockets on it are management connections. */
+  sourceSshPort: number;
+  destinationSshPort: number;
+  imageBase: string;
+}
+
+export type PlanResult = { ok: true; plan: MigrationPlan } | { ok: false; problems: FerryErrorInfo[]; warnings: string[] };
+
+/** Addresses a host is managed through: its inventory HostName and the local ends of its SSH sessions. */
+export function managementAddresses(s: HostSnapshot, hostName: string, sshPort: number): string[] {
+  const out = new Set<string>();
+  const parsed = parseIpAddress(hostName);
+  if (parsed) out.add(parsed.address);
+  for (const sock of s.sockets ?? []) {
+    if (sock.state === 'ESTAB' && sock.local.port === sshPort) out.add(normalize(sock.local.address));
+  }
+  return [...out];
+}
+
+function normalize(a: string): string {
+  return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
+}
+
+/** Runs every preflight check; returns the plan or all problems found (nothing has run yet). */
+export function buildPlan(input: PlanInput): PlanResult {
+  const { request: req, source: src, destination: dst } = input;
+  const problems: FerryErrorInfo[] = [];
+  const warnings: string[] = [];
+
+  for (const [snap, host] of [[src, req.from], [dst, req.to]] as const) {
+    for (const c of hostReadiness(snap)) {
+      if (!c.ok && c.code && !c.warning) problems.push({ code: c.code, host, message: `${c.name}: ${c.detail}`, ...(c.fix ? { hint: c.fix } : {}) });
+    }
+  }
+
+  const procs = src.processes ?? [];
+  const root = procs.find((p) => p.pid === req.pid);
+  if (!root) {
+    problems.push({ code: 'NO_SUCH_PROCESS', host: req.from, message: `no process ${req.pid} on ${req.from}`, hint: `list processes with: ferry ps ${req.from}` });
+    return { ok: false, problems, warnings };
+  }
+  if (req.pid === 1) {
+    problems.push({ code: 'BAD_INPUT', host: req.from, message: 'PID 1 is the host\'s init and cannot be migrated' });
+  }
+  const treePids = subtreePids(procs, req.pid);
+  const sockets = socketsOfTree(src.sockets ?? [], treePids);
+  const connected = sockets.filter((s) => s.state !== 'LISTEN' && s.state !== 'UNCONN');
+  const srcMgmt = managementAddresses(src, input.sourceHostName, input.sourceSshPort);
+  const dstMgmt = managementAddresses(dst, input.destinationHostName, input.destinationSshPort);
+
+  // A process that serves the SSH session itself would take the management connection with it.
+  if (sockets.some((s) => s.local.port === input.sourceSshPort && srcMgmt.includes(normalize(s.local.address)))) {
+    problems.push({ code: 'ADDRESS_IS_MANAGEMENT', host: req.from, message: `process ${req.pid} holds the SSH connection Ferry manages ${req.from} through`, hint: 'migrate a process that is not sshd or its session' });
+  }
+
+  if (connected.length === 0) warnings.push(`process ${req.pid} (${root.comm}) has no TCP connections: it migrates without any`);
+  const loop = connected.filter((s) => isLoopback(s.local.address));
+  if (loop.length) warnings.push(`${loop.length} loopback connection(s) stay behind unless both ends are in the process tree: ${loop.map(fourTupleKey).join(', ')}`);
+
+  // Addresses: explicit (--ip) or detected from the connections.
+  let wanted: string[];
+  if (req.addresses.length) {
+    wanted = [];
+    for (const a of req.addresses) {
+      const p = parseIpAddress(a);
+      if (!p) problems.push({ code: 'BAD_INPUT', message: `not an IP address: ${JSON.stringify(a)}` });
+      else wanted.push(p.address);
+    }
+  } else {
+    wanted = addressesToMove(connected, []);
+  }
+  const moves: AddressMove[] = [];
+  for (const address of wanted) {
+    if (srcMgmt.includes(address)) {
+      problems.push({
+        code: 'ADDRESS_IS_MANAGEMENT', host: req.from,
+        message: `${address} is the address Ferry manages ${req.from} through; it cannot move`,
+        hint: 'give the service its own address (the process must connect from it), or pass --ip for the addresses that can move',
+      });
+      continue;
+    }
+    const have = src.addresses.find((x) => x.address === address);
+    if (!have) {
+      problems.push({ code: 'ADDRESS_NOT_LOCAL', host: req.from, message: `${address} is not an address of ${req.from}`, hint: 'check the address with: ip addr' });
+      continue;
+    }
+    if (dst.addresses.some((x) => x.address === address) || dstMgmt.includes(address)) {
+      problems.push({ code: 'ADDRESS_CONFLICT', host: req.to, message: `${address} is already present on ${req.to}`, hint: `remove it from ${req.to} first, or migrate elsewhere` });
+      continue;
+    }
+    const destinationDevice = pickDevice(dst, have.ifname, address);
+    if (!destinationDevice) {
+      problems.push({ code: 'ADDRESS_MOVE_FAILED', host: req.to, message: `${req.to} has no interface for ${address} (no ${have.ifname}, no interface on its subnet)` });
+      continue;
+    }
+    const routes = src.routes
+      .filter((r) => r.prefsrc === address && r.dev)
+      .map((r) => ({ dst: r.dst, dev: r.dev as string, ...(r.gateway ? { gateway: r.gateway } : {}) }));
+    moves.push({ address, prefixLen: have.prefixLen, family: have.family, sourceDevice: have.ifname, destinationDevice, routes });
+  }
+  const uncovered = connected.filter((s) => !isLoopback(s.local.address) && !wanted.includes(normalize(s.local.address)));
+  if (uncovered.length && req.addresses.length) {
+    warnings.push(`${uncovered.length} connection(s) use local addresses that do not move and will fail on ${req.to}: ${uncovered.map(fourTupleKey).join(', ')}`);
+  }
+
+  // PIDs must be free on the destination: CRIU restores every task with its PID.
+  const taken = new Set((dst.processes ?? []).map((p) => p.pid));
+  const clash = treePids.filter((p) => taken.has(p));
+  if (clash.length) {
+    const names = clash.map((p) => `${p} (${dst.processes?.find((x) => x.pid === p)?.comm ?? '?'})`).join(', ');
+    problems.push({ code: 'PID_TAKEN', host: req.to, message: `PID(s) ${names} already in use on ${req.to}; CRIU restores every process with its PID`, hint: `stop those processes on ${req.to}, or migrate to another host` });
+  }
+
+  if (problems.length) return { ok: false, problems, warnings };
+  const shellJob = false;
+  return {
+    ok: true,
+    plan: {
+      id: input.id,
+      request: req,
+      treePids,
+      comm: root.comm,
+      args: root.args,
+      rssKiB: procs.filter((p) => treePids.includes(p.pid)).reduce((n, p) => n + p.rssKiB, 0),
+      shellJob,
+      addresses: moves,
+      connections: connected,
+      transferMode: 'staged',
+      sourceImageDir: `${input.imageBase}/${input.id}-dump`,
+      destinationImageDir: `${input.imageBase}/${input.id}-restore`,
+      criu: { source: src.criu?.path ?? 'criu', destination: dst.criu?.path ?? 'criu' },
+      warnings,
+    },
+  };
+}
+
+function pickDevice(dst: HostSnapshot, sourceDevice: string, address: string): string | undefined {
+  if (dst.addresses.some((a) => a.ifname === sourceDevice)) return sourceDevice;
+  const p = parseIpAddress(address);
+  if (!p) return undefined;
+  const onSubnet = dst.addresses.find((a) => !isLoopback(a.address) && sameSubnet(a.address, address, a.prefixLen));
+  return onSubnet?.ifname;
+}
+
+function sameSubnet(a: string, b: string, prefix: number): boolean {
+  const pa = parseIpAddress(a);
+  const pb = parseIpAddress(b);
+  if (!pa || !pb || pa.family !== 4 || pb.family !== 4) return false;
+  const toInt = (x: string) => x.split('.').reduce((n, o) => (n << 8) + Number(o), 0) >>> 0;
+  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  return (toInt(pa.address) & mask) === (toInt(pb.address) & mask);
+}
+
+/** Keys of the connections a plan expects to find again on the destination. */
+export function expectedConnections(sockets: TcpSocket[]): string[] {
+  return sockets.filter((s) => s.state === 'ESTAB').map(fourTupleKey);
+}

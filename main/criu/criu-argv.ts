@@ -1,0 +1,48 @@
+// Builds CRIU command lines (argv arrays) for dump and restore of a process tree with TCP connections.
+
+export interface CriuDumpArgs {
+  criu: string;
+  pid: number;
+  imageDir: string;
+  logFile: string;
+  shellJob: boolean;
+}
+
+/** `criu dump` of the tree rooted at pid, established TCP connections included, locked with nftables. */
+export function criuDumpArgv(a: CriuDumpArgs): string[] {
+  return [
+    a.criu, 'dump',
+    '--tree', String(a.pid),
+    '--images-dir', a.imageDir,
+    '--tcp-established',
+    '--network-lock', 'nftables',
+    '--file-locks',
+    '--log-file', a.logFile,
+    '-v4',
+    ...(a.shellJob ? ['--shell-job'] : []),
+  ];
+}
+
+export interface CriuRestoreArgs {
+  criu: string;
+  imageDir: string;
+  logFile: string;
+  shellJob: boolean;
+  pidFile: string;
+}
+
+/** `criu restore` detached (criu exits once the tree runs), unlocking the network at the end. */
+export function criuRestoreArgv(a: CriuRestoreArgs): string[] {
+  return [
+    a.criu, 'restore',
+    '--images-dir', a.imageDir,
+    '--tcp-established',
+    '--network-lock', 'nftables',
+    '--file-locks',
+    '--restore-detached',
+    '--pidfile', a.pidFile,
+    '--log-file', a.logFile,
+    '-v4',
+    ...(a.shellJob ? ['--shell-job'] : []),
+  ];
+}

@@ -1,0 +1,146 @@
+// Loads the host inventory from ssh_config-style files (the lab's file, ~/.ssh/config) and resolves host names.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { FerryError } from '../../app/errors';
+import { aliasProblem, hostNameProblem, userProblem } from '../../app/inventory/host-name';
+import {
+  configWarnings,
+  expandTilde,
+  listConcreteAliases,
+  parseSshConfig,
+  resolveSshHost,
+  type IncludedText,
+  type SshConfigFile,
+  type SshHostSpec,
+} from '../../app/inventory/ssh-config';
+import { matchPattern } from '../../app/inventory/ssh-pattern';
+
+/** One inventory file; `source` is what HostSpec.source shows (default: the path). */
+export interface InventoryFile {
+  path: string;
+  source?: string;
+}
+
+export interface InventoryOptions {
+  /** Files read first, in order (they must exist). */
+  files: ReadonlyArray<string | InventoryFile>;
+  /** Also read ~/.ssh/config (or this path) after `files` when it exists. Default true. */
+  userConfig?: boolean | string;
+  /** Home directory for `~`, `%d` and relative Includes. Default os.homedir(). */
+  home?: string;
+  /** Local user name for `%u` and the default remote user. Default os.userInfo().username. */
+  localUser?: string;
+}
+
+/** The loaded inventory. */
+export interface Inventory {
+  /** Every concrete alias that resolved to a valid host, in file order. */
+  hosts: SshHostSpec[];
+  /** Skipped hosts, ignored Match blocks and the like. */
+  warnings: string[];
+  /** Resolves a concrete alias; UNKNOWN_HOST for names the inventory does not list, BAD_INPUT for unsafe names. */
+  resolveHost(name: string): SshHostSpec;
+  /** Resolves any host name through the config, listed or not (ProxyJump hops). */
+  resolveAny(name: string): SshHostSpec;
+}
+
+/** Reads the inventory files (following Include) and indexes their concrete aliases. */
+export function loadInventory(opts: InventoryOptions): Inventory {
+  const home = opts.home ?? os.homedir();
+  const localUser = opts.localUser ?? os.userInfo().username;
+  const sshDir = path.join(home, '.ssh');
+  const include = (arg: string): IncludedText[] => {
+    const abs = path.resolve(sshDir, expandTilde(arg, home));
+    return globPaths(abs).map((p) => ({ source: p, text: readFileSync(p, 'utf8') }));
+  };
+  const configs: SshConfigFile[] = [];
+  for (const f of opts.files) {
+    const file = typeof f === 'string' ? { path: f } : f;
+    if (!existsSync(file.path)) {
+      throw new FerryError({ code: 'BAD_INPUT', message: `Inventory file not found: ${file.path}` });
+    }
+    configs.push(parseSshConfig(readFileSync(file.path, 'utf8'), { source: file.source ?? file.path, include }));
+  }
+  if (opts.userConfig !== false) {
+    const userPath = typeof opts.userConfig === 'string' ? opts.userConfig : path.join(sshDir, 'config');
+    if (existsSync(userPath)) configs.push(parseSshConfig(readFileSync(userPath, 'utf8'), { source: userPath, include }));
+  }
+
+  const ctx = { home, localUser };
+  const warnings = configWarnings(configs);
+  const hosts: SshHostSpec[] = [];
+  for (const { name, source } of listConcreteAliases(configs)) {
+    const why = aliasProblem(name);
+    if (why) {
+      warnings.push(`${source}: host ${JSON.stringify(name)} skipped: ${why}`);
+      continue;
+    }
+    try {
+      hosts.push(checked(resolveSshHost(configs, name, ctx)));
+    } catch (err) {
+      warnings.push(`${source}: host ${JSON.stringify(name)} skipped: ${(err as Error).message}`);
+    }
+  }
+  const byName = new Map(hosts.map((h) => [h.name.toLowerCase(), h]));
+
+  const resolveAny = (name: string): SshHostSpec => {
+    assertName(name, aliasProblem(name));
+    return checked(resolveSshHost(configs, name, ctx));
+  };
+  const resolveHost = (name: string): SshHostSpec => {
+    assertName(name, aliasProblem(name));
+    const spec = byName.get(name.toLowerCase());
+    if (spec) return spec;
+    const known = hosts.map((h) => h.name);
+    throw new FerryError({
+      code: 'UNKNOWN_HOST',
+      message: `Unknown host ${JSON.stringify(name)}. Known hosts: ${known.length ? known.join(', ') : '(none)'}`,
+      host: name,
+      hint: `Add a "Host ${name}" block to ${configs[0]?.source ?? '~/.ssh/config'}, or start the lab.`,
+    });
+  };
+  return { hosts, warnings, resolveHost, resolveAny };
+}
+
+function checked(spec: SshHostSpec): SshHostSpec {
+  const why = hostNameProblem(spec.hostName) ?? userProblem(spec.user);
+  if (why) {
+    throw new FerryError({
+      code: 'BAD_INPUT',
+      message: `Host ${spec.name} (${spec.user}@${spec.hostName}) from ${spec.source}: ${why}`,
+      host: spec.name,
+    });
+  }
+  return spec;
+}
+
+function assertName(name: string, why: string | undefined): void {
+  if (why) throw new FerryError({ code: 'BAD_INPUT', message: `Invalid host name ${JSON.stringify(name)}: ${why}` });
+}
+
+/** Expands `*` and `?` in an absolute path, segment by segment (like glob(3), sorted, no dotfiles for wildcards). */
+export function globPaths(absPattern: string): string[] {
+  const parts = absPattern.split('/').filter(Boolean);
+  let found = ['/'];
+  for (const part of parts) {
+    const next: string[] = [];
+    for (const dir of found) {
+      if (!/[*?]/.test(part)) {
+        next.push(path.join(dir, part));
+        continue;
+      }
+      let names: string[];
+      try {
+        names = readdirSync(dir);
+      } catch {
+        continue;
+      }
+      for (const n of names.sort()) {
+        if (!n.startsWith('.') && matchPattern(part, n, false)) next.push(path.join(dir, n));
+      }
+    }
+    found = next;
+  }
+  return found.filter((p) => existsSync(p));
+}

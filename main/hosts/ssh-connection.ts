@@ -1,0 +1,91 @@
+// One live SSH connection shared by every command to a host: exec and forwarding channels over it.
+import type { Client, ClientChannel } from 'ssh2';
+
+/** A ready ssh2 Client plus a cap on concurrent session channels (sshd's MaxSessions). */
+export class SshConnection {
+  /** True once the underlying connection has closed; the pool then opens a new one. */
+  closed = false;
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(
+    /** Pool key (`user@host:port` plus the proxy route). */
+    readonly key: string,
+    readonly client: Client,
+    private readonly maxSessions: number,
+  ) {
+    client.on('close', () => this.markClosed());
+  }
+
+  /** Opens an exec channel for an already-quoted command line, waiting for a free session slot. */
+  async exec(command: string): Promise<ClientChannel> {
+    await this.acquire();
+    return new Promise((resolve, reject) => {
+      const fail = (err: unknown) => {
+        this.release();
+        reject(err);
+      };
+      try {
+        this.client.exec(command, (err, channel) => {
+          if (err) return fail(err);
+          channel.once('close', () => this.release());
+          resolve(channel);
+        });
+      } catch (err) {
+        fail(err);
+      }
+    });
+  }
+
+  /** Opens a direct-tcpip channel to host:port as seen from the remote side (ProxyJump). */
+  forwardOut(host: string, port: number): Promise<ClientChannel> {
+    return new Promise((resolve, reject) => {
+      try {
+        this.client.forwardOut('127.0.0.1', 0, host, port, (err, channel) => (err ? reject(err) : resolve(channel)));
+      } catch (err) {
+        reject(err);
+      }
+    });
+  }
+
+  /** Ends the connection politely, destroying it after `graceMs`. */
+  end(graceMs = 2000): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.client.destroy();
+        resolve();
+      }, graceMs);
+      this.client.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.client.end();
+    });
+  }
+
+  private markClosed(): void {
+    this.closed = true;
+    // Waiters wake up, find the client gone and retry through the pool.
+    for (const wake of this.waiting.splice(0)) wake();
+  }
+
+  private acquire(): Promise<void> {
+    if (this.closed || this.active < this.maxSessions) {
+      this.active++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      this.waiting.push(() => {
+        this.active++;
+        resolve();
+      });
+    });
+  }
+
+  private release(): void {
+    this.active--;
+    const next = this.waiting.shift();
+    if (next) next();
+  }
+}

@@ -1,0 +1,272 @@
+// Pool of SSH connections, one per user@host:port (and proxy route), created lazily and shared by all commands.
+import os from 'node:os';
+import path from 'node:path';
+import type { Duplex } from 'node:stream';
+import ssh2, { type ConnectConfig, type ServerHostKeyAlgorithm } from 'ssh2';
+import { FerryError } from '../../app/errors';
+import type { SshHostSpec } from '../../app/inventory/ssh-config';
+import { expandProxyCommand, parseProxyJump, type JumpHop } from '../../app/inventory/ssh-tokens';
+import type { HostSpec } from '../../app/model/host';
+import {
+  appendKnownHost,
+  checkHostKey,
+  hostKeyError,
+  preferredHostKeyAlgorithms,
+  readKnownHosts,
+} from './known-hosts';
+import { startProxyCommand, type ProxyProcess } from './proxy-command';
+import { defaultIdentityFiles, planAuth } from './ssh-auth';
+import { SshConnection } from './ssh-connection';
+import { connectError, unreachable, type ConnectFailure } from './ssh-errors';
+
+/** A host key seen for the first time, offered to `acceptNewKey`. */
+export interface NewHostKey {
+  /** Alias the operator used. */
+  host: string;
+  hostName: string;
+  port: number;
+  keyType: string;
+  /** `SHA256:…` as OpenSSH prints it. */
+  fingerprint: string;
+  /** known_hosts file the key is appended to when accepted. */
+  file: string;
+}
+
+export interface SshPoolOptions {
+  /** Resolves a ProxyJump hop (alias or address) to a spec; default: the hop as written, port 22, local user. */
+  resolveJumpHost?: (name: string) => HostSpec;
+  /** Per-user known_hosts files, used when a host has no UserKnownHostsFile; new keys go to the first. Default ~/.ssh/known_hosts{,2}. */
+  userKnownHostsFiles?: string[];
+  /** System known_hosts files, always checked. Default /etc/ssh/ssh_known_hosts{,2}. */
+  globalKnownHostsFiles?: string[];
+  /** Called for unknown host keys; returning true appends the key to known_hosts and connects. Default: refuse. */
+  acceptNewKey?: (key: NewHostKey) => boolean | Promise<boolean>;
+  /** SSH-level keepalive interval; 0 disables. Default 15000. */
+  keepaliveIntervalMs?: number;
+  /** Unanswered keepalives before the connection is dropped. Default 3. */
+  keepaliveCountMax?: number;
+  /** Time allowed for TCP connect + SSH handshake + auth. Default 20000. */
+  readyTimeoutMs?: number;
+  /** ssh-agent socket; default $SSH_AUTH_SOCK; null disables the agent. */
+  agentSocket?: string | null;
+  /** Identity files tried for hosts that list none. Default ~/.ssh/id_{ed25519,ecdsa,rsa}. */
+  defaultIdentityFiles?: string[];
+  /** Session channels open at once per connection; more wait. Default 10 (sshd's MaxSessions). */
+  maxSessionsPerConnection?: number;
+  /** Home directory for the defaults above. Default os.homedir(). */
+  home?: string;
+  /** Receives ssh2 debug lines and post-connect errors. */
+  debug?: (message: string) => void;
+}
+
+const MAX_JUMP_DEPTH = 8;
+
+/** The pool key: user@host:port, plus the proxy route when there is one. */
+export function connectionKey(spec: HostSpec): string {
+  const base = `${spec.user}@${spec.hostName}:${spec.port}`;
+  if (spec.proxyCommand) return `${base} via command ${expandProxyCommand(spec, spec.proxyCommand)}`;
+  if (spec.proxyJump) return `${base} via jump ${spec.proxyJump}`;
+  return base;
+}
+
+/** Shares one SSH connection per user@host:port among all callers; reconnects when one has closed. */
+export class SshPool {
+  private readonly conns = new Map<string, Promise<SshConnection>>();
+  private readonly proxies = new Set<ProxyProcess>();
+  private closing = false;
+  private opened = 0;
+  private readonly home: string;
+
+  constructor(private readonly opts: SshPoolOptions = {}) {
+    this.home = opts.home ?? os.homedir();
+  }
+
+  /** SSH connections that reached `ready` since the pool was created (jump hosts included). */
+  get connectionsOpened(): number {
+    return this.opened;
+  }
+
+  /** A ready connection for `spec`, shared with concurrent and later callers. */
+  async connect(spec: SshHostSpec, depth = 0): Promise<SshConnection> {
+    const key = connectionKey(spec);
+    for (;;) {
+      if (this.closing) throw new FerryError({ code: 'INTERNAL', message: 'SSH pool is closed', host: spec.name });
+      let pending = this.conns.get(key);
+      if (!pending) {
+        const attempt = this.open(spec, key, depth);
+        pending = attempt;
+        this.conns.set(key, attempt);
+        attempt.catch(() => {
+          if (this.conns.get(key) === attempt) this.conns.delete(key);
+        });
+      }
+      const conn = await pending;
+      if (!conn.closed) return conn;
+      if (this.conns.get(key) === pending) this.conns.delete(key);
+    }
+  }
+
+  /** Ends every connection and ProxyCommand process; later connects are refused. */
+  async close(): Promise<void> {
+    this.closing = true;
+    const pending = [...this.conns.values()];
+    this.conns.clear();
+    const settled = await Promise.allSettled(pending);
+    await Promise.all(settled.map((r) => (r.status === 'fulfilled' ? r.value.end() : undefined)));
+    const proxies = [...this.proxies];
+    this.proxies.clear();
+    for (const p of proxies) p.kill();
+    await Promise.all(proxies.map((p) => Promise.race([p.closed, delay(1000)])));
+  }
+
+  private async open(spec: SshHostSpec, key: string, depth: number): Promise<SshConnection> {
+    const userFiles = spec.userKnownHostsFiles ?? this.opts.userKnownHostsFiles
+      ?? [path.join(this.home, '.ssh', 'known_hosts'), path.join(this.home, '.ssh', 'known_hosts2')];
+    const globalFiles = this.opts.globalKnownHostsFiles ?? ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2'];
+    const entries = readKnownHosts([...userFiles, ...globalFiles]);
+    const plan = planAuth(spec, {
+      agentSocket: this.opts.agentSocket === undefined ? process.env.SSH_AUTH_SOCK || null : this.opts.agentSocket,
+      defaultIdentityFiles: this.opts.defaultIdentityFiles ?? defaultIdentityFiles(this.home),
+    });
+    const failure: ConnectFailure = {
+      label: spec.name,
+      target: `${spec.user}@${spec.hostName}:${spec.port}`,
+      tried: plan.tried,
+      skipped: plan.skipped,
+    };
+
+    let sock: Duplex | undefined;
+    let proxy: ProxyProcess | undefined;
+    if (spec.proxyCommand) {
+      const command = expandProxyCommand(spec, spec.proxyCommand);
+      failure.route = `via ProxyCommand ${command}`;
+      proxy = startProxyCommand(command);
+      this.proxies.add(proxy);
+      sock = proxy.sock;
+    } else if (spec.proxyJump) {
+      failure.route = `via ProxyJump ${spec.proxyJump}`;
+      sock = await this.jump(spec, depth);
+    }
+    const dropProxy = () => {
+      if (!proxy) return;
+      proxy.kill();
+      this.proxies.delete(proxy);
+    };
+
+    const preferred = preferredHostKeyAlgorithms(entries, spec.hostName, spec.port) as ServerHostKeyAlgorithm[];
+    const keyWhere = { label: spec.name, host: spec.hostName, port: spec.port, knownHostsFile: userFiles[0] ?? '~/.ssh/known_hosts' };
+    let keyError: FerryError | undefined;
+    const hostVerifier = (key: Buffer, verify: (ok: boolean) => void): void => {
+      const check = checkHostKey(entries, spec.hostName, spec.port, key);
+      if (check.status === 'match') return verify(true);
+      const accept = this.opts.acceptNewKey;
+      const file = userFiles[0];
+      if (check.status !== 'unknown' || !accept || !file) {
+        keyError = hostKeyError(check, keyWhere);
+        return verify(false);
+      }
+      const offer: NewHostKey = { host: spec.name, hostName: spec.hostName, port: spec.port, keyType: check.keyType, fingerprint: check.fingerprint, file };
+      Promise.resolve()
+        .then(() => accept(offer))
+        .then((ok) => {
+          if (ok) appendKnownHost(file, spec.hostName, spec.port, key);
+          else keyError = hostKeyError(check, keyWhere);
+          verify(ok);
+        })
+        .catch((err: unknown) => {
+          keyError = hostKeyError(check, keyWhere);
+          this.opts.debug?.(`acceptNewKey failed: ${String(err)}`);
+          verify(false);
+        });
+    };
+
+    const config: ConnectConfig = {
+      host: spec.hostName,
+      port: spec.port,
+      username: spec.user,
+      authHandler: plan.methods,
+      hostVerifier,
+      readyTimeout: this.opts.readyTimeoutMs ?? 20_000,
+      keepaliveInterval: this.opts.keepaliveIntervalMs ?? 15_000,
+      keepaliveCountMax: this.opts.keepaliveCountMax ?? 3,
+    };
+    if (sock) config.sock = sock;
+    if (preferred.length) config.algorithms = { serverHostKey: { remove: preferred, prepend: preferred, append: [] } };
+    if (this.opts.debug) config.debug = this.opts.debug;
+
+    const client = new ssh2.Client();
+    return new Promise<SshConnection>((resolve, reject) => {
+      let conn: SshConnection | undefined;
+      let failed = false;
+      const fail = async (err: Error) => {
+        if (conn || failed) return;
+        failed = true;
+        client.end();
+        sock?.destroy();
+        if (proxy) {
+          await Promise.race([proxy.closed, delay(500)]);
+          failure.proxyStderr = proxy.stderrTail() || undefined;
+          dropProxy();
+        }
+        reject(keyError ?? (err instanceof FerryError ? err : connectError(err, failure)));
+      };
+      client.on('ready', () => {
+        if (failed) return;
+        this.opened++;
+        conn = new SshConnection(key, client, this.opts.maxSessionsPerConnection ?? 10);
+        resolve(conn);
+      });
+      client.on('error', (err) => {
+        if (!conn) void fail(err);
+        else this.opts.debug?.(`${spec.name}: ${err.message}`);
+      });
+      client.on('close', () => {
+        if (conn) dropProxy();
+        else void fail(new Error('connection closed before SSH was ready'));
+      });
+      try {
+        client.connect(config);
+      } catch (err) {
+        void fail(err as Error);
+      }
+    });
+  }
+
+  /** A forwarded channel to spec's host:port through the last ProxyJump hop (itself pooled). */
+  private async jump(spec: SshHostSpec, depth: number): Promise<Duplex> {
+    if (depth >= MAX_JUMP_DEPTH) {
+      throw new FerryError({ code: 'BAD_INPUT', host: spec.name, message: `ProxyJump chain for ${spec.name} is too long (a loop?)` });
+    }
+    const hops = parseProxyJump(spec.proxyJump ?? '');
+    const last = hops[hops.length - 1]!;
+    const base = this.opts.resolveJumpHost?.(last.host) ?? this.plainSpec(last.host);
+    const jumpSpec: SshHostSpec = { ...base, user: last.user ?? base.user, port: last.port ?? base.port };
+    if (hops.length > 1) {
+      jumpSpec.proxyJump = hops.slice(0, -1).map(formatHop).join(',');
+      delete jumpSpec.proxyCommand;
+    }
+    const conn = await this.connect(jumpSpec, depth + 1);
+    try {
+      return await conn.forwardOut(spec.hostName, spec.port);
+    } catch (err) {
+      throw unreachable(
+        { label: spec.name },
+        `jump host ${jumpSpec.name} cannot reach ${spec.hostName}:${spec.port}: ${(err as Error).message}`,
+        err,
+      );
+    }
+  }
+
+  private plainSpec(host: string): HostSpec {
+    return { name: host, hostName: host, user: os.userInfo().username, port: 22, identityFiles: [], source: 'ProxyJump' };
+  }
+}
+
+function formatHop(hop: JumpHop): string {
+  const host = hop.host.includes(':') ? `[${hop.host}]` : hop.host;
+  return `${hop.user ? `${hop.user}@` : ''}${host}${hop.port ? `:${hop.port}` : ''}`;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,53 @@
+// Names, addresses and paths of the local lab (network-namespace hosts on 198.18.0.0/24).
+import path from 'node:path';
+
+/** A lab host: its network namespace, address and the alias used in the inventory. */
+export interface LabHostDef {
+  /** Short name used by `ferry lab exec` (`lab-a`, `lab-b`, `peer`). */
+  name: string;
+  netns: string;
+  address: string;
+  hostname: string;
+  /** Listed in the lab inventory (migration targets). */
+  inInventory: boolean;
+}
+
+export const LAB_SUBNET = '198.18.0.0/24';
+export const LAB_PREFIX_LEN = 24;
+export const SWITCH_NETNS = 'ferry-sw';
+export const SERVICE_ADDRESS = '198.18.0.100';
+export const WITNESS_PORT = 7000;
+
+export const LAB_HOSTS: readonly LabHostDef[] = [
+  { name: 'peer', netns: 'ferry-peer', address: '198.18.0.1', hostname: 'ferry-peer', inInventory: false },
+  { name: 'lab-a', netns: 'ferry-a', address: '198.18.0.2', hostname: 'ferry-a', inInventory: true },
+  { name: 'lab-b', netns: 'ferry-b', address: '198.18.0.3', hostname: 'ferry-b', inInventory: true },
+];
+
+/** Every namespace the lab creates. */
+export const LAB_NETNS: readonly string[] = [SWITCH_NETNS, ...LAB_HOSTS.map((h) => h.netns)];
+
+/** Where the lab keeps its keys, configs, logs and state. */
+export function labDir(): string {
+  return process.env.FERRY_LAB_DIR ?? '/run/ferry/lab';
+}
+
+/** Paths inside the lab directory. */
+export function labPaths(dir = labDir()) {
+  return {
+    dir,
+    state: path.join(dir, 'state.json'),
+    clientKey: path.join(dir, 'id_ed25519'),
+    authorizedKeys: path.join(dir, 'authorized_keys'),
+    knownHosts: path.join(dir, 'known_hosts'),
+    inventory: path.join(dir, 'ssh_config'),
+    witnessState: path.join(dir, 'witness.json'),
+    logs: path.join(dir, 'logs'),
+    hostDir: (name: string) => path.join(dir, 'hosts', name),
+  };
+}
+
+/** Finds a lab host by its short name (also accepts the netns name). */
+export function findLabHost(name: string): LabHostDef | undefined {
+  return LAB_HOSTS.find((h) => h.name === name || h.netns === name || (name === 'lab-peer' && h.name === 'peer'));
+}

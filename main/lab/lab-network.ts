@@ -1,0 +1,80 @@
+// Creates and removes the lab's network: namespaces, a bridge in ferry-sw, one veth per host, addresses.
+import { existsSync, readdirSync } from 'node:fs';
+import { mustRunLocal, runLocal } from '../util/local-exec';
+import { LAB_HOSTS, LAB_NETNS, LAB_PREFIX_LEN, SERVICE_ADDRESS, SWITCH_NETNS, type LabHostDef } from './lab-config';
+
+const NETNS_DIR = '/run/netns';
+
+/** argv prefix that runs a command inside a lab network namespace (network only, as DEVELOPERS.md asks). */
+export function inNetns(netns: string): string[] {
+  return ['nsenter', `--net=${NETNS_DIR}/${netns}`, '--'];
+}
+
+/** Lab namespaces that currently exist. */
+export function existingLabNetns(): string[] {
+  if (!existsSync(NETNS_DIR)) return [];
+  const present = new Set(readdirSync(NETNS_DIR));
+  return LAB_NETNS.filter((n) => present.has(n));
+}
+
+/** Kills every process still inside a lab namespace, then deletes the namespaces. */
+export async function destroyLabNetwork(): Promise<string[]> {
+  const removed: string[] = [];
+  for (const ns of existingLabNetns()) {
+    const pids = await runLocal(['ip', 'netns', 'pids', ns]);
+    for (const pid of pids.stdout.split(/\s+/).filter(Boolean)) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+  for (const ns of existingLabNetns()) {
+    await mustRunLocal(['ip', 'netns', 'del', ns], { code: 'LAB' });
+    removed.push(ns);
+  }
+  return removed;
+}
+
+/** Creates the switch, the hosts' namespaces and their links; puts the service address on `holder`. */
+export async function createLabNetwork(holder: LabHostDef): Promise<void> {
+  for (const ns of LAB_NETNS) await mustRunLocal(['ip', 'netns', 'add', ns], { code: 'LAB' });
+  const sw = inNetns(SWITCH_NETNS);
+  await mustRunLocal([...sw, 'ip', 'link', 'set', 'lo', 'up'], { code: 'LAB' });
+  await mustRunLocal([...sw, 'ip', 'link', 'add', 'br0', 'type', 'bridge'], { code: 'LAB' });
+  await mustRunLocal([...sw, 'ip', 'link', 'set', 'br0', 'up'], { code: 'LAB' });
+  for (const host of LAB_HOSTS) {
+    const port = `p-${host.name}`.slice(0, 15);
+    const h = inNetns(host.netns);
+    await mustRunLocal([...sw, 'ip', 'link', 'add', port, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', `${NETNS_DIR}/${host.netns}`], { code: 'LAB' });
+    await mustRunLocal([...sw, 'ip', 'link', 'set', port, 'master', 'br0', 'up'], { code: 'LAB' });
+    await mustRunLocal([...h, 'ip', 'link', 'set', 'lo', 'up'], { code: 'LAB' });
+    await mustRunLocal([...h, 'ip', 'link', 'set', 'eth0', 'up'], { code: 'LAB' });
+    await mustRunLocal([...h, 'ip', 'addr', 'add', `${host.address}/${LAB_PREFIX_LEN}`, 'dev', 'eth0'], { code: 'LAB' });
+  }
+  await addServiceAddress(holder);
+}
+
+/**
+ * Puts the service address on a host with a route to the peer that prefers it as source,
+ * so unmodified clients on that host connect from the service address.
+ */
+export async function addServiceAddress(host: LabHostDef): Promise<void> {
+  const h = inNetns(host.netns);
+  const peer = LAB_HOSTS.find((x) => x.name === 'peer');
+  await mustRunLocal([...h, 'ip', 'addr', 'add', `${SERVICE_ADDRESS}/32`, 'dev', 'eth0'], { code: 'LAB' });
+  if (peer) {
+    await mustRunLocal([...h, 'ip', 'route', 'replace', `${peer.address}/32`, 'dev', 'eth0', 'src', SERVICE_ADDRESS], { code: 'LAB' });
+  }
+}
+
+/** The lab host that currently holds `address` on eth0, if any. */
+export async function holderOf(address: string): Promise<LabHostDef | undefined> {
+  for (const host of LAB_HOSTS) {
+    if (!existsSync(`${NETNS_DIR}/${host.netns}`)) continue;
+    const r = await runLocal([...inNetns(host.netns), 'ip', '-o', '-4', 'addr', 'show', 'dev', 'eth0']);
+    if (r.code === 0 && r.stdout.includes(` ${address}/`)) return host;
+  }
+  return undefined;
+}

@@ -1,0 +1,118 @@
+// The witness's TCP servers: one ConnectionTracker per accepted socket, the report written to a state file.
+import net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { HostPort } from '../../app/lab/host-port';
+import { formatHostPort } from '../../app/lab/host-port';
+import { ConnectionTracker, buildWitnessReport } from '../../app/lab/witness-tracker';
+import { HELLO_TIMEOUT_MS } from '../../app/lab/witness-protocol';
+import type { WitnessReport } from '../../app/model/witness';
+import { writeFileAtomic } from './entry-point';
+
+export interface WitnessServerOptions {
+  listen: readonly HostPort[];
+  /** Where the report goes; none: only report() */
+  stateFile?: string;
+  /** How often the state file is rewritten (default 250 ms). */
+  writeIntervalMs?: number;
+  /** How long a connection may stay silent before it is recorded as raw (default 2 s). */
+  helloTimeoutMs?: number;
+  /** Called when writing the state file fails (default: print to stderr). */
+  onWriteError?: (err: unknown) => void;
+}
+
+/** Epoch ms from the monotonic clock: immune to wall-clock steps while the witness runs. */
+const now = () => performance.timeOrigin + performance.now();
+
+/** Accepts connections on every listen address and records what each peer sends. */
+export class WitnessServer {
+  private readonly servers: net.Server[] = [];
+  private readonly trackers = new Map<number, ConnectionTracker>();
+  private readonly sockets = new Set<net.Socket>();
+  private readonly startedMs = now();
+  private bound: string[] = [];
+  private nextId = 1;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly opts: WitnessServerOptions) {}
+
+  /** Bound addresses (`addr:port`), available after start(). */
+  get addresses(): readonly string[] {
+    return this.bound;
+  }
+
+  /** Binds every listen address (port 0 picks a free port) and starts writing the state file. */
+  async start(): Promise<string[]> {
+    for (const hp of this.opts.listen) {
+      const server = net.createServer((socket) => this.onConnection(socket));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ host: hp.host, port: hp.port }, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      const addr = server.address();
+      this.bound.push(addr && typeof addr === 'object' ? formatHostPort(addr.address, addr.port) : formatHostPort(hp.host, hp.port));
+      this.servers.push(server);
+    }
+    this.writeState();
+    if (this.opts.stateFile) {
+      this.timer = setInterval(() => this.writeState(), this.opts.writeIntervalMs ?? 250);
+      this.timer.unref();
+    }
+    return [...this.bound];
+  }
+
+  /** The report as of now. */
+  report(): WitnessReport {
+    return buildWitnessReport(this.startedMs, this.bound, this.trackers.values(), now());
+  }
+
+  /** Rewrites the state file atomically (no-op without one). */
+  writeState(): void {
+    if (!this.opts.stateFile) return;
+    try {
+      writeFileAtomic(this.opts.stateFile, `${JSON.stringify(this.report(), null, 2)}\n`);
+    } catch (err) {
+      (this.opts.onWriteError ?? ((e) => process.stderr.write(`ferry-witness: cannot write state: ${String(e)}\n`)))(err);
+    }
+  }
+
+  /** Writes the final state (open connections stay `open`), then drops every socket and server. */
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.writeState();
+    for (const s of this.sockets) s.destroy();
+    await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  }
+
+  private onConnection(socket: net.Socket): void {
+    socket.setNoDelay(true);
+    socket.setEncoding('latin1');
+    const tracker = new ConnectionTracker({
+      id: this.nextId++,
+      remote: formatHostPort(socket.remoteAddress ?? '?', socket.remotePort ?? 0),
+      local: formatHostPort(socket.localAddress ?? '?', socket.localPort ?? 0),
+      nowMs: now(),
+    });
+    this.trackers.set(tracker.id, tracker);
+    this.sockets.add(socket);
+    const helloTimer = setTimeout(() => tracker.onHelloTimeout(), this.opts.helloTimeoutMs ?? HELLO_TIMEOUT_MS);
+    helloTimer.unref();
+    socket.on('data', (chunk: string) => {
+      const reply = tracker.onData(chunk, now());
+      if (reply && socket.writable) socket.write(reply, 'latin1');
+    });
+    socket.on('end', () => tracker.onClose('fin', now()));
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      const reset = err.code === 'ECONNRESET' || err.code === 'EPIPE';
+      tracker.onClose(reset ? 'reset' : 'error', now(), err.code ?? err.message);
+    });
+    socket.on('close', () => {
+      clearTimeout(helloTimer);
+      tracker.onClose('error', now(), 'closed without FIN or error');
+      this.sockets.delete(socket);
+    });
+  }
+}

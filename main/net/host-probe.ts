@@ -1,0 +1,95 @@
+// Reads a host's state in one remote command: identity, kernel, CRIU, tools, addresses, routes, processes, sockets.
+import { FerryError } from '../../app/errors';
+import type { HostSnapshot } from '../../app/model/snapshot';
+import { parseCriuCheck, parseCriuVersion } from '../../app/parse/criu';
+import { parseIpAddr, parseIpRoute } from '../../app/parse/ip';
+import { PS_ARGV, parsePs } from '../../app/parse/ps';
+import { SECTION_MARKER, splitSections } from '../../app/parse/sections';
+import { parseSs } from '../../app/parse/ss';
+import type { Executor } from '../hosts/executor';
+
+/** Where Ferry looks for CRIU on a host, in order. */
+export const CRIU_CANDIDATES = ['/opt/ferry/bin/criu', '/usr/local/sbin/criu', '/usr/sbin/criu', 'criu'];
+
+/** Tools the engine runs on hosts, and what each is for. */
+export const REQUIRED_TOOLS: Record<string, string> = {
+  ip: 'iproute2 (address moves)',
+  ss: 'iproute2 (socket inspection)',
+  nft: 'nftables (network lock)',
+  arping: 'iputils-arping (gratuitous ARP)',
+  tar: 'tar (image transfer)',
+  ps: 'procps (process list)',
+};
+
+export interface ProbeOptions {
+  criuCheck?: boolean;
+  processes?: boolean;
+  sockets?: boolean;
+}
+
+// Fixed script; every variable input arrives as a positional parameter.
+// $1: criu candidates (colon-separated), $2: "1" to run criu check, $3: "1" for ps, $4: "1" for ss, $5..: ps argv.
+const PROBE_SCRIPT = `
+sec() { printf '\\n${SECTION_MARKER} %s\\n' "$1"; }
+cands=$1; docheck=$2; dops=$3; doss=$4; shift 4
+sec uid; id -u
+sec kernel; uname -r
+sec criu
+criu=
+IFS=:; for c in $cands; do p=$(command -v "$c" 2>/dev/null) && { criu=$p; break; }; done; unset IFS
+if [ -n "$criu" ]; then echo "$criu"; "$criu" --version 2>&1; fi
+if [ -n "$criu" ] && [ "$docheck" = 1 ]; then sec criu-check; "$criu" check 2>&1; echo "exit=$?"; fi
+sec tools
+for t in ${Object.keys(REQUIRED_TOOLS).join(' ')}; do printf '%s %s\\n' "$t" "$(command -v "$t" 2>/dev/null || echo -)"; done
+sec addr; ip -j addr show
+sec route; ip -j route show table all
+if [ "$dops" = 1 ]; then sec ps; "$@"; fi
+if [ "$doss" = 1 ]; then sec ss; ss -tinpHO; fi
+sec end
+`;
+
+/** Probes a host in one round trip. */
+export async function probeHost(exec: Executor, host: string, opts: ProbeOptions = {}): Promise<HostSnapshot> {
+  const argv = [
+    'sh', '-c', PROBE_SCRIPT, 'ferry-probe',
+    CRIU_CANDIDATES.join(':'), opts.criuCheck ? '1' : '0', opts.processes ? '1' : '0', opts.sockets ? '1' : '0',
+    ...PS_ARGV,
+  ];
+  const r = await exec.run(host, argv, { timeoutMs: 60_000 });
+  const s = splitSections(r.stdout);
+  if (!s.has('end')) {
+    throw new FerryError({ code: 'COMMAND_FAILED', host, message: `host probe failed (exit ${r.code}): ${r.stderr.trim() || r.stdout.slice(-500)}` });
+  }
+  const snap: HostSnapshot = {
+    host,
+    takenAt: Date.now(),
+    uid: Number(s.get('uid')?.trim()),
+    kernel: s.get('kernel')?.trim() ?? '',
+    tools: parseTools(s.get('tools') ?? ''),
+    addresses: parseIpAddr(s.get('addr') ?? '[]'),
+    routes: parseIpRoute(s.get('route') ?? '[]'),
+  };
+  const criu = s.get('criu')?.trim();
+  if (criu) {
+    const [path = '', ...rest] = criu.split('\n');
+    const versionText = rest.join('\n');
+    snap.criu = { path, version: parseCriuVersion(versionText), versionText };
+  }
+  const check = s.get('criu-check');
+  if (check !== undefined) {
+    const m = /\nexit=(\d+)\s*$/.exec(`\n${check}`);
+    snap.criuCheck = parseCriuCheck(check.replace(/\n?exit=\d+\s*$/, ''), m ? Number(m[1]) : 1);
+  }
+  if (opts.processes) snap.processes = parsePs(s.get('ps') ?? '');
+  if (opts.sockets) snap.sockets = parseSs(s.get('ss') ?? '');
+  return snap;
+}
+
+function parseTools(text: string): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const line of text.split('\n')) {
+    const [name, path] = line.trim().split(/\s+/);
+    if (name) out[name] = path && path !== '-' ? path : null;
+  }
+  return out;
+}

@@ -1,0 +1,51 @@
+// Keeps every migration's record and CRIU logs on the controller (one folder per migration).
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { MigrationRecord } from '../../app/model/migration';
+
+/** The controller's state folder (records, journal). */
+export function stateDir(): string {
+  return process.env.FERRY_STATE_DIR ?? path.join(os.homedir(), '.local', 'state', 'ferry');
+}
+
+/** The folder of one migration. */
+export function migrationDir(id: string): string {
+  return path.join(stateDir(), 'migrations', id);
+}
+
+/** Writes the record atomically (temp file + rename). */
+export function saveRecord(record: MigrationRecord): string {
+  const dir = migrationDir(record.id);
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'record.json');
+  writeFileSync(`${file}.tmp`, JSON.stringify(record, null, 2));
+  renameSync(`${file}.tmp`, file);
+  return dir;
+}
+
+/** Stores a log (CRIU dump/restore) next to the record; returns its path. */
+export function saveLog(id: string, name: string, text: string): string {
+  const dir = migrationDir(id);
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+/** Loads one record, or undefined. */
+export function loadRecord(id: string): MigrationRecord | undefined {
+  const file = path.join(migrationDir(id), 'record.json');
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(readFileSync(file, 'utf8')) as MigrationRecord;
+}
+
+/** All records, newest first. */
+export function listRecords(): MigrationRecord[] {
+  const base = path.join(stateDir(), 'migrations');
+  if (!existsSync(base)) return [];
+  return readdirSync(base)
+    .map((id) => loadRecord(id))
+    .filter((r): r is MigrationRecord => r !== undefined)
+    .sort((a, b) => b.startedAt - a.startedAt);
+}

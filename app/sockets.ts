@@ -14,6 +14,7 @@ export function socketsOfTree(sockets: readonly TcpSocket[], pids: readonly numb
 /** States that have no connection (and so no address the peer depends on). */
 const UNCONNECTED = new Set<TcpSocket['state']>(['LISTEN', 'UNCONN', 'CLOSE', 'UNKNOWN']);
 
+/** Options of addressesToMove. */
 export interface AddressesToMoveOptions {
   /** Also count listeners bound to one specific address (a restore must bind them there too). */
   includeListeners?: boolean;

@@ -1,6 +1,9 @@
 // The `ferry` command: a thin client of the engine (lab, hosts, check, ps, migrate).
 import { Command } from 'commander';
+import { registerHosts } from './commands/hosts';
 import { registerLab } from './commands/lab';
+import { registerMigrate } from './commands/migrate';
+import { registerPs } from './commands/ps';
 
 const program = new Command();
 program
@@ -10,5 +13,8 @@ program
   .enablePositionalOptions();
 
 registerLab(program);
+registerHosts(program);
+registerPs(program);
+registerMigrate(program);
 
 await program.parseAsync(process.argv);

@@ -119,6 +119,7 @@ async function pipeline(deps: MigrateDeps, run: StepRunner): Promise<void> {
   const dev = (m: AddressMove) => m.destinationDevice;
   let addressMoved = false;
   let lockTables: NftTable[] = [];
+  let firstAnnounce: Promise<string[]> = Promise.resolve([]);
   try {
     await Promise.all([
       run.step('transfer', async (s) => {
@@ -143,8 +144,8 @@ async function pipeline(deps: MigrateDeps, run: StepRunner): Promise<void> {
           await removeAddresses(exec, req.from, plan.addresses);
           addressMoved = true;
           await addAddresses(exec, req.to, plan.addresses, dev);
-          const problems = await announceAddresses(exec, req.to, plan.addresses, dev);
-          for (const p of problems) run.log(`announce: ${p}`, 'warn', req.to);
+          // arping takes a second to exit: announce in the background, read its outcome at clean-up.
+          firstAnnounce = announceAddresses(exec, req.to, plan.addresses, dev);
           s.detail = plan.addresses.map((a) => `${a.address} ${a.sourceDevice}→${a.destinationDevice}${a.routes.length ? ` (+${a.routes.length} route)` : ''}`).join(', ');
         });
       })(),
@@ -192,7 +193,7 @@ async function pipeline(deps: MigrateDeps, run: StepRunner): Promise<void> {
       deleteTables(exec, req.from, lockTables),
       listCriuTables(exec, req.to).then((left) => deleteTables(exec, req.to, left.filter((t) => lockTables.some((l) => l.name === t.name)))),
     ]);
-    for (const p of await announced) run.log(`announce: ${p}`, 'warn', req.to);
+    for (const p of [...(await firstAnnounce), ...(await announced)]) run.log(`announce: ${p}`, 'warn', req.to);
     if (!req.keepImages) {
       await Promise.all([
         exec.run(req.from, ['rm', '-rf', '--', plan.sourceImageDir]),

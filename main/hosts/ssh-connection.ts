@@ -1,6 +1,11 @@
 // One live SSH connection shared by every command to a host: exec and forwarding channels over it.
 import type { Client, ClientChannel } from 'ssh2';
 
+/** SSH_OPEN_CONNECT_FAILED: what sshd answers when it has no free session. */
+const CONNECT_FAILED = 2;
+/** Retries of a refused channel open (20 ms doubling: about 2.5 s in all). */
+const OPEN_RETRIES = 7;
+
 /** A ready ssh2 Client plus a cap on concurrent session channels (sshd's MaxSessions). */
 export class SshConnection {
   /** True once the underlying connection has closed; the pool then opens a new one. */
@@ -17,22 +22,35 @@ export class SshConnection {
     client.on('close', () => this.markClosed());
   }
 
-  /** Opens an exec channel for an already-quoted command line, waiting for a free session slot. */
+  /**
+   * Opens an exec channel for an already-quoted command line, waiting for a free session slot.
+   * sshd frees a finished session only after its main loop's channel garbage collection, so an open
+   * right after a close can still hit MaxSessions ("open failed"): such opens are retried with backoff.
+   */
   async exec(command: string): Promise<ClientChannel> {
     await this.acquire();
-    return new Promise((resolve, reject) => {
-      const fail = (err: unknown) => {
-        this.release();
-        reject(err);
-      };
+    for (let attempt = 0; ; attempt++) {
       try {
-        this.client.exec(command, (err, channel) => {
-          if (err) return fail(err);
-          channel.once('close', () => this.release());
-          resolve(channel);
-        });
+        const channel = await this.execOnce(command);
+        channel.once('close', () => this.release());
+        return channel;
       } catch (err) {
-        fail(err);
+        const refused = (err as { reason?: unknown }).reason === CONNECT_FAILED;
+        if (!refused || attempt >= OPEN_RETRIES || this.closed) {
+          this.release();
+          throw err;
+        }
+        await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+      }
+    }
+  }
+
+  private execOnce(command: string): Promise<ClientChannel> {
+    return new Promise((resolve, reject) => {
+      try {
+        this.client.exec(command, (err, channel) => (err ? reject(err) : resolve(channel)));
+      } catch (err) {
+        reject(err);
       }
     });
   }

@@ -1,13 +1,14 @@
 // The real Executor: runs argv arrays on inventory hosts over pooled ssh2 connections.
-import { PassThrough } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
 import { FerryError } from '../../app/errors';
 import type { HostSpec } from '../../app/model/host';
-import { quoteArgv } from '../../app/shell/quote';
 import type { Executor, RemoteProcess, RunOptions, RunResult } from './executor';
-import { sudoRefusal } from './ssh-errors';
+import { killGroupArgv, PgidMarkerStripper, remoteCommand } from './remote-command';
 import type { SshConnection } from './ssh-connection';
+import { sudoRefusal } from './ssh-errors';
 import type { SshPool } from './ssh-pool';
+
+export { remoteCommand } from './remote-command';
 
 export interface SshExecutorOptions {
   pool: SshPool;
@@ -22,16 +23,21 @@ export interface SshRunOptions extends RunOptions {
   maxOutputBytes?: number;
 }
 
-/** The single remote command line for argv: `sudo -n --` first unless the user is root, then quoted once. */
-export function remoteCommand(user: string, argv: readonly string[]): string {
-  if (argv.length === 0) throw new FerryError({ code: 'BAD_INPUT', message: 'Empty command' });
-  if (argv.some((a) => a.includes('\0'))) throw new FerryError({ code: 'BAD_INPUT', message: 'Command arguments cannot contain NUL bytes' });
-  return quoteArgv(user === 'root' ? argv : ['sudo', '-n', '--', ...argv]);
+/** A command started on a channel, with its stderr (minus the pgid marker). */
+interface Started {
+  spec: HostSpec;
+  channel: ClientChannel;
+  conn: SshConnection;
+  stderr: PgidMarkerStripper;
 }
+
+/** How long a kill waits for the command's process-group marker before just closing the channel. */
+const MARKER_WAIT_MS = 10_000;
 
 /** Executor over SSH: one pooled connection per host, one channel per command. */
 export class SshExecutor implements Executor {
   private readonly maxOutputBytes: number;
+  private readonly kills = new Set<Promise<void>>();
 
   constructor(private readonly opts: SshExecutorOptions) {
     this.maxOutputBytes = opts.maxOutputBytes ?? 64 * 1024 * 1024;
@@ -39,14 +45,68 @@ export class SshExecutor implements Executor {
 
   /** Runs argv to completion and collects its output as UTF-8. */
   run(host: string, argv: readonly string[], opts: SshRunOptions = {}): Promise<RunResult> {
+    return this.runOn(this.opts.resolveHost(host), argv, opts);
+  }
+
+  /** Starts argv and hands back its streams; `exit` rejects with NO_PRIVILEGES when sudo refused. */
+  async spawn(host: string, argv: readonly string[]): Promise<RemoteProcess> {
     const spec = this.opts.resolveHost(host);
-    const command = remoteCommand(spec.user, argv);
+    const started = await this.start(spec, argv);
+    const { channel, conn, stderr } = started;
+    let stderrHead = '';
+    channel.stderr.on('data', (chunk: Buffer) => {
+      if (stderrHead.length < 4096) stderrHead += chunk.toString('utf8');
+    });
+    const exit = new Promise<number>((resolve, reject) => {
+      let code: number | undefined;
+      const settle = () => {
+        const c = code ?? -1;
+        const refusal = c !== 0 && spec.user !== 'root' ? sudoRefusal(stderrHead, spec.name, spec.user) : undefined;
+        if (refusal) reject(refusal);
+        else if (code === undefined && conn.closed) reject(lost(spec, argv));
+        else resolve(c);
+      };
+      channel.on('exit', (c: number | null) => {
+        code = c ?? -1;
+        settle();
+      });
+      channel.on('close', settle);
+    });
+    exit.catch(() => undefined);
+    let killed = false;
+    const kill = () => {
+      if (killed) return;
+      killed = true;
+      this.terminate(started, false);
+    };
+    return { stdin: channel, stdout: channel, stderr, exit, kill };
+  }
+
+  /** Waits for pending kills, then ends every pooled connection. */
+  async close(): Promise<void> {
+    await Promise.all([...this.kills]);
+    await this.opts.pool.close();
+  }
+
+  /** Milliseconds for the fastest of `samples` runs of `true` on an open connection (command round trip, not ICMP RTT). */
+  async measureRoundTrip(host: string, samples = 3): Promise<number> {
+    const spec = this.opts.resolveHost(host);
+    await this.runOn(spec, ['true']);
+    let best = Infinity;
+    for (let i = 0; i < samples; i++) {
+      const t0 = performance.now();
+      await this.runOn(spec, ['true']);
+      best = Math.min(best, performance.now() - t0);
+    }
+    return best;
+  }
+
+  private runOn(spec: HostSpec, argv: readonly string[], opts: SshRunOptions = {}): Promise<RunResult> {
     const limit = opts.maxOutputBytes ?? this.maxOutputBytes;
     const what = `${argv[0]} on ${spec.name}`;
     return new Promise<RunResult>((resolve, reject) => {
       let done = false;
-      let channel: ClientChannel | undefined;
-      let conn: SshConnection | undefined;
+      let started: Started | undefined;
       const finish = (err: unknown, result?: RunResult) => {
         if (done) return;
         done = true;
@@ -57,7 +117,7 @@ export class SshExecutor implements Executor {
       };
       const stop = (err: unknown) => {
         if (done) return;
-        if (channel) killChannel(channel, spec.user, true);
+        if (started) this.terminate(started, true);
         finish(err);
       };
       const timer = opts.timeoutMs === undefined ? undefined : setTimeout(() => {
@@ -67,119 +127,99 @@ export class SshExecutor implements Executor {
       if (opts.signal?.aborted) return onAbort();
       opts.signal?.addEventListener('abort', onAbort, { once: true });
 
-      this.openExec(spec, command).then(([ch, c]) => {
-        if (done) return killChannel(ch, spec.user, true);
-        channel = ch;
-        conn = c;
-        const stdout: Buffer[] = [];
-        const stderr: Buffer[] = [];
-        const sizes = { out: 0, err: 0 };
-        const collect = (into: Buffer[], which: 'out' | 'err') => (chunk: Buffer) => {
-          sizes[which] += chunk.length;
-          if (sizes[which] > limit) {
-            stop(new FerryError({ code: 'COMMAND_FAILED', host: spec.name, message: `${what}: std${which} exceeded ${limit} bytes` }));
-          } else into.push(chunk);
-        };
-        let exitCode: number | undefined;
-        ch.on('data', collect(stdout, 'out'));
-        ch.stderr.on('data', collect(stderr, 'err'));
-        ch.on('exit', (code: number | null) => {
-          exitCode = code ?? -1;
-        });
-        ch.on('error', (err: Error) => stop(err));
-        ch.on('close', () => {
-          const err = Buffer.concat(stderr).toString('utf8');
-          if (exitCode === undefined && conn?.closed) {
-            return finish(new FerryError({ code: 'HOST_UNREACHABLE', host: spec.name, message: `Connection to ${spec.name} lost while running ${argv[0]}` }));
-          }
-          const code = exitCode ?? -1;
-          const refusal = code !== 0 && spec.user !== 'root' ? sudoRefusal(err, spec.name, spec.user) : undefined;
-          if (refusal) return finish(refusal);
-          finish(undefined, { code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: err });
-        });
-        if (opts.stdin === undefined) ch.end();
-        else ch.end(opts.stdin);
-      }, finish).catch(finish);
+      this.start(spec, argv)
+        .then((s) => {
+          if (done) return this.terminate(s, true);
+          started = s;
+          const { channel, conn, stderr } = s;
+          const out: Buffer[] = [];
+          const err: Buffer[] = [];
+          const sizes = { stdout: 0, stderr: 0 };
+          const collect = (into: Buffer[], which: 'stdout' | 'stderr') => (chunk: Buffer) => {
+            if (done) return;
+            sizes[which] += chunk.length;
+            if (sizes[which] > limit) {
+              stop(new FerryError({ code: 'COMMAND_FAILED', host: spec.name, message: `${what}: ${which} exceeded ${limit} bytes` }));
+            } else into.push(chunk);
+          };
+          let exitCode: number | undefined;
+          channel.on('data', collect(out, 'stdout'));
+          stderr.on('data', collect(err, 'stderr'));
+          channel.on('exit', (code: number | null) => {
+            exitCode = code ?? -1;
+          });
+          channel.on('error', (e: Error) => stop(e));
+          const closed = new Promise<void>((r) => channel.once('close', () => r()));
+          const stderrEnded = new Promise<void>((r) => stderr.once('end', () => r()));
+          void Promise.all([closed, stderrEnded]).then(() => {
+            if (exitCode === undefined && conn.closed) return finish(lost(spec, argv));
+            const code = exitCode ?? -1;
+            const stderrText = Buffer.concat(err).toString('utf8');
+            const refusal = code !== 0 && spec.user !== 'root' ? sudoRefusal(stderrText, spec.name, spec.user) : undefined;
+            if (refusal) return finish(refusal);
+            finish(undefined, { code, stdout: Buffer.concat(out).toString('utf8'), stderr: stderrText });
+          });
+          if (opts.stdin === undefined) channel.end();
+          else channel.end(opts.stdin);
+        })
+        .catch(finish);
     });
   }
 
-  /** Starts argv and hands back its streams; `exit` rejects with NO_PRIVILEGES when sudo refused. */
-  async spawn(host: string, argv: readonly string[]): Promise<RemoteProcess> {
-    const spec = this.opts.resolveHost(host);
-    const [channel, conn] = await this.openExec(spec, remoteCommand(spec.user, argv));
-    const stderr = new PassThrough();
-    let stderrHead = '';
-    channel.stderr.on('data', (chunk: Buffer) => {
-      if (stderrHead.length < 4096) stderrHead += chunk.toString('utf8');
-    });
-    channel.stderr.pipe(stderr);
-    const exit = new Promise<number>((resolve, reject) => {
-      let code: number | undefined;
-      const settle = () => {
-        const c = code ?? -1;
-        const refusal = c !== 0 && spec.user !== 'root' ? sudoRefusal(stderrHead, spec.name, spec.user) : undefined;
-        if (refusal) reject(refusal);
-        else if (code === undefined && conn.closed) {
-          reject(new FerryError({ code: 'HOST_UNREACHABLE', host: spec.name, message: `Connection to ${spec.name} lost while running ${argv[0]}` }));
-        } else resolve(c);
-      };
-      channel.on('exit', (c: number | null) => {
-        code = c ?? -1;
-        settle();
-      });
-      channel.on('close', settle);
-    });
-    exit.catch(() => undefined);
-    return { stdin: channel, stdout: channel, stderr, exit, kill: () => killChannel(channel, spec.user) };
-  }
-
-  /** Ends every pooled connection. */
-  close(): Promise<void> {
-    return this.opts.pool.close();
-  }
-
-  /** Milliseconds for the fastest of `samples` runs of `true` on an open connection (command round trip, not ICMP RTT). */
-  async measureRoundTrip(host: string, samples = 3): Promise<number> {
-    await this.run(host, ['true']);
-    let best = Infinity;
-    for (let i = 0; i < samples; i++) {
-      const t0 = performance.now();
-      await this.run(host, ['true']);
-      best = Math.min(best, performance.now() - t0);
-    }
-    return best;
-  }
-
-  /** Opens an exec channel, retrying once on a fresh connection if the pooled one had just died. */
-  private async openExec(spec: HostSpec, command: string): Promise<[ClientChannel, SshConnection]> {
+  private async start(spec: HostSpec, argv: readonly string[]): Promise<Started> {
+    const command = remoteCommand(spec.user, argv);
     for (let attempt = 0; ; attempt++) {
       const conn = await this.opts.pool.connect(spec);
+      let channel: ClientChannel;
       try {
-        return [await conn.exec(command), conn];
+        channel = await conn.exec(command);
       } catch (err) {
+        // The pooled connection died just before this call: retry once on a fresh one.
         if (attempt === 0 && conn.closed) continue;
         throw new FerryError(
-          { code: 'COMMAND_FAILED', host: spec.name, message: `Cannot start a command on ${spec.name}: ${(err as Error).message}` },
+          { code: 'COMMAND_FAILED', host: spec.name, message: `Cannot start ${argv[0]} on ${spec.name}: ${(err as Error).message}` },
           { cause: err },
         );
       }
+      const stderr = new PgidMarkerStripper();
+      channel.stderr.pipe(stderr);
+      return { spec, channel, conn, stderr };
     }
+  }
+
+  /**
+   * Kills a started command: waits for its process-group marker, runs `kill -KILL -- -PGID` on a second
+   * channel (through sudo for non-root users), then closes the channel. Runs in the background.
+   */
+  private terminate(s: Started, drain: boolean): void {
+    if (drain) {
+      s.channel.resume();
+      s.stderr.resume();
+    }
+    const done = Promise.race([s.stderr.pgid, delay(MARKER_WAIT_MS)])
+      .then(async (pgid) => {
+        if (pgid && pgid > 1 && !s.conn.closed) {
+          // No timeoutMs here: a timed-out kill would itself be killed, and so on.
+          const killer = this.runOn(s.spec, killGroupArgv(pgid)).catch(() => undefined);
+          await Promise.race([killer, delay(MARKER_WAIT_MS)]);
+        }
+      })
+      .finally(() => {
+        s.channel.close();
+        this.kills.delete(done);
+      });
+    this.kills.add(done);
   }
 }
 
-/**
- * Stops a remote command: signal its process group (TERM through sudo, which relays it; KILL as root), then close.
- * With `drain`, unread output is discarded so the channel can finish closing and free its session slot.
- */
-function killChannel(channel: ClientChannel, user: string, drain = false): void {
-  try {
-    channel.signal(user === 'root' ? 'KILL' : 'TERM');
-  } catch {
-    // the channel may already be closing
-  }
-  channel.close();
-  if (drain) {
-    channel.resume();
-    channel.stderr.resume();
-  }
+function lost(spec: HostSpec, argv: readonly string[]): FerryError {
+  return new FerryError({
+    code: 'HOST_UNREACHABLE',
+    host: spec.name,
+    message: `Connection to ${spec.name} was lost while running ${argv[0]}`,
+  });
+}
+
+function delay(ms: number): Promise<undefined> {
+  return new Promise((resolve) => setTimeout(() => resolve(undefined), ms).unref());
 }

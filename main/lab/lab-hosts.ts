@@ -64,6 +64,14 @@ export function sshdConfig(host: LabHostDef): string {
   ].join('\n');
 }
 
+// A lab host is a fresh machine: its own hostname, and root's shell start-up files of this machine
+// (which may run slow tools such as pyenv on every SSH command) hidden inside its mount namespace.
+const HOST_INIT_SCRIPT = [
+  'hostname "$1" || exit 1',
+  'for f in /root/.bashrc /root/.bash_profile /root/.profile; do [ -f "$f" ] && mount --bind /dev/null "$f"; done',
+  'exec /usr/sbin/sshd -D -e -f "$2"',
+].join('\n');
+
 /** Starts one lab host: namespaces, init, sshd; waits until its sshd accepts connections. */
 export async function startLabHost(host: LabHostDef): Promise<LabHostProcess> {
   const p = labPaths();
@@ -77,7 +85,7 @@ export async function startLabHost(host: LabHostDef): Promise<LabHostProcess> {
       ...inNetns(host.netns),
       'unshare', '--pid', '--fork', '--mount', '--mount-proc', '--uts', '--propagation', 'private',
       'tini', '-s', '--',
-      '/bin/sh', '-c', 'hostname "$1" && exec /usr/sbin/sshd -D -e -f "$2"', 'sh', host.hostname, cfg,
+      '/bin/sh', '-c', HOST_INIT_SCRIPT, 'sh', host.hostname, cfg,
     ],
     log,
     { ...process.env, UV_USE_IO_URING: '0' },

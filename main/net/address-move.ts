@@ -34,7 +34,7 @@ export async function announceAddresses(exec: Executor, host: string, moves: Add
       const dev = device(m);
       const argv =
         m.family === 'inet'
-          ? ['arping', '-U', '-c', String(count), '-w', '1', '-I', dev, m.address]
+          ? ['arping', '-U', '-c', String(count), '-I', dev, m.address]
           : ['ndisc6', '-q', '-r', '1', m.address, dev];
       const r = await exec.run(host, argv, { timeoutMs: 5_000 }).catch((e: unknown) => ({ code: -1, stdout: '', stderr: String(e) }));
       // iputils arping exits 1 when nobody answers, which is normal for unsolicited ARP.

@@ -1,0 +1,194 @@
+// Parses `ss -tinpHO` (or `-tinHO`, with or without `-a`): one TCP socket per line with owners and kernel stats.
+import type { Endpoint, SocketOwner, TcpSocket, TcpState } from '../model/host';
+
+const STATES: readonly TcpState[] = [
+  'ESTAB', 'SYN-SENT', 'SYN-RECV', 'FIN-WAIT-1', 'FIN-WAIT-2', 'TIME-WAIT',
+  'CLOSE', 'CLOSE-WAIT', 'LAST-ACK', 'LISTEN', 'CLOSING', 'UNCONN', 'UNKNOWN',
+];
+
+/** Start of a socket line: optional Netid, state, Recv-Q, Send-Q. */
+const LINE_START = /^(?:tcp\s+)?([A-Z][A-Z0-9-]*)\s+(\d+)\s+(\d+)\s+/;
+
+/** Bare words ss prints as flags (the first other bare word is the congestion control algorithm). */
+const FLAGS = new Set(['ts', 'sack', 'ecn', 'ecnseen', 'fastopen', 'app_limited', 'orphaned', 'tcp-ulp-tls', 'tcp-ulp-mptcp']);
+
+/** -i values above this are u32 wrap-arounds of "never" (seen: `lastsnd:4294962508` on SYN-SENT). */
+const MAX_SANE_MS = 0x7fffffff;
+
+/** Parses ss output into sockets; header lines and blank lines are skipped. */
+export function parseSs(text: string): TcpSocket[] {
+  const out: TcpSocket[] = [];
+  for (const line of joinContinuations(text)) {
+    const s = parseLine(line);
+    if (s) out.push(s);
+  }
+  return out;
+}
+
+/** ss prints a process name containing a newline as is; glue such continuation lines back on. */
+function joinContinuations(text: string): string[] {
+  const lines: string[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/\r$/, '');
+    if (LINE_START.test(line) || lines.length === 0) lines.push(line);
+    else lines[lines.length - 1] += `\n${line}`;
+  }
+  return lines;
+}
+
+function parseLine(line: string): TcpSocket | null {
+  const m = LINE_START.exec(line);
+  if (!m || m[1] === undefined) return null;
+  let rest = line.slice(m[0].length);
+  const [localText, peerText, after] = takeTwoWords(rest);
+  const local = localText ? parseEndpoint(localText) : null;
+  const remote = peerText ? parseEndpoint(peerText) : null;
+  if (!local || !remote) return null;
+  rest = after;
+
+  const extra: Record<string, string> = {};
+  const rawState = m[1];
+  const state = (STATES as readonly string[]).includes(rawState) ? (rawState as TcpState) : 'UNKNOWN';
+  if (state === 'UNKNOWN' && rawState !== 'UNKNOWN') extra.state = rawState;
+
+  let owners: SocketOwner[] = [];
+  const users = parseUsers(rest);
+  if (users) {
+    owners = users.owners;
+    rest = rest.slice(users.end);
+  }
+  const sock: TcpSocket = { state, recvQ: Number(m[2]), sendQ: Number(m[3]), local, remote, owners, extra };
+  applyInfo(sock, tokenize(rest));
+  return sock;
+}
+
+/** Splits off the first two whitespace-separated words. */
+function takeTwoWords(s: string): [string | undefined, string | undefined, string] {
+  const m = /^\s*(\S+)\s+(\S+)/.exec(s);
+  if (!m) return [undefined, undefined, ''];
+  return [m[1], m[2], s.slice(m[0].length)];
+}
+
+/** Parses `1.2.3.4:80`, `[::1]:80`, `[fe80::1]%eth0:80`, `[fe80::1%eth0]:80`, `*:80`, `0.0.0.0:*`. */
+export function parseEndpoint(text: string): Endpoint | null {
+  const colon = text.lastIndexOf(':');
+  if (colon <= 0) return null;
+  const portText = text.slice(colon + 1);
+  let host = text.slice(0, colon);
+  let port: number;
+  if (portText === '*') port = 0;
+  else if (/^\d{1,5}$/.test(portText)) port = Number(portText);
+  else return null;
+  let scope: string | undefined;
+  if (host.startsWith('[')) {
+    const close = host.indexOf(']');
+    if (close < 0) return null;
+    const after = host.slice(close + 1);
+    if (after.startsWith('%')) scope = after.slice(1);
+    else if (after !== '') return null;
+    host = host.slice(1, close);
+  }
+  const pct = host.indexOf('%');
+  if (pct >= 0) {
+    scope = host.slice(pct + 1);
+    host = host.slice(0, pct);
+  }
+  if (host === '') return null;
+  const e: Endpoint = { address: host, port };
+  if (scope) e.scope = scope;
+  return e;
+}
+
+/** One owner: `("comm",pid=1,fd=3)`; comm may hold quotes, commas and spaces (ss prints it raw). */
+const OWNER = /\("([\s\S]*?)",pid=(\d+),fd=(\d+)(?:,[^()]*)?\)/y;
+
+/** Parses a leading `users:((...),(...))`; returns the owners and where the field ends. */
+function parseUsers(s: string): { owners: SocketOwner[]; end: number } | null {
+  const start = s.search(/\S/);
+  if (start < 0 || !s.startsWith('users:((', start)) return null;
+  const owners: SocketOwner[] = [];
+  let i = start + 'users:('.length;
+  for (;;) {
+    OWNER.lastIndex = i;
+    const m = OWNER.exec(s);
+    if (!m) return null;
+    owners.push({ comm: m[1] ?? '', pid: Number(m[2]), fd: Number(m[3]) });
+    i = OWNER.lastIndex;
+    if (s[i] === ',') i++;
+    else if (s[i] === ')') return { owners, end: i + 1 };
+    else return null;
+  }
+}
+
+/** Splits on whitespace outside parentheses, so `bbr:(bw:1bps,mrtt:0.1)` stays one token. */
+function tokenize(s: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let depth = 0;
+  for (const ch of s) {
+    if (ch === '(') depth++;
+    else if (ch === ')' && depth > 0) depth--;
+    if (depth === 0 && (ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r')) {
+      if (cur) out.push(cur);
+      cur = '';
+    } else {
+      cur += ch;
+    }
+  }
+  if (cur) out.push(cur);
+  return out;
+}
+
+function applyInfo(sock: TcpSocket, tokens: string[]): void {
+  const { extra } = sock;
+  for (let i = 0; i < tokens.length; i++) {
+    const tok = tokens[i] ?? '';
+    const colon = tok.indexOf(':');
+    if (colon < 0) {
+      const next = tokens[i + 1];
+      // `send 1234bps`, `pacing_rate 1bps`, `delivery_rate 1bps`: a word followed by a bare value.
+      if (next !== undefined && /^[0-9]/.test(next) && !next.includes(':')) {
+        extra[tok] = next;
+        i++;
+      } else if (!FLAGS.has(tok) && extra.congestion === undefined && /^[a-z][a-z0-9_]*$/.test(tok)) {
+        extra.congestion = tok;
+      } else {
+        extra[tok] = 'true';
+      }
+      continue;
+    }
+    const key = tok.slice(0, colon);
+    const value = tok.slice(colon + 1);
+    if (!applyKnown(sock, key, value)) extra[key] = value;
+  }
+}
+
+type NumberSlot = 'rtoMs' | 'cwnd' | 'lastSendMs' | 'lastRecvMs' | 'lastAckMs' | 'bytesSent' | 'bytesReceived';
+
+/** -i fields with a single number, and the TcpSocket slot each fills. */
+const SCALARS: Record<string, NumberSlot> = {
+  rto: 'rtoMs',
+  cwnd: 'cwnd',
+  lastsnd: 'lastSendMs',
+  lastrcv: 'lastRecvMs',
+  lastack: 'lastAckMs',
+  bytes_sent: 'bytesSent',
+  bytes_received: 'bytesReceived',
+};
+
+/** Puts a known -i field into its typed slot; false when it is not one of them or not a sane number. */
+function applyKnown(sock: TcpSocket, key: string, value: string): boolean {
+  if (key === 'rtt' || key === 'retrans') {
+    const m = /^(\d+(?:\.\d+)?)\/(\d+(?:\.\d+)?)$/.exec(value);
+    if (!m) return false;
+    if (key === 'rtt') [sock.rttMs, sock.rttVarMs] = [Number(m[1]), Number(m[2])];
+    else [sock.retransCurrent, sock.retransTotal] = [Number(m[1]), Number(m[2])];
+    return true;
+  }
+  const slot = Object.hasOwn(SCALARS, key) ? SCALARS[key] : undefined;
+  if (!slot || !/^\d+(?:\.\d+)?$/.test(value)) return false;
+  const n = Number(value);
+  if (slot.startsWith('last') && n > MAX_SANE_MS) return false;
+  sock[slot] = n;
+  return true;
+}

@@ -1,0 +1,64 @@
+// `ferry hosts` and `ferry check HOST`: the inventory and each host's readiness.
+import type { Command } from 'commander';
+import { toErrorInfo } from '../../../app/errors';
+import { hostReadiness, type ReadinessCheck } from '../../../app/plan/readiness';
+import { createController } from '../../controller/controller';
+import { probeHost } from '../../net/host-probe';
+import { action, printJson, table } from '../output';
+
+/** Registers `hosts` and `check`. */
+export function registerHosts(program: Command): void {
+  program
+    .command('hosts')
+    .description('list the inventory (the lab, FERRY_INVENTORY files, ~/.ssh/config)')
+    .option('--json', 'print as JSON')
+    .action(
+      action(async (o: { json?: boolean }) => {
+        const c = createController();
+        const hosts = c.inventory.hosts;
+        if (o.json) return printJson({ hosts, warnings: c.inventory.warnings });
+        if (!hosts.length) {
+          console.log('no hosts: bring up the lab (ferry lab up) or add Host entries to ~/.ssh/config');
+          return;
+        }
+        const rows = [['HOST', 'ADDRESS', 'USER', 'PORT', 'VIA', 'FROM']];
+        for (const h of hosts) rows.push([h.name, h.hostName, h.user, String(h.port), h.proxyJump ? `jump ${h.proxyJump}` : h.proxyCommand ? 'command' : '-', h.source]);
+        console.log(table(rows));
+        for (const w of c.inventory.warnings) console.error(`warning: ${w}`);
+      }),
+    );
+
+  program
+    .command('check')
+    .description('readiness of a host: SSH, privileges, CRIU and kernel, criu check, tools')
+    .argument('<host>', 'inventory name')
+    .option('--json', 'print as JSON')
+    .action(
+      action(async (host: string, o: { json?: boolean }) => {
+        const c = createController();
+        c.resolveHost(host);
+        const started = Date.now();
+        let checks: ReadinessCheck[];
+        try {
+          const snap = await probeHost(c.exec, host, { criuCheck: true });
+          checks = [{ name: 'ssh', ok: true, detail: `connected and probed in ${Date.now() - started} ms` }, ...hostReadiness(snap)];
+        } catch (err) {
+          const info = toErrorInfo(err);
+          checks = [{ name: 'ssh', ok: false, detail: `[${info.code}] ${info.message}`, ...(info.hint ? { fix: info.hint } : {}), code: info.code }];
+        } finally {
+          await c.close();
+        }
+        const ready = checks.every((x) => x.ok || x.warning);
+        if (o.json) printJson({ host, ready, checks });
+        else {
+          for (const x of checks) {
+            console.log(`${x.ok ? '✓' : x.warning ? '!' : '✗'} ${x.name.padEnd(11)} ${x.detail}`);
+            if (!x.ok && x.fix) console.log(`  fix: ${x.fix}`);
+          }
+          console.log(ready ? `${host}: ready` : `${host}: NOT ready`);
+        }
+        if (!ready) process.exitCode = 1;
+      }),
+    );
+}
+

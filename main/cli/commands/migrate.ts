@@ -1,0 +1,98 @@
+// `ferry migrate`: moves a process tree with its TCP connections and service addresses to another host.
+import type { Command } from 'commander';
+import type { MigrationEvent, MigrationRecord } from '../../../app/model/migration';
+import { createController } from '../../controller/controller';
+import { migrate } from '../../engine/migrate';
+import { witnessViewFor } from '../../lab/witness-view';
+import { parseAddressArg, parseMs, parsePid } from '../args';
+import { action, formatError, printJson } from '../output';
+
+interface MigrateOptions {
+  from: string;
+  to: string;
+  pid: string;
+  ip: string[];
+  budgetMs: string;
+  keepImages?: boolean;
+  json?: boolean;
+}
+
+/** Registers `migrate`. */
+export function registerMigrate(program: Command): void {
+  program
+    .command('migrate')
+    .description('move a running process (and its tree) with its TCP connections to another host')
+    .requiredOption('--from <host>', 'source host (inventory name)')
+    .requiredOption('--pid <pid>', 'root of the process tree, as seen on the source')
+    .requiredOption('--to <host>', 'destination host (inventory name)')
+    .option('--ip <addr>', 'address to move (repeatable); default: the local addresses of its connections', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--budget-ms <ms>', 'freeze budget the operator accepts', '60000')
+    .option('--keep-images', 'keep the CRIU images on both hosts after success')
+    .option('--json', 'print the migration record as JSON')
+    .action(
+      action(async (o: MigrateOptions) => {
+        const request = {
+          from: o.from,
+          to: o.to,
+          pid: parsePid(o.pid),
+          addresses: o.ip.map(parseAddressArg),
+          budgetMs: parseMs(o.budgetMs, '--budget-ms'),
+          keepImages: !!o.keepImages,
+        };
+        const c = createController();
+        c.resolveHost(request.from);
+        c.resolveHost(request.to);
+        let record: MigrationRecord;
+        try {
+          record = await migrate({ exec: c.exec, resolveHost: c.resolveHost }, request, o.json ? () => {} : printEvent);
+        } finally {
+          await c.close();
+        }
+        const witness = await witnessViewFor(record).catch(() => undefined);
+        if (o.json) printJson({ ok: record.outcome === 'succeeded', record, ...(witness ? { witness } : {}) });
+        else printSummary(record, witness);
+        process.exitCode = record.outcome === 'succeeded' ? 0 : record.error?.code === 'BAD_INPUT' || record.error?.code === 'UNKNOWN_HOST' ? 2 : 1;
+      }),
+    );
+}
+
+function printEvent(e: MigrationEvent): void {
+  switch (e.type) {
+    case 'plan':
+      console.log(`ferry: ${e.plan.request.from} → ${e.plan.request.to}: pid ${e.plan.request.pid} (${e.plan.comm}), ${e.plan.treePids.length} process(es), ${e.plan.connections.length} connection(s), ${Math.round(e.plan.rssKiB / 1024)} MiB`);
+      break;
+    case 'step-finished': {
+      const mark = e.status === 'ok' ? '✓' : e.status === 'failed' ? '✗' : '·';
+      console.log(`  ${mark} ${e.step.padEnd(17)}${e.detail ? `  ${e.detail}` : ''}${e.error ? `  ${e.error.message}` : ''}`);
+      break;
+    }
+    case 'freeze-started':
+      console.log('  … freeze started (network locked on the source)');
+      break;
+    case 'freeze-ended':
+      console.log(`  … freeze ended: ${e.ms} ms`);
+      break;
+    case 'log':
+      console.log(`  ${e.level === 'info' ? '·' : e.level === 'warn' ? '!' : '✗'} ${e.host ? `${e.host}: ` : ''}${e.message}`);
+      break;
+    default:
+      break;
+  }
+}
+
+function printSummary(r: MigrationRecord, witness: Awaited<ReturnType<typeof witnessViewFor>>): void {
+  const steps = r.steps.filter((s) => s.endedAt !== undefined);
+  console.log('steps (ms):');
+  for (const s of steps) console.log(`  ${s.name.padEnd(17)} ${String((s.endedAt ?? 0) - s.startedAt).padStart(6)}  (+${s.startedAt - r.startedAt} ms)`);
+  if (r.freeze?.ms !== undefined) console.log(`freeze window: ${r.freeze.ms} ms (budget ${r.request.budgetMs} ms)`);
+  if (r.imageBytes !== undefined) console.log(`images: ${(r.imageBytes / 1048576).toFixed(1)} MiB in ${r.transferMs} ms`);
+  if (r.connections.length) console.log(`connections: ${r.connections.filter((c) => c.ok).length}/${r.connections.length} intact on ${r.request.to}`);
+  if (witness) {
+    console.log(`witness (lab peer): ${witness.connections} connection(s), largest gap ${witness.maxGapMs} ms, resets ${witness.resets}, reconnects ${witness.reconnects}, streams ${witness.intact ? 'intact' : 'BROKEN'}`);
+  }
+  if (r.rollback) console.log(`rollback: ${r.rollback.ok ? 'complete' : 'INCOMPLETE'}: ${r.rollback.actions.join('; ')}`);
+  if (r.problems && r.problems.length > 1) for (const p of r.problems) console.log(`  problem: ${formatError(p)}`);
+  if (r.outcome === 'succeeded') console.log(`migration ${r.id}: succeeded`);
+  else console.log(`${formatError(r.error ?? { code: 'INTERNAL', message: 'unknown failure' })}\nmigration ${r.id}: ${r.outcome}${r.outcome === 'refused' ? ' (nothing was changed)' : ''}`);
+  if (r.recordDir) console.log(`record: ${r.recordDir}`);
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs everything (scripts/setup.sh) and runs every test: types, unit, lab integration, e2e.
+# Usage: scripts/test.sh [unit|integration|e2e ...]   (default: all)
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+
+bash scripts/setup.sh --with-browser
+
+suites=("$@")
+[ ${#suites[@]} -gt 0 ] || suites=(typecheck unit integration)
+[ -d e2e ] && [ -n "$(ls e2e/*.spec.ts 2>/dev/null)" ] && [ $# -eq 0 ] && suites+=(e2e)
+
+status=0
+for s in "${suites[@]}"; do
+  echo "== $s"
+  case "$s" in
+    typecheck) npm run -s typecheck || status=1 ;;
+    unit) npx vitest run --project unit || status=1 ;;
+    integration) npx vitest run --project integration || status=1 ;;
+    e2e) npx playwright test || status=1 ;;
+    *) echo "unknown suite $s" >&2; exit 2 ;;
+  esac
+done
+# Leave no lab behind, whatever happened.
+node bin/ferry.mjs lab down >/dev/null 2>&1 || true
+exit $status

@@ -27,6 +27,9 @@ export interface ProcessInfo {
   /** Full command line. */
   args: string;
   rssKiB: number;
+  /** Session and process-group IDs: a tree whose session leader is outside it needs CRIU's --shell-job. */
+  sid?: number;
+  pgid?: number;
   /** Process start time in seconds since boot (from /proc/PID/stat starttime), used to detect PID reuse. */
   startTicks?: number;
   /** Seconds since the process started (`ps -o etimes`), as of when the list was taken. */

@@ -17,5 +17,7 @@ export interface HostSnapshot {
   routes: RouteEntry[];
   processes?: ProcessInfo[];
   sockets?: TcpSocket[];
+  /** Ids of one process read from /proc/PID/stat, when asked for. */
+  stat?: { pid: number; ppid: number; pgrp: number; session: number };
 }
 

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isKernelThread, parseProcStatStartTicks, parsePs, PS_ARGV } from './ps';
+import { isKernelThread, parseProcStatIds, parseProcStatStartTicks, parsePs, PS_ARGV } from './ps';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 // PS_ARGV's format (with -p instead of -e) on this machine: kernel threads plus test processes whose comm was set
@@ -81,5 +81,15 @@ describe('parseProcStatStartTicks', () => {
     expect(parseProcStatStartTicks('7 (a) S 1 (b) R 1 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 4242 0 0')).toBe(4242);
     expect(parseProcStatStartTicks('7 (x) S 1 2')).toBeNull();
     expect(parseProcStatStartTicks('')).toBeNull();
+  });
+});
+
+describe('parseProcStatIds', () => {
+  it('reads ppid, process group and session after a comm with parentheses (fixture: /proc/6100/stat)', () => {
+    expect(parseProcStatIds(fixture('proc-pid-stat.txt'))).toEqual({ ppid: 1, pgrp: 6090, session: 2985 });
+  });
+  it('rejects truncated input', () => {
+    expect(parseProcStatIds('12 (x) S 1')).toBeNull();
+    expect(parseProcStatIds('no parens')).toBeNull();
   });
 });

@@ -77,3 +77,12 @@ export function isKernelThread(p: Pick<ProcessInfo, 'pid' | 'ppid' | 'rssKiB' | 
   if (p.pid === 2 && p.ppid === 0) return true;
   return p.ppid === 2 && p.rssKiB === 0 && /^\[.*\]$/.test(p.args);
 }
+
+/** Parent, process group and session (fields 4, 5, 6) from `/proc/PID/stat`; null when it does not parse. */
+export function parseProcStatIds(stat: string): { ppid: number; pgrp: number; session: number } | null {
+  const close = stat.lastIndexOf(')');
+  if (close < 0) return null;
+  const [, ppid, pgrp, session] = stat.slice(close + 1).trim().split(/\s+/);
+  if (![ppid, pgrp, session].every((v) => v !== undefined && /^\d+$/.test(v))) return null;
+  return { ppid: Number(ppid), pgrp: Number(pgrp), session: Number(session) };
+}

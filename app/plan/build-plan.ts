@@ -85,7 +85,7 @@ export function buildPlan(input: PlanInput): PlanResult {
       else wanted.push(p.address);
     }
   } else {
-    wanted = addressesToMove(connected, []);
+    wanted = addressesToMove(sockets, [], { includeListeners: true });
   }
   const moves: AddressMove[] = [];
   for (const address of wanted) {
@@ -112,7 +112,8 @@ export function buildPlan(input: PlanInput): PlanResult {
       continue;
     }
     const routes = src.routes
-      .filter((r) => r.prefsrc === address && r.dev)
+      // Only routes someone added to a routing table: not the kernel's local/connected routes.
+      .filter((r) => r.prefsrc === address && r.dev && r.type === 'unicast' && r.protocol !== 'kernel' && (r.table === undefined || r.table === 'main'))
       .map((r) => ({ dst: r.dst, dev: r.dev as string, ...(r.gateway ? { gateway: r.gateway } : {}) }));
     moves.push({ address, prefixLen: have.prefixLen, family: have.family, sourceDevice: have.ifname, destinationDevice, routes });
   }
@@ -130,7 +131,10 @@ export function buildPlan(input: PlanInput): PlanResult {
   }
 
   if (problems.length) return { ok: false, problems, warnings };
-  const shellJob = false;
+  // A tree whose session or process group leader is outside it (started from a shell) needs --shell-job.
+  const st = src.stat?.pid === req.pid ? src.stat : undefined;
+  const shellJob = !!st && (!treePids.includes(st.session) || !treePids.includes(st.pgrp));
+  if (shellJob) warnings.push(`process ${req.pid} belongs to session ${st?.session} outside its tree: dumped as a shell job`);
   return {
     ok: true,
     plan: {

@@ -64,7 +64,7 @@ async function pipeline(deps: MigrateDeps, run: StepRunner): Promise<void> {
 
   const [srcSnap, dstSnap, tablesBefore] = await run.step('connect', async (s) => {
     const out = await Promise.all([
-      probeHost(exec, req.from, { criuCheck: true, processes: true, sockets: true }),
+      probeHost(exec, req.from, { criuCheck: true, processes: true, sockets: true, statPid: req.pid }),
       probeHost(exec, req.to, { criuCheck: true, processes: true, sockets: true }),
       listCriuTables(exec, req.from).catch(() => [] as NftTable[]),
     ]);

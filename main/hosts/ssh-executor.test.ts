@@ -154,7 +154,7 @@ describe.skipIf(skipReason !== '')(title, { timeout: 60_000 }, () => {
     expect(err).toBeInstanceOf(FerryError);
     expect((err as FerryError).code).toBe('TIMEOUT');
     expect(Date.now() - t0).toBeLessThan(5000);
-    await waitFor(async () => (await exec.run('lab-t', ['pgrep', '-f', 'sleep 31.337'])).code === 1, 5000, () => 'remote sleep survived');
+    await waitFor(async () => (await exec.run('lab-t', ['pgrep', '-f', 'sleep 31[.]337'])).code === 1, 30_000, () => 'remote sleep survived');
   });
 
   it('stops on AbortSignal', async () => {
@@ -162,7 +162,7 @@ describe.skipIf(skipReason !== '')(title, { timeout: 60_000 }, () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(new Error('operator cancelled')), 300);
     await expect(exec.run('lab-t', ['sleep', '32.5'], { signal: ac.signal })).rejects.toThrow('operator cancelled');
-    await waitFor(async () => (await exec.run('lab-t', ['pgrep', '-f', 'sleep 32.5'])).code === 1, 5000, () => 'remote sleep survived');
+    await waitFor(async () => (await exec.run('lab-t', ['pgrep', '-f', 'sleep 32[.]5'])).code === 1, 30_000, () => 'remote sleep survived');
   });
 
   it('caps collected output', async () => {

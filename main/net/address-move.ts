@@ -8,7 +8,7 @@ import type { Executor } from '../hosts/executor';
 export async function removeAddresses(exec: Executor, host: string, moves: AddressMove[]): Promise<void> {
   for (const m of moves) {
     const r = await exec.run(host, ['ip', 'addr', 'del', `${m.address}/${m.prefixLen}`, 'dev', m.sourceDevice]);
-    if (r.code !== 0) throw new FerryError({ code: 'ADDRESS_MOVE_FAILED', host, message: `cannot remove ${m.address} from ${m.sourceDevice}: ${r.stderr.trim()}` });
+    if (r.code !== 0) throw new FerryError({ code: 'ADDRESS_MOVE_FAILED', host, message: `cannot remove ${m.address} from ${m.sourceDevice} (ip exited ${r.code}): ${r.stderr.trim()}` });
   }
 }
 
@@ -18,7 +18,7 @@ export async function addAddresses(exec: Executor, host: string, moves: AddressM
     const dev = device(m);
     const argv = ['ip', 'addr', 'add', `${m.address}/${m.prefixLen}`, 'dev', dev, ...(m.family === 'inet6' ? ['nodad'] : [])];
     const r = await exec.run(host, argv);
-    if (r.code !== 0) throw new FerryError({ code: 'ADDRESS_MOVE_FAILED', host, message: `cannot add ${m.address} on ${dev}: ${r.stderr.trim()}` });
+    if (r.code !== 0) throw new FerryError({ code: 'ADDRESS_MOVE_FAILED', host, message: `cannot add ${m.address} on ${dev} (ip exited ${r.code}): ${r.stderr.trim()}` });
     for (const route of m.routes) {
       const rr = await exec.run(host, ['ip', 'route', 'replace', route.dst, ...(route.gateway ? ['via', route.gateway] : []), 'dev', dev, 'src', m.address]);
       if (rr.code !== 0) throw new FerryError({ code: 'ADDRESS_MOVE_FAILED', host, message: `cannot add route ${route.dst} src ${m.address}: ${rr.stderr.trim()}` });

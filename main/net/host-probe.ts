@@ -3,7 +3,7 @@ import { FerryError } from '../../app/errors';
 import type { HostSnapshot } from '../../app/model/snapshot';
 import { parseCriuCheck, parseCriuVersion } from '../../app/parse/criu';
 import { parseIpAddr, parseIpRoute } from '../../app/parse/ip';
-import { PS_ARGV, parsePs } from '../../app/parse/ps';
+import { PS_ARGV, parseProcStatIds, parsePs } from '../../app/parse/ps';
 import { SECTION_MARKER, splitSections } from '../../app/parse/sections';
 import { parseSs } from '../../app/parse/ss';
 import type { Executor } from '../hosts/executor';
@@ -25,13 +25,16 @@ export interface ProbeOptions {
   criuCheck?: boolean;
   processes?: boolean;
   sockets?: boolean;
+  /** Read this process's ids (session, process group) from /proc. */
+  statPid?: number;
 }
 
 // Fixed script; every variable input arrives as a positional parameter.
-// $1: criu candidates (colon-separated), $2: "1" to run criu check, $3: "1" for ps, $4: "1" for ss, $5..: ps argv.
+// $1: criu candidates (colon-separated), $2: "1" to run criu check, $3: "1" for ps, $4: "1" for ss,
+// $5: a PID whose /proc/PID/stat to read (or empty), $6..: ps argv.
 const PROBE_SCRIPT = `
 sec() { printf '\\n${SECTION_MARKER} %s\\n' "$1"; }
-cands=$1; docheck=$2; dops=$3; doss=$4; shift 4
+cands=$1; docheck=$2; dops=$3; doss=$4; statpid=$5; shift 5
 sec uid; id -u
 sec kernel; uname -r
 sec criu
@@ -44,7 +47,8 @@ for t in ${Object.keys(REQUIRED_TOOLS).join(' ')}; do printf '%s %s\\n' "$t" "$(
 sec addr; ip -j addr show
 sec route; ip -j route show table all
 if [ "$dops" = 1 ]; then sec ps; "$@"; fi
-if [ "$doss" = 1 ]; then sec ss; ss -tinpHO; fi
+if [ "$doss" = 1 ]; then sec ss; ss -tainpHO; fi
+if [ -n "$statpid" ]; then sec stat; cat "/proc/$statpid/stat" 2>/dev/null; fi
 sec end
 `;
 
@@ -53,6 +57,7 @@ export async function probeHost(exec: Executor, host: string, opts: ProbeOptions
   const argv = [
     'sh', '-c', PROBE_SCRIPT, 'ferry-probe',
     CRIU_CANDIDATES.join(':'), opts.criuCheck ? '1' : '0', opts.processes ? '1' : '0', opts.sockets ? '1' : '0',
+    opts.statPid === undefined ? '' : String(opts.statPid),
     ...PS_ARGV,
   ];
   const r = await exec.run(host, argv, { timeoutMs: 60_000 });
@@ -82,6 +87,11 @@ export async function probeHost(exec: Executor, host: string, opts: ProbeOptions
   }
   if (opts.processes) snap.processes = parsePs(s.get('ps') ?? '');
   if (opts.sockets) snap.sockets = parseSs(s.get('ss') ?? '');
+  const stat = s.get('stat');
+  if (opts.statPid !== undefined && stat) {
+    const ids = parseProcStatIds(stat);
+    if (ids) snap.stat = { pid: opts.statPid, ...ids };
+  }
   return snap;
 }
 

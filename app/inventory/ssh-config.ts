@@ -9,6 +9,7 @@ export const KEPT_KEYWORDS = [
   'hostname', 'user', 'port', 'identityfile', 'proxyjump', 'proxycommand', 'userknownhostsfile',
 ] as const;
 
+/** One of KEPT_KEYWORDS. */
 export type KeptKeyword = (typeof KEPT_KEYWORDS)[number];
 
 /** One line of a config file that matters for resolution. */
@@ -34,6 +35,7 @@ export interface IncludedText {
 /** Supplied by the I/O layer: expands one `Include` argument (glob, `~`, relative path) to file texts. */
 export type IncludeResolver = (argument: string, fromSource: string) => IncludedText[];
 
+/** Where the text came from, and how to expand its Include lines. */
 export interface ParseOptions {
   source?: string;
   include?: IncludeResolver;

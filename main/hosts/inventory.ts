@@ -22,6 +22,7 @@ export interface InventoryFile {
   source?: string;
 }
 
+/** Which files to read and the local context for `~`, `%d`, `%u`. */
 export interface InventoryOptions {
   /** Files read first, in order (they must exist). */
   files: ReadonlyArray<string | InventoryFile>;

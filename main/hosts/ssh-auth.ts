@@ -13,6 +13,7 @@ export interface AuthPlan {
   skipped: string[];
 }
 
+/** Agent socket and fallback identity files for planAuth. */
 export interface AuthOptions {
   /** ssh-agent socket, or null for none. */
   agentSocket: string | null;

@@ -8,8 +8,7 @@ import type { SshConnection } from './ssh-connection';
 import { sudoRefusal } from './ssh-errors';
 import type { SshPool } from './ssh-pool';
 
-export { remoteCommand } from './remote-command';
-
+/** What SshExecutor needs: the pool and a name → spec resolver. */
 export interface SshExecutorOptions {
   pool: SshPool;
   /** Host name → spec (usually Inventory.resolveHost). */

@@ -32,6 +32,7 @@ export interface NewHostKey {
   file: string;
 }
 
+/** Pool settings: known_hosts, new-key policy, keepalive/timeouts, auth defaults. */
 export interface SshPoolOptions {
   /** Resolves a ProxyJump hop (alias or address) to a spec; default: the hop as written, port 22, local user. */
   resolveJumpHost?: (name: string) => HostSpec;

@@ -5,6 +5,10 @@ import { decodeFrame, encodeFrame, LineDecoder, payloadFor } from './witness-pro
 
 const HELLO_PREFIX = 'HELLO ';
 const GAP_THRESHOLD_MS = 100;
+/** Silences longer than this are kept in recentGaps (the demo sends every 10 ms). */
+const RECENT_GAP_MS = 30;
+/** How many of the latest such silences each connection keeps. */
+const RECENT_GAPS = 50;
 
 /** Where a tracked connection was accepted. `nowMs` is epoch milliseconds from a monotonic source. */
 export interface TrackerInit {
@@ -50,6 +54,7 @@ export class ConnectionTracker {
       maxGapMs: 0,
       maxGapAt: undefined,
       gapsOver100ms: 0,
+      recentGaps: [],
       lastMessageAt: undefined,
       silentMs: undefined,
     };
@@ -165,6 +170,10 @@ export class ConnectionTracker {
     if (this.lastEventMs !== undefined) {
       const gap = Math.max(0, nowMs - this.lastEventMs);
       if (gap > GAP_THRESHOLD_MS) this.rec.gapsOver100ms += 1;
+      if (gap > RECENT_GAP_MS) {
+        this.rec.recentGaps.push({ endedAt: iso(nowMs), ms: Math.round(gap) });
+        if (this.rec.recentGaps.length > RECENT_GAPS) this.rec.recentGaps.shift();
+      }
       if (gap > this.rec.maxGapMs) {
         this.rec.maxGapMs = Math.round(gap);
         this.rec.maxGapAt = iso(nowMs);

@@ -46,6 +46,8 @@ export interface WitnessConnection {
   /** When the longest silence ended. */
   maxGapAt?: string;
   gapsOver100ms: number;
+  /** The latest silences over 30 ms (at most 50), each with when it ended: a freeze shows up here. */
+  recentGaps: { endedAt: string; ms: number }[];
   /** Last line (witness) or read (raw) received. */
   lastMessageAt?: string;
   /** Open connections only: ms since lastMessageAt (or since openedAt) when the report was written. */

@@ -14,14 +14,26 @@ export interface LabHostDef {
 
 export const LAB_SUBNET = '198.18.0.0/24';
 export const LAB_PREFIX_LEN = 24;
-export const SWITCH_NETNS = 'ferry-sw';
+/**
+ * The lab's name: the prefix of its namespaces and its folder. Several labs (FERRY_LAB=ferry2, ...) can run side by
+ * side on one machine: each is its own set of namespaces, so they may reuse the same addresses.
+ */
+export const LAB_NAME = labName();
+
+function labName(): string {
+  const n = process.env.FERRY_LAB ?? 'ferry';
+  if (!/^[a-z][a-z0-9]{0,7}$/.test(n)) throw new Error(`FERRY_LAB must be 1-8 lowercase letters/digits, got ${JSON.stringify(n)}`);
+  return n;
+}
+
+export const SWITCH_NETNS = `${LAB_NAME}-sw`;
 export const SERVICE_ADDRESS = '198.18.0.100';
 export const WITNESS_PORT = 7000;
 
 export const LAB_HOSTS: readonly LabHostDef[] = [
-  { name: 'peer', netns: 'ferry-peer', address: '198.18.0.1', hostname: 'ferry-peer', inInventory: false },
-  { name: 'lab-a', netns: 'ferry-a', address: '198.18.0.2', hostname: 'ferry-a', inInventory: true },
-  { name: 'lab-b', netns: 'ferry-b', address: '198.18.0.3', hostname: 'ferry-b', inInventory: true },
+  { name: 'peer', netns: `${LAB_NAME}-peer`, address: '198.18.0.1', hostname: `${LAB_NAME}-peer`, inInventory: false },
+  { name: 'lab-a', netns: `${LAB_NAME}-a`, address: '198.18.0.2', hostname: `${LAB_NAME}-a`, inInventory: true },
+  { name: 'lab-b', netns: `${LAB_NAME}-b`, address: '198.18.0.3', hostname: `${LAB_NAME}-b`, inInventory: true },
 ];
 
 /** Every namespace the lab creates. */
@@ -29,7 +41,7 @@ export const LAB_NETNS: readonly string[] = [SWITCH_NETNS, ...LAB_HOSTS.map((h) 
 
 /** Where the lab keeps its keys, configs, logs and state. */
 export function labDir(): string {
-  return process.env.FERRY_LAB_DIR ?? '/run/ferry/lab';
+  return process.env.FERRY_LAB_DIR ?? `/run/${LAB_NAME}/lab`;
 }
 
 /** Paths inside the lab directory. */

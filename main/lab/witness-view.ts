@@ -6,12 +6,12 @@ import { freshWitness, readState } from './lab';
 /** The witness's view of the migrated connections. */
 export interface WitnessView {
   connections: number;
-  /** Largest silence on any of them whose end fell after the freeze started. */
+  /** Largest silence on any of them that ended after the freeze started (≤ 30 ms when none is recorded). */
   maxGapMs: number;
   resets: number;
   reconnects: number;
   intact: boolean;
-  perConnection: { remote: string; maxGapMs: number; closeReason: string; intact: boolean | null }[];
+  perConnection: { remote: string; gapMs: number; closeReason: string; intact: boolean | null }[];
 }
 
 /** Reads the witness (when the lab is up) and matches its connections to the record's. */
@@ -28,14 +28,17 @@ export async function witnessViewFor(record: MigrationRecord): Promise<WitnessVi
   }
   if (!mine.size) return undefined;
   const list = [...mine.values()];
+  const since = record.freeze?.startedAt ?? record.startedAt;
+  const gapOf = (w: WitnessConnection) =>
+    Math.max(0, ...(w.recentGaps ?? []).filter((g) => Date.parse(g.endedAt) >= since).map((g) => g.ms));
   const clients = new Set(list.filter((w) => w.clientId !== undefined).map((w) => `${w.clientId}#${w.connIndex}`));
   const reconnects = report.clients.filter((c) => clients.has(`${c.clientId}#${c.connIndex}`)).reduce((n, c) => n + c.reconnects, 0);
   return {
     connections: list.length,
-    maxGapMs: Math.max(0, ...list.map((w) => w.maxGapMs)),
+    maxGapMs: Math.max(0, ...list.map(gapOf)),
     resets: list.filter((w) => w.closeReason === 'reset').length,
     reconnects,
     intact: list.every((w) => w.intact !== false && w.closeReason === 'open'),
-    perConnection: list.map((w) => ({ remote: w.remote, maxGapMs: w.maxGapMs, closeReason: w.closeReason, intact: w.intact })),
+    perConnection: list.map((w) => ({ remote: w.remote, gapMs: gapOf(w), closeReason: w.closeReason, intact: w.intact })),
   };
 }

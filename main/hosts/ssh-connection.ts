@@ -6,6 +6,33 @@ const CONNECT_FAILED = 2;
 /** Retries of a refused channel open (20 ms doubling: about 2.5 s in all). */
 const OPEN_RETRIES = 7;
 
+/** How a remote command ended: an exit code, or the signal that killed it. */
+export interface ChannelExit {
+  code: number | null;
+  signal?: string;
+}
+
+const exits = new WeakMap<ClientChannel, Promise<ChannelExit | undefined>>();
+
+/**
+ * The exit status of an exec channel, or undefined when the channel closed without one.
+ * Recorded from the moment the channel opened: ssh2 can parse the open confirmation, the output, the exit status
+ * and the close from one TCP read, emitting 'exit' before any listener added after an await would exist.
+ */
+export function channelExit(channel: ClientChannel): Promise<ChannelExit | undefined> {
+  return exits.get(channel) ?? Promise.resolve(undefined);
+}
+
+function watchExit(channel: ClientChannel): void {
+  exits.set(
+    channel,
+    new Promise((resolve) => {
+      channel.once('exit', (code: number | null, signal?: string) => resolve({ code, ...(signal ? { signal } : {}) }));
+      channel.once('close', () => resolve(undefined));
+    }),
+  );
+}
+
 /** A ready ssh2 Client plus a cap on concurrent session channels (sshd's MaxSessions). */
 export class SshConnection {
   /** True once the underlying connection has closed; the pool then opens a new one. */
@@ -48,7 +75,11 @@ export class SshConnection {
   private execOnce(command: string): Promise<ClientChannel> {
     return new Promise((resolve, reject) => {
       try {
-        this.client.exec(command, (err, channel) => (err ? reject(err) : resolve(channel)));
+        this.client.exec(command, (err, channel) => {
+          if (err) return reject(err);
+          watchExit(channel);
+          resolve(channel);
+        });
       } catch (err) {
         reject(err);
       }

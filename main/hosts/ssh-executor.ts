@@ -4,7 +4,7 @@ import { FerryError } from '../../app/errors';
 import type { HostSpec } from '../../app/model/host';
 import type { Executor, RemoteProcess, RunOptions, RunResult } from './executor';
 import { killGroupArgv, PgidMarkerStripper, remoteCommand } from './remote-command';
-import type { SshConnection } from './ssh-connection';
+import { channelExit, type SshConnection } from './ssh-connection';
 import { sudoRefusal } from './ssh-errors';
 import type { SshPool } from './ssh-pool';
 
@@ -65,11 +65,10 @@ export class SshExecutor implements Executor {
         else if (code === undefined && conn.closed) reject(lost(spec, argv));
         else resolve(c);
       };
-      channel.on('exit', (c: number | null) => {
-        code = c ?? -1;
+      void channelExit(channel).then((e) => {
+        if (e) code = e.code ?? -1;
         settle();
       });
-      channel.on('close', settle);
     });
     exit.catch(() => undefined);
     let killed = false;
@@ -144,13 +143,13 @@ export class SshExecutor implements Executor {
           let exitCode: number | undefined;
           channel.on('data', collect(out, 'stdout'));
           stderr.on('data', collect(err, 'stderr'));
-          channel.on('exit', (code: number | null) => {
-            exitCode = code ?? -1;
+          const exited = channelExit(channel).then((e) => {
+            if (e) exitCode = e.code ?? -1;
           });
           channel.on('error', (e: Error) => stop(e));
           const closed = new Promise<void>((r) => channel.once('close', () => r()));
           const stderrEnded = new Promise<void>((r) => stderr.once('end', () => r()));
-          void Promise.all([closed, stderrEnded]).then(() => {
+          void Promise.all([closed, stderrEnded, exited]).then(() => {
             if (exitCode === undefined && conn.closed) return finish(lost(spec, argv));
             const code = exitCode ?? -1;
             const stderrText = Buffer.concat(err).toString('utf8');

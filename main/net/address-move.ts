@@ -21,7 +21,7 @@ export async function addAddresses(exec: Executor, host: string, moves: AddressM
     if (r.code !== 0) throw new FerryError({ code: 'ADDRESS_MOVE_FAILED', host, message: `cannot add ${m.address} on ${dev} (ip exited ${r.code}): ${r.stderr.trim()}` });
     for (const route of m.routes) {
       const rr = await exec.run(host, ['ip', 'route', 'replace', route.dst, ...(route.gateway ? ['via', route.gateway] : []), 'dev', dev, 'src', m.address]);
-      if (rr.code !== 0) throw new FerryError({ code: 'ADDRESS_MOVE_FAILED', host, message: `cannot add route ${route.dst} src ${m.address}: ${rr.stderr.trim()}` });
+      if (rr.code !== 0) throw new FerryError({ code: 'ADDRESS_MOVE_FAILED', host, message: `cannot add route ${route.dst} src ${m.address} (ip exited ${rr.code}): ${rr.stderr.trim()}` });
     }
   }
 }

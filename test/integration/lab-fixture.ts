@@ -1,0 +1,50 @@
+// Brings the real lab up for a test file and reads what its witness and hosts report.
+import { ferry, ferryOk } from './cli';
+
+export interface LabStatusJson {
+  up: boolean;
+  serviceAddress: { address: string; holder?: string };
+  demo?: { pid: number; host: string; connections: number };
+  witness?: {
+    connections: Array<{
+      id: number; clientId?: string; connIndex?: number; remote: string; closeReason: string; intact: boolean | null;
+      maxGapMs: number; messages: number; recentGaps: { endedAt: string; ms: number }[];
+    }>;
+    clients: Array<{ clientId: string; connIndex: number; connections: number; reconnects: number }>;
+    totals: { connections: number; resets: number; reconnects: number; brokenStreams: number };
+  };
+}
+
+/** `ferry lab up` (replacing any stale lab); returns the lab status. */
+export async function labUp(connections = 4): Promise<LabStatusJson> {
+  await ferryOk(['lab', 'up', '--connections', String(connections)]);
+  return labStatus();
+}
+
+/** `ferry lab status --json`. */
+export async function labStatus(): Promise<LabStatusJson> {
+  return (await ferryOk(['lab', 'status', '--json'])).json as LabStatusJson;
+}
+
+/** `ferry lab down`. */
+export async function labDown(): Promise<void> {
+  await ferry(['lab', 'down']);
+}
+
+/** `ferry lab exec HOST -- argv`: the PID on that host. */
+export async function labExec(host: string, argv: string[]): Promise<number> {
+  const r = await ferryOk(['lab', 'exec', host, '--', ...argv]);
+  return Number(r.stdout.trim());
+}
+
+/** Processes of a host by PID, from `ferry ps --json`. */
+export async function hostProcesses(host: string): Promise<Map<number, { pid: number; comm: string; args: string; sockets: unknown[] }>> {
+  const r = await ferryOk(['ps', host, '--json']);
+  const out = new Map<number, { pid: number; comm: string; args: string; sockets: unknown[] }>();
+  const walk = (n: any) => {
+    out.set(n.pid, n);
+    for (const c of n.children ?? []) walk(c);
+  };
+  for (const root of r.json.processes) walk(root);
+  return out;
+}

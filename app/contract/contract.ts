@@ -1,0 +1,121 @@
+// The one contract between main and every client (renderer over IPC or WebSocket, tests): results and events.
+import type { ReadinessCheck } from '../plan/readiness';
+import type { FerryErrorInfo } from '../errors';
+import type { HostSpec, ProcessInfo, TcpSocket } from '../model/host';
+import type { MigrationEvent, MigrationPlan, MigrationRecord, MigrationRequest } from '../model/migration';
+import type { RequestMethod } from './schemas';
+
+export type { RequestMethod, RequestParams, ValidParams } from './schemas';
+
+/** What the dashboard shows about the controller and the lab. */
+export interface AppInfo {
+  version: string;
+  /** Which transport carries this client (set by the client side). */
+  stateDir: string;
+  lab: { name: string; up: boolean; demo?: { pid: number; host: string; connections: number }; serviceAddress?: string; serviceHolder?: string };
+}
+
+/** One inventory entry as the Hosts view lists it. */
+export interface HostEntry extends HostSpec {
+  /** Added by hand in the dashboard (kept in Ferry's own inventory file). */
+  manual: boolean;
+}
+
+export interface HostList {
+  hosts: HostEntry[];
+  warnings: string[];
+  /** Where hosts added by hand are written. */
+  manualFile: string;
+}
+
+/** A host's readiness: the SSH check then the engine's checks. */
+export interface HostReadiness {
+  host: string;
+  ready: boolean;
+  checks: ReadinessCheck[];
+  probedMs: number;
+  kernel?: string;
+}
+
+/** A host's processes and TCP sockets at one moment (the renderer builds the tree). */
+export interface ProcessListing {
+  host: string;
+  takenAt: number;
+  processes: ProcessInfo[];
+  sockets: TcpSocket[];
+  /** Addresses Ferry manages the host through: they never move. */
+  managementAddresses: string[];
+}
+
+/** A plan built without running anything: both hosts' readiness and the preflight's verdict. */
+export interface PlanPreview {
+  request: MigrationRequest;
+  ok: boolean;
+  plan?: MigrationPlan;
+  problems: FerryErrorInfo[];
+  warnings: string[];
+  readiness: { source: ReadinessCheck[]; destination: ReadinessCheck[] };
+  probedMs: number;
+}
+
+/** A running (or just finished) migration as a late client first sees it: every event so far. */
+export interface MigrationSnapshot {
+  id: string;
+  request: MigrationRequest;
+  events: MigrationEvent[];
+  running: boolean;
+}
+
+/** One line of the history. */
+export interface HistoryEntry {
+  id: string;
+  startedAt: number;
+  endedAt?: number;
+  outcome: MigrationRecord['outcome'];
+  from: string;
+  to: string;
+  pid: number;
+  comm?: string;
+  freezeMs?: number;
+  budgetMs: number;
+  imageBytes?: number;
+  connections: number;
+  intactConnections: number;
+  error?: FerryErrorInfo;
+}
+
+/** An export: a file name and its JSON text. */
+export interface ExportFile {
+  fileName: string;
+  json: string;
+}
+
+/** The result type of every request. */
+export interface RequestResults {
+  'app:info': AppInfo;
+  'hosts:list': HostList;
+  'hosts:check': HostReadiness;
+  'hosts:add': HostEntry;
+  'processes:list': ProcessListing;
+  'migration:plan': PlanPreview;
+  'migration:start': { id: string };
+  'migration:active': MigrationSnapshot[];
+  'history:list': HistoryEntry[];
+  'history:get': MigrationRecord;
+  'history:export': ExportFile;
+}
+
+/** Events main pushes to every client. */
+export interface EventPayloads {
+  'migration:event': MigrationEvent;
+  /** A migration was stored (or imported) in the history. */
+  'history:changed': { id: string };
+  /** The inventory changed (a host was added). */
+  'hosts:changed': Record<string, never>;
+}
+
+export type EventName = keyof EventPayloads;
+export const EVENT_NAMES: readonly EventName[] = ['migration:event', 'history:changed', 'hosts:changed'];
+
+/** Compile-time check that every request method has a result type. */
+export type ResultOf<M extends RequestMethod> = RequestResults[M];

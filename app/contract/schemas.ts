@@ -1,0 +1,62 @@
+// Validation of every request's parameters, applied once where requests enter main (both transports).
+import { z } from 'zod';
+import { aliasProblem, hostNameProblem, userProblem } from '../inventory/host-name';
+
+const alias = z.string().superRefine((v, ctx) => {
+  const why = aliasProblem(v);
+  if (why) ctx.addIssue({ code: 'custom', message: `invalid host name: ${why}` });
+});
+
+const migrationId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$/, 'invalid migration id');
+
+/** What the operator asks a migration or a plan for. */
+export const migrationRequestSchema = z.object({
+  from: alias,
+  to: alias,
+  pid: z.number().int().min(1).max(4_194_304),
+  addresses: z.array(z.string().max(64)).max(16).default([]),
+  budgetMs: z.number().int().min(100).max(3_600_000).default(60_000),
+  keepImages: z.boolean().default(false),
+});
+
+/** A host added by hand (an ssh_config Host block Ferry keeps in its state folder). */
+export const newHostSchema = z.object({
+  name: alias,
+  hostName: z.string().superRefine((v, ctx) => {
+    const why = hostNameProblem(v);
+    if (why) ctx.addIssue({ code: 'custom', message: `invalid address: ${why}` });
+  }),
+  user: z.string().superRefine((v, ctx) => {
+    const why = userProblem(v);
+    if (why) ctx.addIssue({ code: 'custom', message: `invalid user: ${why}` });
+  }).default('root'),
+  port: z.number().int().min(1).max(65_535).default(22),
+  identityFile: z.string().max(4096).regex(/^[^\s"]*$/, 'no spaces or quotes in the key path').optional(),
+  proxyJump: alias.optional(),
+});
+
+const empty = z.object({}).strict().default({});
+
+/** Parameter schemas, one per request method. */
+export const requestSchemas = {
+  'app:info': empty,
+  'hosts:list': empty,
+  'hosts:check': z.object({ host: alias }),
+  'hosts:add': newHostSchema,
+  'processes:list': z.object({ host: alias }),
+  'migration:plan': migrationRequestSchema,
+  'migration:start': migrationRequestSchema,
+  'migration:active': empty,
+  'history:list': empty,
+  'history:get': z.object({ id: migrationId }),
+  'history:export': z.object({ ids: z.array(migrationId).max(10_000).optional() }),
+} as const;
+
+/** Names of every request. */
+export type RequestMethod = keyof typeof requestSchemas;
+/** Parameters of a request as a client sends them (defaults may be left out). */
+export type RequestParams<M extends RequestMethod> = z.input<(typeof requestSchemas)[M]>;
+/** Parameters as a handler receives them (validated, defaults filled in). */
+export type ValidParams<M extends RequestMethod> = z.output<(typeof requestSchemas)[M]>;
+
+export const REQUEST_METHODS = Object.keys(requestSchemas) as RequestMethod[];

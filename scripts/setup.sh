@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything Ferry needs on a fresh Debian/Ubuntu machine, as root, idempotently:
 # system packages, a CRIU that works on this kernel (private prefix), npm dependencies, the build.
-# Usage: scripts/setup.sh [--no-build] [--with-browser]
+# Usage: scripts/setup.sh [--no-build] [--with-browser] [--test-extras]
+#   --test-extras: also what the tests need beyond the product (Debian 12's CRIU 3.17, too old for this
+#                  kernel, to test that Ferry refuses it)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -9,10 +11,12 @@ cd "$here"
 
 build=1
 browser=0
+extras=0
 for a in "$@"; do
   case "$a" in
     --no-build) build=0 ;;
     --with-browser) browser=1 ;;
+    --test-extras) extras=1 ;;
     *) echo "setup: unknown option $a" >&2; exit 2 ;;
   esac
 done
@@ -32,7 +36,7 @@ packages=(
   iputils-arping ndisc6
   netcat-openbsd socat
   redis-server redis-tools
-  ca-certificates
+  sudo ca-certificates
 )
 [ "$browser" = 1 ] && packages+=(chromium)
 
@@ -59,6 +63,9 @@ mkdir -p /run/sshd
 
 # ---------------------------------------------------------------- CRIU >= 4.2 in a private prefix
 bash "$here/scripts/install-criu.sh"
+if [ "$extras" = 1 ]; then
+  bash "$here/scripts/install-criu.sh" --suite bookworm --wrapper criu-bookworm --min-version 0.0
+fi
 
 # ---------------------------------------------------------------- npm dependencies
 lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)

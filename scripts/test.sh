@@ -5,7 +5,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 
-bash scripts/setup.sh --with-browser
+bash scripts/setup.sh --with-browser --test-extras
 
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=(typecheck unit integration)

@@ -21,6 +21,7 @@ function conn(over: Partial<WitnessConnection> = {}): WitnessConnection {
     intact: true,
     maxGapMs: 12,
     gapsOver100ms: 0,
+    recentGaps: [],
     ...over,
   };
 }

@@ -1,5 +1,6 @@
-// The `ferry` command: a thin client of the engine (lab, hosts, check, ps, migrate).
+// The `ferry` command: a thin client of the engine (lab, hosts, check, ps, migrate, dashboard).
 import { Command } from 'commander';
+import { registerDashboard } from './commands/dashboard';
 import { registerHosts } from './commands/hosts';
 import { registerLab } from './commands/lab';
 import { registerMigrate } from './commands/migrate';
@@ -16,5 +17,6 @@ registerLab(program);
 registerHosts(program);
 registerPs(program);
 registerMigrate(program);
+registerDashboard(program);
 
 await program.parseAsync(process.argv);

@@ -1,5 +1,5 @@
 // Lab hosts as separate machines: own PID, mount (own /proc) and UTS namespaces, tini as init, sshd under it.
-import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { FerryError } from '../../app/errors';
 import { mustRunLocal, runLocal, spawnDetached } from '../util/local-exec';
@@ -19,7 +19,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Writes the client key, host keys, authorized_keys and known_hosts (once per lab). */
 export async function writeLabKeys(): Promise<void> {
   const p = labPaths();
-  mkdirSync(p.dir, { recursive: true, mode: 0o700 });
+  // Readable by all: sshd reads authorized_keys as the logging-in user (the key itself stays 0600).
+  mkdirSync(p.dir, { recursive: true, mode: 0o755 });
+  for (const d of [path.dirname(p.dir), p.dir]) chmodSync(d, 0o755);
   mkdirSync(p.logs, { recursive: true });
   if (!existsSync(p.clientKey)) {
     await mustRunLocal(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'ferry-lab-controller', '-f', p.clientKey], { code: 'LAB' });

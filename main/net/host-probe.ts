@@ -11,6 +11,15 @@ import type { Executor } from '../hosts/executor';
 /** Where Ferry looks for CRIU on a host, in order. */
 export const CRIU_CANDIDATES = ['/opt/ferry/bin/criu', '/usr/local/sbin/criu', '/usr/sbin/criu', 'criu'];
 
+/** The candidates, with FERRY_CRIU (a path on the hosts, set on the controller) first when given. */
+export function criuCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
+  const own = env.FERRY_CRIU;
+  if (own !== undefined && !/^\/[A-Za-z0-9_./+-]+$/.test(own)) {
+    throw new FerryError({ code: 'BAD_INPUT', message: `FERRY_CRIU must be an absolute path, got ${JSON.stringify(own)}` });
+  }
+  return own ? [own] : CRIU_CANDIDATES;
+}
+
 /** Tools the engine runs on hosts, and what each is for. */
 export const REQUIRED_TOOLS: Record<string, string> = {
   ip: 'iproute2 (address moves)',
@@ -56,7 +65,7 @@ sec end
 export async function probeHost(exec: Executor, host: string, opts: ProbeOptions = {}): Promise<HostSnapshot> {
   const argv = [
     'sh', '-c', PROBE_SCRIPT, 'ferry-probe',
-    CRIU_CANDIDATES.join(':'), opts.criuCheck ? '1' : '0', opts.processes ? '1' : '0', opts.sockets ? '1' : '0',
+    criuCandidates().join(':'), opts.criuCheck ? '1' : '0', opts.processes ? '1' : '0', opts.sockets ? '1' : '0',
     opts.statPid === undefined ? '' : String(opts.statPid),
     ...PS_ARGV,
   ];

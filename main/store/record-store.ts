@@ -49,3 +49,10 @@ export function listRecords(): MigrationRecord[] {
     .filter((r): r is MigrationRecord => r !== undefined)
     .sort((a, b) => b.startedAt - a.startedAt);
 }
+
+/** Ids of every stored migration folder (cheap: no record is read). */
+export function listRecordIds(): string[] {
+  const base = path.join(stateDir(), 'migrations');
+  if (!existsSync(base)) return [];
+  return readdirSync(base).filter((id) => existsSync(path.join(base, id, 'record.json')));
+}

@@ -1,0 +1,26 @@
+// Hosts: the inventory and each host's readiness (checked in parallel, one request per host).
+import { api } from '../api/client';
+import type { HostsSlice, SliceCreator } from './types';
+
+export const createHostsSlice: SliceCreator<HostsSlice> = (set, get) => ({
+  hosts: { loading: false },
+  readiness: {},
+  async loadHosts() {
+    set((s) => ({ hosts: { ...s.hosts, loading: true } }));
+    const r = await api.request('hosts:list', {});
+    if (!r.ok) return set((s) => ({ hosts: { ...s.hosts, loading: false, error: r.error } }));
+    set({ hosts: { value: r.value, loading: false } });
+    await Promise.all(r.value.hosts.map((h) => get().checkHost(h.name)));
+  },
+  async checkHost(name) {
+    set((s) => ({ readiness: { ...s.readiness, [name]: { ...s.readiness[name], loading: true } } }));
+    const r = await api.request('hosts:check', { host: name });
+    set((s) => ({ readiness: { ...s.readiness, [name]: r.ok ? { value: r.value, loading: false } : { loading: false, error: r.error } } }));
+  },
+  async addHost(h) {
+    const r = await api.request('hosts:add', h);
+    if (!r.ok) return r.error;
+    await get().loadHosts();
+    return undefined;
+  },
+});

@@ -1,0 +1,49 @@
+// Migrate: the draft request, its plan preview, and every migration's progress folded from the event stream.
+import { api } from '../api/client';
+import { applyMigrationEvent, initialProgress, progressFromEvents } from '../../../app/review/migration-progress';
+import type { MigrationEvent } from '../../../app/model/migration';
+import type { MigrationSlice, SliceCreator, Store } from './types';
+
+export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get) => ({
+  draft: { budgetMs: 60_000 },
+  preview: { loading: false },
+  runs: {},
+  starting: false,
+  clockOffsetMs: 0,
+  setDraft(d) {
+    set((s) => ({ draft: { ...s.draft, ...d }, preview: { loading: false }, startError: undefined }));
+  },
+  async checkPlan() {
+    const { from, to, pid, budgetMs } = get().draft;
+    if (!from || !to || !pid) return;
+    set({ preview: { loading: true } });
+    const r = await api.request('migration:plan', { from, to, pid, budgetMs });
+    const d = get().draft;
+    if (d.from !== from || d.to !== to || d.pid !== pid) return;
+    set({ preview: r.ok ? { value: r.value, loading: false } : { loading: false, error: r.error } });
+  },
+  async startMigration() {
+    const { from, to, pid, budgetMs } = get().draft;
+    if (!from || !to || !pid) return;
+    set({ starting: true, startError: undefined });
+    const r = await api.request('migration:start', { from, to, pid, budgetMs });
+    if (!r.ok) return set({ starting: false, startError: r.error });
+    set((s) => ({ starting: false, activeId: r.value.id, runs: s.runs[r.value.id] ? s.runs : { ...s.runs, [r.value.id]: initialProgress(r.value.id) } }));
+  },
+  async loadActive() {
+    const r = await api.request('migration:active', {});
+    if (!r.ok) return;
+    set((s) => {
+      const runs = { ...s.runs };
+      for (const snap of r.value) runs[snap.id] = progressFromEvents(snap.id, snap.events);
+      const running = r.value.find((x) => x.running);
+      return { runs, ...(running && !s.activeId ? { activeId: running.id, view: 'migrate' as const, draft: { ...s.draft, from: running.request.from, to: running.request.to, pid: running.request.pid, budgetMs: running.request.budgetMs } } : {}) };
+    });
+  },
+});
+
+/** Applies one event from main; returns what the store should change. */
+export function onMigrationEvent(s: Store, e: MigrationEvent, sentAt: number): Partial<Store> {
+  const run = s.runs[e.id] ?? initialProgress(e.id);
+  return { runs: { ...s.runs, [e.id]: applyMigrationEvent(run, e) }, clockOffsetMs: sentAt - Date.now() };
+}

@@ -1,0 +1,82 @@
+// The renderer's store: one zustand store made of slices fed by the contract's calls and events.
+import type { FerryErrorInfo } from '../../../app/errors';
+import type { AppInfo, HistoryEntry, HostEntry, HostReadiness, PlanPreview, ProcessListing, RequestParams } from '../../../app/contract/contract';
+import type { MigrationRecord } from '../../../app/model/migration';
+import type { MigrationProgress } from '../../../app/review/migration-progress';
+
+export type ViewName = 'hosts' | 'processes' | 'migrate' | 'review';
+export type Theme = 'light' | 'dark';
+
+/** A value being loaded from main. */
+export interface Loadable<T> {
+  value?: T;
+  loading: boolean;
+  error?: FerryErrorInfo;
+}
+
+export interface UiSlice {
+  view: ViewName;
+  theme: Theme;
+  info?: AppInfo;
+  disconnected: boolean;
+  setView(v: ViewName): void;
+  setTheme(t: Theme): void;
+  loadInfo(): Promise<void>;
+}
+
+export interface HostsSlice {
+  hosts: Loadable<{ hosts: HostEntry[]; warnings: string[]; manualFile: string }>;
+  readiness: Record<string, Loadable<HostReadiness>>;
+  loadHosts(): Promise<void>;
+  checkHost(name: string): Promise<void>;
+  addHost(h: RequestParams<'hosts:add'>): Promise<FerryErrorInfo | undefined>;
+}
+
+export interface ProcessesSlice {
+  procHost?: string;
+  listing: Loadable<ProcessListing>;
+  selectedPid?: number;
+  collapsed: Set<number>;
+  query: string;
+  selectHost(host: string): void;
+  loadProcesses(): Promise<void>;
+  selectPid(pid: number | undefined): void;
+  toggleCollapsed(pid: number): void;
+  setQuery(q: string): void;
+}
+
+export interface MigrationDraft {
+  from?: string;
+  pid?: number;
+  to?: string;
+  budgetMs: number;
+}
+
+export interface MigrationSlice {
+  draft: MigrationDraft;
+  preview: Loadable<PlanPreview>;
+  runs: Record<string, MigrationProgress>;
+  activeId?: string;
+  starting: boolean;
+  startError?: FerryErrorInfo;
+  /** Server clock minus this page's clock, from the latest event. */
+  clockOffsetMs: number;
+  setDraft(d: Partial<MigrationDraft>): void;
+  checkPlan(): Promise<void>;
+  startMigration(): Promise<void>;
+  loadActive(): Promise<void>;
+}
+
+export interface HistorySlice {
+  history: Loadable<HistoryEntry[]>;
+  records: Record<string, Loadable<MigrationRecord>>;
+  selectedId?: string;
+  compareIds: string[];
+  loadHistory(): Promise<void>;
+  openRecord(id: string | undefined): Promise<void>;
+  toggleCompare(id: string): void;
+  exportJson(ids?: string[]): Promise<FerryErrorInfo | undefined>;
+}
+
+export type Store = UiSlice & HostsSlice & ProcessesSlice & MigrationSlice & HistorySlice;
+export type SliceCreator<T> = (set: (partial: Partial<Store> | ((s: Store) => Partial<Store>)) => void, get: () => Store) => T;

@@ -130,15 +130,19 @@ export async function execInLabHost(
   host: LabHostDef,
   initPid: number,
   argv: readonly string[],
-  opts: { cwd?: string; logName?: string } = {},
+  opts: { cwd?: string; logName?: string; pid?: number } = {},
 ): Promise<{ pid: number; log: string }> {
   if (argv.length === 0) throw new FerryError({ code: 'BAD_INPUT', message: 'lab exec: no command given' });
   const p = labPaths();
   const base = (opts.logName ?? path.basename(argv[0] ?? 'cmd')).replace(/[^A-Za-z0-9_.-]/g, '_');
   const log = path.join(p.logs, `${host.name}-${Date.now()}-${base}.log`);
-  const script = 'cd "$1" || exit 97; log=$2; shift 2; setsid "$@" </dev/null >>"$log" 2>&1 & echo $!';
+  // $3: a PID to ask for (the host's next PID is set just before the fork), or empty.
+  const script =
+    'cd "$1" || exit 97; log=$2; want=$3; shift 3; ' +
+    '[ -n "$want" ] && echo $((want - 1)) > /proc/sys/kernel/ns_last_pid; ' +
+    'setsid "$@" </dev/null >>"$log" 2>&1 & echo $!';
   const out = await mustRunLocal(
-    ['nsenter', '-t', String(initPid), '--net', '--pid', '--mount', '--uts', '--', '/bin/sh', '-c', script, 'sh', opts.cwd ?? process.cwd(), log, ...argv],
+    ['nsenter', '-t', String(initPid), '--net', '--pid', '--mount', '--uts', '--', '/bin/sh', '-c', script, 'sh', opts.cwd ?? process.cwd(), log, opts.pid ? String(opts.pid) : '', ...argv],
     { code: 'LAB' },
   );
   const pid = Number(out.trim());

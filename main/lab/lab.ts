@@ -24,6 +24,8 @@ export interface LabUpOptions {
 }
 
 const LAB_ENV = { UV_USE_IO_URING: '0' };
+/** The demo workload's PID on lab-a. */
+export const DEMO_PID = 4242;
 
 /** Brings the lab up from scratch (a stale lab is torn down first). */
 export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
@@ -58,7 +60,8 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
   const state: LabState = { createdAt: new Date().toISOString(), hosts, witness };
   const n = opts.demoConnections ?? 4;
   if (n > 0) {
-    const demo = await execInLabHost(a, hostProc(hosts, 'lab-a').initPid, demoArgv(n, 'demo'), { logName: 'demo' });
+    // A PID far above what sshd sessions use, so it is free on lab-b when the demo moves there.
+    const demo = await execInLabHost(a, hostProc(hosts, 'lab-a').initPid, demoArgv(n, 'demo'), { logName: 'demo', pid: DEMO_PID });
     state.demo = { ...demo, host: 'lab-a', connections: n };
     await waitForWitnessClient('demo', n);
     say(`demo workload on lab-a (pid ${demo.pid}), ${n} connections from ${SERVICE_ADDRESS} to the witness`);
@@ -135,13 +138,13 @@ export async function labStatus(): Promise<LabStatus> {
 }
 
 /** Starts a command detached on a lab host; returns its PID as seen on that host. */
-export async function labExec(hostName: string, argv: readonly string[], cwd?: string): Promise<{ pid: number; log: string }> {
+export async function labExec(hostName: string, argv: readonly string[], opts: { cwd?: string; pid?: number } = {}): Promise<{ pid: number; log: string }> {
   const host = findLabHost(hostName);
   if (!host) throw new FerryError({ code: 'UNKNOWN_HOST', message: `no lab host "${hostName}"`, hint: `use one of: ${LAB_HOSTS.map((h) => h.name).join(', ')}` });
   const state = readState();
   const proc = state?.hosts[host.name];
   if (!proc || !isAlive(proc.initPid)) throw new FerryError({ code: 'LAB', message: 'the lab is not up', hint: 'run: ferry lab up' });
-  return execInLabHost(host, proc.initPid, argv, cwd ? { cwd } : {});
+  return execInLabHost(host, proc.initPid, argv, opts);
 }
 
 /** The witness's latest report, if it has written one. */

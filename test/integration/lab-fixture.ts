@@ -32,9 +32,15 @@ export async function labDown(): Promise<void> {
 }
 
 /** `ferry lab exec HOST -- argv`: the PID on that host. */
-export async function labExec(host: string, argv: string[]): Promise<number> {
-  const r = await ferryOk(['lab', 'exec', host, '--', ...argv]);
-  return Number(r.stdout.trim());
+export async function labExec(host: string, argv: string[], pid?: number): Promise<number> {
+  return (await labExecLog(host, argv, pid)).pid;
+}
+
+/** `ferry lab exec [--pid N] HOST -- argv`: the PID on that host and the file its output goes to. */
+export async function labExecLog(host: string, argv: string[], pid?: number): Promise<{ pid: number; log: string }> {
+  const r = await ferryOk(['lab', 'exec', ...(pid ? ['--pid', String(pid)] : []), host, '--', ...argv]);
+  const log = /^log: (.*)$/m.exec(r.stderr)?.[1] ?? '';
+  return { pid: Number(r.stdout.trim()), log };
 }
 
 /** Processes of a host by PID, from `ferry ps --json`. */

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { labDown, labExec, labStatus, labUp } from '../../lab/lab';
 import { FerryError } from '../../../app/errors';
 import { summarizeWitness } from '../../../app/model/witness';
+import { parsePid } from '../args';
 import { action, printJson, table } from '../output';
 
 /** Registers the lab commands. */
@@ -53,9 +54,10 @@ export function registerLab(program: Command): void {
     .description('start a command detached on a lab host (lab-a, lab-b, peer); prints its PID on that host')
     .argument('<host>', 'lab-a, lab-b or peer')
     .argument('<argv...>', 'the command and its arguments (after --)')
+    .option('--pid <pid>', 'ask for this PID on the host (its next PID is set just before the start)')
     .action(
-      action(async (host: string, argv: string[]) => {
-        const r = await labExec(host, argv);
+      action(async (host: string, argv: string[], o: { pid?: string }) => {
+        const r = await labExec(host, argv, o.pid === undefined ? {} : { pid: parsePid(o.pid) });
         process.stderr.write(`log: ${r.log}\n`);
         console.log(String(r.pid));
       }),

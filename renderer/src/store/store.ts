@@ -24,6 +24,10 @@ export function connectStore(): void {
   api.on('migration:event', (e, sentAt) => {
     s.setState((st) => onMigrationEvent(st, e, sentAt));
     if (e.type === 'done' || e.type === 'failed') void s.getState().loadProcesses();
+    const d = s.getState().draft;
+    const req = e.type === 'done' ? e.record.request : undefined;
+    // After a success the way back is the natural next plan.
+    if (req && d.from === req.from && d.to === req.to && d.pid === req.pid) s.getState().setDraft({ from: req.to, to: req.from });
   });
   api.on('history:changed', () => {
     // Debounced: an import can announce many records at once.

@@ -1,0 +1,72 @@
+// The selected process's TCP four-tuples with their kernel statistics, and the addresses that would move.
+import type { ProcessNode, TcpSocket } from '../../../app/model/host';
+import { fourTupleKey } from '../../../app/model/host';
+import { subtreePids } from '../../../app/process-tree';
+import { addressesToMove, socketsOfTree } from '../../../app/sockets';
+import type { ProcessListing } from '../../../app/contract/contract';
+import { EmptyState } from '../components/empty-state';
+
+const v = (x: number | undefined, unit = '') => (x === undefined ? '–' : `${x}${unit}`);
+const ep = (e: TcpSocket['local']) => (e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`);
+
+/** Connections of a process tree (the process and its descendants: CRIU moves them together). */
+export function ConnectionsPanel({ node, listing, onMigrate }: { node: ProcessNode; listing: ProcessListing; onMigrate(): void }) {
+  const pids = subtreePids(listing.processes, node.pid);
+  const sockets = socketsOfTree(listing.sockets, pids);
+  const moving = addressesToMove(sockets, listing.managementAddresses, { includeListeners: true });
+  const blocked = addressesToMove(sockets, [], { includeListeners: true }).filter((a) => !moving.includes(a));
+  return (
+    <section className="stack" aria-labelledby="conn-title">
+      <div className="row between">
+        <h3 id="conn-title">
+          PID {node.pid} <code>{node.comm}</code>
+        </h3>
+        <button type="button" className="primary" onClick={onMigrate}>Migrate this process…</button>
+      </div>
+      <p className="small args-full">{node.args}</p>
+      <p className="small muted">
+        user {node.user} · {Math.round(node.rssKiB / 1024)} MiB resident · {pids.length} process(es) in its tree · {sockets.length} TCP socket(s)
+      </p>
+      <div className="card">
+        <strong>Addresses that would move: </strong>
+        {moving.length ? moving.map((a) => <code key={a} className="chip">{a}</code>) : <span className="muted">none (no connection from a movable address)</span>}
+        {blocked.length > 0 && (
+          <div className="note warn small">
+            {blocked.join(', ')} {blocked.length === 1 ? 'is' : 'are'} the address Ferry manages {listing.host} through and cannot move: give the service its own address.
+          </div>
+        )}
+      </div>
+      {sockets.length === 0 ? (
+        <EmptyState title="No TCP sockets">This process tree has no TCP connections: it would migrate without any.</EmptyState>
+      ) : (
+        <div className="scroll-x">
+          <table className="grid small" aria-label={`Connections of PID ${node.pid}`}>
+            <thead>
+              <tr>
+                <th scope="col">Local</th><th scope="col">Remote</th><th scope="col">State</th>
+                <th scope="col" title="receive queue / send queue (bytes)">Recv-Q / Send-Q</th>
+                <th scope="col">RTT</th><th scope="col">RTO</th><th scope="col">cwnd</th>
+                <th scope="col" title="unacknowledged retransmissions now / total">Retrans</th><th scope="col">PID</th>
+              </tr>
+            </thead>
+            <tbody>
+              {sockets.map((s) => (
+                <tr key={`${fourTupleKey(s)}-${s.state}`}>
+                  <td><code>{ep(s.local)}</code></td>
+                  <td><code>{s.state === 'LISTEN' ? '*' : ep(s.remote)}</code></td>
+                  <td>{s.state}</td>
+                  <td>{s.recvQ} / {s.sendQ}</td>
+                  <td>{s.rttMs === undefined ? '–' : `${s.rttMs} ms${s.rttVarMs !== undefined ? ` ±${s.rttVarMs}` : ''}`}</td>
+                  <td>{v(s.rtoMs, ' ms')}</td>
+                  <td>{v(s.cwnd)}</td>
+                  <td>{v(s.retransCurrent)} / {v(s.retransTotal)}</td>
+                  <td>{[...new Set(s.owners.map((o) => o.pid))].join(', ')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,76 @@
+// Migrate: pick the destination and budget, see the plan and the preflight on both hosts, run with one button.
+import { useEffect } from 'react';
+import { EmptyState } from '../components/empty-state';
+import { ErrorNote } from '../components/error-note';
+import { useStore } from '../store/store';
+import { PlanPanel } from './plan-panel';
+import { RunPanel } from './run-panel';
+
+/** The Migrate view. */
+export function MigrateView() {
+  const hosts = useStore((s) => s.hosts.value?.hosts ?? []);
+  const draft = useStore((s) => s.draft);
+  const preview = useStore((s) => s.preview);
+  const runs = useStore((s) => s.runs);
+  const activeId = useStore((s) => s.activeId);
+  const starting = useStore((s) => s.starting);
+  const startError = useStore((s) => s.startError);
+  const { setDraft, checkPlan, startMigration, setView } = useStore.getState();
+  const run = activeId ? runs[activeId] : undefined;
+  const running = !!run && !run.finished;
+  const complete = !!draft.from && !!draft.to && !!draft.pid;
+
+  useEffect(() => {
+    if (complete && !preview.value && !preview.loading && !preview.error && !running) void checkPlan();
+  }, [complete, preview, running, checkPlan]);
+
+  if (!draft.from && !run) {
+    return (
+      <section className="stack" aria-labelledby="mig-title">
+        <h2 id="mig-title">Migrate</h2>
+        <EmptyState title="No process chosen">
+          Pick a process in the Processes view and press “Migrate this process…”.{' '}
+          <button type="button" onClick={() => setView('processes')}>Go to Processes</button>
+        </EmptyState>
+      </section>
+    );
+  }
+
+  return (
+    <section className="stack" aria-labelledby="mig-title">
+      <h2 id="mig-title">Migrate</h2>
+      <form
+        className="card row wrap"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void checkPlan();
+        }}
+      >
+        <label className="inline">Source<select value={draft.from ?? ''} onChange={(e) => setDraft({ from: e.target.value })} disabled={running}>
+          {hosts.map((h) => <option key={h.name} value={h.name}>{h.name}</option>)}
+        </select></label>
+        <label className="inline">PID<input type="number" min={1} value={draft.pid ?? ''} onChange={(e) => setDraft({ pid: Number(e.target.value) || undefined })} disabled={running} className="narrow" /></label>
+        <label className="inline">Destination<select value={draft.to ?? ''} onChange={(e) => setDraft({ to: e.target.value || undefined })} disabled={running}>
+          <option value="">choose…</option>
+          {hosts.filter((h) => h.name !== draft.from).map((h) => <option key={h.name} value={h.name}>{h.name}</option>)}
+        </select></label>
+        <label className="inline">Budget (s)<input type="number" min={1} max={3600} step={1} value={Math.round(draft.budgetMs / 1000)} onChange={(e) => setDraft({ budgetMs: Math.max(1, Number(e.target.value) || 60) * 1000 })} disabled={running} className="narrow" /></label>
+        <button type="submit" disabled={!complete || preview.loading || running}>{preview.loading ? 'Checking…' : 'Check again'}</button>
+        <button type="button" className="primary" disabled={!preview.value?.ok || running || starting} onClick={() => void startMigration()}>
+          {starting ? 'Starting…' : running ? 'Migrating…' : 'Migrate now'}
+        </button>
+      </form>
+      {startError && <ErrorNote error={startError} title="Could not start" />}
+      {preview.loading && <p role="status" className="muted">Probing {draft.from} and {draft.to} (criu check, processes, sockets)… nothing is frozen.</p>}
+      {preview.error && <ErrorNote error={preview.error} title="Could not plan" />}
+      {run && <RunPanel run={run} budgetMs={draft.budgetMs} />}
+      {preview.value && !running && !run?.record && <PlanPanel preview={preview.value} />}
+      {preview.value && run?.record && (
+        <details>
+          <summary>Plan for the next migration</summary>
+          <PlanPanel preview={preview.value} />
+        </details>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { MigrationRequest } from '../model/migration';
+import type { HostSnapshot } from '../model/snapshot';
+import { parseCriuCheck, parseCriuVersion } from '../parse/criu';
+import { parseIpAddr, parseIpRoute } from '../parse/ip';
+import { parseProcStatIds, parsePs } from '../parse/ps';
+import { parseSs } from '../parse/ss';
+import { buildPlan, managementAddresses, type PlanInput } from './build-plan';
+
+// Captured from the lab with the demo workload (pid 4242) on lab-a: ss -tainpHO, ip -j addr/route, ps, /proc/4242/stat.
+const fx = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+const pfx = (name: string) => readFileSync(new URL(`../parse/fixtures/${name}`, import.meta.url), 'utf8');
+const TOOLS = { ip: '/usr/sbin/ip', ss: '/usr/bin/ss', nft: '/usr/sbin/nft', arping: '/usr/bin/arping', tar: '/usr/bin/tar', ps: '/usr/bin/ps' };
+
+function snapshot(host: 'a' | 'b'): HostSnapshot {
+  const stat = host === 'a' ? parseProcStatIds(fx('lab-a-stat-4242.txt')) : null;
+  return {
+    host: `lab-${host}`,
+    takenAt: 0,
+    uid: 0,
+    kernel: '6.18.44-fc-v782',
+    criu: { path: '/opt/ferry/bin/criu', version: parseCriuVersion(pfx('criu-version.txt')), versionText: pfx('criu-version.txt') },
+    criuCheck: parseCriuCheck(pfx('criu-check.txt'), 0),
+    tools: { ...TOOLS },
+    addresses: parseIpAddr(fx(`lab-${host}-addr.json`)),
+    routes: parseIpRoute(fx(`lab-${host}-route.json`)),
+    processes: parsePs(fx(`lab-${host}-ps.txt`)),
+    sockets: parseSs(fx(`lab-${host}-ss.txt`)),
+    ...(stat ? { stat: { pid: 4242, ...stat } } : {}),
+  };
+}
+
+function input(over: Partial<MigrationRequest> = {}, edit?: (src: HostSnapshot, dst: HostSnapshot) => void): PlanInput {
+  const source = snapshot('a');
+  const destination = snapshot('b');
+  edit?.(source, destination);
+  return {
+    id: 'm-test', source, destination,
+    request: { from: 'lab-a', to: 'lab-b', pid: 4242, addresses: [], budgetMs: 60_000, keepImages: false, ...over },
+    sourceHostName: '198.18.0.2', destinationHostName: '198.18.0.3', sourceSshPort: 22, destinationSshPort: 22,
+    imageBase: '/var/lib/ferry/images',
+  };
+}
+
+function problems(i: PlanInput): string[] {
+  const r = buildPlan(i);
+  if (r.ok) throw new Error('expected a refusal');
+  return r.problems.map((p) => `${p.code}@${p.host ?? ''}`);
+}
+
+describe('buildPlan on lab snapshots', () => {
+  it('plans the demo workload: one process, four connections, the service address with its source route', () => {
+    const r = buildPlan(input());
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    const p = r.plan;
+    expect(p.treePids).toEqual([4242]);
+    expect(p.comm).toBe('node');
+    expect(p.shellJob).toBe(false);
+    expect(p.connections.filter((c) => c.state === 'ESTAB')).toHaveLength(4);
+    expect(p.addresses).toEqual([
+      { address: '198.18.0.100', prefixLen: 32, family: 'inet', sourceDevice: 'eth0', destinationDevice: 'eth0', routes: [{ dst: '198.18.0.1', dev: 'eth0' }] },
+    ]);
+    expect(p.sourceImageDir).toBe('/var/lib/ferry/images/m-test-dump');
+    expect(p.destinationImageDir).toBe('/var/lib/ferry/images/m-test-restore');
+    expect(p.criu).toEqual({ source: '/opt/ferry/bin/criu', destination: '/opt/ferry/bin/criu' });
+    expect(p.warnings).toEqual([]);
+  });
+
+  it('finds the management address from the SSH sessions and the inventory', () => {
+    expect(managementAddresses(snapshot('a'), 'lab-a.example', 22)).toEqual(['198.18.0.2']);
+    expect(managementAddresses(snapshot('a'), '198.18.0.2', 2222)).toEqual(['198.18.0.2']);
+  });
+
+  it('refuses to move the management address', () => {
+    expect(problems(input({ addresses: ['198.18.0.2'] }))).toEqual(['ADDRESS_IS_MANAGEMENT@lab-a']);
+  });
+
+  it('refuses an address the source does not have, and garbage', () => {
+    expect(problems(input({ addresses: ['198.18.0.55'] }))).toEqual(['ADDRESS_NOT_LOCAL@lab-a']);
+    expect(problems(input({ addresses: ['198.18.0.100; reboot'] }))).toEqual(['BAD_INPUT@']);
+  });
+
+  it('refuses an address already on the destination', () => {
+    const i = input({}, (_s, d) => d.addresses.push({ ifname: 'eth0', family: 'inet', address: '198.18.0.100', prefixLen: 32, scope: 'global' }));
+    expect(problems(i)).toEqual(['ADDRESS_CONFLICT@lab-b']);
+  });
+
+  it('refuses when a PID of the tree is taken on the destination', () => {
+    const i = input({}, (_s, d) => d.processes?.push({ pid: 4242, ppid: 1, user: 'root', comm: 'sleep', args: 'sleep 9', rssKiB: 1 }));
+    const r = buildPlan(i);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.problems[0]).toMatchObject({ code: 'PID_TAKEN', host: 'lab-b', message: expect.stringContaining('4242 (sleep)') });
+  });
+
+  it('refuses a missing process, and PID 1', () => {
+    expect(problems(input({ pid: 999_999 }))).toEqual(['NO_SUCH_PROCESS@lab-a']);
+    expect(problems(input({ pid: 1 }))).toContain('BAD_INPUT@lab-a');
+  });
+
+  it('collects every host problem: too old a CRIU, no root, a missing tool', () => {
+    const i = input({}, (s, d) => {
+      s.criu = { path: '/usr/sbin/criu', version: parseCriuVersion('Version: 3.17.1'), versionText: 'Version: 3.17.1' };
+      d.uid = 1000;
+      d.tools.nft = null;
+    });
+    expect(problems(i)).toEqual(['CRIU_TOO_OLD@lab-a', 'NO_PRIVILEGES@lab-b', 'TOOL_MISSING@lab-b']);
+  });
+
+  it('dumps a process whose session leader is outside its tree as a shell job', () => {
+    const i = input({}, (s) => {
+      s.stat = { pid: 4242, ppid: 1, pgrp: 4242, session: 17 };
+    });
+    const r = buildPlan(i);
+    if (!r.ok) throw new Error('refused');
+    expect(r.plan.shellJob).toBe(true);
+    expect(r.plan.warnings[0]).toContain('session 17');
+  });
+
+  it('allows a process without connections, saying so', () => {
+    const r = buildPlan(input({}, (s) => {
+      s.sockets = s.sockets!.filter((x) => !x.owners.some((o) => o.pid === 4242));
+    }));
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    expect(r.plan.addresses).toEqual([]);
+    expect(r.plan.warnings).toEqual(['process 4242 (node) has no TCP connections: it migrates without any']);
+  });
+});

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { criuDumpArgv, criuRestoreArgv } from './criu-argv';
+
+describe('CRIU command lines', () => {
+  it('dumps the tree with its established connections, locked by nftables, logging verbosely', () => {
+    const argv = criuDumpArgv({ criu: '/opt/ferry/bin/criu', pid: 4242, imageDir: '/i/d', logFile: '/i/d/dump.log', shellJob: false });
+    expect(argv).toEqual([
+      '/opt/ferry/bin/criu', 'dump', '--tree', '4242', '--images-dir', '/i/d', '--tcp-established', '--network-lock', 'nftables',
+      '--file-locks', '--log-file', '/i/d/dump.log', '-v4',
+    ]);
+    expect(criuDumpArgv({ criu: 'criu', pid: 1, imageDir: 'x', logFile: 'y', shellJob: true })).toContain('--shell-job');
+  });
+
+  it('restores detached (criu returns once the tree runs) with a pidfile', () => {
+    const argv = criuRestoreArgv({ criu: 'criu', imageDir: '/i/r', logFile: '/i/r/restore.log', pidFile: '/i/r/pid', shellJob: false });
+    expect(argv.slice(0, 2)).toEqual(['criu', 'restore']);
+    expect(argv).toEqual(expect.arrayContaining(['--restore-detached', '--tcp-established', '--pidfile', '/i/r/pid']));
+    expect(argv[argv.indexOf('--network-lock') + 1]).toBe('nftables');
+    expect(argv).not.toContain('--shell-job');
+  });
+});

@@ -5,7 +5,7 @@ import { FerryError } from '../../app/errors';
 import type { WitnessReport } from '../../app/model/witness';
 import { repoRoot } from '../util/repo-root';
 import { LAB_HOSTS, SERVICE_ADDRESS, WITNESS_PORT, findLabHost, labPaths, type LabHostDef } from './lab-config';
-import { execInLabHost, startLabHost, waitForPort, writeLabKeys, type LabHostProcess } from './lab-hosts';
+import { execInLabHost, runInLabHost, startLabHost, waitForPort, writeLabKeys, type LabHostProcess } from './lab-hosts';
 import { writeLabInventory } from './lab-inventory';
 import { createLabNetwork, destroyLabNetwork, existingLabNetns, holderOf } from './lab-network';
 
@@ -164,8 +164,7 @@ export async function freshWitness(): Promise<WitnessReport | undefined> {
   const before = readWitness()?.updatedAt;
   if (state) {
     try {
-      // The witness runs in the peer's PID namespace; signal it through its host's init view.
-      const { runInLabHost } = await import('./lab-hosts');
+      // The witness runs in the peer's PID namespace; signal it from inside that namespace.
       const peer = state.hosts['peer'];
       if (peer) await runInLabHost(peer.initPid, ['kill', '-USR1', String(state.witness.pid)]);
     } catch {

@@ -3,6 +3,7 @@ import { ferry, ferryOk } from './cli';
 
 export interface LabStatusJson {
   up: boolean;
+  hosts: { name: string; address: string; initPid?: number; alive: boolean }[];
   serviceAddress: { address: string; holder?: string };
   demo?: { pid: number; host: string; connections: number };
   witness?: {

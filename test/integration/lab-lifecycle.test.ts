@@ -1,6 +1,6 @@
 // The lab as an operator uses it: up over a stale lab, hosts with their own PIDs, exec, ps, check, down leaving nothing.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ferry, ferryOk } from './cli';
 import { hostProcesses, labDown, labExec, labStatus, labUp } from './lab-fixture';
@@ -43,15 +43,17 @@ describe('lab lifecycle', () => {
   });
 
   it('comes up, and comes up again over a stale lab', async () => {
-    await labUp(2);
-    const first = labNetnsInodes();
-    expect(first.size).toBe(4);
+    const first = await labUp(2);
+    expect(labNetnsInodes().size).toBe(4);
+    const oldInits = first.hosts.map((h) => h.initPid!);
+    const startOf = (pid: number) => (existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[19] : undefined);
+    const oldStarts = oldInits.map(startOf);
     const s = await labUp(2);
     expect(s.up).toBe(true);
     expect(s.serviceAddress.holder).toBe('lab-a');
-    const second = labNetnsInodes();
-    expect([...second].some((i) => first.has(i))).toBe(false);
-    expect(processesIn(first)).toEqual([]);
+    // Every host of the stale lab is gone (its init no longer runs), replaced by new ones.
+    oldInits.forEach((pid, i) => expect(startOf(pid) === undefined || startOf(pid) !== oldStarts[i]).toBe(true));
+    expect(s.hosts.every((h) => h.alive && !oldInits.includes(h.initPid!))).toBe(true);
   });
 
   it('lists lab-a and lab-b in the inventory, both ready', async () => {

@@ -207,6 +207,7 @@ async function pipeline(deps: MigrateDeps, run: StepRunner): Promise<void> {
 /** After a failed transfer/address move/restore: address back, process restored on the source, locks removed. */
 async function rollback(deps: MigrateDeps, run: StepRunner, plan: MigrationPlan, addressMoved: boolean, lockTables: NftTable[]): Promise<void> {
   const { exec } = deps;
+  const dev = (m: AddressMove) => m.destinationDevice;
   const { from, to } = plan.request;
   const actions: string[] = [];
   let ok = true;
@@ -223,9 +224,7 @@ async function rollback(deps: MigrateDeps, run: StepRunner, plan: MigrationPlan,
   // Whatever the destination restored (if anything) must not run beside the source copy.
   await attempt(`stopped any restored copy on ${to}`, () => exec.run(to, ['kill', '-KILL', ...plan.treePids.map(String)]));
   if (addressMoved) {
-    await attempt(`removed ${plan.addresses.map((a) => a.address).join(', ')} from ${to}`, () =>
-      Promise.all(plan.addresses.map((m) => exec.run(to, ['ip', 'addr', 'del', `${m.address}/${m.prefixLen}`, 'dev', m.destinationDevice]))),
-    );
+    await attempt(`removed ${plan.addresses.map((a) => a.address).join(', ')} from ${to}`, () => removeAddresses(exec, to, plan.addresses, dev));
     await attempt(`restored ${plan.addresses.map((a) => a.address).join(', ')} on ${from}`, () => addAddresses(exec, from, plan.addresses, (m) => m.sourceDevice));
     void announceAddresses(exec, from, plan.addresses, (m) => m.sourceDevice, 2);
   }

@@ -1,6 +1,7 @@
 // Validation of every request's parameters, applied once where requests enter main (both transports).
 import { z } from 'zod';
 import { aliasProblem, hostNameProblem, userProblem } from '../inventory/host-name';
+import { TRANSFER_MODES } from '../model/migration';
 
 const alias = z.string().superRefine((v, ctx) => {
   const why = aliasProblem(v);
@@ -17,6 +18,8 @@ export const migrationRequestSchema = z.object({
   addresses: z.array(z.string().max(64)).max(16).default([]),
   budgetMs: z.number().int().min(100).max(3_600_000).default(60_000),
   keepImages: z.boolean().default(false),
+  /** Absent: the engine picks the fastest safe mode. */
+  mode: z.enum(TRANSFER_MODES).optional(),
 });
 
 /** A host added by hand (an ssh_config Host block Ferry keeps in its state folder). */

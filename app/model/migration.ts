@@ -7,9 +7,9 @@ export const STEP_NAMES = [
   'connect',
   'preflight',
   'prepare',
+  'lock-destination',
   'dump',
   'transfer',
-  'lock-destination',
   'move-address',
   'restore',
   'verify',
@@ -17,7 +17,13 @@ export const STEP_NAMES = [
 ] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
-export type TransferMode = 'staged';
+/**
+ * How memory moves: `staged` dumps everything to the source's disk and copies it; `streamed` sends the pages
+ * straight from the dump to a CRIU page server on the destination, and only the small images through the
+ * controller.
+ */
+export const TRANSFER_MODES = ['streamed', 'staged'] as const;
+export type TransferMode = (typeof TRANSFER_MODES)[number];
 
 /** What the operator asked for, validated, before anything ran. */
 export interface MigrationRequest {
@@ -30,6 +36,8 @@ export interface MigrationRequest {
   budgetMs: number;
   /** Keep the CRIU images on both hosts after success. */
   keepImages: boolean;
+  /** Transfer mode; absent = the fastest safe one. */
+  mode?: TransferMode;
 }
 
 /** One address that moves with the process. */
@@ -58,6 +66,12 @@ export interface MigrationPlan {
   addresses: AddressMove[];
   connections: TcpSocket[];
   transferMode: TransferMode;
+  /** Why this mode. */
+  transferReason: string;
+  /** Streamed mode: where the destination's page server listens (reachable from the source). */
+  pageServer?: { address: string; port: number };
+  /** The destination's pre-lock (nft table, inet) and the CRIU action script that drops it at unlock. */
+  preLock: { table: string; actionScript: string };
   sourceImageDir: string;
   destinationImageDir: string;
   criu: { source: string; destination: string };

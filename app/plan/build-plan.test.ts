@@ -40,6 +40,7 @@ function input(over: Partial<MigrationRequest> = {}, edit?: (src: HostSnapshot, 
     request: { from: 'lab-a', to: 'lab-b', pid: 4242, addresses: [], budgetMs: 60_000, keepImages: false, ...over },
     sourceHostName: '198.18.0.2', destinationHostName: '198.18.0.3', sourceSshPort: 22, destinationSshPort: 22,
     imageBase: '/var/lib/ferry/images',
+    pageServerPort: 27123,
   };
 }
 
@@ -64,7 +65,21 @@ describe('buildPlan on lab snapshots', () => {
     expect(p.sourceImageDir).toBe('/var/lib/ferry/images/m-test-dump');
     expect(p.destinationImageDir).toBe('/var/lib/ferry/images/m-test-restore');
     expect(p.criu).toEqual({ source: '/opt/ferry/bin/criu', destination: '/opt/ferry/bin/criu' });
+    expect(p.transferMode).toBe('streamed');
+    expect(p.pageServer).toEqual({ address: '198.18.0.3', port: 27123 });
+    expect(p.preLock).toEqual({ table: 'ferry-m-test', actionScript: '/var/lib/ferry/images/m-test-restore/unlock.sh' });
     expect(p.warnings).toEqual([]);
+  });
+
+  it('streams pages to the destination unless staged is asked for or no destination address is known', () => {
+    const staged = buildPlan(input({ mode: 'staged' }));
+    expect(staged.ok && staged.plan.transferMode).toBe('staged');
+    const noAddr = input({}, (_s, d) => (d.sockets = []));
+    noAddr.destinationHostName = 'lab-b.example';
+    const r = buildPlan(noAddr);
+    expect(r.ok && [r.plan.transferMode, r.plan.transferReason.startsWith('no address')]).toEqual(['staged', true]);
+    const forced = { ...noAddr, request: { ...noAddr.request, mode: 'streamed' as const } };
+    expect(problems(forced)).toEqual(['BAD_INPUT@']);
   });
 
   it('finds the management address from the SSH sessions and the inventory', () => {

@@ -2,7 +2,8 @@
 import type { FerryErrorInfo } from '../errors';
 import type { TcpSocket } from '../model/host';
 import { fourTupleKey } from '../model/host';
-import type { AddressMove, MigrationPlan, MigrationRequest } from '../model/migration';
+import type { AddressMove, MigrationPlan, MigrationRequest, TransferMode } from '../model/migration';
+import { preLockTableName } from './pre-lock';
 import type { HostSnapshot } from '../model/snapshot';
 import { subtreePids } from '../process-tree';
 import { addressesToMove, isLoopback, parseIpAddress, socketsOfTree } from '../sockets';
@@ -20,6 +21,8 @@ export interface PlanInput {
   sourceSshPort: number;
   destinationSshPort: number;
   imageBase: string;
+  /** Port for the destination's page server (streamed mode). */
+  pageServerPort: number;
 }
 
 export type PlanResult = { ok: true; plan: MigrationPlan } | { ok: false; problems: FerryErrorInfo[]; warnings: string[] };
@@ -131,6 +134,8 @@ export function buildPlan(input: PlanInput): PlanResult {
   }
 
   if (problems.length) return { ok: false, problems, warnings };
+  const transfer = chooseTransfer(req.mode, input.destinationHostName, dstMgmt, input.pageServerPort);
+  if ('problem' in transfer) return { ok: false, problems: [transfer.problem], warnings };
   // A tree whose session or process group leader is outside it (started from a shell) needs --shell-job.
   const st = src.stat?.pid === req.pid ? src.stat : undefined;
   const shellJob = !!st && (!treePids.includes(st.session) || !treePids.includes(st.pgrp));
@@ -147,12 +152,36 @@ export function buildPlan(input: PlanInput): PlanResult {
       shellJob,
       addresses: moves,
       connections: connected,
-      transferMode: 'staged',
+      transferMode: transfer.mode,
+      transferReason: transfer.reason,
+      ...(transfer.pageServer ? { pageServer: transfer.pageServer } : {}),
+      preLock: { table: preLockTableName(input.id), actionScript: `${input.imageBase}/${input.id}-restore/unlock.sh` },
       sourceImageDir: `${input.imageBase}/${input.id}-dump`,
       destinationImageDir: `${input.imageBase}/${input.id}-restore`,
       criu: { source: src.criu?.path ?? 'criu', destination: dst.criu?.path ?? 'criu' },
       warnings,
     },
+  };
+}
+
+type TransferChoice =
+  | { mode: TransferMode; reason: string; pageServer?: { address: string; port: number } }
+  | { problem: FerryErrorInfo };
+
+/** Streamed when the source can reach a page server on the destination's management address; else staged. */
+function chooseTransfer(wanted: TransferMode | undefined, destinationHostName: string, dstMgmt: string[], port: number): TransferChoice {
+  const direct = parseIpAddress(destinationHostName)?.address ?? dstMgmt[0];
+  if (wanted === 'staged') return { mode: 'staged', reason: 'asked for: images dumped to disk, then copied' };
+  if (!direct) {
+    if (wanted === 'streamed') {
+      return { problem: { code: 'BAD_INPUT', message: 'streamed transfer needs an address of the destination the source can reach; none is known', hint: 'use --mode staged' } };
+    }
+    return { mode: 'staged', reason: 'no address of the destination is known for a page server: images copied through the controller' };
+  }
+  return {
+    mode: 'streamed',
+    reason: `${wanted === 'streamed' ? 'asked for' : 'fastest safe mode'}: memory pages stream from the dump straight to a page server on ${direct}:${port}, nothing is written to the source's disk twice`,
+    pageServer: { address: direct, port },
   };
 }
 

@@ -9,6 +9,8 @@ describe('CRIU command lines', () => {
       '--file-locks', '--log-file', '/i/d/dump.log', '-v4',
     ]);
     expect(criuDumpArgv({ criu: 'criu', pid: 1, imageDir: 'x', logFile: 'y', shellJob: true })).toContain('--shell-job');
+    expect(criuDumpArgv({ criu: 'criu', pid: 1, imageDir: 'x', logFile: 'y', shellJob: false, pageServer: { address: '198.18.0.3', port: 27001 } }).slice(-5))
+      .toEqual(['--page-server', '--address', '198.18.0.3', '--port', '27001']);
   });
 
   it('restores detached (criu returns once the tree runs) with a pidfile', () => {
@@ -17,5 +19,6 @@ describe('CRIU command lines', () => {
     expect(argv).toEqual(expect.arrayContaining(['--restore-detached', '--tcp-established', '--pidfile', '/i/r/pid']));
     expect(argv[argv.indexOf('--network-lock') + 1]).toBe('nftables');
     expect(argv).not.toContain('--shell-job');
+    expect(criuRestoreArgv({ criu: 'criu', imageDir: 'r', logFile: 'l', pidFile: 'p', shellJob: false, actionScript: '/r/unlock.sh' }).slice(-2)).toEqual(['--action-script', '/r/unlock.sh']);
   });
 });

@@ -6,6 +6,8 @@ export interface CriuDumpArgs {
   imageDir: string;
   logFile: string;
   shellJob: boolean;
+  /** Send the memory pages to this page server instead of the images folder. */
+  pageServer?: { address: string; port: number };
 }
 
 /** `criu dump` of the tree rooted at pid, established TCP connections included, locked with nftables. */
@@ -20,6 +22,7 @@ export function criuDumpArgv(a: CriuDumpArgs): string[] {
     '--log-file', a.logFile,
     '-v4',
     ...(a.shellJob ? ['--shell-job'] : []),
+    ...(a.pageServer ? ['--page-server', '--address', a.pageServer.address, '--port', String(a.pageServer.port)] : []),
   ];
 }
 
@@ -29,6 +32,8 @@ export interface CriuRestoreArgs {
   logFile: string;
   shellJob: boolean;
   pidFile: string;
+  /** Script CRIU runs at each action (Ferry's drops the destination pre-lock at network-unlock). */
+  actionScript?: string;
 }
 
 /** `criu restore` detached (criu exits once the tree runs), unlocking the network at the end. */
@@ -44,5 +49,6 @@ export function criuRestoreArgv(a: CriuRestoreArgs): string[] {
     '--log-file', a.logFile,
     '-v4',
     ...(a.shellJob ? ['--shell-job'] : []),
+    ...(a.actionScript ? ['--action-script', a.actionScript] : []),
   ];
 }

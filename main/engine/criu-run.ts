@@ -24,20 +24,46 @@ export async function readRemoteFile(exec: Executor, host: string, file: string)
   return r && r.code === 0 ? r.stdout : '';
 }
 
-/** `criu dump` of the plan's tree on the source. */
-export async function criuDump(exec: Executor, host: string, plan: MigrationPlan): Promise<CriuRunResult> {
-  const logFile = path.posix.join(plan.sourceImageDir, 'dump.log');
-  const argv = criuDumpArgv({ criu: plan.criu.source, pid: plan.request.pid, imageDir: plan.sourceImageDir, logFile, shellJob: plan.shellJob });
-  return runCriu(exec, host, argv, logFile, 'CRIU_DUMP_FAILED', 'dump');
+/** The `criu dump` argv of a plan (pages to the page server in streamed mode). */
+export function planDumpArgv(plan: MigrationPlan): string[] {
+  return criuDumpArgv({
+    criu: plan.criu.source, pid: plan.request.pid, imageDir: plan.sourceImageDir,
+    logFile: path.posix.join(plan.sourceImageDir, 'dump.log'), shellJob: plan.shellJob,
+    ...(plan.transferMode === 'streamed' && plan.pageServer ? { pageServer: plan.pageServer } : {}),
+  });
 }
 
-/** `criu restore` of the plan's images on the destination (detached: returns once the tree runs). */
-export async function criuRestore(exec: Executor, host: string, plan: MigrationPlan): Promise<CriuRunResult> {
-  const dir = plan.destinationImageDir;
-  const logFile = path.posix.join(dir, 'restore.log');
-  const pidFile = path.posix.join(dir, 'restore.pid');
-  const argv = criuRestoreArgv({ criu: plan.criu.destination, imageDir: dir, logFile, shellJob: plan.shellJob, pidFile });
-  return runCriu(exec, host, argv, logFile, 'CRIU_RESTORE_FAILED', 'restore');
+/** The `criu restore` argv of a plan's images in `dir` (with the unlock script on the destination). */
+export function planRestoreArgv(plan: MigrationPlan, where: 'destination' | 'source'): string[] {
+  const dir = where === 'destination' ? plan.destinationImageDir : plan.sourceImageDir;
+  return criuRestoreArgv({
+    criu: where === 'destination' ? plan.criu.destination : plan.criu.source,
+    imageDir: dir, logFile: path.posix.join(dir, 'restore.log'), pidFile: path.posix.join(dir, 'restore.pid'), shellJob: plan.shellJob,
+    ...(where === 'destination' ? { actionScript: plan.preLock.actionScript } : {}),
+  });
+}
+
+/** `criu dump` of the plan's tree on the source. */
+export async function criuDump(exec: Executor, host: string, plan: MigrationPlan): Promise<CriuRunResult> {
+  return runCriu(exec, host, planDumpArgv(plan), path.posix.join(plan.sourceImageDir, 'dump.log'), 'CRIU_DUMP_FAILED', 'dump');
+}
+
+/** `criu restore` of the plan's images on the destination, or on the source for a rollback (detached). */
+export async function criuRestore(exec: Executor, host: string, plan: MigrationPlan, where: 'destination' | 'source' = 'destination'): Promise<CriuRunResult> {
+  const dir = where === 'destination' ? plan.destinationImageDir : plan.sourceImageDir;
+  return runCriu(exec, host, planRestoreArgv(plan, where), path.posix.join(dir, 'restore.log'), 'CRIU_RESTORE_FAILED', 'restore');
+}
+
+/** Turns a failed CRIU run's log (or stderr) into an operator-readable error. */
+export function criuError(code: 'CRIU_DUMP_FAILED' | 'CRIU_RESTORE_FAILED', host: string, what: string, log: string, stderr: string, logFile: string): FerryError {
+  const errors = criuLogErrors(log);
+  const explained = explainCriuErrors(errors.length ? errors : [stderr.trim()]);
+  return new FerryError({
+    code,
+    host,
+    message: `criu ${what} failed: ${explained.message}${errors.length ? ` [${errors.slice(-3).join(' | ')}]` : stderr.trim() ? ` [${stderr.trim()}]` : ''}`,
+    hint: explained.hint ?? `see the full log: ${host}:${logFile}`,
+  });
 }
 
 async function runCriu(
@@ -54,13 +80,12 @@ async function runCriu(
   const ms = endedAt - started;
   if (r.code === 0) return { ok: true, ms, endedAt, logFile, log: '' };
   const log = await readRemoteFile(exec, host, logFile);
-  const errors = criuLogErrors(log);
-  const explained = explainCriuErrors(errors.length ? errors : [r.stderr.trim()]);
-  const error = new FerryError({
-    code,
-    host,
-    message: `criu ${what} failed: ${explained.message}${errors.length ? ` [${errors.slice(-3).join(' | ')}]` : r.stderr.trim() ? ` [${r.stderr.trim()}]` : ''}`,
-    hint: explained.hint ?? `see the full log: ${host}:${logFile}`,
-  });
-  return { ok: false, ms, endedAt, logFile, log, error };
+  return { ok: false, ms, endedAt, logFile, log, error: criuError(code, host, what, log, r.stderr, logFile) };
+}
+
+/** Size of the image files (pages included) that arrived on a host, or undefined. */
+export async function imageBytes(exec: Executor, host: string, dir: string): Promise<number | undefined> {
+  const r = await exec.run(host, ['du', '-sb', '--exclude=*.log', '--', dir]).catch(() => undefined);
+  const n = r && r.code === 0 ? Number(r.stdout.split(/\s/)[0]) : NaN;
+  return Number.isFinite(n) ? n : undefined;
 }

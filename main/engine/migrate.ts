@@ -1,30 +1,26 @@
-// The migration pipeline: connect → preflight → prepare → dump (freeze) → transfer ∥ (lock destination →
-// move address) → restore → verify → clean up, with rollback to the source when the restore fails.
+// The migration pipeline: connect → preflight → prepare (folders, page server) → lock destination →
+// freeze (streamed or staged: dump, transfer ∥ address move, restore) → verify → clean up. A failure in the
+// freeze rolls back to the source.
+import { randomInt } from 'node:crypto';
 import { FerryError, toErrorInfo } from '../../app/errors';
-import type { HostSpec } from '../../app/model/host';
-import type { AddressMove, MigrationPlan, MigrationRecord, MigrationRequest } from '../../app/model/migration';
+import type { MigrationRecord, MigrationRequest } from '../../app/model/migration';
 import { buildPlan } from '../../app/plan/build-plan';
 import { verifyConnections } from '../../app/plan/verify';
 import type { NftTable } from '../../app/parse/nft';
-import type { Executor } from '../hosts/executor';
-import { addAddresses, announceAddresses, removeAddresses } from '../net/address-move';
+import { announceAddresses } from '../net/address-move';
 import { probeHost } from '../net/host-probe';
-import { deleteTables, installTables, listCriuTables } from '../net/network-lock';
-import { saveLog, saveRecord } from '../store/record-store';
-import { criuDump, criuRestore, readRemoteFile } from './criu-run';
+import { deleteTables, listCriuTables } from '../net/network-lock';
+import { saveRecord } from '../store/record-store';
+import { imageBytes, readRemoteFile } from './criu-run';
+import { destinationDevice, persistLog, type FreezeContext, type FreezeState, type MigrateDeps } from './freeze-context';
+import { freezeStaged } from './freeze-staged';
+import { freezeStreamed } from './freeze-streamed';
 import { newMigrationId } from './migration-id';
+import { lockDestination, prepareFolders, startPageServer, stopPageServer, unlockDestination } from './prepare-hosts';
+import { rollback } from './rollback';
 import { StepRunner, type EventSink } from './step-runner';
-import { transferDirectory } from './transfer';
 
-export interface MigrateDeps {
-  exec: Executor;
-  /** Resolves an inventory name (throws UNKNOWN_HOST). */
-  resolveHost: (name: string) => HostSpec;
-  /** Base folder for CRIU images on the hosts. */
-  imageBase?: string;
-  /** Persist the record and logs on the controller (default true). */
-  persist?: boolean;
-}
+export type { MigrateDeps } from './freeze-context';
 
 export const DEFAULT_IMAGE_BASE = '/var/lib/ferry/images';
 
@@ -78,6 +74,7 @@ async function pipeline(deps: MigrateDeps, run: StepRunner): Promise<void> {
       sourceHostName: from.hostName, destinationHostName: to.hostName,
       sourceSshPort: from.port, destinationSshPort: to.port,
       imageBase: deps.imageBase ?? DEFAULT_IMAGE_BASE,
+      pageServerPort: 27000 + randomInt(1000),
     });
     for (const w of result.ok ? result.plan.warnings : result.warnings) run.log(w, 'warn');
     if (!result.ok) {
@@ -94,88 +91,38 @@ async function pipeline(deps: MigrateDeps, run: StepRunner): Promise<void> {
   run.emit({ type: 'plan', id: record.id, plan });
   record.connections = plan.connections.filter((c) => c.state === 'ESTAB').map((c) => ({ key: '', before: c, ok: false }));
 
-  await run.step('prepare', async () => {
-    await Promise.all([
-      mustRun(exec, req.from, ['mkdir', '-p', '-m', '700', plan.sourceImageDir]),
-      mustRun(exec, req.to, ['mkdir', '-p', '-m', '700', plan.destinationImageDir]),
-    ]);
+  await run.step('prepare', async (s) => {
+    await prepareFolders(exec, plan);
+    if (plan.transferMode === 'streamed') await startPageServer(exec, plan);
+    s.detail = `${plan.transferMode}: ${plan.transferReason}`;
   });
-
-  // ---- freeze: from here on, the peers see silence until the restore finishes.
-  let dumpLog = '';
-  let restoreLog = '';
-  run.freezeStarted(Date.now());
-  await run.step('dump', async (s) => {
-    const r = await criuDump(exec, req.from, plan);
-    dumpLog = r.logFile;
-    if (!r.ok) {
-      record.logs.dump = persistLog(deps, record.id, 'dump.log', r.log);
-      run.freezeEnded(r.endedAt);
-      throw r.error;
-    }
-    s.detail = `criu dump ${r.ms} ms`;
-  });
-
-  const dev = (m: AddressMove) => m.destinationDevice;
-  let addressMoved = false;
-  let lockTables: NftTable[] = [];
-  let firstAnnounce: Promise<string[]> = Promise.resolve([]);
+  const state: FreezeState = { dumped: false, addressRemoved: false, addressAdded: false, announcements: [] };
+  const ctx: FreezeContext = { deps, run, plan, state };
   try {
-    await Promise.all([
-      run.step('transfer', async (s) => {
-        const t = await transferDirectory(exec, { host: req.from, dir: plan.sourceImageDir }, { host: req.to, dir: plan.destinationImageDir });
-        record.imageBytes = t.bytes;
-        record.transferMs = t.ms;
-        s.detail = `${(t.bytes / 1048576).toFixed(1)} MiB in ${t.ms} ms`;
-      }),
-      (async () => {
-        await run.step('lock-destination', async (s) => {
-          const known = new Set(tablesBefore.map((t) => `${t.family} ${t.name}`));
-          lockTables = (await listCriuTables(exec, req.from)).filter((t) => !known.has(`${t.family} ${t.name}`));
-          if (!lockTables.length) throw new FerryError({ code: 'CRIU_DUMP_FAILED', host: req.from, message: 'the dump left no network-lock table on the source' });
-          await installTables(exec, req.to, lockTables);
-          s.detail = lockTables.map((t) => `${t.family} ${t.name}`).join(', ');
-        });
-        await run.step('move-address', async (s) => {
-          if (!plan.addresses.length) {
-            s.detail = 'no address to move';
-            return;
-          }
-          await removeAddresses(exec, req.from, plan.addresses);
-          addressMoved = true;
-          await addAddresses(exec, req.to, plan.addresses, dev);
-          // arping takes a second to exit: announce in the background, read its outcome at clean-up.
-          firstAnnounce = announceAddresses(exec, req.to, plan.addresses, dev);
-          s.detail = plan.addresses.map((a) => `${a.address} ${a.sourceDevice}→${a.destinationDevice}${a.routes.length ? ` (+${a.routes.length} route)` : ''}`).join(', ');
-        });
-      })(),
-    ]);
-
-    await run.step('restore', async (s) => {
-      const r = await criuRestore(exec, req.to, plan);
-      restoreLog = r.logFile;
-      if (!r.ok) {
-        record.logs.restore = persistLog(deps, record.id, 'restore.log', r.log);
-        throw r.error;
-      }
-      run.freezeEnded(r.endedAt);
-      s.detail = `criu restore ${r.ms} ms`;
+    await run.step('lock-destination', async (s) => {
+      await lockDestination(exec, plan);
+      s.detail = `nft table inet ${plan.preLock.table} (${plan.connections.length} connection(s)), dropped when CRIU unlocks the restored connections`;
     });
+    // ---- freeze: from here on, the peers see silence until the restore finishes.
+    run.freezeStarted(Date.now());
+    await (plan.transferMode === 'streamed' ? freezeStreamed(ctx) : freezeStaged(ctx));
   } catch (err) {
-    await rollback(deps, run, plan, addressMoved, lockTables);
+    await rollback(ctx);
     throw err;
   }
 
   // Announce again now that the restored sockets answer; neighbours may have ignored the first one.
-  const announced = announceAddresses(exec, req.to, plan.addresses, dev, 2);
+  state.announcements.push(announceAddresses(exec, req.to, plan.addresses, destinationDevice, 2));
 
   await run.step('verify', async (s) => {
-    const [dst, src, dlog, rlog] = await Promise.all([
+    const [dst, src, dlog, rlog, bytes] = await Promise.all([
       probeHost(exec, req.to, { processes: true, sockets: true }),
       probeHost(exec, req.from, { sockets: true }),
-      readRemoteFile(exec, req.from, dumpLog),
-      readRemoteFile(exec, req.to, restoreLog),
+      readRemoteFile(exec, req.from, state.dumpLog ?? ''),
+      readRemoteFile(exec, req.to, state.restoreLog ?? ''),
+      imageBytes(exec, req.to, plan.destinationImageDir),
     ]);
+    if (bytes !== undefined) record.imageBytes = bytes;
     record.logs.dump = persistLog(deps, record.id, 'dump.log', dlog);
     record.logs.restore = persistLog(deps, record.id, 'restore.log', rlog);
     const root = dst.processes?.find((p) => p.pid === req.pid);
@@ -189,72 +136,21 @@ async function pipeline(deps: MigrateDeps, run: StepRunner): Promise<void> {
   });
 
   await run.step('cleanup', async (s) => {
-    const [a, b] = await Promise.all([
-      deleteTables(exec, req.from, lockTables),
-      listCriuTables(exec, req.to).then((left) => deleteTables(exec, req.to, left.filter((t) => lockTables.some((l) => l.name === t.name)))),
+    const known = new Set(tablesBefore.map((t) => `${t.family} ${t.name}`));
+    const [fromSource, preLockLeft] = await Promise.all([
+      listCriuTables(exec, req.from).then((now) => deleteTables(exec, req.from, now.filter((t) => !known.has(`${t.family} ${t.name}`)))),
+      unlockDestination(exec, plan),
+      plan.transferMode === 'streamed' ? stopPageServer(exec, plan) : Promise.resolve(),
     ]);
-    for (const p of [...(await firstAnnounce), ...(await announced)]) run.log(`announce: ${p}`, 'warn', req.to);
+    if (preLockLeft) run.log(`the pre-lock ${plan.preLock.table} was still on ${req.to} after the restore; removed`, 'warn', req.to);
+    for (const p of (await Promise.all(state.announcements)).flat()) run.log(`announce: ${p}`, 'warn', req.to);
     if (!req.keepImages) {
       await Promise.all([
         exec.run(req.from, ['rm', '-rf', '--', plan.sourceImageDir]),
         exec.run(req.to, ['rm', '-rf', '--', plan.destinationImageDir]),
       ]);
     }
-    s.detail = `network lock removed (${req.from}: ${a.length}, ${req.to}: ${b.length})${req.keepImages ? ', images kept' : ', images removed'}`;
+    s.detail = `network lock removed from ${req.from} (${fromSource.join(', ') || 'none left'})${req.keepImages ? ', images kept' : ', images removed'}`;
   });
-}
-
-/** After a failed transfer/address move/restore: address back, process restored on the source, locks removed. */
-async function rollback(deps: MigrateDeps, run: StepRunner, plan: MigrationPlan, addressMoved: boolean, lockTables: NftTable[]): Promise<void> {
-  const { exec } = deps;
-  const dev = (m: AddressMove) => m.destinationDevice;
-  const { from, to } = plan.request;
-  const actions: string[] = [];
-  let ok = true;
-  const attempt = async (what: string, fn: () => Promise<unknown>) => {
-    try {
-      await fn();
-      actions.push(what);
-    } catch (e) {
-      ok = false;
-      actions.push(`${what}: FAILED (${toErrorInfo(e).message})`);
-    }
-  };
-  run.log(`rolling back to ${from}`, 'warn');
-  // Whatever the destination restored (if anything) must not run beside the source copy.
-  await attempt(`stopped any restored copy on ${to}`, () => exec.run(to, ['kill', '-KILL', ...plan.treePids.map(String)]));
-  if (addressMoved) {
-    await attempt(`removed ${plan.addresses.map((a) => a.address).join(', ')} from ${to}`, () => removeAddresses(exec, to, plan.addresses, dev));
-    await attempt(`restored ${plan.addresses.map((a) => a.address).join(', ')} on ${from}`, () => addAddresses(exec, from, plan.addresses, (m) => m.sourceDevice));
-    void announceAddresses(exec, from, plan.addresses, (m) => m.sourceDevice, 2);
-  }
-  await attempt(`restored process ${plan.request.pid} on ${from} from its dump`, async () => {
-    const r = await criuRestore(exec, from, { ...plan, destinationImageDir: plan.sourceImageDir, criu: { ...plan.criu, destination: plan.criu.source } });
-    const log = r.ok ? await readRemoteFile(exec, from, r.logFile) : r.log;
-    persistLog(deps, run.record.id, 'rollback-restore.log', log);
-    if (!r.ok) throw r.error;
-    run.freezeEnded(r.endedAt);
-  });
-  await attempt('removed the network lock on both hosts', async () => {
-    await deleteTables(exec, from, lockTables);
-    await deleteTables(exec, to, lockTables);
-  });
-  run.record.rollback = { attempted: true, actions, ok };
-  run.log(`rollback ${ok ? 'complete' : 'INCOMPLETE'}: ${actions.join('; ')}`, ok ? 'warn' : 'error');
-}
-
-function persistLog(deps: MigrateDeps, id: string, name: string, text: string): string | undefined {
-  if (deps.persist === false || !text) return undefined;
-  try {
-    return saveLog(id, name, text);
-  } catch {
-    return undefined;
-  }
-}
-
-async function mustRun(exec: Executor, host: string, argv: string[]): Promise<string> {
-  const r = await exec.run(host, argv);
-  if (r.code !== 0) throw new FerryError({ code: 'COMMAND_FAILED', host, message: `${argv[0]} exited ${r.code}: ${r.stderr.trim()}` });
-  return r.stdout;
 }
 

@@ -41,6 +41,7 @@ export async function planOnly(deps: MigrateDeps, request: MigrationRequest): Pr
     sourceHostName: from.hostName, destinationHostName: to.hostName,
     sourceSshPort: from.port, destinationSshPort: to.port,
     imageBase: deps.imageBase ?? DEFAULT_IMAGE_BASE,
+    pageServerPort: 27000,
   });
   if (result.ok) {
     preview.ok = true;

@@ -41,7 +41,8 @@ export const LAB_NETNS: readonly string[] = [SWITCH_NETNS, ...LAB_HOSTS.map((h) 
 
 /** Where the lab keeps its keys, configs, logs and state. */
 export function labDir(): string {
-  return process.env.FERRY_LAB_DIR ?? `/run/${LAB_NAME}/lab`;
+  // Not under /run: lab hosts mount a tmpfs of their own on /run (as real machines have), which would hide it.
+  return process.env.FERRY_LAB_DIR ?? `/var/lib/ferry/labs/${LAB_NAME}`;
 }
 
 /** Paths inside the lab directory. */

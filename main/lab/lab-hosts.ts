@@ -68,8 +68,11 @@ export function sshdConfig(host: LabHostDef): string {
 
 // A lab host is a fresh machine: its own hostname, and root's shell start-up files of this machine
 // (which may run slow tools such as pyenv on every SSH command) hidden inside its mount namespace.
+// /run is a tmpfs of the host's own, as on a real machine: CRIU keeps its kernel-feature cache there
+// (/run/criu.kdat, only on tmpfs), which saves every CRIU command tens of milliseconds.
 const HOST_INIT_SCRIPT = [
   'hostname "$1" || exit 1',
+  'mount -t tmpfs -o mode=755 ferry-run /run && mkdir -p /run/sshd || exit 1',
   'for f in /root/.bashrc /root/.bash_profile /root/.profile; do [ -f "$f" ] && mount --bind /dev/null "$f"; done',
   'exec /usr/sbin/sshd -D -e -f "$2"',
 ].join('\n');

@@ -8,7 +8,7 @@ import { ferry, sleep, type CliResult } from './cli';
 import { hostProcesses, labDown, labExec, labStatus, labUp } from './lab-fixture';
 
 const LAB = process.env.FERRY_LAB ?? 'ferry';
-const LAB_DIR = `/run/${LAB}/lab`;
+const LAB_DIR = `/var/lib/ferry/labs/${LAB}`;
 const NOPRIV_USER = 'ferrynopriv';
 
 describe('bad input is refused and changes nothing', () => {

@@ -102,7 +102,7 @@ describe('lab lifecycle', () => {
     await ferryOk(['lab', 'down']);
     expect(labNetnsInodes().size).toBe(0);
     expect(processesIn(inodes)).toEqual([]);
-    expect(existsSync(`/run/${LAB}/lab`)).toBe(false);
+    expect(existsSync(`/var/lib/ferry/labs/${LAB}`)).toBe(false);
     const s = await labStatus();
     expect(s.up).toBe(false);
     expect((await ferryOk(['lab', 'down'])).stdout).toContain('nothing to remove');

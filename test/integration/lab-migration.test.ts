@@ -18,8 +18,8 @@ describe('lab: demo workload round trip', () => {
     await labDown();
   });
 
-  async function migrateDemo(from: string, to: string) {
-    const r = await ferry(['migrate', '--from', from, '--pid', String(demoPid), '--to', to, '--json']);
+  async function migrateDemo(from: string, to: string, mode: 'streamed' | 'staged') {
+    const r = await ferry(['migrate', '--from', from, '--pid', String(demoPid), '--to', to, '--mode', mode, '--json']);
     if (r.code !== 0) throw new Error(`migrate ${from}→${to} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
     const rec = r.json.record;
     expect(rec.outcome).toBe('succeeded');
@@ -30,13 +30,16 @@ describe('lab: demo workload round trip', () => {
     expect(rec.connections.every((c: any) => c.ok && c.after.state === 'ESTAB' && c.after.owners.some((o: any) => o.pid === demoPid))).toBe(true);
     expect(rec.imageBytes).toBeGreaterThan(1024 * 1024);
     expect(rec.plan.addresses.map((a: any) => a.address)).toEqual(['198.18.0.100']);
+    expect(rec.plan.transferMode).toBe(mode);
+    expect(rec.steps.map((s: any) => s.name)).toEqual(['connect', 'preflight', 'prepare', 'lock-destination', 'dump', 'transfer', 'move-address', 'restore', 'verify', 'cleanup']);
+    expect(rec.warnings).toEqual([]);
     expect(r.json.witness).toMatchObject({ connections: 4, resets: 0, reconnects: 0, intact: true });
     freezes.push(rec.freeze.ms);
     return r.json;
   }
 
-  it('moves lab-a → lab-b: process, connections and service address', async () => {
-    const out = await migrateDemo('lab-a', 'lab-b');
+  it('moves lab-a → lab-b (pages streamed to a page server): process, connections and service address', async () => {
+    const out = await migrateDemo('lab-a', 'lab-b', 'streamed');
     const s = await labStatus();
     expect(s.serviceAddress.holder).toBe('lab-b');
     const onB = await hostProcesses('lab-b');
@@ -48,9 +51,9 @@ describe('lab: demo workload round trip', () => {
     expect(out.witness.maxGapMs).toBeLessThan(out.record.freeze.ms + 100);
   });
 
-  it('moves it back lab-b → lab-a', async () => {
+  it('moves it back lab-b → lab-a (images staged on disk and copied)', async () => {
     await sleep(300);
-    await migrateDemo('lab-b', 'lab-a');
+    await migrateDemo('lab-b', 'lab-a', 'staged');
     expect((await labStatus()).serviceAddress.holder).toBe('lab-a');
   });
 

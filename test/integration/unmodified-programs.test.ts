@@ -7,7 +7,7 @@ import { ferry, sleep } from './cli';
 import { hostProcesses, labDown, labExecLog, labUp } from './lab-fixture';
 
 const LAB = process.env.FERRY_LAB ?? 'ferry';
-const LAB_DIR = `/run/${LAB}/lab`;
+const LAB_DIR = `/var/lib/ferry/labs/${LAB}`;
 const PEER = '198.18.0.1';
 
 /** Runs a command in the peer's network namespace (for queries from the peer's side). */

@@ -1,6 +1,7 @@
 // `ferry migrate`: moves a process tree with its TCP connections and service addresses to another host.
 import type { Command } from 'commander';
-import type { MigrationEvent, MigrationRecord } from '../../../app/model/migration';
+import { FerryError } from '../../../app/errors';
+import { TRANSFER_MODES, type MigrationEvent, type MigrationRecord, type TransferMode } from '../../../app/model/migration';
 import { createController } from '../../controller/controller';
 import { migrate } from '../../engine/migrate';
 import { witnessViewFor } from '../../lab/witness-view';
@@ -14,6 +15,7 @@ interface MigrateOptions {
   ip: string[];
   budgetMs: string;
   keepImages?: boolean;
+  mode?: string;
   json?: boolean;
 }
 
@@ -27,6 +29,7 @@ export function registerMigrate(program: Command): void {
     .requiredOption('--to <host>', 'destination host (inventory name)')
     .option('--ip <addr>', 'address to move (repeatable); default: the local addresses of its connections', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--budget-ms <ms>', 'freeze budget the operator accepts', '60000')
+    .option('--mode <mode>', `how memory moves: ${TRANSFER_MODES.join(' | ')} (default: the fastest safe one)`)
     .option('--keep-images', 'keep the CRIU images on both hosts after success')
     .option('--json', 'print the migration record as JSON')
     .action(
@@ -38,6 +41,7 @@ export function registerMigrate(program: Command): void {
           addresses: o.ip.map(parseAddressArg),
           budgetMs: parseMs(o.budgetMs, '--budget-ms'),
           keepImages: !!o.keepImages,
+          ...(o.mode === undefined ? {} : { mode: parseMode(o.mode) }),
         };
         const c = createController();
         c.resolveHost(request.from);
@@ -60,6 +64,7 @@ function printEvent(e: MigrationEvent): void {
   switch (e.type) {
     case 'plan':
       console.log(`ferry: ${e.plan.request.from} → ${e.plan.request.to}: pid ${e.plan.request.pid} (${e.plan.comm}), ${e.plan.treePids.length} process(es), ${e.plan.connections.length} connection(s), ${Math.round(e.plan.rssKiB / 1024)} MiB`);
+      console.log(`  transfer: ${e.plan.transferMode} (${e.plan.transferReason})`);
       break;
     case 'step-finished': {
       const mark = e.status === 'ok' ? '✓' : e.status === 'failed' ? '✗' : '·';
@@ -85,7 +90,7 @@ function printSummary(r: MigrationRecord, witness: Awaited<ReturnType<typeof wit
   console.log('steps (ms):');
   for (const s of steps) console.log(`  ${s.name.padEnd(17)} ${String((s.endedAt ?? 0) - s.startedAt).padStart(6)}  (+${s.startedAt - r.startedAt} ms)`);
   if (r.freeze?.ms !== undefined) console.log(`freeze window: ${r.freeze.ms} ms (budget ${r.request.budgetMs} ms)`);
-  if (r.imageBytes !== undefined) console.log(`images: ${(r.imageBytes / 1048576).toFixed(1)} MiB in ${r.transferMs} ms`);
+  if (r.imageBytes !== undefined) console.log(`images: ${(r.imageBytes / 1048576).toFixed(1)} MiB (${r.plan?.transferMode ?? '?'}${r.transferMs !== undefined ? `, ${r.transferMs} ms` : ''})`);
   if (r.connections.length) console.log(`connections: ${r.connections.filter((c) => c.ok).length}/${r.connections.length} intact on ${r.request.to}`);
   if (witness) {
     console.log(`witness (lab peer): ${witness.connections} connection(s), largest gap ${witness.maxGapMs} ms, resets ${witness.resets}, reconnects ${witness.reconnects}, streams ${witness.intact ? 'intact' : 'BROKEN'}`);
@@ -95,4 +100,10 @@ function printSummary(r: MigrationRecord, witness: Awaited<ReturnType<typeof wit
   if (r.outcome === 'succeeded') console.log(`migration ${r.id}: succeeded`);
   else console.log(`${formatError(r.error ?? { code: 'INTERNAL', message: 'unknown failure' })}\nmigration ${r.id}: ${r.outcome}${r.outcome === 'refused' ? ' (nothing was changed)' : ''}`);
   if (r.recordDir) console.log(`record: ${r.recordDir}`);
+}
+
+function parseMode(text: string): TransferMode {
+  const m = TRANSFER_MODES.find((x) => x === text);
+  if (!m) throw new FerryError({ code: 'BAD_INPUT', message: `--mode must be one of ${TRANSFER_MODES.join(', ')}, got ${JSON.stringify(text)}` });
+  return m;
 }

@@ -1,0 +1,52 @@
+// Progress markers that Ferry's remote scripts print on stderr: `@@FERRY-AT <name> <epoch-ns>` lines.
+
+/** One marker: what happened and when, on the remote host's clock (ms since the epoch, fractional). */
+export interface Marker {
+  name: string;
+  atMs: number;
+}
+
+const MARKER = /^@@FERRY-AT ([a-z][a-z0-9-]*) (\d{10,20})$/;
+
+/** Reads a stream of stderr chunks, handing markers and other lines to callbacks as they complete. */
+export class MarkerReader {
+  private rest = '';
+  readonly markers: Marker[] = [];
+  readonly lines: string[] = [];
+
+  constructor(
+    private readonly onMarker: (m: Marker) => void = () => {},
+    private readonly onLine: (line: string) => void = () => {},
+  ) {}
+
+  /** Feeds a chunk of text. */
+  push(chunk: string): void {
+    const parts = (this.rest + chunk).split('\n');
+    this.rest = parts.pop() ?? '';
+    for (const line of parts) this.take(line);
+  }
+
+  /** Flushes a last line without a newline. */
+  end(): void {
+    if (this.rest) this.take(this.rest);
+    this.rest = '';
+  }
+
+  /** When a marker was seen (its last occurrence). */
+  at(name: string): number | undefined {
+    for (let i = this.markers.length - 1; i >= 0; i--) if (this.markers[i]?.name === name) return this.markers[i]?.atMs;
+    return undefined;
+  }
+
+  private take(line: string): void {
+    const m = MARKER.exec(line.trimEnd());
+    if (m && m[1] && m[2]) {
+      const marker = { name: m[1], atMs: Number(BigInt(m[2]) / 1000n) / 1000 };
+      this.markers.push(marker);
+      this.onMarker(marker);
+    } else if (line.trim()) {
+      this.lines.push(line);
+      this.onLine(line);
+    }
+  }
+}

@@ -1,0 +1,40 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseSs } from '../parse/ss';
+import { preLockTableName, preLockTableText, unlockActionScript } from './pre-lock';
+
+// The demo workload's sockets as `ss -tainpHO` showed them on lab-a.
+const sockets = parseSs(readFileSync(new URL('./fixtures/lab-a-ss.txt', import.meta.url), 'utf8')).filter((s) => s.owners.some((o) => o.pid === 4242));
+
+describe('destination pre-lock', () => {
+  it('names the table after the migration, keeping only safe characters', () => {
+    expect(preLockTableName('m-20261129-112339-833177')).toBe('ferry-m-20261129-112339-833177');
+    expect(preLockTableName('m-1; flush ruleset')).toBe('ferry-m-1flushruleset');
+  });
+
+  it('drops both directions of every connection', () => {
+    const text = preLockTableText('ferry-m-1', sockets);
+    expect(sockets).toHaveLength(4);
+    const elems = /elements = \{ (.*) \}/.exec(text)?.[1]?.split(', ') ?? [];
+    expect(elems).toHaveLength(8);
+    const port = sockets[0]!.local.port;
+    expect(elems).toContain(`198.18.0.100 . ${port} . 198.18.0.1 . 7000`);
+    expect(elems).toContain(`198.18.0.1 . 7000 . 198.18.0.100 . ${port}`);
+    expect(text).toContain('type filter hook input priority filter; policy accept;');
+    expect(text).toContain('type filter hook output priority filter; policy accept;');
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('is accepted by nft (checked with nft -c), also with no IPv4 connection', () => {
+    execFileSync('nft', ['-c', '-f', '-'], { input: preLockTableText('ferry-m-1', sockets) });
+    execFileSync('nft', ['-c', '-f', '-'], { input: preLockTableText('ferry-m-2', []) });
+  });
+
+  it('unlocks only at post-restore', () => {
+    const script = unlockActionScript('ferry-m-1');
+    expect(script.startsWith('#!/bin/sh\n')).toBe(true);
+    expect(script).toContain('exec nft delete table inet ferry-m-1');
+    expect(execFileSync('sh', ['-c', script.replace('exec nft', 'echo nft'), 'x'], { env: { CRTOOLS_SCRIPT_ACTION: 'post-restore' }, encoding: 'utf8' })).toBe('nft delete table inet ferry-m-1\n');
+    expect(execFileSync('sh', ['-c', script.replace('exec nft', 'echo nft'), 'x'], { env: { CRTOOLS_SCRIPT_ACTION: 'network-unlock' }, encoding: 'utf8' })).toBe('');
+  });
+});

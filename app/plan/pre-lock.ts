@@ -1,0 +1,64 @@
+// The destination's network lock, prepared before the freeze: an nft table that drops the migrating
+// connections' packets until the restore unlocks them (CRIU's own lock exists only on the source).
+import type { TcpSocket } from '../model/host';
+import { parseIpAddress } from '../ip-address';
+
+/** Name of a migration's pre-lock table (family inet). */
+export function preLockTableName(migrationId: string): string {
+  return `ferry-${migrationId.replace(/[^A-Za-z0-9-]/g, '')}`;
+}
+
+/**
+ * `nft -f` text for a table dropping both directions of every connection (input and output), in the same
+ * shape as CRIU's lock. Addresses come from parsed sockets and are re-validated before they reach nft.
+ */
+export function preLockTableText(name: string, sockets: readonly TcpSocket[]): string {
+  const v4: string[] = [];
+  const v6: string[] = [];
+  for (const s of sockets) {
+    const l = parseIpAddress(s.local.address);
+    const r = parseIpAddress(s.remote.address);
+    if (!l || !r || l.family !== r.family || !validPort(s.local.port) || !validPort(s.remote.port)) continue;
+    const list = l.family === 4 ? v4 : v6;
+    list.push(`${l.address} . ${s.local.port} . ${r.address} . ${s.remote.port}`);
+    list.push(`${r.address} . ${s.remote.port} . ${l.address} . ${s.local.port}`);
+  }
+  const set = (n: string, type: string, elems: string[]) =>
+    [`  set ${n} {`, `    type ${type} . inet_service . ${type} . inet_service`, ...(elems.length ? [`    elements = { ${elems.join(', ')} }`] : []), '  }'];
+  const chain = (n: string, hook: string) => [
+    `  chain ${n} {`,
+    `    type filter hook ${hook} priority filter; policy accept;`,
+    '    ip saddr . tcp sport . ip daddr . tcp dport @conns4 drop',
+    '    ip6 saddr . tcp sport . ip6 daddr . tcp dport @conns6 drop',
+    '  }',
+  ];
+  return [
+    `table inet ${name} {`,
+    ...set('conns4', 'ipv4_addr', v4),
+    ...set('conns6', 'ipv6_addr', v6),
+    ...chain('input', 'input'),
+    ...chain('output', 'output'),
+    '}',
+    '',
+  ].join('\n');
+}
+
+function validPort(p: number): boolean {
+  return Number.isInteger(p) && p > 0 && p < 65536;
+}
+
+/**
+ * CRIU action script for the restore: at `post-restore` it deletes the pre-lock table; every other action
+ * is a no-op. CRIU runs `network-unlock` scripts only for processes with a network namespace of their own;
+ * for the others it unlocks right after `post-restore` and before it takes the sockets out of repair mode,
+ * so this is the same moment (verified in restore logs: post-restore, then "Unlock network" ~8 ms later).
+ */
+export function unlockActionScript(name: string): string {
+  return [
+    '#!/bin/sh',
+    '# Written by Ferry: drops the destination pre-lock when CRIU is about to unlock the restored connections.',
+    `[ "$CRTOOLS_SCRIPT_ACTION" = post-restore ] || exit 0`,
+    `exec nft delete table inet ${name}`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,61 @@
+// What the freeze phase of a migration shares: the executor, the step runner, the plan, and what has
+// changed so far (so a failure knows what to undo).
+import { FerryError } from '../../app/errors';
+import type { AddressMove, MigrationPlan } from '../../app/model/migration';
+import type { Executor } from '../hosts/executor';
+import { saveLog } from '../store/record-store';
+import type { StepRunner } from './step-runner';
+
+export interface MigrateDeps {
+  exec: Executor;
+  /** Resolves an inventory name (throws UNKNOWN_HOST). */
+  resolveHost: (name: string) => import('../../app/model/host').HostSpec;
+  /** Base folder for CRIU images on the hosts. */
+  imageBase?: string;
+  /** Persist the record and logs on the controller (default true). */
+  persist?: boolean;
+}
+
+/** What the freeze has changed, for clean-up and rollback. */
+export interface FreezeState {
+  /** The dump succeeded: the process no longer runs on the source. */
+  dumped: boolean;
+  /** The addresses left the source. */
+  addressRemoved: boolean;
+  /** The addresses arrived on the destination. */
+  addressAdded: boolean;
+  /** Log files on the hosts. */
+  dumpLog?: string;
+  restoreLog?: string;
+  /** Announcements in flight (arping takes a second): their problems. */
+  announcements: Promise<string[]>[];
+}
+
+export interface FreezeContext {
+  deps: MigrateDeps;
+  run: StepRunner;
+  plan: MigrationPlan;
+  state: FreezeState;
+}
+
+/** The destination device of an address move. */
+export const destinationDevice = (m: AddressMove) => m.destinationDevice;
+/** The source device of an address move. */
+export const sourceDevice = (m: AddressMove) => m.sourceDevice;
+
+/** Stores a log next to the record on the controller (when persisting); returns its path. */
+export function persistLog(deps: MigrateDeps, id: string, name: string, text: string): string | undefined {
+  if (deps.persist === false || !text) return undefined;
+  try {
+    return saveLog(id, name, text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs argv and throws COMMAND_FAILED when it exits non-zero. */
+export async function mustRun(exec: Executor, host: string, argv: string[], stdin?: string): Promise<string> {
+  const r = await exec.run(host, argv, stdin === undefined ? {} : { stdin });
+  if (r.code !== 0) throw new FerryError({ code: 'COMMAND_FAILED', host, message: `${argv[0]} exited ${r.code}: ${r.stderr.trim()}` });
+  return r.stdout;
+}

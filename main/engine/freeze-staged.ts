@@ -1,0 +1,63 @@
+// Staged freeze: dump everything to the source's disk, then copy the images while the address moves,
+// then restore. Each step is its own remote command.
+import { addAddresses, announceAddresses, removeAddresses } from '../net/address-move';
+import { criuDump, criuRestore } from './criu-run';
+import { destinationDevice, persistLog, type FreezeContext } from './freeze-context';
+import { transferDirectory } from './transfer';
+
+/** Runs the staged freeze; throws on failure (the caller rolls back according to ctx.state). */
+export async function freezeStaged(ctx: FreezeContext): Promise<void> {
+  const { deps, run, plan, state } = ctx;
+  const { exec } = deps;
+  const { from, to } = plan.request;
+  const record = run.record;
+
+  await run.step('dump', async (s) => {
+    const r = await criuDump(exec, from, plan);
+    state.dumpLog = r.logFile;
+    if (!r.ok) {
+      record.logs.dump = persistLog(deps, record.id, 'dump.log', r.log);
+      run.freezeEnded(r.endedAt);
+      throw r.error;
+    }
+    state.dumped = true;
+    s.detail = `criu dump ${r.ms} ms`;
+  });
+
+  await Promise.all([
+    run.step('transfer', async (s) => {
+      const t = await transferDirectory(exec, { host: from, dir: plan.sourceImageDir }, { host: to, dir: plan.destinationImageDir });
+      record.imageBytes = t.bytes;
+      record.transferMs = t.ms;
+      s.detail = `${(t.bytes / 1048576).toFixed(1)} MiB in ${t.ms} ms (through the controller)`;
+    }),
+    run.step('move-address', async (s) => {
+      if (!plan.addresses.length) {
+        s.detail = 'no address to move';
+        return;
+      }
+      await removeAddresses(exec, from, plan.addresses);
+      state.addressRemoved = true;
+      await addAddresses(exec, to, plan.addresses, destinationDevice);
+      state.addressAdded = true;
+      state.announcements.push(announceAddresses(exec, to, plan.addresses, destinationDevice));
+      s.detail = describeMoves(ctx);
+    }),
+  ]);
+
+  await run.step('restore', async (s) => {
+    const r = await criuRestore(exec, to, plan);
+    state.restoreLog = r.logFile;
+    if (!r.ok) {
+      record.logs.restore = persistLog(deps, record.id, 'restore.log', r.log);
+      throw r.error;
+    }
+    run.freezeEnded(r.endedAt);
+    s.detail = `criu restore ${r.ms} ms`;
+  });
+}
+
+/** One line for the move-address step. */
+export function describeMoves(ctx: FreezeContext): string {
+  return ctx.plan.addresses.map((a) => `${a.address} ${a.sourceDevice}→${a.destinationDevice}${a.routes.length ? ` (+${a.routes.length} route)` : ''}`).join(', ');
+}

@@ -1,0 +1,124 @@
+// Streamed freeze: the dump sends its pages straight to the destination's page server; one script on each
+// host does the rest (source: dump, drop the address, stream the small images; destination: receive, take
+// the address, restore), joined by one stream through the controller. Markers time every step.
+import path from 'node:path';
+import { FerryError } from '../../app/errors';
+import type { StepName, StepRecord } from '../../app/model/migration';
+import { MarkerReader, type Marker } from '../../app/parse/markers';
+import { FREEZE_EXIT, startFreeze } from '../criu/freeze-scripts';
+import { addBatch, announceAddresses, removeBatch } from '../net/address-move';
+import { criuError, planDumpArgv, planRestoreArgv, readRemoteFile } from './criu-run';
+import { destinationDevice, persistLog, sourceDevice, type FreezeContext } from './freeze-context';
+import { describeMoves } from './freeze-staged';
+
+/** Which markers open and close each step of the freeze. */
+const STEPS: { step: StepName; start: string; end: string }[] = [
+  { step: 'dump', start: 'dump-start', end: 'dump-done' },
+  { step: 'transfer', start: 'dump-done', end: 'received' },
+  { step: 'move-address', start: 'received', end: 'address-added' },
+  { step: 'restore', start: 'address-added', end: 'restored' },
+];
+
+/** Runs the streamed freeze; throws on failure (the caller rolls back according to ctx.state). */
+export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
+  const { deps, run, plan, state } = ctx;
+  const { exec } = deps;
+  const { from, to } = plan.request;
+  const record = run.record;
+  state.dumpLog = path.posix.join(plan.sourceImageDir, 'dump.log');
+  state.restoreLog = path.posix.join(plan.destinationImageDir, 'restore.log');
+
+  // Step records follow the markers as they arrive, on the controller's clock.
+  const open = new Map<StepName, StepRecord>();
+  const onMarker = (m: Marker) => {
+    const now = Date.now();
+    for (const st of STEPS) {
+      if (m.name === st.start && !open.has(st.step)) {
+        const rec: StepRecord = { name: st.step, status: 'running', startedAt: now };
+        open.set(st.step, rec);
+        record.steps.push(rec);
+        run.emit({ type: 'step-started', id: record.id, step: st.step, at: now });
+      }
+      if (m.name === st.end) {
+        const rec = open.get(st.step);
+        if (rec && rec.status === 'running') {
+          rec.status = 'ok';
+          rec.endedAt = now;
+          rec.detail = describe(st.step);
+          run.emit({ type: 'step-finished', id: record.id, step: st.step, at: now, status: 'ok', detail: rec.detail });
+        }
+      }
+    }
+    if (m.name === 'dump-done') state.dumped = true;
+    if (m.name === 'address-removed') state.addressRemoved = plan.addresses.length > 0;
+    if (m.name === 'address-added' && plan.addresses.length) {
+      state.addressAdded = true;
+      state.announcements.push(announceAddresses(exec, to, plan.addresses, destinationDevice));
+    }
+  };
+  const srcMarks = new MarkerReader(onMarker, (l) => run.log(l, 'info', from));
+  const dstMarks = new MarkerReader(onMarker, (l) => run.log(l, 'info', to));
+  let relayed = () => 0;
+  // Durations from the markers, each on one host's own clock.
+  const span = (r: MarkerReader, a: string, b: string) => {
+    const x = r.at(a);
+    const y = r.at(b);
+    return x !== undefined && y !== undefined ? `${Math.round(y - x)} ms` : '?';
+  };
+  const describe = (step: StepName): string => {
+    switch (step) {
+      case 'dump': return `criu dump ${span(srcMarks, 'dump-start', 'dump-done')}, pages straight to ${plan.pageServer?.address}:${plan.pageServer?.port}`;
+      case 'transfer': return `${(relayed() / 1024).toFixed(0)} KiB of images (without pages) through the controller`;
+      case 'move-address': return describeMoves(ctx) || 'no address to move';
+      case 'restore': return `criu restore ${span(dstMarks, 'address-added', 'restored')}`;
+      default: return '';
+    }
+  };
+
+  const streams = await startFreeze(
+    exec,
+    { host: from, dir: plan.sourceImageDir, batch: removeBatch(plan.addresses, sourceDevice), criu: planDumpArgv(plan) },
+    { host: to, dir: plan.destinationImageDir, batch: addBatch(plan.addresses, destinationDevice), criu: planRestoreArgv(plan, 'destination') },
+  );
+  relayed = streams.bytes;
+  streams.source.stderr.on('data', (d: Buffer) => srcMarks.push(d.toString()));
+  streams.destination.stderr.on('data', (d: Buffer) => dstMarks.push(d.toString()));
+  streams.destination.stdout.resume();
+  const [srcCode, dstCode] = await Promise.all([streams.source.exit.catch(() => -1), streams.destination.exit.catch(() => -1)]);
+  const endedAt = Date.now();
+  srcMarks.end();
+  dstMarks.end();
+  record.transferMs = Math.round((srcMarks.at('sent') ?? 0) - (srcMarks.at('dump-done') ?? 0)) || undefined;
+
+  // Close the steps that did not finish.
+  for (const rec of open.values()) {
+    if (rec.status !== 'running') continue;
+    rec.status = 'failed';
+    rec.endedAt = endedAt;
+    rec.detail = describe(rec.name);
+    run.emit({ type: 'step-finished', id: record.id, step: rec.name, at: endedAt, status: 'failed', detail: rec.detail });
+  }
+  if (srcCode === 0 && dstCode === 0) {
+    run.freezeEnded(endedAt);
+    return;
+  }
+  if (!state.dumped) run.freezeEnded(endedAt);
+  // Say what failed, with CRIU's own words when CRIU failed.
+  if (srcCode === 10) {
+    const log = await readRemoteFile(exec, from, state.dumpLog);
+    record.logs.dump = persistLog(deps, record.id, 'dump.log', log);
+    throw criuError('CRIU_DUMP_FAILED', from, 'dump', log, srcMarks.lines.join('\n'), state.dumpLog);
+  }
+  if (dstCode === 22) {
+    const log = await readRemoteFile(exec, to, state.restoreLog);
+    record.logs.restore = persistLog(deps, record.id, 'restore.log', log);
+    throw criuError('CRIU_RESTORE_FAILED', to, 'restore', log, dstMarks.lines.join('\n'), state.restoreLog);
+  }
+  const code = srcCode !== 0 && srcCode !== -1 ? srcCode : dstCode;
+  const host = code >= 20 || (srcCode === 0 && dstCode !== 0) ? to : from;
+  throw new FerryError({
+    code: code === 11 || code === 21 ? 'ADDRESS_MOVE_FAILED' : 'TRANSFER_FAILED',
+    host,
+    message: `${FREEZE_EXIT[code] ?? `freeze script exited ${code}`} (source exit ${srcCode}, destination exit ${dstCode}): ${[...srcMarks.lines, ...dstMarks.lines].slice(-3).join(' | ')}`,
+  });
+}

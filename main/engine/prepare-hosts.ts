@@ -1,0 +1,54 @@
+// Everything done before the freeze: image folders, the destination's pre-lock and unlock script, and
+// (streamed mode) a CRIU page server listening on the destination.
+import { FerryError } from '../../app/errors';
+import type { MigrationPlan } from '../../app/model/migration';
+import { preLockTableText, unlockActionScript } from '../../app/plan/pre-lock';
+import type { Executor } from '../hosts/executor';
+import { mustRun } from './freeze-context';
+
+/** Creates both image folders. */
+export async function prepareFolders(exec: Executor, plan: MigrationPlan): Promise<void> {
+  await Promise.all([
+    mustRun(exec, plan.request.from, ['mkdir', '-p', '-m', '700', plan.sourceImageDir]),
+    mustRun(exec, plan.request.to, ['mkdir', '-p', '-m', '700', plan.destinationImageDir]),
+  ]);
+}
+
+/**
+ * Installs the pre-lock table on the destination (dropping the connections' packets once their address
+ * arrives, until CRIU unlocks them) and writes the action script that removes it at that moment.
+ */
+export async function lockDestination(exec: Executor, plan: MigrationPlan): Promise<void> {
+  const to = plan.request.to;
+  await mustRun(exec, to, ['sh', '-c', 'cat > "$1" && chmod 700 "$1"', 'ferry-write', plan.preLock.actionScript], unlockActionScript(plan.preLock.table));
+  await mustRun(exec, to, ['nft', '-f', '-'], preLockTableText(plan.preLock.table, plan.connections));
+}
+
+/** Starts the destination's page server (it daemonizes once listening, and exits after one dump). */
+export async function startPageServer(exec: Executor, plan: MigrationPlan): Promise<void> {
+  const ps = plan.pageServer;
+  if (!ps) throw new FerryError({ code: 'INTERNAL', message: 'streamed mode without a page server address' });
+  const dir = plan.destinationImageDir;
+  const r = await exec.run(plan.request.to, [
+    plan.criu.destination, 'page-server', '--images-dir', dir, '--address', ps.address, '--port', String(ps.port),
+    '--daemon', '--pidfile', `${dir}/page-server.pid`, '--log-file', `${dir}/page-server.log`, '-v4',
+  ]);
+  if (r.code !== 0) {
+    throw new FerryError({
+      code: 'TRANSFER_FAILED', host: plan.request.to,
+      message: `cannot start a CRIU page server on ${ps.address}:${ps.port}: ${r.stderr.trim() || `exit ${r.code}`}`,
+      hint: 'is the port in use, or the address not on the destination? Retry, or use --mode staged',
+    });
+  }
+}
+
+/** Stops a page server still waiting (the dump never came); fine when it already exited. */
+export async function stopPageServer(exec: Executor, plan: MigrationPlan): Promise<void> {
+  await exec.run(plan.request.to, ['sh', '-c', 'p=$(cat "$1" 2>/dev/null) && kill "$p" 2>/dev/null; exit 0', 'ferry-stop', `${plan.destinationImageDir}/page-server.pid`]);
+}
+
+/** Removes the pre-lock table when it is still there (the restore did not reach its unlock). */
+export async function unlockDestination(exec: Executor, plan: MigrationPlan): Promise<boolean> {
+  const r = await exec.run(plan.request.to, ['nft', 'delete', 'table', 'inet', plan.preLock.table]);
+  return r.code === 0;
+}

@@ -1,0 +1,53 @@
+// Undoes a freeze that failed: the destination unlocked, the address back on the source, and the process
+// restored on the source from its own dump (fetching the pages back from the destination when they streamed).
+import { toErrorInfo } from '../../app/errors';
+import { addAddresses, announceAddresses, removeAddresses } from '../net/address-move';
+import { criuRestore, readRemoteFile } from './criu-run';
+import { destinationDevice, persistLog, sourceDevice, type FreezeContext } from './freeze-context';
+import { stopPageServer, unlockDestination } from './prepare-hosts';
+import { transferDirectory } from './transfer';
+
+/** Runs every undo that applies; records what it did in record.rollback. */
+export async function rollback(ctx: FreezeContext): Promise<void> {
+  const { deps, run, plan, state } = ctx;
+  const { exec } = deps;
+  const { from, to } = plan.request;
+  const addrs = plan.addresses.map((a) => a.address).join(', ');
+  const actions: string[] = [];
+  let ok = true;
+  const attempt = async (what: string, fn: () => Promise<unknown>) => {
+    try {
+      await fn();
+      actions.push(what);
+    } catch (e) {
+      ok = false;
+      actions.push(`${what}: FAILED (${toErrorInfo(e).message})`);
+    }
+  };
+  run.log(`rolling back to ${from}`, 'warn');
+  await attempt(`removed the pre-lock and page server on ${to}`, async () => {
+    await unlockDestination(exec, plan);
+    await stopPageServer(exec, plan);
+  });
+  if (state.addressAdded) await attempt(`removed ${addrs} from ${to}`, () => removeAddresses(exec, to, plan.addresses, destinationDevice));
+  if (state.addressRemoved) {
+    await attempt(`put ${addrs} back on ${from}`, () => addAddresses(exec, from, plan.addresses, sourceDevice));
+    state.announcements.push(announceAddresses(exec, from, plan.addresses, sourceDevice, 2));
+  }
+  if (state.dumped) {
+    if (plan.transferMode === 'streamed') {
+      await attempt(`fetched the memory pages back from ${to}`, () =>
+        transferDirectory(exec, { host: to, dir: plan.destinationImageDir }, { host: from, dir: plan.sourceImageDir }),
+      );
+    }
+    await attempt(`restored process ${plan.request.pid} on ${from} from its dump`, async () => {
+      const r = await criuRestore(exec, from, plan, 'source');
+      const log = r.ok ? await readRemoteFile(exec, from, r.logFile) : r.log;
+      persistLog(deps, run.record.id, 'rollback-restore.log', log);
+      if (!r.ok) throw r.error;
+      run.freezeEnded(r.endedAt);
+    });
+  }
+  run.record.rollback = { attempted: true, actions, ok };
+  run.log(`rollback ${ok ? 'complete' : 'INCOMPLETE'}: ${actions.join('; ')}`, ok ? 'warn' : 'error');
+}

@@ -10,7 +10,7 @@ export type { RequestMethod, RequestParams, ValidParams } from './schemas';
 /** What the dashboard shows about the controller and the lab. */
 export interface AppInfo {
   version: string;
-  /** Which transport carries this client (set by the client side). */
+  /** Where the controller keeps records, the history and hosts added by hand. */
   stateDir: string;
   lab: { name: string; up: boolean; demo?: { pid: number; host: string; connections: number }; serviceAddress?: string; serviceHolder?: string };
 }

@@ -18,11 +18,12 @@ export const STEP_NAMES = [
 export type StepName = (typeof STEP_NAMES)[number];
 
 /**
- * How memory moves: `staged` dumps everything to the source's disk and copies it; `streamed` sends the pages
- * straight from the dump to a CRIU page server on the destination, and only the small images through the
- * controller.
+ * How memory moves: `streamed` sends the pages straight from the dump to a CRIU page server on the
+ * destination (only the small images go through the controller); `staged` dumps everything to the source's
+ * disk and copies it; `lazy` restores without the memory and fetches the pages from the source afterwards
+ * (shortest freeze, but the restored process depends on the source until the last page has arrived).
  */
-export const TRANSFER_MODES = ['streamed', 'staged'] as const;
+export const TRANSFER_MODES = ['streamed', 'staged', 'lazy'] as const;
 export type TransferMode = (typeof TRANSFER_MODES)[number];
 
 /** What the operator asked for, validated, before anything ran. */
@@ -68,7 +69,7 @@ export interface MigrationPlan {
   transferMode: TransferMode;
   /** Why this mode. */
   transferReason: string;
-  /** Streamed mode: where the destination's page server listens (reachable from the source). */
+  /** Streamed: the destination's page server (reachable from the source); lazy: the source's (reachable from the destination). */
   pageServer?: { address: string; port: number };
   /** The destination's pre-lock (nft table, inet) and the CRIU action script that drops it at unlock. */
   preLock: { table: string; actionScript: string };
@@ -118,6 +119,8 @@ export interface MigrationRecord {
   recordDir?: string;
   logs: { dump?: string; restore?: string };
   rollback?: { attempted: boolean; actions: string[]; ok: boolean };
+  /** Lazy mode: when the last page arrived (the destination stopped depending on the source). */
+  lazyPages?: { completedAt?: number; msAfterRestore?: number; ok: boolean; detail?: string };
   error?: FerryErrorInfo;
   /** Every preflight problem when the migration was refused. */
   problems?: FerryErrorInfo[];

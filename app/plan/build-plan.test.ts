@@ -80,6 +80,8 @@ describe('buildPlan on lab snapshots', () => {
     expect(r.ok && [r.plan.transferMode, r.plan.transferReason.startsWith('no address')]).toEqual(['staged', true]);
     const forced = { ...noAddr, request: { ...noAddr.request, mode: 'streamed' as const } };
     expect(problems(forced)).toEqual(['BAD_INPUT@']);
+    const lazy = buildPlan(input({ mode: 'lazy' }));
+    expect(lazy.ok && [lazy.plan.transferMode, lazy.plan.pageServer]).toEqual(['lazy', { address: '198.18.0.2', port: 27123 }]);
   });
 
   it('finds the management address from the SSH sessions and the inventory', () => {

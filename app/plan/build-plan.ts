@@ -134,7 +134,7 @@ export function buildPlan(input: PlanInput): PlanResult {
   }
 
   if (problems.length) return { ok: false, problems, warnings };
-  const transfer = chooseTransfer(req.mode, input.destinationHostName, dstMgmt, input.pageServerPort);
+  const transfer = chooseTransfer(req.mode, { sourceHostName: input.sourceHostName, destinationHostName: input.destinationHostName, srcMgmt, dstMgmt }, input.pageServerPort);
   if ('problem' in transfer) return { ok: false, problems: [transfer.problem], warnings };
   // A tree whose session or process group leader is outside it (started from a shell) needs --shell-job.
   const st = src.stat?.pid === req.pid ? src.stat : undefined;
@@ -168,11 +168,23 @@ type TransferChoice =
   | { mode: TransferMode; reason: string; pageServer?: { address: string; port: number } }
   | { problem: FerryErrorInfo };
 
-/** Streamed when the source can reach a page server on the destination's management address; else staged. */
-function chooseTransfer(wanted: TransferMode | undefined, destinationHostName: string, dstMgmt: string[], port: number): TransferChoice {
-  const direct = parseIpAddress(destinationHostName)?.address ?? dstMgmt[0];
+/**
+ * Streamed when the source can reach a page server on the destination's management address; else staged.
+ * Lazy only when asked for: it freezes least, but the restored process needs the source until its last page.
+ */
+function chooseTransfer(wanted: TransferMode | undefined, hosts: { sourceHostName: string; destinationHostName: string; srcMgmt: string[]; dstMgmt: string[] }, port: number): TransferChoice {
+  const toDst = parseIpAddress(hosts.destinationHostName)?.address ?? hosts.dstMgmt[0];
+  const toSrc = parseIpAddress(hosts.sourceHostName)?.address ?? hosts.srcMgmt[0];
   if (wanted === 'staged') return { mode: 'staged', reason: 'asked for: images dumped to disk, then copied' };
-  if (!direct) {
+  if (wanted === 'lazy') {
+    if (!toSrc) return { problem: { code: 'BAD_INPUT', message: 'lazy transfer needs an address of the source the destination can reach; none is known', hint: 'use --mode streamed or staged' } };
+    return {
+      mode: 'lazy',
+      reason: `asked for: restored without its memory, pages fetched from ${toSrc}:${port} afterwards; the process depends on the source until the last page has arrived`,
+      pageServer: { address: toSrc, port },
+    };
+  }
+  if (!toDst) {
     if (wanted === 'streamed') {
       return { problem: { code: 'BAD_INPUT', message: 'streamed transfer needs an address of the destination the source can reach; none is known', hint: 'use --mode staged' } };
     }
@@ -180,8 +192,8 @@ function chooseTransfer(wanted: TransferMode | undefined, destinationHostName: s
   }
   return {
     mode: 'streamed',
-    reason: `${wanted === 'streamed' ? 'asked for' : 'fastest safe mode'}: memory pages stream from the dump straight to a page server on ${direct}:${port}, nothing is written to the source's disk twice`,
-    pageServer: { address: direct, port },
+    reason: `${wanted === 'streamed' ? 'asked for' : 'fastest safe mode'}: memory pages stream from the dump straight to a page server on ${toDst}:${port}, nothing is written to the source's disk twice, and nothing depends on the source after the restore`,
+    pageServer: { address: toDst, port },
   };
 }
 

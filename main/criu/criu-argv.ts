@@ -8,6 +8,8 @@ export interface CriuDumpArgs {
   shellJob: boolean;
   /** Send the memory pages to this page server instead of the images folder. */
   pageServer?: { address: string; port: number };
+  /** Leave the memory out and serve it lazily on this address and port after the dump. */
+  lazyPages?: { address: string; port: number };
 }
 
 /** `criu dump` of the tree rooted at pid, established TCP connections included, locked with nftables. */
@@ -23,6 +25,7 @@ export function criuDumpArgv(a: CriuDumpArgs): string[] {
     '-v4',
     ...(a.shellJob ? ['--shell-job'] : []),
     ...(a.pageServer ? ['--page-server', '--address', a.pageServer.address, '--port', String(a.pageServer.port)] : []),
+    ...(a.lazyPages ? ['--lazy-pages', '--address', a.lazyPages.address, '--port', String(a.lazyPages.port)] : []),
   ];
 }
 
@@ -32,8 +35,10 @@ export interface CriuRestoreArgs {
   logFile: string;
   shellJob: boolean;
   pidFile: string;
-  /** Script CRIU runs at each action (Ferry's drops the destination pre-lock at network-unlock). */
+  /** Script CRIU runs at each action (Ferry's drops the destination pre-lock at post-restore). */
   actionScript?: string;
+  /** Restore without memory; a lazy-pages daemon serves the page faults. */
+  lazyPages?: boolean;
 }
 
 /** `criu restore` detached (criu exits once the tree runs), unlocking the network at the end. */
@@ -50,5 +55,6 @@ export function criuRestoreArgv(a: CriuRestoreArgs): string[] {
     '-v4',
     ...(a.shellJob ? ['--shell-job'] : []),
     ...(a.actionScript ? ['--action-script', a.actionScript] : []),
+    ...(a.lazyPages ? ['--lazy-pages'] : []),
   ];
 }

@@ -37,6 +37,44 @@ export const DESTINATION_FREEZE_SCRIPT = [
   'mark restored',
 ].join('\n');
 
+/**
+ * Source, lazy pages: $1 image dir, $2 `ip -batch` lines, $3.. the `criu dump --lazy-pages` argv (without
+ * --status-fd). CRIU dumps everything but the memory, says so on a FIFO, and stays to serve the pages: it runs
+ * detached and outlives this script.
+ */
+export const SOURCE_LAZY_FREEZE_SCRIPT = [
+  MARK,
+  'dir=$1; batch=$2; shift 2',
+  'rm -f "$dir/status" && mkfifo "$dir/status" || { mark dump-failed; exit 10; }',
+  'mark dump-start',
+  '(setsid "$@" --status-fd 3 3>"$dir/status" </dev/null >/dev/null 2>&1 &)',
+  // CRIU writes one byte when everything but the memory is dumped; it closes the FIFO unwritten on failure.
+  '[ "$(head -c1 "$dir/status" | wc -c)" = 1 ] || { mark dump-failed; exit 10; }',
+  'mark dump-done',
+  'if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - || { mark address-remove-failed; exit 11; }; fi',
+  'mark address-removed',
+  'tar -C "$dir" --exclude=./dump.log --exclude=./status -cf - . || { mark send-failed; exit 12; }',
+  'mark sent',
+].join('\n');
+
+/**
+ * Destination, lazy pages: $1 image dir, $2 `ip -batch` lines, $3 criu, $4 the source's address and $5 port
+ * (where the source serves the pages), $6.. the `criu restore --lazy-pages` argv. The lazy-pages daemon is
+ * started once the images are in: it fetches the pages the restored process faults on, then the rest.
+ */
+export const DESTINATION_LAZY_FREEZE_SCRIPT = [
+  MARK,
+  'dir=$1; batch=$2; criu=$3; addr=$4; port=$5; shift 5',
+  'tar -C "$dir" -xf - || { mark receive-failed; exit 20; }',
+  'mark received',
+  '"$criu" lazy-pages --page-server --address "$addr" --port "$port" --images-dir "$dir" --daemon ' +
+    '--pidfile "$dir/lazy-pages.pid" --log-file "$dir/lazy-pages.log" -v4 || { mark lazy-pages-failed; exit 23; }',
+  'if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - || { mark address-add-failed; exit 21; }; fi',
+  'mark address-added',
+  '"$@" || { mark restore-failed; exit 22; }',
+  'mark restored',
+].join('\n');
+
 /** What each script's exit status means. */
 export const FREEZE_EXIT: Record<number, string> = {
   10: 'criu dump failed',
@@ -45,6 +83,7 @@ export const FREEZE_EXIT: Record<number, string> = {
   20: 'receiving the images failed',
   21: 'adding the address on the destination failed',
   22: 'criu restore failed',
+  23: 'the lazy-pages daemon did not start on the destination',
 };
 
 export interface FreezeStreams {
@@ -54,14 +93,18 @@ export interface FreezeStreams {
   bytes: () => number;
 }
 
+/** The scripts and their leading arguments for one side. */
+export interface FreezeSide {
+  host: string;
+  script: string;
+  /** Positional arguments after the script name. */
+  args: string[];
+}
+
 /** Starts both scripts (the destination first: it waits on its input) and joins them. */
-export async function startFreeze(
-  exec: Executor,
-  src: { host: string; dir: string; batch: string; criu: string[] },
-  dst: { host: string; dir: string; batch: string; criu: string[] },
-): Promise<FreezeStreams> {
-  const destination = await exec.spawn(dst.host, ['sh', '-c', DESTINATION_FREEZE_SCRIPT, 'ferry-restore', dst.dir, dst.batch, ...dst.criu]);
-  const source = await exec.spawn(src.host, ['sh', '-c', SOURCE_FREEZE_SCRIPT, 'ferry-dump', src.dir, src.batch, ...src.criu]);
+export async function startFreeze(exec: Executor, src: FreezeSide, dst: FreezeSide): Promise<FreezeStreams> {
+  const destination = await exec.spawn(dst.host, ['sh', '-c', dst.script, 'ferry-restore', ...dst.args]);
+  const source = await exec.spawn(src.host, ['sh', '-c', src.script, 'ferry-dump', ...src.args]);
   let bytes = 0;
   source.stdout.on('data', (d: Buffer) => (bytes += d.length));
   source.stdout.pipe(destination.stdin);

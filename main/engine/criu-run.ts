@@ -30,6 +30,7 @@ export function planDumpArgv(plan: MigrationPlan): string[] {
     criu: plan.criu.source, pid: plan.request.pid, imageDir: plan.sourceImageDir,
     logFile: path.posix.join(plan.sourceImageDir, 'dump.log'), shellJob: plan.shellJob,
     ...(plan.transferMode === 'streamed' && plan.pageServer ? { pageServer: plan.pageServer } : {}),
+    ...(plan.transferMode === 'lazy' && plan.pageServer ? { lazyPages: plan.pageServer } : {}),
   });
 }
 
@@ -40,6 +41,7 @@ export function planRestoreArgv(plan: MigrationPlan, where: 'destination' | 'sou
     criu: where === 'destination' ? plan.criu.destination : plan.criu.source,
     imageDir: dir, logFile: path.posix.join(dir, 'restore.log'), pidFile: path.posix.join(dir, 'restore.pid'), shellJob: plan.shellJob,
     ...(where === 'destination' ? { actionScript: plan.preLock.actionScript } : {}),
+    lazyPages: where === 'destination' && plan.transferMode === 'lazy',
   });
 }
 

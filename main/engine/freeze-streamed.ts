@@ -1,11 +1,19 @@
-// Streamed freeze: the dump sends its pages straight to the destination's page server; one script on each
+// Scripted freeze (streamed and lazy modes): the dump sends its pages straight to the destination's page
+// server (streamed) or keeps them for the destination to fetch after the restore (lazy); one script on each
 // host does the rest (source: dump, drop the address, stream the small images; destination: receive, take
 // the address, restore), joined by one stream through the controller. Markers time every step.
 import path from 'node:path';
 import { FerryError } from '../../app/errors';
 import type { StepName, StepRecord } from '../../app/model/migration';
 import { MarkerReader, type Marker } from '../../app/parse/markers';
-import { FREEZE_EXIT, startFreeze } from '../criu/freeze-scripts';
+import {
+  DESTINATION_FREEZE_SCRIPT,
+  DESTINATION_LAZY_FREEZE_SCRIPT,
+  FREEZE_EXIT,
+  SOURCE_FREEZE_SCRIPT,
+  SOURCE_LAZY_FREEZE_SCRIPT,
+  startFreeze,
+} from '../criu/freeze-scripts';
 import { addBatch, announceAddresses, removeBatch } from '../net/address-move';
 import { criuError, planDumpArgv, planRestoreArgv, readRemoteFile } from './criu-run';
 import { destinationDevice, persistLog, sourceDevice, type FreezeContext } from './freeze-context';
@@ -67,7 +75,10 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
   };
   const describe = (step: StepName): string => {
     switch (step) {
-      case 'dump': return `criu dump ${span(srcMarks, 'dump-start', 'dump-done')}, pages straight to ${plan.pageServer?.address}:${plan.pageServer?.port}`;
+      case 'dump':
+        return plan.transferMode === 'lazy'
+          ? `criu dump ${span(srcMarks, 'dump-start', 'dump-done')} without memory; the source serves the pages on ${plan.pageServer?.address}:${plan.pageServer?.port}`
+          : `criu dump ${span(srcMarks, 'dump-start', 'dump-done')}, pages straight to ${plan.pageServer?.address}:${plan.pageServer?.port}`;
       case 'transfer': return `${(relayed() / 1024).toFixed(0)} KiB of images (without pages) through the controller`;
       case 'move-address': return describeMoves(ctx) || 'no address to move';
       case 'restore': return `criu restore ${span(dstMarks, 'address-added', 'restored')}`;
@@ -75,10 +86,17 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
     }
   };
 
+  const srcBatch = removeBatch(plan.addresses, sourceDevice);
+  const dstBatch = addBatch(plan.addresses, destinationDevice);
+  const lazy = plan.transferMode === 'lazy';
+  const ps = plan.pageServer;
+  if (lazy && !ps) throw new FerryError({ code: 'INTERNAL', message: 'lazy mode without the source page server address' });
   const streams = await startFreeze(
     exec,
-    { host: from, dir: plan.sourceImageDir, batch: removeBatch(plan.addresses, sourceDevice), criu: planDumpArgv(plan) },
-    { host: to, dir: plan.destinationImageDir, batch: addBatch(plan.addresses, destinationDevice), criu: planRestoreArgv(plan, 'destination') },
+    { host: from, script: lazy ? SOURCE_LAZY_FREEZE_SCRIPT : SOURCE_FREEZE_SCRIPT, args: [plan.sourceImageDir, srcBatch, ...planDumpArgv(plan)] },
+    lazy && ps
+      ? { host: to, script: DESTINATION_LAZY_FREEZE_SCRIPT, args: [plan.destinationImageDir, dstBatch, plan.criu.destination, ps.address, String(ps.port), ...planRestoreArgv(plan, 'destination')] }
+      : { host: to, script: DESTINATION_FREEZE_SCRIPT, args: [plan.destinationImageDir, dstBatch, ...planRestoreArgv(plan, 'destination')] },
   );
   relayed = streams.bytes;
   streams.source.stderr.on('data', (d: Buffer) => srcMarks.push(d.toString()));

@@ -16,7 +16,7 @@ import { destinationDevice, persistLog, type FreezeContext, type FreezeState, ty
 import { freezeStaged } from './freeze-staged';
 import { freezeStreamed } from './freeze-streamed';
 import { newMigrationId } from './migration-id';
-import { lockDestination, prepareFolders, startPageServer, stopPageServer, unlockDestination } from './prepare-hosts';
+import { LAZY_PIPE_MAX_SIZE, lockDestination, prepareFolders, raisePipeMaxSize, startPageServer, stopPageServer, unlockDestination, waitForLazyPages } from './prepare-hosts';
 import { rollback } from './rollback';
 import { StepRunner, type EventSink } from './step-runner';
 
@@ -94,6 +94,12 @@ async function pipeline(deps: MigrateDeps, run: StepRunner): Promise<void> {
   await run.step('prepare', async (s) => {
     await prepareFolders(exec, plan);
     if (plan.transferMode === 'streamed') await startPageServer(exec, plan);
+    if (plan.transferMode === 'lazy') {
+      const before = await Promise.all([raisePipeMaxSize(exec, req.from), raisePipeMaxSize(exec, req.to)]);
+      before.forEach((v, i) => {
+        if (v < LAZY_PIPE_MAX_SIZE) run.log(`raised fs.pipe-max-size from ${v} to ${LAZY_PIPE_MAX_SIZE} (CRIU's lazy page pipes need it)`, 'info', i === 0 ? req.from : req.to);
+      });
+    }
     s.detail = `${plan.transferMode}: ${plan.transferReason}`;
   });
   const state: FreezeState = { dumped: false, addressRemoved: false, addressAdded: false, announcements: [] };
@@ -105,7 +111,7 @@ async function pipeline(deps: MigrateDeps, run: StepRunner): Promise<void> {
     });
     // ---- freeze: from here on, the peers see silence until the restore finishes.
     run.freezeStarted(Date.now());
-    await (plan.transferMode === 'streamed' ? freezeStreamed(ctx) : freezeStaged(ctx));
+    await (plan.transferMode === 'staged' ? freezeStaged(ctx) : freezeStreamed(ctx));
   } catch (err) {
     await rollback(ctx);
     throw err;
@@ -115,6 +121,19 @@ async function pipeline(deps: MigrateDeps, run: StepRunner): Promise<void> {
   state.announcements.push(announceAddresses(exec, req.to, plan.addresses, destinationDevice, 2));
 
   await run.step('verify', async (s) => {
+    if (plan.transferMode === 'lazy') {
+      // Until the last page has arrived the process depends on the source, which still holds the frozen
+      // original (and its sockets): wait for that before judging the source side.
+      const restoredAt = record.freeze?.endedAt ?? Date.now();
+      try {
+        const done = await waitForLazyPages(exec, plan);
+        record.lazyPages = { completedAt: done, msAfterRestore: done - restoredAt, ok: true };
+        run.log(`all pages arrived ${done - restoredAt} ms after the restore: ${req.to} no longer depends on ${req.from}`);
+      } catch (e) {
+        record.lazyPages = { ok: false, detail: toErrorInfo(e).message };
+        throw e;
+      }
+    }
     const [dst, src, dlog, rlog, bytes] = await Promise.all([
       probeHost(exec, req.to, { processes: true, sockets: true }),
       probeHost(exec, req.from, { sockets: true }),

@@ -52,3 +52,29 @@ export async function unlockDestination(exec: Executor, plan: MigrationPlan): Pr
   const r = await exec.run(plan.request.to, ['nft', 'delete', 'table', 'inet', plan.preLock.table]);
   return r.code === 0;
 }
+
+/** Pipe size CRIU needs to serve lazy pages (its page pipes fail with EPERM above fs.pipe-max-size). */
+export const LAZY_PIPE_MAX_SIZE = 16 * 1024 * 1024;
+
+/** Raises fs.pipe-max-size to at least `min` on a host; returns the value it had. */
+export async function raisePipeMaxSize(exec: Executor, host: string, min = LAZY_PIPE_MAX_SIZE): Promise<number> {
+  const out = await mustRun(exec, host, [
+    'sh', '-c', 'f=/proc/sys/fs/pipe-max-size; cur=$(cat $f) || exit 1; [ "$cur" -ge "$1" ] || echo "$1" > $f || exit 1; echo "$cur"',
+    'ferry-pipe', String(min),
+  ]);
+  return Number(out.trim());
+}
+
+/**
+ * Lazy mode: waits until the destination's lazy-pages daemon has fetched every page and exited; from then on
+ * the restored process no longer depends on the source. Resolves with the time it finished (controller clock).
+ */
+export async function waitForLazyPages(exec: Executor, plan: MigrationPlan, timeoutMs = 600_000): Promise<number> {
+  const r = await exec.run(
+    plan.request.to,
+    ['sh', '-c', 'p=$(cat "$1" 2>/dev/null) || exit 0; while kill -0 "$p" 2>/dev/null; do sleep 0.02; done', 'ferry-wait', `${plan.destinationImageDir}/lazy-pages.pid`],
+    { timeoutMs },
+  );
+  if (r.code !== 0) throw new FerryError({ code: 'TRANSFER_FAILED', host: plan.request.to, message: `waiting for the lazy pages failed: ${r.stderr.trim()}` });
+  return Date.now();
+}

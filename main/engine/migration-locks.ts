@@ -1,0 +1,240 @@
+// One migration per process and per address at a time, across every controller process (CLI, dashboard):
+// lock files under <state>/locks/, created atomically (link), holding the migration id and the owner PID.
+import { randomBytes } from 'node:crypto';
+import { linkSync, mkdirSync, readFileSync, readdirSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { FerryError } from '../../app/errors';
+import { normalizeAddress } from '../../app/ip-address';
+import type { MigrationRequest } from '../../app/model/migration';
+import { stateDir } from '../store/record-store';
+
+/** What a lock file holds. */
+export interface LockOwner {
+  key: string;
+  migrationId: string;
+  /** The controller process holding the lock. */
+  pid: number;
+  /** That process's start time (/proc/PID/stat field 22), so a reused PID does not look like the owner. */
+  startTicks?: number;
+  acquiredAt: number;
+}
+
+/** Where the lock files live. */
+export interface LockOptions {
+  /** Default `<state>/locks`. */
+  dir?: string;
+}
+
+/** A takeover guard older than this belongs to a process that died holding it (it is held for microseconds). */
+const GUARD_STALE_MS = 5000;
+const GUARD_TRIES = 200;
+
+/** The controller's lock folder. */
+export function locksDir(): string {
+  return path.join(stateDir(), 'locks');
+}
+
+/** Lock keys of a migration: the process on both hosts (it keeps its PID) and every address that moves. */
+export function lockKeys(request: Pick<MigrationRequest, 'from' | 'to' | 'pid'>, addresses: readonly string[]): string[] {
+  const keys = [
+    `process:${request.from.toLowerCase()}:${request.pid}`,
+    `process:${request.to.toLowerCase()}:${request.pid}`,
+    ...addresses.map((a) => `address:${normalizeAddress(a)}`),
+  ];
+  return [...new Set(keys)].sort();
+}
+
+/**
+ * Takes every lock or none; returns the function that releases them (idempotent). A key held by a live
+ * process throws BUSY naming the migration that holds it; a lock whose owner died is taken over.
+ */
+export function acquireMigrationLocks(keys: readonly string[], migrationId: string, opts: LockOptions = {}): () => void {
+  const dir = opts.dir ?? locksDir();
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const me: Omit<LockOwner, 'key'> = { migrationId, pid: process.pid, acquiredAt: Date.now() };
+  const start = processStartTicks(process.pid);
+  if (start !== undefined) me.startTicks = start;
+  const held: string[] = [];
+  try {
+    for (const key of [...new Set(keys)].sort()) {
+      takeOne(dir, { ...me, key });
+      held.push(key);
+    }
+  } catch (err) {
+    releaseAll(dir, held, me);
+    throw err;
+  }
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    releaseAll(dir, held, me);
+  };
+}
+
+/** The owner of a key's lock when a live process holds it, else undefined. */
+export function lockHolder(key: string, opts: LockOptions = {}): LockOwner | undefined {
+  const owner = readOwner(lockFile(opts.dir ?? locksDir(), key));
+  return owner && ownerAlive(owner) ? owner : undefined;
+}
+
+/** Every lock file whose owner is alive (for a status view or recovery). */
+export function listLocks(opts: LockOptions = {}): LockOwner[] {
+  const dir = opts.dir ?? locksDir();
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => n.endsWith('.lock'))
+    .map((n) => readOwner(path.join(dir, n)))
+    .filter((o): o is LockOwner => o !== undefined && ownerAlive(o));
+}
+
+function lockFile(dir: string, key: string): string {
+  return path.join(dir, `${encodeURIComponent(key)}.lock`);
+}
+
+function takeOne(dir: string, owner: LockOwner): void {
+  const file = lockFile(dir, owner.key);
+  const tmp = path.join(dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+  writeFileSync(tmp, `${JSON.stringify(owner)}\n`, { mode: 0o600 });
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (tryLink(tmp, file)) return;
+      const holder = readOwner(file);
+      if (holder && ownerAlive(holder)) throw busy(owner.key, holder);
+      // Stale (owner gone) or unreadable: replace it under the takeover guard, re-checking there.
+      if (withGuard(dir, () => replaceIfStale(tmp, file))) return;
+    }
+    const holder = readOwner(file);
+    if (holder) throw busy(owner.key, holder);
+    throw new FerryError({ code: 'INTERNAL', message: `cannot take the lock ${owner.key} (${file})` });
+  } finally {
+    safeUnlink(tmp);
+  }
+}
+
+function tryLink(tmp: string, file: string): boolean {
+  try {
+    linkSync(tmp, file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+}
+
+/**
+ * Under the guard: removes the lock when its owner is still dead (or the file is unreadable: lock files are
+ * linked complete, so that is corruption), then links ours.
+ */
+function replaceIfStale(tmp: string, file: string): boolean {
+  const holder = readOwner(file);
+  if (holder && ownerAlive(holder)) return false;
+  safeUnlink(file);
+  return tryLink(tmp, file);
+}
+
+/** Runs fn while holding `<dir>/.takeover` (mkdir is atomic); a guard left by a dead process expires. */
+function withGuard<T>(dir: string, fn: () => T): T {
+  const guard = path.join(dir, '.takeover');
+  for (let i = 0; i < GUARD_TRIES; i++) {
+    try {
+      mkdirSync(guard);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if (ageMs(guard) > GUARD_STALE_MS) {
+        try {
+          rmdirSync(guard);
+        } catch {
+          /* someone else removed it */
+        }
+      } else sleepSync(5);
+      continue;
+    }
+    try {
+      return fn();
+    } finally {
+      rmdirSync(guard);
+    }
+  }
+  throw new FerryError({ code: 'BUSY', message: `the lock folder ${dir} stays guarded (${guard}); remove it if no ferry runs` });
+}
+
+function releaseAll(dir: string, keys: readonly string[], me: Omit<LockOwner, 'key'>): void {
+  for (const key of keys) {
+    const file = lockFile(dir, key);
+    const holder = readOwner(file);
+    // Only our own lock: never one a later owner took over.
+    if (holder && holder.pid === me.pid && holder.migrationId === me.migrationId) safeUnlink(file);
+  }
+}
+
+function busy(key: string, holder: LockOwner): FerryError {
+  const [kind, ...rest] = key.split(':');
+  const what = kind === 'process' ? `process ${rest[rest.length - 1]} on ${rest.slice(0, -1).join(':')}` : `address ${rest.join(':')}`;
+  const host = kind === 'process' ? rest.slice(0, -1).join(':') : undefined;
+  return new FerryError({
+    code: 'BUSY',
+    ...(host ? { host } : {}),
+    message: `${what} is in use by migration ${holder.migrationId} (ferry process ${holder.pid}, since ${new Date(holder.acquiredAt).toISOString()})`,
+    hint: `wait for migration ${holder.migrationId} to finish; its lock goes away with its process`,
+  });
+}
+
+function readOwner(file: string): LockOwner | undefined {
+  try {
+    const v = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockOwner>;
+    if (typeof v.key !== 'string' || typeof v.migrationId !== 'string' || !Number.isInteger(v.pid) || (v.pid ?? 0) <= 0) return undefined;
+    return v as LockOwner;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when the owner process exists and (when recorded) started when the lock says it did. */
+function ownerAlive(o: LockOwner): boolean {
+  try {
+    process.kill(o.pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  if (o.startTicks === undefined) return true;
+  const now = processStartTicks(o.pid);
+  return now === undefined || now === o.startTicks;
+}
+
+/** Start time of a process in clock ticks since boot, from /proc (undefined off Linux). */
+export function processStartTicks(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const n = Number(fields[19]);
+    return Number.isFinite(n) ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function ageMs(file: string): number {
+  try {
+    return Date.now() - statSync(file).mtimeMs;
+  } catch {
+    return Infinity;
+  }
+}
+
+function safeUnlink(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    /* already gone */
+  }
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}

@@ -1,4 +1,4 @@
-// Builds the Node-side bundles (CLI, lab programs) with esbuild. The renderer is built by vite.
+// Builds the Node-side bundles (CLI, lab programs, Electron main and preload) with esbuild, and the renderer with vite.
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 
@@ -17,6 +17,7 @@ const entries = [
   ['main/cli/index.ts', 'dist/cli.mjs'],
   ['main/lab/witness.ts', 'dist/lab/witness.mjs'],
   ['main/lab/demo-workload.ts', 'dist/lab/demo-workload.mjs'],
+  ['main/bench/index.ts', 'dist/bench.mjs'],
 ];
 
 await Promise.all(
@@ -25,3 +26,22 @@ await Promise.all(
     .map(([src, out]) => build({ ...common, entryPoints: [src], outfile: out })),
 );
 console.log(`built ${entries.filter(([src]) => existsSync(src)).map(([, out]) => out).join(', ')}`);
+
+// Electron: main as ESM (Electron >= 28 loads it), the sandboxed preload as one CommonJS file.
+if (existsSync('main/electron/main.ts')) {
+  await Promise.all([
+    build({ ...common, entryPoints: ['main/electron/main.ts'], outfile: 'dist/electron/main.mjs', external: ['electron'] }),
+    build({
+      ...common, entryPoints: ['main/electron/preload.ts'], outfile: 'dist/electron/preload.cjs',
+      format: 'cjs', packages: undefined, external: ['electron'], banner: {},
+    }),
+  ]);
+  console.log('built dist/electron/main.mjs, dist/electron/preload.cjs');
+}
+
+// The renderer (skipped with --no-renderer).
+if (existsSync('renderer/index.html') && !process.argv.includes('--no-renderer')) {
+  const { build: viteBuild } = await import('vite');
+  await viteBuild({ configFile: 'vite.config.ts', logLevel: 'warn' });
+  console.log('built dist/renderer');
+}

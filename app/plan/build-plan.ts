@@ -7,6 +7,7 @@ import { preLockTableName } from './pre-lock';
 import type { HostSnapshot } from '../model/snapshot';
 import { subtreePids } from '../process-tree';
 import { addressesToMove, isLoopback, parseIpAddress, socketsOfTree } from '../sockets';
+import { moveProblem } from './move-check';
 import { hostReadiness } from './readiness';
 
 export interface PlanInput {
@@ -118,7 +119,14 @@ export function buildPlan(input: PlanInput): PlanResult {
       // Only routes someone added to a routing table: not the kernel's local/connected routes.
       .filter((r) => r.prefsrc === address && r.dev && r.type === 'unicast' && r.protocol !== 'kernel' && (r.table === undefined || r.table === 'main'))
       .map((r) => ({ dst: r.dst, dev: r.dev as string, ...(r.gateway ? { gateway: r.gateway } : {}) }));
-    moves.push({ address, prefixLen: have.prefixLen, family: have.family, sourceDevice: have.ifname, destinationDevice, routes });
+    const move: AddressMove = { address, prefixLen: have.prefixLen, family: have.family, sourceDevice: have.ifname, destinationDevice, routes };
+    // Interface names and routes come from the hosts' own output: refuse odd ones before they reach `ip -batch`.
+    const odd = moveProblem(move);
+    if (odd) {
+      problems.push({ code: 'BAD_INPUT', host: req.from, message: `cannot move ${address}: ${odd}` });
+      continue;
+    }
+    moves.push(move);
   }
   const uncovered = connected.filter((s) => !isLoopback(s.local.address) && !wanted.includes(normalize(s.local.address)));
   if (uncovered.length && req.addresses.length) {

@@ -1,6 +1,7 @@
 // The destination's network lock, prepared before the freeze: an nft table that drops the migrating
 // connections' packets until the restore unlocks them (CRIU's own lock exists only on the source).
 import type { TcpSocket } from '../model/host';
+import { assertTableName } from '../interface-name';
 import { parseIpAddress } from '../ip-address';
 
 /** Name of a migration's pre-lock table (family inet). */
@@ -13,6 +14,7 @@ export function preLockTableName(migrationId: string): string {
  * shape as CRIU's lock. Addresses come from parsed sockets and are re-validated before they reach nft.
  */
 export function preLockTableText(name: string, sockets: readonly TcpSocket[]): string {
+  assertTableName(name);
   const v4: string[] = [];
   const v6: string[] = [];
   for (const s of sockets) {
@@ -54,6 +56,7 @@ function validPort(p: number): boolean {
  * so this is the same moment (verified in restore logs: post-restore, then "Unlock network" ~8 ms later).
  */
 export function unlockActionScript(name: string): string {
+  assertTableName(name);
   return [
     '#!/bin/sh',
     '# Written by Ferry: drops the destination pre-lock when CRIU is about to unlock the restored connections.',

@@ -35,7 +35,8 @@ export function historyHandlers(ctx: ApiContext): Pick<Handlers, 'history:list' 
       const wanted = ids ?? ctx.history.list().map((e) => e.id);
       const records = wanted.map(get);
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-      const one = records.length === 1 ? records[0] : undefined;
+      // One requested record exports as itself; "all" (or several) as a wrapper, even when there is one.
+      const one = ids?.length === 1 ? records[0] : undefined;
       return {
         fileName: one ? `ferry-${one.id}.json` : `ferry-history-${stamp}.json`,
         json: JSON.stringify(one ?? { exportedAt: new Date().toISOString(), migrations: records }, null, 2),

@@ -29,31 +29,37 @@ export class MigrationTasks {
     }
     ctx.controller.resolveHost(request.from);
     ctx.controller.resolveHost(request.to);
-    return new Promise((resolve) => {
-      let task: MigrationSnapshot | undefined;
-      const sink = (e: MigrationEvent) => {
+    let task: MigrationSnapshot | undefined;
+    let started: (id: string) => void = () => {};
+    const first = new Promise<string>((resolve) => (started = resolve));
+    // The engine calls the sink synchronously: nothing here may throw into it.
+    const sink = (e: MigrationEvent) => {
+      try {
         if (!task) {
           task = { id: e.id, request, events: [], running: true };
           this.tasks.push(task);
-          resolve({ id: e.id, done });
+          started(e.id);
         }
         task.events.push(e);
         if (e.type === 'done' || e.type === 'failed') task.running = false;
         ctx.events.emit('migration:event', e);
-      };
-      const done = migrate({ exec: ctx.controller.exec, resolveHost: ctx.controller.resolveHost }, request, sink).then((record) => {
-        if (task) task.running = false;
-        try {
-          ctx.history.put(record);
-          ctx.events.emit('history:changed', { id: record.id });
-        } catch (err) {
-          ctx.events.emit('migration:event', { type: 'log', id: record.id, at: Date.now(), level: 'error', message: `could not store the record in the history: ${String(err)}` });
-        }
-        const finished = this.tasks.filter((t) => !t.running);
-        for (const old of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))) this.tasks.splice(this.tasks.indexOf(old), 1);
-        return record;
-      });
+      } catch {
+        /* a broken consumer must not break the migration */
+      }
+    };
+    const done = migrate({ exec: ctx.controller.exec, resolveHost: ctx.controller.resolveHost }, request, sink).then((record) => {
+      if (task) task.running = false;
+      try {
+        ctx.history.put(record);
+        ctx.events.emit('history:changed', { id: record.id });
+      } catch (err) {
+        ctx.events.emit('migration:event', { type: 'log', id: record.id, at: Date.now(), level: 'error', message: `could not store the record in the history: ${String(err)}` });
+      }
+      const finished = this.tasks.filter((t) => !t.running);
+      for (const old of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))) this.tasks.splice(this.tasks.indexOf(old), 1);
+      return record;
     });
+    return first.then((id) => ({ id, done }));
   }
 }
 

@@ -1,6 +1,7 @@
 // Requests of the Processes view: one host's processes and TCP sockets.
 import type { Handlers } from '../../app/contract/rpc-server';
 import { managementAddresses } from '../../app/plan/build-plan';
+import { subtreePids } from '../../app/process-tree';
 import { probeHost } from '../net/host-probe';
 import type { ApiContext } from './api-context';
 
@@ -10,10 +11,14 @@ export function processesHandlers(ctx: ApiContext): Pick<Handlers, 'processes:li
     'processes:list': async ({ host }) => {
       const spec = ctx.controller.resolveHost(host);
       const snap = await probeHost(ctx.controller.exec, host, { processes: true, sockets: true });
+      const all = snap.processes ?? [];
+      // The probe's own shell and its ps are not the operator's processes.
+      const probe = all.filter((p) => p.comm === 'sh' && p.args.includes(' ferry-probe ')).flatMap((p) => subtreePids(all, p.pid));
+      const hidden = new Set(probe);
       return {
         host,
         takenAt: snap.takenAt,
-        processes: snap.processes ?? [],
+        processes: all.filter((p) => !hidden.has(p.pid)),
         sockets: snap.sockets ?? [],
         managementAddresses: managementAddresses(snap, spec.hostName, spec.port),
       };

@@ -5,6 +5,7 @@ import { loadInventory, type Inventory } from '../hosts/inventory';
 import { SshExecutor } from '../hosts/ssh-executor';
 import { SshPool } from '../hosts/ssh-pool';
 import { labPaths } from '../lab/lab-config';
+import { criuCandidates } from '../net/host-probe';
 
 /** What every command needs to reach hosts. */
 export interface Controller {
@@ -23,8 +24,10 @@ export function inventoryFiles(): { path: string; source: string }[] {
   return files;
 }
 
-/** Builds the controller; nothing connects until a command runs. */
+/** Builds the controller (BAD_INPUT for a malformed FERRY_CRIU); nothing connects until a command runs. */
 export function createController(opts: { userConfig?: boolean } = {}): Controller {
+  // Settings are refused here, before any command can open a connection with them.
+  criuCandidates();
   const inventory = loadInventory({ files: inventoryFiles(), userConfig: opts.userConfig ?? true });
   const pool = new SshPool({
     resolveJumpHost: (name) => inventory.resolveAny(name),

@@ -1,4 +1,6 @@
 // Builds CRIU command lines (argv arrays) for dump and restore of a process tree with TCP connections.
+import { FerryError } from '../../app/errors';
+import { parseIpAddress } from '../../app/ip-address';
 
 export interface CriuDumpArgs {
   criu: string;
@@ -14,6 +16,12 @@ export interface CriuDumpArgs {
 
 /** `criu dump` of the tree rooted at pid, established TCP connections included, locked with nftables. */
 export function criuDumpArgv(a: CriuDumpArgs): string[] {
+  checkPath('CRIU', a.criu);
+  checkPath('image folder', a.imageDir);
+  checkPath('log file', a.logFile);
+  if (!Number.isInteger(a.pid) || a.pid < 1 || a.pid > 4_194_304) bad(`PID ${JSON.stringify(a.pid)}`);
+  if (a.pageServer) checkEndpoint('page server', a.pageServer);
+  if (a.lazyPages) checkEndpoint('lazy-pages', a.lazyPages);
   return [
     a.criu, 'dump',
     '--tree', String(a.pid),
@@ -43,6 +51,11 @@ export interface CriuRestoreArgs {
 
 /** `criu restore` detached (criu exits once the tree runs), unlocking the network at the end. */
 export function criuRestoreArgv(a: CriuRestoreArgs): string[] {
+  checkPath('CRIU', a.criu);
+  checkPath('image folder', a.imageDir);
+  checkPath('log file', a.logFile);
+  checkPath('pid file', a.pidFile);
+  if (a.actionScript !== undefined) checkPath('action script', a.actionScript);
   return [
     a.criu, 'restore',
     '--images-dir', a.imageDir,
@@ -57,4 +70,19 @@ export function criuRestoreArgv(a: CriuRestoreArgs): string[] {
     ...(a.actionScript ? ['--action-script', a.actionScript] : []),
     ...(a.lazyPages ? ['--lazy-pages'] : []),
   ];
+}
+
+/** Paths and the program: never empty, never option-like, one line (quoting keeps every other byte). */
+function checkPath(what: string, value: string): void {
+  if (typeof value !== 'string' || value === '' || value.startsWith('-') || /[\0\n\r]/.test(value)) bad(`${what} ${JSON.stringify(value)}`);
+}
+
+/** An address:port CRIU listens on or connects to: a canonical IP literal and a port number. */
+function checkEndpoint(what: string, e: { address: string; port: number }): void {
+  if (parseIpAddress(e.address)?.address !== e.address) bad(`${what} address ${JSON.stringify(e.address)}`);
+  if (!Number.isInteger(e.port) || e.port < 1 || e.port > 65535) bad(`${what} port ${JSON.stringify(e.port)}`);
+}
+
+function bad(what: string): never {
+  throw new FerryError({ code: 'BAD_INPUT', message: `refusing CRIU command line: invalid ${what}` });
 }

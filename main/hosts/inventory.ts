@@ -15,6 +15,7 @@ import {
   type SshHostSpec,
 } from '../../app/inventory/ssh-config';
 import { matchPattern } from '../../app/inventory/ssh-pattern';
+import { expandProxyCommand, parseProxyJump } from '../../app/inventory/ssh-tokens';
 
 /** One inventory file; `source` is what HostSpec.source shows (default: the path). */
 export interface InventoryFile {
@@ -71,6 +72,8 @@ export function loadInventory(opts: InventoryOptions): Inventory {
   const ctx = { home, localUser };
   const warnings = configWarnings(configs);
   const hosts: SshHostSpec[] = [];
+  /** Aliases the files name but that cannot be used, with why (resolveHost says so instead of "unknown"). */
+  const skipped = new Map<string, string>();
   for (const { name, source } of listConcreteAliases(configs)) {
     const why = aliasProblem(name);
     if (why) {
@@ -80,7 +83,9 @@ export function loadInventory(opts: InventoryOptions): Inventory {
     try {
       hosts.push(checked(resolveSshHost(configs, name, ctx)));
     } catch (err) {
-      warnings.push(`${source}: host ${JSON.stringify(name)} skipped: ${(err as Error).message}`);
+      const message = `${source}: host ${JSON.stringify(name)} skipped: ${(err as Error).message}`;
+      warnings.push(message);
+      skipped.set(name.toLowerCase(), message);
     }
   }
   const byName = new Map(hosts.map((h) => [h.name.toLowerCase(), h]));
@@ -93,6 +98,8 @@ export function loadInventory(opts: InventoryOptions): Inventory {
     assertName(name, aliasProblem(name));
     const spec = byName.get(name.toLowerCase());
     if (spec) return spec;
+    const unusable = skipped.get(name.toLowerCase());
+    if (unusable) throw new FerryError({ code: 'BAD_INPUT', host: name, message: unusable, hint: 'fix this Host block: Ferry refuses values a shell or ssh could misread' });
     const known = hosts.map((h) => h.name);
     throw new FerryError({
       code: 'UNKNOWN_HOST',
@@ -105,7 +112,7 @@ export function loadInventory(opts: InventoryOptions): Inventory {
 }
 
 function checked(spec: SshHostSpec): SshHostSpec {
-  const why = hostNameProblem(spec.hostName) ?? userProblem(spec.user);
+  const why = hostNameProblem(spec.hostName) ?? userProblem(spec.user) ?? proxyProblem(spec);
   if (why) {
     throw new FerryError({
       code: 'BAD_INPUT',
@@ -114,6 +121,21 @@ function checked(spec: SshHostSpec): SshHostSpec {
     });
   }
   return spec;
+}
+
+/** Why the host's ProxyJump hops or ProxyCommand tokens are unusable (checked at load, not at connect). */
+function proxyProblem(spec: SshHostSpec): string | undefined {
+  try {
+    if (spec.proxyCommand) expandProxyCommand(spec, spec.proxyCommand);
+    for (const hop of spec.proxyJump ? parseProxyJump(spec.proxyJump) : []) {
+      const hostWhy = aliasProblem(hop.host) && hostNameProblem(hop.host);
+      const why = hostWhy || (hop.user === undefined ? undefined : userProblem(hop.user));
+      if (why) return `ProxyJump hop ${JSON.stringify(hop.host)}: ${why}`;
+    }
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return undefined;
 }
 
 function assertName(name: string, why: string | undefined): void {

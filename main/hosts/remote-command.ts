@@ -11,6 +11,9 @@ import { quoteArgv } from '../../app/shell/quote';
 const PGID_SCRIPT =
   'p() { read -r s </proc/$$/stat && s=${s##*) } && set -- $s && printf "ferry-pgid=%s\\n" "$3" >&2; }; p; exec "$@"';
 
+/** MAX_ARG_STRLEN (32 pages) less the terminating NUL: the longest single argument execve takes. */
+export const MAX_COMMAND_LINE = 131_071;
+
 const MARKER = /(?:^|\n)ferry-pgid=(\d+)\n/;
 /** Shell start-up files may print before the marker; give up looking after this much stderr. */
 const MAX_MARKER_SEARCH = 8192;
@@ -22,7 +25,12 @@ export function remoteCommand(user: string, argv: readonly string[]): string {
     throw new FerryError({ code: 'BAD_INPUT', message: 'Command arguments cannot contain NUL bytes' });
   }
   const privileged = user === 'root' ? argv : ['sudo', '-n', '--', ...argv];
-  return quoteArgv(['sh', '-c', PGID_SCRIPT, 'ferry', ...privileged]);
+  const line = quoteArgv(['sh', '-c', PGID_SCRIPT, 'ferry', ...privileged]);
+  // sshd runs the line as one argument of the user's shell: Linux refuses longer ones (E2BIG) after the connect.
+  if (Buffer.byteLength(line) > MAX_COMMAND_LINE) {
+    throw new FerryError({ code: 'BAD_INPUT', message: `command line of ${Buffer.byteLength(line)} bytes is longer than a remote shell accepts (${MAX_COMMAND_LINE}): ${JSON.stringify(argv[0])}` });
+  }
+  return line;
 }
 
 /** The argv that kills a remote process group (run through remoteCommand). */

@@ -1,28 +1,24 @@
 // Integration test: SshExecutor against a real OpenSSH sshd on 127.0.0.1 (skips itself unless root with sshd installed).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FerryError } from '../../app/errors';
 import type { SshHostSpec } from '../../app/inventory/ssh-config';
 import { SshExecutor } from './ssh-executor';
 import { SshPool, type SshPoolOptions } from './ssh-pool';
+import { fingerprintOf, freePort, publicKeyLine, sshdSkipReason, startTestSshd, waitFor, type TestSshd } from './test-sshd';
 
-const SSHD = '/usr/sbin/sshd';
-const skipReason =
-  process.getuid?.() !== 0 ? 'not running as root' : !existsSync(SSHD) ? `${SSHD} is missing (apt-get install openssh-server)` : '';
+const skipReason = sshdSkipReason();
 if (skipReason) console.warn(`ssh-executor.test.ts skipped: ${skipReason}`);
 
 // Generous timeouts: every remote command starts the remote user's shell, and a heavy ~/.bashrc (sourced by
 // Debian's bash even for `bash -c` under sshd) can cost hundreds of milliseconds per command.
 const title = `SshExecutor against a real sshd${skipReason ? ` (skipped: ${skipReason})` : ''}`;
 describe.skipIf(skipReason !== '')(title, { timeout: 60_000 }, () => {
+  let sshd: TestSshd;
   let dir: string;
   let port: number;
-  let sshd: ChildProcess | undefined;
-  let log = '';
   let clientKey: string;
   let wrongKey: string;
   let hostPub: string;
@@ -31,57 +27,8 @@ describe.skipIf(skipReason !== '')(title, { timeout: 60_000 }, () => {
   const open: SshExecutor[] = [];
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'ferry-sshd-'));
-    const keygen = (name: string) => {
-      const file = path.join(dir, name);
-      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', file]);
-      return file;
-    };
-    const hostKey = keygen('host_ed25519');
-    clientKey = keygen('client');
-    wrongKey = keygen('wrong');
-    hostPub = readFileSync(`${hostKey}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
-    hostFingerprint = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${hostKey}.pub`], { encoding: 'utf8' }).split(/\s+/)[1]!;
-    writeFileSync(path.join(dir, 'authorized_keys'), readFileSync(`${clientKey}.pub`));
-    port = await freePort();
-    knownHosts = path.join(dir, 'known_hosts');
-    writeFileSync(knownHosts, `[127.0.0.1]:${port} ${hostPub}\n`);
-    const config = path.join(dir, 'sshd_config');
-    writeFileSync(
-      config,
-      [
-        `Port ${port}`,
-        'ListenAddress 127.0.0.1',
-        `HostKey ${hostKey}`,
-        `PidFile ${path.join(dir, 'sshd.pid')}`,
-        `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`,
-        'UsePAM no',
-        'StrictModes no',
-        'PermitRootLogin prohibit-password',
-        'PasswordAuthentication no',
-        'KbdInteractiveAuthentication no',
-        'AllowTcpForwarding yes',
-        'MaxStartups 100',
-        'LogLevel VERBOSE',
-        '',
-      ].join('\n'),
-    );
-    mkdirSync('/run/sshd', { recursive: true });
-    execFileSync(SSHD, ['-t', '-f', config]);
-    // In a mount namespace of its own, with root's shell start-up files hidden (this machine's run pyenv,
-    // seconds per command), as on the lab hosts.
-    const child = spawn(
-      'unshare',
-      ['--mount', '--propagation', 'private', '/bin/sh', '-c',
-        'for f in /root/.bashrc /root/.profile; do [ -f "$f" ] && mount --bind /dev/null "$f"; done; exec "$@"', 'sh',
-        SSHD, '-D', '-e', '-f', config],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    sshd = child;
-    child.stderr!.on('data', (chunk: Buffer) => {
-      log += chunk.toString('utf8');
-    });
-    await waitFor(() => log.includes(`Server listening on 127.0.0.1 port ${port}`), 10_000, () => `sshd did not start:\n${log}`);
+    sshd = await startTestSshd();
+    ({ dir, port, clientKey, wrongKey, hostPub, hostFingerprint, knownHosts } = sshd);
   });
 
   afterEach(async () => {
@@ -89,12 +36,7 @@ describe.skipIf(skipReason !== '')(title, { timeout: 60_000 }, () => {
   });
 
   afterAll(async () => {
-    if (sshd && sshd.exitCode === null) {
-      const exited = new Promise((resolve) => sshd!.once('exit', resolve));
-      sshd.kill('SIGTERM');
-      await exited;
-    }
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await sshd?.stop();
   });
 
   const spec = (over: Partial<SshHostSpec> = {}): SshHostSpec => ({
@@ -128,7 +70,7 @@ describe.skipIf(skipReason !== '')(title, { timeout: 60_000 }, () => {
     return { exec, pool };
   }
 
-  const accepted = () => log.match(/Accepted publickey for root/g)?.length ?? 0;
+  const accepted = () => sshd.log().match(/Accepted publickey for root/g)?.length ?? 0;
 
   it('passes hostile arguments through byte-exact', async () => {
     const { exec } = executor([spec()]);
@@ -187,7 +129,7 @@ describe.skipIf(skipReason !== '')(title, { timeout: 60_000 }, () => {
     await exec.run('lab-t', ['true']);
     const many = await Promise.all(Array.from({ length: 14 }, (_, i) => exec.run('lab-t', ['sh', '-c', `sleep 0.2; echo ${i}`])));
     expect(many.map((r) => r.stdout.trim())).toEqual(Array.from({ length: 14 }, (_, i) => String(i)));
-    await waitFor(() => accepted() === before + 1, 2000, () => `expected 1 new login, sshd log:\n${log}`);
+    await waitFor(() => accepted() === before + 1, 2000, () => `expected 1 new login, sshd log:\n${sshd.log()}`);
     expect(pool.connectionsOpened).toBe(1);
 
     await (await pool.connect(spec())).end();
@@ -277,8 +219,8 @@ describe.skipIf(skipReason !== '')(title, { timeout: 60_000 }, () => {
   });
 
   it('refuses a changed host key with both fingerprints', async () => {
-    const wrongPub = readFileSync(`${wrongKey}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
-    const wrongFp = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${wrongKey}.pub`], { encoding: 'utf8' }).split(/\s+/)[1]!;
+    const wrongPub = publicKeyLine(`${wrongKey}.pub`);
+    const wrongFp = fingerprintOf(`${wrongKey}.pub`);
     const bad = path.join(dir, 'kh-bad');
     writeFileSync(bad, `[127.0.0.1]:${port} ${wrongPub}\n`);
     const { exec } = executor([spec({ userKnownHostsFiles: [bad] })], { acceptNewKey: () => true });
@@ -318,21 +260,3 @@ describe.skipIf(skipReason !== '')(title, { timeout: 60_000 }, () => {
   });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, why: () => string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(why());
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

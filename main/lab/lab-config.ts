@@ -1,5 +1,6 @@
 // Names, addresses and paths of the local lab (network-namespace hosts on 198.18.0.0/24).
 import path from 'node:path';
+import { FerryError } from '../../app/errors';
 
 /** A lab host: its network namespace, address and the alias used in the inventory. */
 export interface LabHostDef {
@@ -22,7 +23,9 @@ export const LAB_NAME = labName();
 
 function labName(): string {
   const n = process.env.FERRY_LAB ?? 'ferry';
-  if (!/^[a-z][a-z0-9]{0,7}$/.test(n)) throw new Error(`FERRY_LAB must be 1-8 lowercase letters/digits, got ${JSON.stringify(n)}`);
+  if (!/^[a-z][a-z0-9]{0,7}$/.test(n)) {
+    throw new FerryError({ code: 'BAD_INPUT', message: `FERRY_LAB must be 1-8 lowercase letters/digits, starting with a letter, got ${JSON.stringify(n)}` });
+  }
   return n;
 }
 

@@ -4,14 +4,17 @@
 import { FerryError } from '../../app/errors';
 import type { AddressMove } from '../../app/model/migration';
 import type { Executor } from '../hosts/executor';
+import { assertMoves } from '../../app/plan/move-check';
 
 /** `ip -batch` lines that remove the addresses (the kernel drops their prefsrc routes with them). */
 export function removeBatch(moves: AddressMove[], device: (m: AddressMove) => string): string {
+  assertMoves(moves, device);
   return moves.map((m) => `addr del ${m.address}/${m.prefixLen} dev ${device(m)}\n`).join('');
 }
 
 /** `ip -batch` lines that add the addresses, then their routes; `nodad` so IPv6 addresses are usable at once. */
 export function addBatch(moves: AddressMove[], device: (m: AddressMove) => string): string {
+  assertMoves(moves, device);
   const lines: string[] = [];
   for (const m of moves) {
     const dev = device(m);
@@ -27,7 +30,7 @@ async function ipBatch(exec: Executor, host: string, batch: string, what: string
   if (r.code !== 0) throw new FerryError({ code: 'ADDRESS_MOVE_FAILED', host, message: `cannot ${what} (ip exited ${r.code}): ${r.stderr.trim()}` });
 }
 
-/** Removes the addresses from the source. */
+/** Removes the addresses from the source (values validated: BAD_INPUT before anything runs). */
 export function removeAddresses(exec: Executor, host: string, moves: AddressMove[], device = (m: AddressMove) => m.sourceDevice): Promise<void> {
   return ipBatch(exec, host, removeBatch(moves, device), `remove ${moves.map((m) => m.address).join(', ')}`);
 }
@@ -39,6 +42,7 @@ export function addAddresses(exec: Executor, host: string, moves: AddressMove[],
 
 /** Announces the addresses from a host so neighbours update their caches (arping takes count seconds). */
 export async function announceAddresses(exec: Executor, host: string, moves: AddressMove[], device: (m: AddressMove) => string, count = 1): Promise<string[]> {
+  assertMoves(moves, device);
   const problems: string[] = [];
   await Promise.all(
     moves.map(async (m) => {

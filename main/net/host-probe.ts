@@ -63,6 +63,9 @@ sec end
 
 /** Probes a host in one round trip. */
 export async function probeHost(exec: Executor, host: string, opts: ProbeOptions = {}): Promise<HostSnapshot> {
+  if (opts.statPid !== undefined && (!Number.isInteger(opts.statPid) || opts.statPid < 1 || opts.statPid > 4_194_304)) {
+    throw new FerryError({ code: 'BAD_INPUT', host, message: `not a PID: ${JSON.stringify(opts.statPid)}` });
+  }
   const argv = [
     'sh', '-c', PROBE_SCRIPT, 'ferry-probe',
     criuCandidates().join(':'), opts.criuCheck ? '1' : '0', opts.processes ? '1' : '0', opts.sockets ? '1' : '0',

@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync, exists
 import os from 'node:os';
 import path from 'node:path';
 import type { MigrationRecord } from '../../app/model/migration';
+import { redactText, redactValue } from '../../app/redact';
 
 /** The controller's state folder (records, journal). */
 export function stateDir(): string {
@@ -14,22 +15,22 @@ export function migrationDir(id: string): string {
   return path.join(stateDir(), 'migrations', id);
 }
 
-/** Writes the record atomically (temp file + rename). */
+/** Writes the record atomically (temp file + rename), secrets redacted. */
 export function saveRecord(record: MigrationRecord): string {
   const dir = migrationDir(record.id);
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'record.json');
-  writeFileSync(`${file}.tmp`, JSON.stringify(record, null, 2));
+  writeFileSync(`${file}.tmp`, JSON.stringify(redactValue(record), null, 2));
   renameSync(`${file}.tmp`, file);
   return dir;
 }
 
-/** Stores a log (CRIU dump/restore) next to the record; returns its path. */
+/** Stores a log (CRIU dump/restore) next to the record, secrets redacted; returns its path. */
 export function saveLog(id: string, name: string, text: string): string {
   const dir = migrationDir(id);
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, name);
-  writeFileSync(file, text);
+  writeFileSync(file, redactText(text));
   return file;
 }
 

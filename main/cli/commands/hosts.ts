@@ -5,10 +5,11 @@ import { hostReadiness, type ReadinessCheck } from '../../../app/plan/readiness'
 import { createController } from '../../controller/controller';
 import { probeHost } from '../../net/host-probe';
 import { action, printJson, table } from '../output';
+import { registerTrust } from './trust';
 
-/** Registers `hosts` and `check`. */
+/** Registers `hosts` (with `hosts trust`) and `check`. */
 export function registerHosts(program: Command): void {
-  program
+  const hosts = program
     .command('hosts')
     .description('list the inventory (the lab, FERRY_INVENTORY files, ~/.ssh/config)')
     .option('--json', 'print as JSON')
@@ -19,6 +20,7 @@ export function registerHosts(program: Command): void {
         if (o.json) return printJson({ hosts, warnings: c.inventory.warnings });
         if (!hosts.length) {
           console.log('no hosts: bring up the lab (ferry lab up) or add Host entries to ~/.ssh/config');
+          for (const w of c.inventory.warnings) console.error(`warning: ${w}`);
           return;
         }
         const rows = [['HOST', 'ADDRESS', 'USER', 'PORT', 'VIA', 'FROM']];
@@ -27,6 +29,7 @@ export function registerHosts(program: Command): void {
         for (const w of c.inventory.warnings) console.error(`warning: ${w}`);
       }),
     );
+  registerTrust(hosts);
 
   program
     .command('check')

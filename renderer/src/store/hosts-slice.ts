@@ -20,7 +20,7 @@ export const createHostsSlice: SliceCreator<HostsSlice> = (set, get) => ({
   async addHost(h) {
     const r = await api.request('hosts:add', h);
     if (!r.ok) return r.error;
-    await get().loadHosts();
+    void get().loadHosts();
     return undefined;
   },
 });

@@ -10,23 +10,24 @@ export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get) => 
   runs: {},
   starting: false,
   clockOffsetMs: 0,
+  clockSamples: 0,
   setDraft(d) {
     set((s) => ({ draft: { ...s.draft, ...d }, preview: { loading: false }, startError: undefined }));
   },
   async checkPlan() {
-    const { from, to, pid, budgetMs } = get().draft;
+    const { from, to, pid, budgetMs, mode } = get().draft;
     if (!from || !to || !pid) return;
     set({ preview: { loading: true } });
-    const r = await api.request('migration:plan', { from, to, pid, budgetMs });
+    const r = await api.request('migration:plan', { from, to, pid, budgetMs, ...(mode ? { mode } : {}) });
     const d = get().draft;
     if (d.from !== from || d.to !== to || d.pid !== pid) return;
     set({ preview: r.ok ? { value: r.value, loading: false } : { loading: false, error: r.error } });
   },
   async startMigration() {
-    const { from, to, pid, budgetMs } = get().draft;
+    const { from, to, pid, budgetMs, mode } = get().draft;
     if (!from || !to || !pid) return;
     set({ starting: true, startError: undefined });
-    const r = await api.request('migration:start', { from, to, pid, budgetMs });
+    const r = await api.request('migration:start', { from, to, pid, budgetMs, ...(mode ? { mode } : {}) });
     if (!r.ok) return set({ starting: false, startError: r.error });
     set((s) => ({ starting: false, activeId: r.value.id, runs: s.runs[r.value.id] ? s.runs : { ...s.runs, [r.value.id]: initialProgress(r.value.id) } }));
   },
@@ -45,5 +46,8 @@ export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get) => 
 /** Applies one event from main; returns what the store should change. */
 export function onMigrationEvent(s: Store, e: MigrationEvent, sentAt: number): Partial<Store> {
   const run = s.runs[e.id] ?? initialProgress(e.id);
-  return { runs: { ...s.runs, [e.id]: applyMigrationEvent(run, e) }, clockOffsetMs: sentAt - Date.now() };
+  // sentAt − receivedAt = true offset − delivery delay: the largest sample is the best estimate.
+  const sample = sentAt - Date.now();
+  const clockOffsetMs = s.clockSamples === 0 ? sample : Math.max(s.clockOffsetMs, sample);
+  return { runs: { ...s.runs, [e.id]: applyMigrationEvent(run, e) }, clockOffsetMs, clockSamples: s.clockSamples + 1 };
 }

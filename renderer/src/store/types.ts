@@ -1,7 +1,7 @@
 // The renderer's store: one zustand store made of slices fed by the contract's calls and events.
 import type { FerryErrorInfo } from '../../../app/errors';
 import type { AppInfo, HistoryEntry, HostEntry, HostReadiness, PlanPreview, ProcessListing, RequestParams } from '../../../app/contract/contract';
-import type { MigrationRecord } from '../../../app/model/migration';
+import type { MigrationRecord, TransferMode } from '../../../app/model/migration';
 import type { MigrationProgress } from '../../../app/review/migration-progress';
 
 export type ViewName = 'hosts' | 'processes' | 'migrate' | 'review';
@@ -50,6 +50,8 @@ export interface MigrationDraft {
   pid?: number;
   to?: string;
   budgetMs: number;
+  /** Transfer mode; undefined lets the engine choose. */
+  mode?: TransferMode;
 }
 
 export interface MigrationSlice {
@@ -59,8 +61,9 @@ export interface MigrationSlice {
   activeId?: string;
   starting: boolean;
   startError?: FerryErrorInfo;
-  /** Server clock minus this page's clock, from the latest event. */
+  /** Server clock minus this page's clock, estimated from the events' send times. */
   clockOffsetMs: number;
+  clockSamples: number;
   setDraft(d: Partial<MigrationDraft>): void;
   checkPlan(): Promise<void>;
   startMigration(): Promise<void>;

@@ -44,8 +44,8 @@ export function ConnectionsPanel({ node, listing, onMigrate }: { node: ProcessNo
             <thead>
               <tr>
                 <th scope="col">Local</th><th scope="col">Remote</th><th scope="col">State</th>
-                <th scope="col" title="receive queue / send queue (bytes)">Recv-Q / Send-Q</th>
-                <th scope="col">RTT</th><th scope="col">RTO</th><th scope="col">cwnd</th>
+                <th scope="col" title="receive queue / send queue (bytes)">Queues r/s</th>
+                <th scope="col">RTT ms</th><th scope="col">RTO ms</th><th scope="col">cwnd</th>
                 <th scope="col" title="unacknowledged retransmissions now / total">Retrans</th><th scope="col">PID</th>
               </tr>
             </thead>
@@ -56,8 +56,8 @@ export function ConnectionsPanel({ node, listing, onMigrate }: { node: ProcessNo
                   <td><code>{s.state === 'LISTEN' ? '*' : ep(s.remote)}</code></td>
                   <td>{s.state}</td>
                   <td>{s.recvQ} / {s.sendQ}</td>
-                  <td>{s.rttMs === undefined ? '–' : `${s.rttMs} ms${s.rttVarMs !== undefined ? ` ±${s.rttVarMs}` : ''}`}</td>
-                  <td>{v(s.rtoMs, ' ms')}</td>
+                  <td>{s.rttMs === undefined ? '–' : `${s.rttMs}${s.rttVarMs !== undefined ? ` ±${s.rttVarMs}` : ''}`}</td>
+                  <td>{v(s.rtoMs)}</td>
                   <td>{v(s.cwnd)}</td>
                   <td>{v(s.retransCurrent)} / {v(s.retransTotal)}</td>
                   <td>{[...new Set(s.owners.map((o) => o.pid))].join(', ')}</td>

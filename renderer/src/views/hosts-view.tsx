@@ -14,17 +14,24 @@ export function HostsView() {
   const selectHost = useStore((s) => s.selectHost);
   const setView = useStore((s) => s.setView);
   const info = useStore((s) => s.info);
+  const loadInfo = useStore((s) => s.loadInfo);
   const list = hosts.value?.hosts ?? [];
 
   return (
     <section aria-labelledby="hosts-title" className="stack">
       <div className="row between">
         <h2 id="hosts-title">Hosts</h2>
-        <button type="button" onClick={() => void loadHosts()} disabled={hosts.loading}>
+        <button type="button" onClick={() => { void loadHosts(); void loadInfo(); }} disabled={hosts.loading}>
           {hosts.loading ? 'Refreshing…' : 'Refresh'}
         </button>
       </div>
-      {info?.lab.demo && (
+      {info && !info.lab.up && list.some((h) => h.source === 'lab') && (
+        <div className="note warn">
+          The lab "{info.lab.name}" is down, so its hosts cannot answer: bring it up with <code>npx ferry lab up</code>
+          {info.lab.name !== 'ferry' ? <> (with <code>FERRY_LAB={info.lab.name}</code>)</> : null}, then press Refresh.
+        </div>
+      )}
+      {info?.lab.up && info.lab.demo && (
         <p className="note info">
           Demo workload: PID {info.lab.demo.pid} with {info.lab.demo.connections} connections to the lab's witness, service address{' '}
           {info.lab.serviceAddress} now on {info.lab.serviceHolder ?? 'no host'}.

@@ -2,7 +2,9 @@
 import { useEffect } from 'react';
 import { EmptyState } from '../components/empty-state';
 import { ErrorNote } from '../components/error-note';
+import { TRANSFER_MODES } from '../../../app/model/migration';
 import { useStore } from '../store/store';
+import type { MigrationDraft } from '../store/types';
 import { PlanPanel } from './plan-panel';
 import { RunPanel } from './run-panel';
 
@@ -55,6 +57,10 @@ export function MigrateView() {
           {hosts.filter((h) => h.name !== draft.from).map((h) => <option key={h.name} value={h.name}>{h.name}</option>)}
         </select></label>
         <label className="inline">Budget (s)<input type="number" min={1} max={3600} step={1} value={Math.round(draft.budgetMs / 1000)} onChange={(e) => setDraft({ budgetMs: Math.max(1, Number(e.target.value) || 60) * 1000 })} disabled={running} className="narrow" /></label>
+        <label className="inline">Transfer<select value={draft.mode ?? ''} onChange={(e) => setDraft({ mode: (e.target.value || undefined) as MigrationDraft['mode'] })} disabled={running}>
+          <option value="">automatic</option>
+          {TRANSFER_MODES.map((m) => <option key={m} value={m}>{m}</option>)}
+        </select></label>
         <button type="submit" disabled={!complete || preview.loading || running}>{preview.loading ? 'Checking…' : 'Check again'}</button>
         <button type="button" className="primary" disabled={!preview.value?.ok || running || starting} onClick={() => void startMigration()}>
           {starting ? 'Starting…' : running ? 'Migrating…' : 'Migrate now'}

@@ -31,7 +31,7 @@ export function PlanPanel({ preview }: { preview: PlanPreview }) {
             <dt>Process</dt><dd>PID {request.pid} <code>{plan.comm}</code> · {plan.treePids.length} process(es) · {Math.round(plan.rssKiB / 1024)} MiB{plan.shellJob ? ' · shell job' : ''}</dd>
             <dt>Addresses to move</dt>
             <dd>{plan.addresses.length ? plan.addresses.map((a) => <code key={a.address} className="chip">{`${a.address}/${a.prefixLen} ${a.sourceDevice} → ${a.destinationDevice}`}</code>) : 'none'}</dd>
-            <dt>Transfer</dt><dd>{plan.transferMode} (dump to disk, copy, restore)</dd>
+            <dt>Transfer</dt><dd>{plan.transferMode}{plan.transferReason ? ` — ${plan.transferReason}` : ''}</dd>
             <dt>Budget</dt><dd>{formatDuration(request.budgetMs)} of freeze</dd>
             <dt>Connections</dt><dd>{estab.length} established</dd>
           </dl>

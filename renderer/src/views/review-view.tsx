@@ -44,7 +44,7 @@ export function ReviewView() {
           <table className="grid small" aria-label="Migration history">
             <thead>
               <tr>
-                <th scope="col">Compare</th><th scope="col">When</th><th scope="col">Process</th><th scope="col">Route</th>
+                <th scope="col">Compare</th><th scope="col">Migration</th><th scope="col">When</th><th scope="col">Process</th><th scope="col">Route</th>
                 <th scope="col">Outcome</th><th scope="col">Freeze</th><th scope="col">Connections</th><th scope="col"><span className="sr-only">Open</span></th>
               </tr>
             </thead>
@@ -52,6 +52,7 @@ export function ReviewView() {
               {list.map((e) => (
                 <tr key={e.id} className={e.id === selectedId ? 'selected' : ''}>
                   <td><input type="checkbox" checked={compareIds.includes(e.id)} onChange={() => toggleCompare(e.id)} aria-label={`Compare ${e.id}`} /></td>
+                  <td><code>{e.id}</code></td>
                   <td>{new Date(e.startedAt).toLocaleString()}</td>
                   <td>PID {e.pid} {e.comm ? <code>{e.comm}</code> : null}</td>
                   <td>{e.from} → {e.to}</td>

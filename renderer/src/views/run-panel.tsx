@@ -63,7 +63,7 @@ export function RunPanel({ run, budgetMs }: { run: MigrationProgress; budgetMs: 
         <div className="card">
           <h4>Log</h4>
           <div role="log" aria-label="Migration log" className="log">
-            {run.logs.length === 0 && <span className="muted small">No messages yet.</span>}
+            {run.logs.length === 0 && <span className="muted small">No log messages.</span>}
             {run.logs.map((l, i) => (
               <div key={i} className={`small ${l.level}`}>
                 <span className="muted">{new Date(l.at).toLocaleTimeString()}</span> {l.step ? `[${l.step}] ` : ''}{l.host ? `${l.host}: ` : ''}{l.message}

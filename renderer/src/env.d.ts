@@ -1,0 +1,2 @@
+// Module types the bundler provides.
+declare module '*.css';

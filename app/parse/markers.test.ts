@@ -15,6 +15,14 @@ describe('MarkerReader', () => {
     expect(r.at('nope')).toBeUndefined();
   });
 
+  it('waits for a marker, before or after it arrives', async () => {
+    const r = new MarkerReader();
+    const later = r.waitFor('armed');
+    r.push('@@FERRY-AT armed 1795800000000000000\n');
+    expect((await later).name).toBe('armed');
+    expect((await r.waitFor('armed')).atMs).toBe(1795800000000);
+  });
+
   it('treats look-alikes as plain lines', () => {
     const r = new MarkerReader();
     r.push('@@FERRY-AT Bad 1795800000000000000\n@@FERRY-AT x 12\n x @@FERRY-AT y 1795800000000000000\n');

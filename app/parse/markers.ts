@@ -38,12 +38,23 @@ export class MarkerReader {
     return undefined;
   }
 
+  /** Resolves when a marker with this name has been seen (at once if it already was). */
+  waitFor(name: string): Promise<Marker> {
+    const seen = this.markers.find((m) => m.name === name);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve) => this.waiters.push({ name, resolve }));
+  }
+
+  private readonly waiters: { name: string; resolve: (m: Marker) => void }[] = [];
+
   private take(line: string): void {
     const m = MARKER.exec(line.trimEnd());
     if (m && m[1] && m[2]) {
       const marker = { name: m[1], atMs: Number(BigInt(m[2]) / 1000n) / 1000 };
       this.markers.push(marker);
       this.onMarker(marker);
+      for (const w of this.waiters.filter((x) => x.name === marker.name)) w.resolve(marker);
+      this.waiters.splice(0, this.waiters.length, ...this.waiters.filter((x) => x.name !== marker.name));
     } else if (line.trim()) {
       this.lines.push(line);
       this.onLine(line);

@@ -30,7 +30,7 @@ export async function controllerCosts(exec: Executor, say: (m: string) => void, 
       for (let i = 0; i < n; i++) await new Promise((r) => { const c = net.connect(port, '127.0.0.1', r); keep.push(c); });
       console.log('ready');
     });`;
-  await labExec('lab-b', ['sh', '-c', 'ulimit -n 65536 && exec "$@"', 'sh', process.execPath, '-e', holder, String(pairs)]);
+  await labExec('lab-b', ['sh', '-c', 'ulimit -n "$(ulimit -Hn)" && exec "$@"', 'sh', process.execPath, '-e', holder, String(pairs)]);
   const deadline = Date.now() + 60_000;
   for (;;) {
     const r = await exec.run('lab-b', ['sh', '-c', 'ps -e | wc -l; ss -tanH | wc -l']);

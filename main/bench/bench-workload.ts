@@ -22,7 +22,7 @@ export function intervalFor(connections: number): number {
 /** Starts a workload on lab-a with a PID chosen so that it is free on lab-b; waits until it is connected. */
 export async function startWorkload(connections: number, rssMib: number, clientId: string, pid: number): Promise<Workload> {
   const intervalMs = intervalFor(connections);
-  const argv = ['sh', '-c', 'ulimit -n 65536 && exec "$@"', 'sh', ...demoArgv(connections, clientId, ['--rss-mib', String(rssMib), '--interval-ms', String(intervalMs)])];
+  const argv = ['sh', '-c', 'ulimit -n "$(ulimit -Hn)" && exec "$@"', 'sh', ...demoArgv(connections, clientId, ['--rss-mib', String(rssMib), '--interval-ms', String(intervalMs)])];
   const r = await labExec('lab-a', argv, { pid });
   await waitForWitnessClient(clientId, connections, 60_000 + rssMib * 20);
   return { pid: r.pid, clientId, connections, rssMib, intervalMs };
@@ -57,6 +57,8 @@ export async function resetLab(): Promise<void> {
   if (holder?.name !== 'lab-a') {
     if (holder) await runLocal([...inNetns(holder.netns), 'ip', 'addr', 'del', `${SERVICE_ADDRESS}/32`, 'dev', 'eth0']);
     await addServiceAddress(a);
+    // The peer still sends to lab-b's MAC: announce, or new connections from lab-a cannot complete.
+    await runLocal([...inNetns(a.netns), 'arping', '-U', '-c', '1', '-I', 'eth0', SERVICE_ADDRESS]);
   }
   for (const h of [a, b]) {
     const tables = await mustRunLocal([...inNetns(h.netns), 'nft', 'list', 'tables']);

@@ -4,15 +4,19 @@
 import type { Executor, RemoteProcess } from '../hosts/executor';
 
 const MARK = `mark() { printf '@@FERRY-AT %s %s\\n' "$1" "$(date +%s%N)" >&2; }`;
+/** The source script is started before the freeze and waits for one line on its input: the freeze begins then. */
+const ARM = 'mark armed; read -r go || { mark not-started; exit 13; }';
 
 /**
- * Source: $1 image dir, $2 `ip -batch` lines removing the addresses, $3.. the `criu dump` argv.
+ * Source (started before the freeze; the freeze begins when the controller writes a line to its input):
+ * $1 image dir, $2 `ip -batch` lines removing the addresses, $3.. the `criu dump` argv.
  * Exit 10: dump failed (the process keeps running: CRIU resumes it); 11: address removal failed;
  * 12: sending the images failed.
  */
 export const SOURCE_FREEZE_SCRIPT = [
   MARK,
   'dir=$1; batch=$2; shift 2',
+  ARM,
   'mark dump-start',
   '"$@" || { mark dump-failed; exit 10; }',
   'mark dump-done',
@@ -29,6 +33,7 @@ export const SOURCE_FREEZE_SCRIPT = [
 export const DESTINATION_FREEZE_SCRIPT = [
   MARK,
   'dir=$1; batch=$2; shift 2',
+  'mark armed',
   'tar -C "$dir" -xf - || { mark receive-failed; exit 20; }',
   'mark received',
   'if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - || { mark address-add-failed; exit 21; }; fi',
@@ -46,6 +51,7 @@ export const SOURCE_LAZY_FREEZE_SCRIPT = [
   MARK,
   'dir=$1; batch=$2; shift 2',
   'rm -f "$dir/status" && mkfifo "$dir/status" || { mark dump-failed; exit 10; }',
+  ARM,
   'mark dump-start',
   '(setsid "$@" --status-fd 3 3>"$dir/status" </dev/null >/dev/null 2>&1 &)',
   // CRIU writes one byte when everything but the memory is dumped; it closes the FIFO unwritten on failure.
@@ -65,6 +71,7 @@ export const SOURCE_LAZY_FREEZE_SCRIPT = [
 export const DESTINATION_LAZY_FREEZE_SCRIPT = [
   MARK,
   'dir=$1; batch=$2; criu=$3; addr=$4; port=$5; shift 5',
+  'mark armed',
   'tar -C "$dir" -xf - || { mark receive-failed; exit 20; }',
   'mark received',
   '"$criu" lazy-pages --page-server --address "$addr" --port "$port" --images-dir "$dir" --daemon ' +
@@ -80,6 +87,7 @@ export const FREEZE_EXIT: Record<number, string> = {
   10: 'criu dump failed',
   11: 'removing the address from the source failed',
   12: 'sending the images failed',
+  13: 'the freeze was never started (the controller went away)',
   20: 'receiving the images failed',
   21: 'adding the address on the destination failed',
   22: 'criu restore failed',
@@ -101,7 +109,7 @@ export interface FreezeSide {
   args: string[];
 }
 
-/** Starts both scripts (the destination first: it waits on its input) and joins them. */
+/** Starts both scripts (the destination first: it waits on its input); the source waits for `go`. */
 export async function startFreeze(exec: Executor, src: FreezeSide, dst: FreezeSide): Promise<FreezeStreams> {
   const destination = await exec.spawn(dst.host, ['sh', '-c', dst.script, 'ferry-restore', ...dst.args]);
   const source = await exec.spawn(src.host, ['sh', '-c', src.script, 'ferry-dump', ...src.args]);
@@ -109,4 +117,9 @@ export async function startFreeze(exec: Executor, src: FreezeSide, dst: FreezeSi
   source.stdout.on('data', (d: Buffer) => (bytes += d.length));
   source.stdout.pipe(destination.stdin);
   return { source, destination, bytes: () => bytes };
+}
+
+/** Starts the freeze: the source script dumps as soon as this line arrives. */
+export function go(streams: FreezeStreams): void {
+  streams.source.stdin.write('go\n');
 }

@@ -12,6 +12,7 @@ export async function freezeStaged(ctx: FreezeContext): Promise<void> {
   const { from, to } = plan.request;
   const record = run.record;
 
+  run.freezeStarted(Date.now());
   await run.step('dump', async (s) => {
     const r = await criuDump(exec, from, plan);
     state.dumpLog = r.logFile;

@@ -12,6 +12,7 @@ import {
   FREEZE_EXIT,
   SOURCE_FREEZE_SCRIPT,
   SOURCE_LAZY_FREEZE_SCRIPT,
+  go,
   startFreeze,
 } from '../criu/freeze-scripts';
 import { addBatch, announceAddresses, removeBatch } from '../net/address-move';
@@ -102,6 +103,18 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
   streams.source.stderr.on('data', (d: Buffer) => srcMarks.push(d.toString()));
   streams.destination.stderr.on('data', (d: Buffer) => dstMarks.push(d.toString()));
   streams.destination.stdout.resume();
+  // Both scripts run and wait before anything is frozen; the freeze starts with one line to the source.
+  const armed = await Promise.race([
+    Promise.all([srcMarks.waitFor('armed'), dstMarks.waitFor('armed')]).then(() => true),
+    Promise.race([streams.source.exit, streams.destination.exit]).then(() => false, () => false),
+  ]);
+  if (!armed) {
+    streams.source.kill();
+    streams.destination.kill();
+    throw new FerryError({ code: 'TRANSFER_FAILED', message: `the freeze scripts did not start: ${[...srcMarks.lines, ...dstMarks.lines].slice(-3).join(' | ')}` });
+  }
+  run.freezeStarted(Date.now());
+  go(streams);
   const [srcCode, dstCode] = await Promise.all([streams.source.exit.catch(() => -1), streams.destination.exit.catch(() => -1)]);
   const endedAt = Date.now();
   srcMarks.end();

@@ -109,8 +109,7 @@ async function pipeline(deps: MigrateDeps, run: StepRunner): Promise<void> {
       await lockDestination(exec, plan);
       s.detail = `nft table inet ${plan.preLock.table} (${plan.connections.length} connection(s)), dropped when CRIU unlocks the restored connections`;
     });
-    // ---- freeze: from here on, the peers see silence until the restore finishes.
-    run.freezeStarted(Date.now());
+    // ---- freeze (each mode starts it): from then on, the peers see silence until the restore finishes.
     await (plan.transferMode === 'staged' ? freezeStaged(ctx) : freezeStreamed(ctx));
   } catch (err) {
     await rollback(ctx);

@@ -107,6 +107,19 @@ describe('acquireMigrationLocks', () => {
     acquireMigrationLocks(lockKeys({ from: 'lab-c', to: 'lab-d', pid: 99 }, ['198.18.0.100']), 'second', { dir })();
   });
 
+  it('lets one migration take its process keys first and its addresses later, releasing each call its own', () => {
+    freshDir();
+    const req = { from: 'lab-a', to: 'lab-b', pid: 7 };
+    const early = acquireMigrationLocks(lockKeys(req, []), 'm-1', { dir });
+    const later = acquireMigrationLocks(lockKeys(req, ['198.18.0.100']), 'm-1', { dir });
+    busyError(() => acquireMigrationLocks(lockKeys(req, []), 'm-2', { dir }));
+    later();
+    expect(lockHolder('address:198.18.0.100', { dir })).toBeUndefined();
+    expect(lockHolder('process:lab-a:7', { dir })?.migrationId).toBe('m-1');
+    early();
+    expect(listLocks({ dir })).toEqual([]);
+  });
+
   it('refuses while another controller process holds the lock, and succeeds once it released', async () => {
     freshDir();
     const keys = lockKeys({ from: 'lab-a', to: 'lab-b', pid: 4242 }, ['198.18.0.100']);

@@ -46,7 +46,8 @@ export function lockKeys(request: Pick<MigrationRequest, 'from' | 'to' | 'pid'>,
 
 /**
  * Takes every lock or none; returns the function that releases them (idempotent). A key held by a live
- * process throws BUSY naming the migration that holds it; a lock whose owner died is taken over.
+ * process throws BUSY naming the migration that holds it; a lock whose owner died is taken over; a key this
+ * migration already holds (an earlier call) is kept, and stays with the release of that earlier call.
  */
 export function acquireMigrationLocks(keys: readonly string[], migrationId: string, opts: LockOptions = {}): () => void {
   const dir = opts.dir ?? locksDir();
@@ -57,8 +58,7 @@ export function acquireMigrationLocks(keys: readonly string[], migrationId: stri
   const held: string[] = [];
   try {
     for (const key of [...new Set(keys)].sort()) {
-      takeOne(dir, { ...me, key });
-      held.push(key);
+      if (takeOne(dir, { ...me, key })) held.push(key);
     }
   } catch (err) {
     releaseAll(dir, held, me);
@@ -97,17 +97,19 @@ function lockFile(dir: string, key: string): string {
   return path.join(dir, `${encodeURIComponent(key)}.lock`);
 }
 
-function takeOne(dir: string, owner: LockOwner): void {
+/** Takes one key: true when newly taken, false when this migration already held it; BUSY otherwise. */
+function takeOne(dir: string, owner: LockOwner): boolean {
   const file = lockFile(dir, owner.key);
   const tmp = path.join(dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
   writeFileSync(tmp, `${JSON.stringify(owner)}\n`, { mode: 0o600 });
   try {
     for (let attempt = 0; attempt < 3; attempt++) {
-      if (tryLink(tmp, file)) return;
+      if (tryLink(tmp, file)) return true;
       const holder = readOwner(file);
+      if (holder && holder.pid === owner.pid && holder.migrationId === owner.migrationId) return false;
       if (holder && ownerAlive(holder)) throw busy(owner.key, holder);
       // Stale (owner gone) or unreadable: replace it under the takeover guard, re-checking there.
-      if (withGuard(dir, () => replaceIfStale(tmp, file))) return;
+      if (withGuard(dir, () => replaceIfStale(tmp, file))) return true;
     }
     const holder = readOwner(file);
     if (holder) throw busy(owner.key, holder);

@@ -16,6 +16,7 @@ import {
   DESTINATION_FREEZE_SCRIPT,
   DESTINATION_LAZY_FREEZE_SCRIPT,
   SOURCE_FREEZE_SCRIPT,
+  go,
   SOURCE_LAZY_FREEZE_SCRIPT,
   startFreeze,
 } from './criu/freeze-scripts';
@@ -92,7 +93,7 @@ describe('remoteCommand (every command the engine runs goes through it)', () => 
   it('delivers each hostile value byte-exact as one argument', () => {
     for (const v of HOSTILE) expectByteExact([v]);
     expectByteExact(HOSTILE.filter((v) => v.length < 1000));
-  });
+  }, 60_000);
 
   it('refuses NUL, an empty argv and a line longer than a remote shell takes, before anything runs', () => {
     badInput(() => remoteCommand('root', ['echo', NUL]), /NUL/);
@@ -110,7 +111,7 @@ describe('CRIU argv (criu-argv.ts)', () => {
       expectByteExact(criuDumpArgv({ criu: p, pid: 4242, imageDir: p, logFile: `${p}/dump.log`, shellJob: true, pageServer: { address: '2001:db8::1', port: 27001 } }));
       expectByteExact(criuRestoreArgv({ criu: p, imageDir: p, logFile: p, pidFile: p, shellJob: false, actionScript: p }));
     }
-  });
+  }, 60_000);
 
   it('refuses option-like, multi-line and empty paths, bad PIDs, ports and page server addresses', () => {
     const dump = { criu: '/opt/ferry/bin/criu', pid: 4242, imageDir: '/i', logFile: '/i/l', shellJob: false };
@@ -158,6 +159,7 @@ describe('freeze scripts (freeze-scripts.ts: positional arguments)', () => {
           ? { host: 'b', script: DESTINATION_LAZY_FREEZE_SCRIPT, args: [dir, dstBatch, lazyCriu, '2001:db8::1', '27001', criu, 'restore', ...criuArgs] }
           : { host: 'b', script: DESTINATION_FREEZE_SCRIPT, args: [dir, dstBatch, criu, 'restore', ...criuArgs] },
       );
+      go(streams);
       let err = '';
       streams.source.stderr.on('data', (d: Buffer) => (err += d.toString()));
       streams.destination.stderr.on('data', (d: Buffer) => (err += d.toString()));
@@ -179,7 +181,7 @@ describe('freeze scripts (freeze-scripts.ts: positional arguments)', () => {
       expect(recorded('tar', 'stdin').toString()).toBe('images');
       for (const f of ['criu.dump', 'criu.restore', 'criu.lazy-pages', 'tar-x', 'tar-c']) rmSync(path.join(tmp, 'rec', `${f}.argv`), { force: true });
     }
-  });
+  }, 60_000);
 });
 
 describe('address moves (address-move.ts: ip -batch lines and arping/ndisc6 argv)', () => {

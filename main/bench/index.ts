@@ -9,6 +9,7 @@ import { toErrorInfo } from '../../app/errors';
 import type { TransferMode } from '../../app/model/migration';
 import { createController } from '../controller/controller';
 import { migrate } from '../engine/migrate';
+import { LAB_NAME } from '../lab/lab-config';
 import { labDown, labUp } from '../lab/lab';
 import { repoRoot } from '../util/repo-root';
 import { resetLab, startWorkload, stopWorkload, witnessGap } from './bench-workload';
@@ -42,6 +43,7 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'docs/benchmarks' },
     'skip-costs': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    cells: { type: 'string' },
   },
 });
 const reps = Number(values.reps);
@@ -50,7 +52,11 @@ const connList = values.conns.split(',').map(Number);
 const methods = values.methods.split(',') as Method[];
 const say = (m: string) => process.stderr.write(`bench: ${m}\n`);
 
-process.env.FERRY_LAB ??= 'bench';
+// The lab's name is read when the lab modules load: npm run bench sets FERRY_LAB=bench before node starts.
+if (LAB_NAME !== process.env.FERRY_LAB) {
+  process.stderr.write('bench: set FERRY_LAB (npm run bench uses its own lab, "bench", beside any other)\n');
+  process.exit(2);
+}
 say(`lab "${process.env.FERRY_LAB}", ${reps} rep(s), rss ${rssList.join('/')} MiB, connections ${connList.join('/')}, methods ${methods.join(', ')}`);
 await labUp({ demoConnections: 0, onProgress: say });
 const controller = createController({ userConfig: false });
@@ -60,10 +66,18 @@ let pidSeq = 20000;
 
 // A grid that varies memory at 100 connections and connections at 16 MiB, plus the corner cells.
 const cells: { rssMib: number; connections: number }[] = [];
-for (const r of rssList) for (const c of connList) cells.push({ rssMib: r, connections: c });
+if (values.cells) {
+  for (const c of values.cells.split(',')) {
+    const [r, n] = c.split('x').map(Number);
+    if (!r || !n) throw new Error(`--cells takes RSSxCONNS,… (e.g. 16x1,1024x100), got ${c}`);
+    cells.push({ rssMib: r, connections: n });
+  }
+} else {
+  for (const r of rssList) for (const c of connList) cells.push({ rssMib: r, connections: c });
+}
 
 try {
-  for (const r of rssList) {
+  for (const r of [...new Set(cells.map((c) => c.rssMib))]) {
     plain[r] = await plainCopyMs(controller.exec, r);
     say(`plain copy of ${r} MiB lab-a → lab-b: ${plain[r]} ms`);
   }
@@ -108,6 +122,7 @@ try {
           if (w) await stopWorkload(controller.exec, w);
         }
         samples.push(sample);
+        await writeReport(samples, plain, undefined, true);
         say(`${method.padEnd(8)} ${cell.rssMib} MiB ${cell.connections} conn #${rep}: ${sample.ok ? `freeze ${sample.freezeMs} ms, gap ${sample.gapMs} ms, total ${sample.totalMs} ms` : `FAILED ${sample.error}`}`);
       }
     }
@@ -120,7 +135,7 @@ try {
   if (!values.keep) await labDown();
 }
 
-async function writeReport(all: Sample[], plainMs: Record<number, number>, costs: unknown): Promise<void> {
+async function writeReport(all: Sample[], plainMs: Record<number, number>, costs: unknown, quiet = false): Promise<void> {
   const rows: string[] = [];
   rows.push('| RSS | conns | method | ok | freeze median | freeze p95 | peer gap median | total median | images | vs hand (freeze) | memory complete |');
   rows.push('|---|---|---|---|---|---|---|---|---|---|---|');
@@ -142,7 +157,7 @@ async function writeReport(all: Sample[], plainMs: Record<number, number>, costs
     }
   }
   const table = rows.join('\n');
-  process.stdout.write(`${table}\n`);
+  if (!quiet) process.stdout.write(`${table}\n`);
   const out = path.resolve(repoRoot(), values.out);
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(`${out}.json`, JSON.stringify({ date: new Date().toISOString(), reps, plainCopyMs: plainMs, cells: cellsOut, samples: all, controllerCosts: costs }, null, 2));
@@ -155,7 +170,7 @@ async function writeReport(all: Sample[], plainMs: Record<number, number>, costs
     { title: `by connections (${minRss} MiB)`, xLabels: connList.map(String), series: methods.map((m) => ({ name: m, color: colors[m] ?? '#333', values: connList.map((c) => median(m, minRss, c)) })) },
   ]));
   writeFileSync(`${out}-table.md`, `${table}\n`);
-  say(`wrote ${out}.json, ${out}.svg, ${out}-table.md`);
+  if (!quiet) say(`wrote ${out}.json, ${out}.svg, ${out}-table.md`);
 }
 
 function fmt(ms: number): string {

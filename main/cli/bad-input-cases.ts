@@ -130,21 +130,28 @@ export const BAD_INPUT_CASES: readonly BadInputCase[] = [
 ];
 
 function code(s: string): string {
-  const shown = JSON.stringify(s).slice(1, -1).replaceAll('{dir}', '$DIR').replaceAll('|', '\\|');
-  const long = shown.length > 70 ? `${shown.slice(0, 40)}…(${s.length} chars)` : shown;
-  return `\`${long.replaceAll('`', 'ˋ')}\``;
+  const visible = s
+    .replaceAll('{dir}', '$DIR')
+    .replace(/[\u0000-\u001f]/g, (ch) => ({ '\n': '\\n', '\t': '\\t', '\r': '\\r' })[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    .replaceAll('|', '\\|');
+  const shown = visible.length > 120 ? `${visible.slice(0, 40)}…(${s.length} characters)` : visible;
+  return shown.includes('`') ? `\`\` ${shown} \`\`` : `\`${shown}\``;
 }
 
 function input(c: BadInputCase): string {
   if (c.cli) {
-    const env = Object.entries(c.cli.env ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)} `).join('');
-    const args = c.cli.args.map((a) => (/^[A-Za-z0-9_./:=@+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
+    const env = Object.entries(c.cli.env ?? {}).map(([k, v]) => `${k}=${shellWord(v)} `).join('');
+    const args = c.cli.args.map(shellWord).join(' ');
     const files = Object.entries(c.cli.files ?? {}).map(([f, t]) => `<br>${f}: ${code(t)}`).join('');
     return `${code(`${env}ferry ${args}`)}${files}`;
   }
   if (c.contract) return `${code(c.contract.method)} ${code(JSON.stringify(c.contract.params))}`;
   const inv = c.inventory!;
   return Object.entries(inv.files).map(([f, t]) => `${f}: ${code(t)}`).join('<br>') + `<br>resolve ${code(inv.alias)}`;
+}
+
+function shellWord(a: string): string {
+  return /^[A-Za-z0-9_./:=@+{}-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`;
 }
 
 /** docs/bad-input.md, generated from BAD_INPUT_CASES. */

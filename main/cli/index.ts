@@ -5,6 +5,7 @@ import { registerHosts } from './commands/hosts';
 import { registerLab } from './commands/lab';
 import { registerMigrate } from './commands/migrate';
 import { registerPs } from './commands/ps';
+import { registerRecover } from './commands/recover';
 
 const program = new Command();
 program
@@ -17,6 +18,7 @@ registerLab(program);
 registerHosts(program);
 registerPs(program);
 registerMigrate(program);
+registerRecover(program);
 registerDashboard(program);
 
 await program.parseAsync(process.argv);

@@ -4,6 +4,7 @@ import { FerryError } from '../../app/errors';
 import type { AddressMove, MigrationPlan } from '../../app/model/migration';
 import type { Executor } from '../hosts/executor';
 import { saveLog } from '../store/record-store';
+import type { Journal } from './journal';
 import type { StepRunner } from './step-runner';
 
 export interface MigrateDeps {
@@ -36,6 +37,8 @@ export interface FreezeContext {
   run: StepRunner;
   plan: MigrationPlan;
   state: FreezeState;
+  /** Written before each phase (absent when nothing is persisted). */
+  journal?: Journal;
 }
 
 /** The destination device of an address move. */

@@ -12,6 +12,7 @@ export async function freezeStaged(ctx: FreezeContext): Promise<void> {
   const { from, to } = plan.request;
   const record = run.record;
 
+  ctx.journal?.write({ phase: 'freeze-started' });
   run.freezeStarted(Date.now());
   await run.step('dump', async (s) => {
     const r = await criuDump(exec, from, plan);
@@ -22,6 +23,7 @@ export async function freezeStaged(ctx: FreezeContext): Promise<void> {
       throw r.error;
     }
     state.dumped = true;
+    ctx.journal?.write({ phase: 'dumped' });
     s.detail = `criu dump ${r.ms} ms`;
   });
 
@@ -37,8 +39,10 @@ export async function freezeStaged(ctx: FreezeContext): Promise<void> {
         s.detail = 'no address to move';
         return;
       }
+      ctx.journal?.write({ phase: 'address-removed' });
       await removeAddresses(exec, from, plan.addresses);
       state.addressRemoved = true;
+      ctx.journal?.write({ phase: 'address-added' });
       await addAddresses(exec, to, plan.addresses, destinationDevice);
       state.addressAdded = true;
       state.announcements.push(announceAddresses(exec, to, plan.addresses, destinationDevice));
@@ -53,6 +57,7 @@ export async function freezeStaged(ctx: FreezeContext): Promise<void> {
       record.logs.restore = persistLog(deps, record.id, 'restore.log', r.log);
       throw r.error;
     }
+    ctx.journal?.write({ phase: 'restored' });
     run.freezeEnded(r.endedAt);
     s.detail = `criu restore ${r.ms} ms`;
   });

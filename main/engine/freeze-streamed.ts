@@ -58,8 +58,16 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
         }
       }
     }
-    if (m.name === 'dump-done') state.dumped = true;
-    if (m.name === 'address-removed') state.addressRemoved = plan.addresses.length > 0;
+    if (m.name === 'dump-done') {
+      state.dumped = true;
+      ctx.journal?.write({ phase: 'dumped' });
+    }
+    if (m.name === 'address-removed') {
+      state.addressRemoved = plan.addresses.length > 0;
+      ctx.journal?.write({ phase: 'address-removed' });
+    }
+    if (m.name === 'address-added') ctx.journal?.write({ phase: 'address-added' });
+    if (m.name === 'restored') ctx.journal?.write({ phase: 'restored' });
     if (m.name === 'address-added' && plan.addresses.length) {
       state.addressAdded = true;
       state.announcements.push(announceAddresses(exec, to, plan.addresses, destinationDevice));
@@ -113,6 +121,7 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
     streams.destination.kill();
     throw new FerryError({ code: 'TRANSFER_FAILED', message: `the freeze scripts did not start: ${[...srcMarks.lines, ...dstMarks.lines].slice(-3).join(' | ')}` });
   }
+  ctx.journal?.write({ phase: 'freeze-started' });
   run.freezeStarted(Date.now());
   go(streams);
   const [srcCode, dstCode] = await Promise.all([streams.source.exit.catch(() => -1), streams.destination.exit.catch(() => -1)]);

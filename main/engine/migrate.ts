@@ -15,6 +15,7 @@ import { imageBytes, readRemoteFile } from './criu-run';
 import { destinationDevice, persistLog, type FreezeContext, type FreezeState, type MigrateDeps } from './freeze-context';
 import { freezeStaged } from './freeze-staged';
 import { freezeStreamed } from './freeze-streamed';
+import { Journal } from './journal';
 import { newMigrationId } from './migration-id';
 import { LAZY_PIPE_MAX_SIZE, lockDestination, prepareFolders, raisePipeMaxSize, startPageServer, stopPageServer, unlockDestination, waitForLazyPages } from './prepare-hosts';
 import { rollback } from './rollback';
@@ -103,7 +104,9 @@ async function pipeline(deps: MigrateDeps, run: StepRunner): Promise<void> {
     s.detail = `${plan.transferMode}: ${plan.transferReason}`;
   });
   const state: FreezeState = { dumped: false, addressRemoved: false, addressAdded: false, announcements: [] };
-  const ctx: FreezeContext = { deps, run, plan, state };
+  const journal = deps.persist === false ? undefined : new Journal(record.id);
+  journal?.start(plan, tablesBefore);
+  const ctx: FreezeContext = { deps, run, plan, state, ...(journal ? { journal } : {}) };
   try {
     await run.step('lock-destination', async (s) => {
       await lockDestination(exec, plan);
@@ -113,6 +116,8 @@ async function pipeline(deps: MigrateDeps, run: StepRunner): Promise<void> {
     await (plan.transferMode === 'staged' ? freezeStaged(ctx) : freezeStreamed(ctx));
   } catch (err) {
     await rollback(ctx);
+    journal?.write({ phase: 'rolled-back' });
+    journal?.write({ phase: 'ended', outcome: 'failed' });
     throw err;
   }
 
@@ -152,6 +157,7 @@ async function pipeline(deps: MigrateDeps, run: StepRunner): Promise<void> {
     }
     s.detail = `${record.connections.length} connection(s) ESTABLISHED on ${req.to}, owned by ${root.comm} (${root.pid})`;
   });
+  journal?.write({ phase: 'verified' });
 
   await run.step('cleanup', async (s) => {
     const known = new Set(tablesBefore.map((t) => `${t.family} ${t.name}`));
@@ -170,5 +176,6 @@ async function pipeline(deps: MigrateDeps, run: StepRunner): Promise<void> {
     }
     s.detail = `network lock removed from ${req.from} (${fromSource.join(', ') || 'none left'})${req.keepImages ? ', images kept' : ', images removed'}`;
   });
+  journal?.write({ phase: 'ended', outcome: 'succeeded' });
 }
 

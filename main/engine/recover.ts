@@ -1,0 +1,150 @@
+// `ferry recover`: finds migrations whose controller died (open journals) and brings each to one safe end:
+// finished on the destination, or back on the source, never running twice.
+import { toErrorInfo } from '../../app/errors';
+import type { MigrationPlan, MigrationRecord } from '../../app/model/migration';
+import { decideRecovery, type RecoveryAction, type RecoveryFacts } from '../../app/plan/recovery';
+import { verifyConnections } from '../../app/plan/verify';
+import type { Executor } from '../hosts/executor';
+import { addAddresses, announceAddresses, removeAddresses } from '../net/address-move';
+import { probeHost } from '../net/host-probe';
+import { deleteTables, listCriuTables } from '../net/network-lock';
+import { loadRecord, saveRecord } from '../store/record-store';
+import { criuRestore } from './criu-run';
+import { destinationDevice, sourceDevice } from './freeze-context';
+import { Journal, openJournals, type OpenJournal } from './journal';
+import { stopPageServer, unlockDestination } from './prepare-hosts';
+import { transferDirectory } from './transfer';
+
+/** What recovery did for one migration. */
+export interface RecoveryReport {
+  id: string;
+  phase: string;
+  facts?: RecoveryFacts;
+  action?: RecoveryAction;
+  why?: string;
+  actions: string[];
+  ok: boolean;
+  skipped?: string;
+}
+
+/** Recovers every open journal whose controller is gone (or only `onlyId`). */
+export async function recoverAll(exec: Executor, onlyId?: string): Promise<RecoveryReport[]> {
+  const out: RecoveryReport[] = [];
+  for (const j of openJournals()) {
+    if (onlyId && j.id !== onlyId) continue;
+    if (j.ownerAlive) {
+      out.push({ id: j.id, phase: j.phase, actions: [], ok: true, skipped: 'its controller is still running' });
+      continue;
+    }
+    out.push(await recoverOne(exec, j));
+  }
+  return out;
+}
+
+async function recoverOne(exec: Executor, j: OpenJournal): Promise<RecoveryReport> {
+  const plan = j.plan;
+  const { from, to, pid } = plan.request;
+  const report: RecoveryReport = { id: j.id, phase: j.phase, actions: [], ok: true };
+  const attempt = async (what: string, fn: () => Promise<unknown>) => {
+    try {
+      await fn();
+      report.actions.push(what);
+    } catch (e) {
+      report.ok = false;
+      report.actions.push(`${what}: FAILED (${toErrorInfo(e).message})`);
+    }
+  };
+  try {
+    const [src, dst] = await Promise.all([
+      probeHost(exec, from, { processes: true, sockets: true }),
+      probeHost(exec, to, { processes: true, sockets: true }),
+    ]);
+    const runs = (procs = src.processes) => !!procs?.some((p) => p.pid === pid && p.comm === plan.comm);
+    const conns = verifyConnections(plan.connections, dst.sockets ?? [], plan.treePids, []);
+    const images = await hasImages(exec, plan);
+    const facts: RecoveryFacts = {
+      phase: j.phase,
+      runningOnSource: runs(src.processes),
+      runningOnDestination: runs(dst.processes),
+      destinationConnectionsOk: conns.length > 0 ? conns.every((c) => c.ok) : runs(dst.processes),
+      imagesAvailable: images,
+    };
+    const { action, why } = decideRecovery(facts);
+    Object.assign(report, { facts, action, why });
+    const known = new Set(j.tablesBefore.map((t) => `${t.family} ${t.name}`));
+    const ourSourceLocks = async () => (await listCriuTables(exec, from)).filter((t) => !known.has(`${t.family} ${t.name}`));
+    const addrOn = (snap: typeof src, a: string) => snap.addresses.some((x) => x.address === a);
+
+    if (action === 'finish') {
+      if (facts.runningOnSource && plan.transferMode !== 'lazy') {
+        await attempt(`stopped the leftover copy on ${from}`, () => exec.run(from, ['kill', '-KILL', ...plan.treePids.map(String)]));
+      }
+      const missing = plan.addresses.filter((m) => !addrOn(dst, m.address));
+      const stale = plan.addresses.filter((m) => addrOn(src, m.address));
+      if (stale.length) await attempt(`removed ${stale.map((m) => m.address).join(', ')} from ${from}`, () => removeAddresses(exec, from, stale, sourceDevice));
+      if (missing.length) await attempt(`added ${missing.map((m) => m.address).join(', ')} on ${to}`, () => addAddresses(exec, to, missing, destinationDevice));
+      await attempt(`announced the addresses from ${to}`, () => announceAddresses(exec, to, plan.addresses, destinationDevice));
+      await attempt(`removed the network locks`, async () => {
+        await deleteTables(exec, from, await ourSourceLocks());
+        await unlockDestination(exec, plan);
+        await stopPageServer(exec, plan);
+      });
+    } else if (action === 'keep-source' || action === 'restore-source') {
+      if (facts.runningOnDestination) {
+        await attempt(`stopped the copy without connections on ${to}`, () => exec.run(to, ['kill', '-KILL', ...plan.treePids.map(String)]));
+      }
+      await attempt(`removed the pre-lock and page server on ${to}`, async () => {
+        await unlockDestination(exec, plan);
+        await stopPageServer(exec, plan);
+      });
+      const onDst = plan.addresses.filter((m) => addrOn(dst, m.address));
+      const offSrc = plan.addresses.filter((m) => !addrOn(src, m.address));
+      if (onDst.length) await attempt(`removed ${onDst.map((m) => m.address).join(', ')} from ${to}`, () => removeAddresses(exec, to, onDst, destinationDevice));
+      if (offSrc.length) await attempt(`put ${offSrc.map((m) => m.address).join(', ')} back on ${from}`, () => addAddresses(exec, from, offSrc, sourceDevice));
+      if (action === 'restore-source') {
+        if (plan.transferMode === 'streamed') {
+          await attempt(`fetched the memory pages back from ${to}`, () => transferDirectory(exec, { host: to, dir: plan.destinationImageDir }, { host: from, dir: plan.sourceImageDir }));
+        }
+        await attempt(`restored process ${pid} on ${from} from its dump`, async () => {
+          const r = await criuRestore(exec, from, plan, 'source');
+          if (!r.ok) throw r.error;
+        });
+      } else {
+        // The process runs but its dump may have locked its connections: unlock them.
+        await attempt(`removed this migration's network lock on ${from}`, async () => deleteTables(exec, from, await ourSourceLocks()));
+      }
+      if (offSrc.length) await attempt(`announced the addresses from ${from}`, () => announceAddresses(exec, from, plan.addresses, sourceDevice));
+    }
+  } catch (e) {
+    report.ok = false;
+    report.actions.push(`recovery failed: ${toErrorInfo(e).message}`);
+  }
+  finishRecord(j, report);
+  return report;
+}
+
+/** A complete dump exists (source folder has its inventory; streamed pages sit on the destination). */
+async function hasImages(exec: Executor, plan: MigrationPlan): Promise<boolean> {
+  const src = await exec.run(plan.request.from, ['test', '-s', `${plan.sourceImageDir}/inventory.img`]);
+  if (src.code !== 0) return false;
+  if (plan.transferMode === 'lazy') return false;
+  if (plan.transferMode === 'streamed') {
+    const dst = await exec.run(plan.request.to, ['sh', '-c', 'ls "$1"/pages-*.img >/dev/null 2>&1', 'ferry-pages', plan.destinationImageDir]);
+    return dst.code === 0;
+  }
+  return true;
+}
+
+function finishRecord(j: OpenJournal, report: RecoveryReport): void {
+  const journal = new Journal(j.id);
+  journal.write({ phase: 'recovered', outcome: report.action ?? 'unknown' });
+  journal.write({ phase: 'ended', outcome: report.ok ? `recovered: ${report.action}` : 'recovery incomplete' });
+  const record: MigrationRecord = loadRecord(j.id) ?? {
+    id: j.id, request: j.plan.request, plan: j.plan, startedAt: j.entries[0]?.at ?? Date.now(), outcome: 'failed', steps: [], connections: [], logs: {}, warnings: [],
+  };
+  record.outcome = report.action === 'finish' && report.ok ? 'succeeded' : 'failed';
+  record.endedAt = Date.now();
+  record.warnings.push(`recovered after the controller died at "${j.phase}": ${report.action} (${report.why ?? ''}): ${report.actions.join('; ')}`);
+  record.rollback = { attempted: report.action !== 'finish', actions: report.actions, ok: report.ok };
+  saveRecord(record);
+}

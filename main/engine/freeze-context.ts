@@ -39,6 +39,8 @@ export interface FreezeContext {
   state: FreezeState;
   /** Written before each phase (absent when nothing is persisted). */
   journal?: Journal;
+  /** CRIU lock tables on the source before this migration (not ours to remove). */
+  tablesBefore?: { family: string; name: string }[];
 }
 
 /** The destination device of an address move. */

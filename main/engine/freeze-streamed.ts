@@ -18,6 +18,7 @@ import {
 import { addBatch, announceAddresses, removeBatch } from '../net/address-move';
 import { criuError, planDumpArgv, planRestoreArgv, readRemoteFile } from './criu-run';
 import { destinationDevice, persistLog, sourceDevice, type FreezeContext } from './freeze-context';
+import type { FreezeStreams } from '../criu/freeze-scripts';
 import { describeMoves } from './freeze-staged';
 
 /** Which markers open and close each step of the freeze. */
@@ -124,7 +125,15 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
   ctx.journal?.write({ phase: 'freeze-started' });
   run.freezeStarted(Date.now());
   go(streams);
+  // The operator's budget bounds the freeze: past it both scripts are killed and the migration rolls back.
+  let overBudget = false;
+  const budget = setTimeout(() => {
+    overBudget = true;
+    run.log(`the freeze passed its budget of ${plan.request.budgetMs} ms: stopping and rolling back`, 'error');
+    void abortFreeze(ctx, streams);
+  }, plan.request.budgetMs);
   const [srcCode, dstCode] = await Promise.all([streams.source.exit.catch(() => -1), streams.destination.exit.catch(() => -1)]);
+  clearTimeout(budget);
   const endedAt = Date.now();
   srcMarks.end();
   dstMarks.end();
@@ -143,6 +152,14 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
     return;
   }
   if (!state.dumped) run.freezeEnded(endedAt);
+  if (overBudget) {
+    throw new FerryError({
+      code: 'TIMEOUT',
+      host: state.dumped ? to : from,
+      message: `the freeze lasted longer than its budget of ${plan.request.budgetMs} ms (reached: ${[...srcMarks.markers, ...dstMarks.markers].map((m) => m.name).join(', ')})`,
+      hint: 'is the link between the hosts up? The process is rolled back to the source',
+    });
+  }
   // Say what failed, with CRIU's own words when CRIU failed.
   if (srcCode === 10) {
     const log = await readRemoteFile(exec, from, state.dumpLog);
@@ -161,4 +178,24 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
     host,
     message: `${FREEZE_EXIT[code] ?? `freeze script exited ${code}`} (source exit ${srcCode}, destination exit ${dstCode}): ${[...srcMarks.lines, ...dstMarks.lines].slice(-3).join(' | ')}`,
   });
+}
+
+/**
+ * Stops a freeze that overran its budget. Killing CRIU in the middle of a dump would leave the process's sockets
+ * in repair mode (its connections would then break), so CRIU is made to fail on its own first: destroying its
+ * connection to the page server (`ss -K`) fails the dump, and CRIU unfreezes the process and unlocks it. Only
+ * if the scripts are still there seconds later are they killed.
+ */
+async function abortFreeze(ctx: FreezeContext, streams: FreezeStreams): Promise<void> {
+  const { plan, deps } = ctx;
+  const ps = plan.pageServer;
+  if (plan.transferMode === 'streamed' && ps) {
+    await deps.exec.run(plan.request.from, ['ss', '-K', 'dst', ps.address, 'dport', '=', `:${ps.port}`], { timeoutMs: 5_000 }).catch(() => undefined);
+  }
+  const exited = Promise.all([streams.source.exit.catch(() => -1), streams.destination.exit.catch(() => -1)]);
+  const settled = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5_000))]);
+  if (!settled) {
+    streams.source.kill();
+    streams.destination.kill();
+  }
 }

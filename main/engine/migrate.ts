@@ -106,7 +106,7 @@ async function pipeline(deps: MigrateDeps, run: StepRunner): Promise<void> {
   const state: FreezeState = { dumped: false, addressRemoved: false, addressAdded: false, announcements: [] };
   const journal = deps.persist === false ? undefined : new Journal(record.id);
   journal?.start(plan, tablesBefore);
-  const ctx: FreezeContext = { deps, run, plan, state, ...(journal ? { journal } : {}) };
+  const ctx: FreezeContext = { deps, run, plan, state, tablesBefore, ...(journal ? { journal } : {}) };
   try {
     await run.step('lock-destination', async (s) => {
       await lockDestination(exec, plan);

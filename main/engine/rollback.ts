@@ -2,6 +2,7 @@
 // restored on the source from its own dump (fetching the pages back from the destination when they streamed).
 import { toErrorInfo } from '../../app/errors';
 import { addAddresses, announceAddresses, removeAddresses } from '../net/address-move';
+import { deleteTables, listCriuTables } from '../net/network-lock';
 import { criuRestore, readRemoteFile } from './criu-run';
 import { destinationDevice, persistLog, sourceDevice, type FreezeContext } from './freeze-context';
 import { stopPageServer, unlockDestination } from './prepare-hosts';
@@ -33,6 +34,14 @@ export async function rollback(ctx: FreezeContext): Promise<void> {
   if (state.addressRemoved) {
     await attempt(`put ${addrs} back on ${from}`, () => addAddresses(exec, from, plan.addresses, sourceDevice));
     state.announcements.push(announceAddresses(exec, from, plan.addresses, sourceDevice, 2));
+  }
+  if (!state.dumped) {
+    // A dump that was killed (not one that failed: CRIU unlocks then) leaves its lock on the running process.
+    await attempt(`removed this migration's network lock on ${from}`, async () => {
+      const known = new Set((ctx.tablesBefore ?? []).map((t) => `${t.family} ${t.name}`));
+      const ours = (await listCriuTables(exec, from)).filter((t) => !known.has(`${t.family} ${t.name}`));
+      await deleteTables(exec, from, ours);
+    });
   }
   if (state.dumped) {
     if (plan.transferMode === 'streamed') {

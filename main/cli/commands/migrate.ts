@@ -16,6 +16,7 @@ interface MigrateOptions {
   budgetMs: string;
   keepImages?: boolean;
   mode?: string;
+  imageBase?: string;
   json?: boolean;
 }
 
@@ -31,6 +32,7 @@ export function registerMigrate(program: Command): void {
     .option('--budget-ms <ms>', 'freeze budget the operator accepts', '60000')
     .option('--mode <mode>', `how memory moves: ${TRANSFER_MODES.join(' | ')} (default: the fastest safe one)`)
     .option('--keep-images', 'keep the CRIU images on both hosts after success')
+    .option('--image-base <dir>', 'folder for the CRIU images on both hosts', '/var/lib/ferry/images')
     .option('--json', 'print the migration record as JSON')
     .action(
       action(async (o: MigrateOptions) => {
@@ -43,12 +45,13 @@ export function registerMigrate(program: Command): void {
           keepImages: !!o.keepImages,
           ...(o.mode === undefined ? {} : { mode: parseMode(o.mode) }),
         };
+        parseImageBase(o.imageBase ?? '/var/lib/ferry/images');
         const c = createController();
         c.resolveHost(request.from);
         c.resolveHost(request.to);
         let record: MigrationRecord;
         try {
-          record = await migrate({ exec: c.exec, resolveHost: c.resolveHost }, request, o.json ? () => {} : printEvent);
+          record = await migrate({ exec: c.exec, resolveHost: c.resolveHost, imageBase: parseImageBase(o.imageBase ?? '/var/lib/ferry/images') }, request, o.json ? () => {} : printEvent);
         } finally {
           await c.close();
         }
@@ -106,4 +109,11 @@ function parseMode(text: string): TransferMode {
   const m = TRANSFER_MODES.find((x) => x === text);
   if (!m) throw new FerryError({ code: 'BAD_INPUT', message: `--mode must be one of ${TRANSFER_MODES.join(', ')}, got ${JSON.stringify(text)}` });
   return m;
+}
+
+function parseImageBase(text: string): string {
+  if (!/^\/[A-Za-z0-9_.\/+-]{0,200}$/.test(text) || text.split('/').includes('..')) {
+    throw new FerryError({ code: 'BAD_INPUT', message: `--image-base must be an absolute path of letters, digits and ._+-/, got ${JSON.stringify(text)}` });
+  }
+  return text.replace(/\/+$/, '') || '/';
 }

@@ -1,0 +1,101 @@
+// Faults produced for real in the lab: the destination's image folder fills up, and the link between the hosts
+// goes down in the middle of the transfer. Each time the process comes back on the source with its connections.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO, ferry, sleep } from './cli';
+import { hostProcesses, labDown, labExecLog, labStatus, labUp, type LabStatusJson } from './lab-fixture';
+
+const LAB = process.env.FERRY_LAB ?? 'ferry';
+
+async function expectBackOnSource(pid: number, clientId: string, connections: number) {
+  await sleep(1500);
+  const a = await hostProcesses('lab-a');
+  const b = await hostProcesses('lab-b');
+  expect(b.has(pid)).toBe(false);
+  const sockets = (a.get(pid)?.sockets ?? []) as any[];
+  expect(sockets.filter((s) => s.state === 'ESTAB' && s.remote.port === 7000)).toHaveLength(connections);
+  const s: LabStatusJson = await labStatus();
+  expect(s.serviceAddress.holder).toBe('lab-a');
+  const mine = s.witness!.connections.filter((c) => c.clientId === clientId);
+  expect(mine.every((c) => c.closeReason === 'open' && c.intact === true)).toBe(true);
+  expect(s.witness!.clients.filter((c) => c.clientId === clientId).every((c) => c.reconnects === 0)).toBe(true);
+  const before = mine.map((c) => c.messages);
+  await sleep(1000);
+  const after = (await labStatus()).witness!.connections.filter((c) => c.clientId === clientId).map((c) => c.messages);
+  after.forEach((m, i) => expect(m).toBeGreaterThan(before[i]! + 20));
+  return Math.max(...mine.map((c) => c.maxGapMs));
+}
+
+describe('faults during a migration', () => {
+  let status: LabStatusJson;
+  beforeAll(async () => {
+    status = await labUp(2);
+    await sleep(500);
+  });
+  afterAll(async () => {
+    await labDown();
+  });
+
+  it('the destination image folder fills up (staged): rolled back to the source', async () => {
+    const tiny = '/var/lib/ferry/tiny-images';
+    mkdirSync(tiny, { recursive: true });
+    const initB = status.hosts.find((h) => h.name === 'lab-b')!.initPid!;
+    // A 4 MiB tmpfs on lab-b only (its own mount namespace); lab-a sees the plain folder.
+    execFileSync('nsenter', ['-t', String(initB), '--mount', 'mount', '-t', 'tmpfs', '-o', 'size=4m', 'ferry-tiny', tiny]);
+    try {
+      const pid = status.demo!.pid;
+      const r = await ferry(['migrate', '--from', 'lab-a', '--pid', String(pid), '--to', 'lab-b', '--mode', 'staged', '--image-base', tiny, '--json']);
+      expect(r.code).toBe(1);
+      const rec = r.json.record;
+      expect(rec.error.code).toBe('TRANSFER_FAILED');
+      expect(rec.error.message).toMatch(/No space left on device/);
+      expect(rec.rollback).toMatchObject({ attempted: true, ok: true });
+      expect(rec.rollback.actions.join('\n')).toContain(`restored process ${pid} on lab-a from its dump`);
+      const gap = await expectBackOnSource(pid, 'demo', 2);
+      console.log(`disk full: rolled back (${rec.rollback.actions.join('; ')}); peer's largest gap ${gap} ms`);
+    } finally {
+      execFileSync('nsenter', ['-t', String(initB), '--mount', 'umount', tiny]);
+    }
+  });
+
+  it('the link between the hosts goes down mid-transfer (streamed): the freeze budget stops it, rolled back', async () => {
+    // A bigger workload, so that its pages take a while to stream.
+    const w = await labExecLog('lab-a', ['env', 'UV_USE_IO_URING=0', process.execPath, path.join(REPO, 'dist/lab/demo-workload.mjs'), '--connect', '198.18.0.1:7000', '--connections', '2', '--client-id', 'big', '--rss-mib', '600'], 6100);
+    // Connected (after its 600 MiB are allocated and touched).
+    for (let i = 0; i < 120; i++) {
+      const open = (await labStatus()).witness?.connections.filter((c) => c.clientId === 'big' && c.closeReason === 'open' && c.messages > 10).length ?? 0;
+      if (open === 2) break;
+      await sleep(500);
+    }
+    await sleep(1000);
+    const port = 'p-lab-b';
+    const sw = ['nsenter', `--net=/run/netns/${LAB}-sw`];
+    const child = spawn(process.execPath, [path.join(REPO, 'bin', 'ferry.mjs'), 'migrate', '--from', 'lab-a', '--pid', String(w.pid), '--to', 'lab-b', '--mode', 'streamed', '--budget-ms', '8000'], { cwd: REPO });
+    let out = '';
+    let cut = false;
+    // Cut lab-b off the bridge 300 ms into the freeze (the migration's own SSH goes through its namespace, not the bridge).
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (!cut && out.includes('freeze started')) {
+        cut = true;
+        setTimeout(() => execFileSync(sw[0]!, [...sw.slice(1), 'ip', 'link', 'set', port, 'down']), 300);
+      }
+    });
+    const code = await new Promise<number>((res) => child.on('close', (c) => res(c ?? -1)));
+    execFileSync(sw[0]!, [...sw.slice(1), 'ip', 'link', 'set', port, 'up']);
+    expect(cut, out).toBe(true);
+    const recordDir = /^record: (.*)$/m.exec(out)?.[1];
+    expect(recordDir, out).toBeTruthy();
+    const rec = JSON.parse(readFileSync(path.join(recordDir!, 'record.json'), 'utf8'));
+    expect(code).toBe(1);
+    expect(['TIMEOUT', 'CRIU_DUMP_FAILED', 'TRANSFER_FAILED']).toContain(rec.error.code);
+    expect(rec.rollback?.ok ?? true).toBe(true);
+    const gap = await expectBackOnSource(w.pid, 'big', 2);
+    // The link went down while the process was frozen: the peer waited until the rollback.
+    expect(gap).toBeGreaterThan(2000);
+    console.log(`link cut: ${rec.error.code}: ${rec.error.message}; rollback: ${rec.rollback?.actions.join('; ') ?? 'none needed'}; peer's largest gap ${gap} ms`);
+    await ferry(['lab', 'exec', 'lab-a', '--', 'kill', String(w.pid)]);
+  });
+});

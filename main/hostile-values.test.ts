@@ -89,11 +89,11 @@ function fakeTool(name: string, body = ''): string {
 const recorded = (name: string, what = 'argv') => readFileSync(path.join(tmp, 'rec', `${name}.${what}`));
 const recordedArgv = (name: string) => recorded(name).toString('utf8').split('\0').slice(0, -1);
 
-describe('remoteCommand (every command the engine runs goes through it)', () => {
+describe('remoteCommand (every command the engine runs goes through it)', { timeout: 60_000 }, () => {
   it('delivers each hostile value byte-exact as one argument', () => {
     for (const v of HOSTILE) expectByteExact([v]);
     expectByteExact(HOSTILE.filter((v) => v.length < 1000));
-  }, 60_000);
+  });
 
   it('refuses NUL, an empty argv and a line longer than a remote shell takes, before anything runs', () => {
     badInput(() => remoteCommand('root', ['echo', NUL]), /NUL/);
@@ -105,13 +105,13 @@ describe('remoteCommand (every command the engine runs goes through it)', () => 
   });
 });
 
-describe('CRIU argv (criu-argv.ts)', () => {
+describe('CRIU argv (criu-argv.ts)', { timeout: 60_000 }, () => {
   it('passes hostile paths byte-exact', () => {
     for (const p of HOSTILE_PATHS) {
       expectByteExact(criuDumpArgv({ criu: p, pid: 4242, imageDir: p, logFile: `${p}/dump.log`, shellJob: true, pageServer: { address: '2001:db8::1', port: 27001 } }));
       expectByteExact(criuRestoreArgv({ criu: p, imageDir: p, logFile: p, pidFile: p, shellJob: false, actionScript: p }));
     }
-  }, 60_000);
+  });
 
   it('refuses option-like, multi-line and empty paths, bad PIDs, ports and page server addresses', () => {
     const dump = { criu: '/opt/ferry/bin/criu', pid: 4242, imageDir: '/i', logFile: '/i/l', shellJob: false };
@@ -131,7 +131,7 @@ describe('CRIU argv (criu-argv.ts)', () => {
   });
 });
 
-describe('freeze scripts (freeze-scripts.ts: positional arguments)', () => {
+describe('freeze scripts (freeze-scripts.ts: positional arguments)', { timeout: 60_000 }, () => {
   it.each([
     ['streamed and staged', false],
     ['lazy-pages', true],
@@ -181,10 +181,10 @@ describe('freeze scripts (freeze-scripts.ts: positional arguments)', () => {
       expect(recorded('tar', 'stdin').toString()).toBe('images');
       for (const f of ['criu.dump', 'criu.restore', 'criu.lazy-pages', 'tar-x', 'tar-c']) rmSync(path.join(tmp, 'rec', `${f}.argv`), { force: true });
     }
-  }, 60_000);
+  });
 });
 
-describe('address moves (address-move.ts: ip -batch lines and arping/ndisc6 argv)', () => {
+describe('address moves (address-move.ts: ip -batch lines and arping/ndisc6 argv)', { timeout: 60_000 }, () => {
   const ok: AddressMove = {
     address: '198.18.0.100', prefixLen: 24, family: 'inet', sourceDevice: 'eth0', destinationDevice: 'eth1',
     routes: [{ dst: '198.18.1.0/24', dev: 'eth0', gateway: '198.18.0.1' }, { dst: 'default', dev: 'eth0' }],
@@ -247,7 +247,7 @@ describe('address moves (address-move.ts: ip -batch lines and arping/ndisc6 argv
   });
 });
 
-describe('host probe (host-probe.ts: a fixed script with positional arguments)', () => {
+describe('host probe (host-probe.ts: a fixed script with positional arguments)', { timeout: 60_000 }, () => {
   const saved = process.env.FERRY_CRIU;
   afterAll(() => {
     if (saved === undefined) delete process.env.FERRY_CRIU;
@@ -281,7 +281,7 @@ describe('host probe (host-probe.ts: a fixed script with positional arguments)',
   });
 });
 
-describe('destination pre-lock (pre-lock.ts: nft text and the CRIU action script)', () => {
+describe('destination pre-lock (pre-lock.ts: nft text and the CRIU action script)', { timeout: 60_000 }, () => {
   it('refuses hostile table names, and the migration id cannot make one', () => {
     for (const name of ['x; flush ruleset', 'a\nb', '-x', '', '$(id)', 'a b', '1abc', 'a'.repeat(65), NUL]) {
       badInput(() => preLockTableText(name, []));

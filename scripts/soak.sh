@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Soak: migrates the lab's demo workload back and forth between lab-a and lab-b N times in a lab of its own,
 # reports each run's freeze window and the witness's gap, then the totals, and tears the lab down.
-# Usage: scripts/soak.sh [--runs N] [--mode streamed|staged|alternate] [--connections N] [--pause-ms MS] [--keep-lab]
+# Usage: scripts/soak.sh [--runs N] [--mode streamed|staged|lazy|alternate] [--connections N] [--pause-ms MS] [--keep-lab]
 # Env: FERRY_LAB (default soak), FERRY_STATE_DIR (default: a folder under the output folder), SOAK_DIR (output).
 # Exit 0 only when every run succeeded and the witness saw no reset, no reconnect and intact streams.
 set -uo pipefail
@@ -25,7 +25,7 @@ num() { [[ "$1" =~ ^[0-9]+$ ]] && [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
 num "$runs" 1 100000 || { echo "soak: --runs must be 1..100000, got '$runs'" >&2; exit 2; }
 num "$connections" 1 1000 || { echo "soak: --connections must be 1..1000, got '$connections'" >&2; exit 2; }
 num "$pause_ms" 0 600000 || { echo "soak: --pause-ms must be 0..600000, got '$pause_ms'" >&2; exit 2; }
-case "$mode" in ''|streamed|staged|alternate) ;; *) echo "soak: --mode must be streamed, staged or alternate" >&2; exit 2 ;; esac
+case "$mode" in ''|streamed|staged|lazy|alternate) ;; *) echo "soak: --mode must be streamed, staged, lazy or alternate (streamed and staged by turns)" >&2; exit 2 ;; esac
 command -v jq >/dev/null || { echo "soak: needs jq (apt-get install jq)" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "soak: the lab needs root" >&2; exit 2; }
 
@@ -118,8 +118,8 @@ summary=$(jq -s --argjson st "$final" --argjson n "$connections" --argjson plann
 echo "$summary" >"$out/summary.json"
 jq -r '"
 soak: \(.runs)/\(.planned) run(s), \(.succeeded) succeeded, \(.failures) failed
-  freeze window  median \(.freezeMs.median) ms  p95 \(.freezeMs.p95) ms  max \(.freezeMs.max) ms
-  witness gap    median \(.gapMs.median) ms  p95 \(.gapMs.p95) ms  max \(.gapMs.max) ms
+  freeze window  median \(.freezeMs.median // "-") ms  p95 \(.freezeMs.p95 // "-") ms  max \(.freezeMs.max // "-") ms
+  witness gap    median \(.gapMs.median // "-") ms  p95 \(.gapMs.p95 // "-") ms  max \(.gapMs.max // "-") ms
   witness        \(.witness.connections) demo connection(s), \(.witness.open) open, \(.witness.resets) reset(s), \(.witness.reconnects) reconnect(s), streams \(if .witness.intact then "intact" else "NOT intact" end), \(.witness.messages) messages"' <<<"$summary"
 
 witness_ok=$(jq -r '.witness.resets == 0 and .witness.reconnects == 0 and .witness.intact' <<<"$summary")

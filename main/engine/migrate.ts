@@ -8,7 +8,7 @@ import { buildPlan } from '../../app/plan/build-plan';
 import { verifyConnections } from '../../app/plan/verify';
 import type { NftTable } from '../../app/parse/nft';
 import { announceAddresses } from '../net/address-move';
-import { probeHost } from '../net/host-probe';
+import { criuCandidates, probeHost } from '../net/host-probe';
 import { deleteTables, listCriuTables } from '../net/network-lock';
 import { saveRecord } from '../store/record-store';
 import { imageBytes, readRemoteFile } from './criu-run';
@@ -16,6 +16,7 @@ import { destinationDevice, persistLog, type FreezeContext, type FreezeState, ty
 import { freezeStaged } from './freeze-staged';
 import { freezeStreamed } from './freeze-streamed';
 import { Journal } from './journal';
+import { acquireMigrationLocks, lockKeys } from './migration-locks';
 import { newMigrationId } from './migration-id';
 import { LAZY_PIPE_MAX_SIZE, lockDestination, prepareFolders, raisePipeMaxSize, startPageServer, stopPageServer, unlockDestination, waitForLazyPages } from './prepare-hosts';
 import { rollback } from './rollback';
@@ -52,10 +53,32 @@ export async function migrate(deps: MigrateDeps, request: MigrationRequest, sink
 }
 
 async function pipeline(deps: MigrateDeps, run: StepRunner): Promise<void> {
-  const { exec } = deps;
   const record = run.record;
   const req = record.request;
   if (req.from === req.to) throw new FerryError({ code: 'BAD_INPUT', message: 'source and destination are the same host' });
+  criuCandidates();
+  // One migration per process and per address at a time, across every controller on this machine.
+  const releases: Array<() => void> = [];
+  const lock = (addresses: string[]) => {
+    try {
+      releases.push(acquireMigrationLocks(lockKeys(req, addresses), record.id));
+    } catch (err) {
+      record.outcome = 'refused';
+      throw err;
+    }
+  };
+  lock(req.addresses);
+  try {
+    await lockedPipeline(deps, run, lock);
+  } finally {
+    for (const release of releases.reverse()) release();
+  }
+}
+
+async function lockedPipeline(deps: MigrateDeps, run: StepRunner, lock: (addresses: string[]) => void): Promise<void> {
+  const { exec } = deps;
+  const record = run.record;
+  const req = record.request;
   const from = deps.resolveHost(req.from);
   const to = deps.resolveHost(req.to);
 
@@ -89,6 +112,7 @@ async function pipeline(deps: MigrateDeps, run: StepRunner): Promise<void> {
     return result.plan;
   });
   record.plan = plan;
+  lock(plan.addresses.map((a) => a.address));
   run.emit({ type: 'plan', id: record.id, plan });
   record.connections = plan.connections.filter((c) => c.state === 'ESTAB').map((c) => ({ key: '', before: c, ok: false }));
 

@@ -14,7 +14,7 @@ const children: ChildProcessWithoutNullStreams[] = [];
 
 beforeAll(async () => {
   bundle = await bundleForTest('main/engine/migration-locks.ts', 'migration-locks');
-});
+}, 60_000);
 afterAll(() => rmSync(bundle, { force: true }));
 afterEach(() => {
   for (const c of children.splice(0)) c.kill('SIGKILL');
@@ -72,7 +72,7 @@ describe('lockKeys', () => {
   });
 });
 
-describe('acquireMigrationLocks', () => {
+describe('acquireMigrationLocks', { timeout: 60_000 }, () => {
   it('takes and releases locks as files holding the migration id and owner PID', () => {
     freshDir();
     const keys = lockKeys({ from: 'lab-a', to: 'lab-b', pid: 7 }, ['198.18.0.100']);
@@ -191,5 +191,5 @@ describe('acquireMigrationLocks', () => {
     );
     expect(outs.filter((o) => o === 'won')).toHaveLength(1);
     expect(outs.filter((o) => o === 'BUSY')).toHaveLength(5);
-  }, 60_000);
+  });
 });

@@ -29,7 +29,7 @@ describe.skipIf(skipReason !== '')(title, { timeout: 60_000 }, () => {
   beforeAll(async () => {
     sshd = await startTestSshd();
     ({ dir, port, clientKey, wrongKey, hostPub, hostFingerprint, knownHosts } = sshd);
-  });
+  }, 60_000);
 
   afterEach(async () => {
     await Promise.all(open.splice(0).map((e) => e.close()));

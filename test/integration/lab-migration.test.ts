@@ -87,4 +87,17 @@ describe('lab: demo workload round trip', () => {
     expect(w.totals.brokenStreams).toBe(0);
     console.log(`freeze windows: ${freezes.join(', ')} ms`);
   });
+
+  it('refuses a second migration of the same process while the first runs', async () => {
+    const first = ferry(['migrate', '--from', 'lab-a', '--pid', String(demoPid), '--to', 'lab-b', '--json']);
+    await sleep(400);
+    const second = await ferry(['migrate', '--from', 'lab-a', '--pid', String(demoPid), '--to', 'lab-b', '--json']);
+    expect(second.code).toBe(1);
+    const err = second.json.error ?? second.json.record?.error;
+    expect(err.code).toBe('BUSY');
+    expect(err.message).toContain('m-');
+    const r = await first;
+    expect(r.json.record.outcome).toBe('succeeded');
+    await migrateDemo('lab-b', 'lab-a', 'streamed');
+  });
 });

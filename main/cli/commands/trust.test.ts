@@ -27,7 +27,7 @@ describe.skipIf(skipReason !== '')(title, { timeout: 60_000 }, () => {
     kh = path.join(tmp, 'known_hosts');
     inv = path.join(tmp, 'inventory');
     writeFileSync(inv, `Host t\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User root\n  IdentityFile ${sshd.clientKey}\n  UserKnownHostsFile ${kh}\n`);
-  });
+  }, 60_000);
   afterAll(async () => {
     await sshd?.stop();
     if (tmp) rmSync(tmp, { recursive: true, force: true });

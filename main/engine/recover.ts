@@ -93,13 +93,14 @@ async function recoverOne(exec: Executor, j: OpenJournal): Promise<RecoveryRepor
       if (facts.runningOnDestination) {
         await attempt(`stopped the copy without connections on ${to}`, () => exec.run(to, ['kill', '-KILL', ...plan.treePids.map(String)]));
       }
+      const onDst = plan.addresses.filter((m) => addrOn(dst, m.address));
+      const offSrc = plan.addresses.filter((m) => !addrOn(src, m.address));
+      // The address leaves the destination before its lock does (else a retransmission there meets an RST).
+      if (onDst.length) await attempt(`removed ${onDst.map((m) => m.address).join(', ')} from ${to}`, () => removeAddresses(exec, to, onDst, destinationDevice));
       await attempt(`removed the pre-lock and page server on ${to}`, async () => {
         await unlockDestination(exec, plan);
         await stopPageServer(exec, plan);
       });
-      const onDst = plan.addresses.filter((m) => addrOn(dst, m.address));
-      const offSrc = plan.addresses.filter((m) => !addrOn(src, m.address));
-      if (onDst.length) await attempt(`removed ${onDst.map((m) => m.address).join(', ')} from ${to}`, () => removeAddresses(exec, to, onDst, destinationDevice));
       if (offSrc.length) await attempt(`put ${offSrc.map((m) => m.address).join(', ')} back on ${from}`, () => addAddresses(exec, from, offSrc, sourceDevice));
       if (action === 'restore-source') {
         if (plan.transferMode === 'streamed') {

@@ -26,11 +26,13 @@ export async function rollback(ctx: FreezeContext): Promise<void> {
     }
   };
   run.log(`rolling back to ${from}`, 'warn');
+  // The address leaves the destination before its lock does: in between, a peer's retransmission reaching the
+  // destination would be answered with RST.
+  if (state.addressAdded) await attempt(`removed ${addrs} from ${to}`, () => removeAddresses(exec, to, plan.addresses, destinationDevice));
   await attempt(`removed the pre-lock and page server on ${to}`, async () => {
     await unlockDestination(exec, plan);
     await stopPageServer(exec, plan);
   });
-  if (state.addressAdded) await attempt(`removed ${addrs} from ${to}`, () => removeAddresses(exec, to, plan.addresses, destinationDevice));
   if (state.addressRemoved) {
     await attempt(`put ${addrs} back on ${from}`, () => addAddresses(exec, from, plan.addresses, sourceDevice));
     state.announcements.push(announceAddresses(exec, from, plan.addresses, sourceDevice, 2));

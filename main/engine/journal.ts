@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { MigrationPlan } from '../../app/model/migration';
 import type { NftTable } from '../../app/parse/nft';
 import { migrationDir, stateDir } from '../store/record-store';
+import { isAlive } from '../util/process-alive';
 
 /** Phases in the order a migration passes them. */
 export type JournalPhase =
@@ -97,13 +98,4 @@ export function openJournals(): OpenJournal[] {
     });
   }
   return out;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

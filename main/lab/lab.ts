@@ -8,6 +8,7 @@ import { LAB_HOSTS, SERVICE_ADDRESS, WITNESS_PORT, findLabHost, labPaths, type L
 import { execInLabHost, runInLabHost, startLabHost, waitForPort, writeLabKeys, type LabHostProcess } from './lab-hosts';
 import { writeLabInventory } from './lab-inventory';
 import { createLabNetwork, destroyLabNetwork, existingLabNetns, holderOf } from './lab-network';
+import { isAlive } from '../util/process-alive';
 
 /** What `lab up` leaves behind, persisted in the lab folder. */
 export interface LabState {
@@ -208,15 +209,6 @@ function mustHost(name: string): LabHostDef {
   const h = findLabHost(name);
   if (!h) throw new FerryError({ code: 'INTERNAL', message: `lab host ${name} undefined` });
   return h;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function requireRoot(): void {

@@ -25,6 +25,8 @@ export interface FreezeState {
   addressRemoved: boolean;
   /** The addresses arrived on the destination. */
   addressAdded: boolean;
+  /** `criu restore` was started on the destination (a failure may leave a partial tree there). */
+  restoreStarted?: boolean;
   /** Log files on the hosts. */
   dumpLog?: string;
   restoreLog?: string;

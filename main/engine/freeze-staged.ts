@@ -51,6 +51,7 @@ export async function freezeStaged(ctx: FreezeContext): Promise<void> {
   ]);
 
   await run.step('restore', async (s) => {
+    state.restoreStarted = true;
     const r = await criuRestore(exec, to, plan);
     state.restoreLog = r.logFile;
     if (!r.ok) {

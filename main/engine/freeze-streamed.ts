@@ -67,7 +67,10 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
       state.addressRemoved = plan.addresses.length > 0;
       ctx.journal?.write({ phase: 'address-removed' });
     }
-    if (m.name === 'address-added') ctx.journal?.write({ phase: 'address-added' });
+    if (m.name === 'address-added') {
+      state.restoreStarted = true;
+      ctx.journal?.write({ phase: 'address-added' });
+    }
     if (m.name === 'restored') ctx.journal?.write({ phase: 'restored' });
     if (m.name === 'address-added' && plan.addresses.length) {
       state.addressAdded = true;

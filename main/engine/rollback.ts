@@ -26,6 +26,11 @@ export async function rollback(ctx: FreezeContext): Promise<void> {
     }
   };
   run.log(`rolling back to ${from}`, 'warn');
+  if (state.restoreStarted) {
+    // A restore that died half-way (CRIU killed) can leave part of the tree on the destination. Its PIDs were
+    // free there at preflight, so whatever holds them now is that partial copy: it must not run beside the source.
+    await attempt(`stopped what the failed restore left on ${to}`, () => exec.run(to, ['kill', '-KILL', ...plan.treePids.map(String)]));
+  }
   // The address leaves the destination before its lock does: in between, a peer's retransmission reaching the
   // destination would be answered with RST.
   if (state.addressAdded) await attempt(`removed ${addrs} from ${to}`, () => removeAddresses(exec, to, plan.addresses, destinationDevice));

@@ -98,4 +98,37 @@ describe('faults during a migration', () => {
     console.log(`link cut: ${rec.error.code}: ${rec.error.message}; rollback: ${rec.rollback?.actions.join('; ') ?? 'none needed'}; peer's largest gap ${gap} ms`);
     await ferry(['lab', 'exec', 'lab-a', '--', 'kill', String(w.pid)]);
   });
+
+  it('the restore is killed on the destination (streamed): rolled back, nothing left on lab-b', async () => {
+    const w = await labExecLog('lab-a', ['env', 'UV_USE_IO_URING=0', process.execPath, path.join(REPO, 'dist/lab/demo-workload.mjs'), '--connect', '198.18.0.1:7000', '--connections', '2', '--client-id', 'big2', '--rss-mib', '400'], 6200);
+    for (let i = 0; i < 120; i++) {
+      const open = (await labStatus()).witness?.connections.filter((c) => c.clientId === 'big2' && c.closeReason === 'open' && c.messages > 10).length ?? 0;
+      if (open === 2) break;
+      await sleep(500);
+    }
+    await sleep(1000);
+    const initB = status.hosts.find((h) => h.name === 'lab-b')!.initPid!;
+    const child = spawn(process.execPath, [path.join(REPO, 'bin', 'ferry.mjs'), 'migrate', '--from', 'lab-a', '--pid', String(w.pid), '--to', 'lab-b', '--mode', 'streamed'], { cwd: REPO });
+    let out = '';
+    let killed = false;
+    // As soon as the address is on lab-b, the restore (reading 400 MiB of pages) is running: kill it.
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (!killed && /✓ move-address/.test(out)) {
+        killed = true;
+        execFileSync('nsenter', ['-t', String(initB), '--pid', '--mount', '--', 'pkill', '-KILL', '-f', 'sbin/criu restore']);
+      }
+    });
+    const code = await new Promise<number>((res) => child.on('close', (c) => res(c ?? -1)));
+    expect(killed, out).toBe(true);
+    expect(code).toBe(1);
+    const recordDir = /^record: (.*)$/m.exec(out)?.[1];
+    const rec = JSON.parse(readFileSync(path.join(recordDir!, 'record.json'), 'utf8'));
+    expect(rec.error.code).toBe('CRIU_RESTORE_FAILED');
+    expect(rec.rollback).toMatchObject({ attempted: true, ok: true });
+    expect(rec.rollback.actions.join('\n')).toContain(`restored process ${w.pid} on lab-a from its dump`);
+    const gap = await expectBackOnSource(w.pid, 'big2', 2);
+    console.log(`restore killed: ${rec.error.message.slice(0, 160)}; rollback: ${rec.rollback.actions.join('; ')}; peer's largest gap ${gap} ms`);
+    await ferry(['lab', 'exec', 'lab-a', '--', 'kill', String(w.pid)]);
+  });
 });

@@ -28,6 +28,19 @@ async function expectBackOnSource(pid: number, clientId: string, connections: nu
   return Math.max(...mine.map((c) => c.maxGapMs));
 }
 
+/** Starts a demo workload of `rssMib` with two connections on lab-a and waits until both talk to the witness. */
+async function startBigWorkload(clientId: string, rssMib: number, pid: number): Promise<{ pid: number; log: string }> {
+  const w = await labExecLog('lab-a', ['env', 'UV_USE_IO_URING=0', process.execPath, path.join(REPO, 'dist/lab/demo-workload.mjs'), '--connect', '198.18.0.1:7000', '--connections', '2', '--client-id', clientId, '--rss-mib', String(rssMib)], pid);
+  // Connected once its memory is allocated and touched.
+  for (let i = 0; i < 120; i++) {
+    const open = (await labStatus()).witness?.connections.filter((c) => c.clientId === clientId && c.closeReason === 'open' && c.messages > 10).length ?? 0;
+    if (open === 2) break;
+    await sleep(500);
+  }
+  await sleep(1000);
+  return w;
+}
+
 describe('faults during a migration', () => {
   let status: LabStatusJson;
   beforeAll(async () => {
@@ -62,14 +75,7 @@ describe('faults during a migration', () => {
 
   it('the link between the hosts goes down mid-transfer (streamed): the freeze budget stops it, rolled back', async () => {
     // A bigger workload, so that its pages take a while to stream.
-    const w = await labExecLog('lab-a', ['env', 'UV_USE_IO_URING=0', process.execPath, path.join(REPO, 'dist/lab/demo-workload.mjs'), '--connect', '198.18.0.1:7000', '--connections', '2', '--client-id', 'big', '--rss-mib', '600'], 6100);
-    // Connected (after its 600 MiB are allocated and touched).
-    for (let i = 0; i < 120; i++) {
-      const open = (await labStatus()).witness?.connections.filter((c) => c.clientId === 'big' && c.closeReason === 'open' && c.messages > 10).length ?? 0;
-      if (open === 2) break;
-      await sleep(500);
-    }
-    await sleep(1000);
+    const w = await startBigWorkload('big', 600, 6100);
     const port = 'p-lab-b';
     const sw = ['nsenter', `--net=/run/netns/${LAB}-sw`];
     const child = spawn(process.execPath, [path.join(REPO, 'bin', 'ferry.mjs'), 'migrate', '--from', 'lab-a', '--pid', String(w.pid), '--to', 'lab-b', '--mode', 'streamed', '--budget-ms', '8000'], { cwd: REPO });
@@ -100,13 +106,7 @@ describe('faults during a migration', () => {
   });
 
   it('the restore is killed on the destination (streamed): rolled back, nothing left on lab-b', async () => {
-    const w = await labExecLog('lab-a', ['env', 'UV_USE_IO_URING=0', process.execPath, path.join(REPO, 'dist/lab/demo-workload.mjs'), '--connect', '198.18.0.1:7000', '--connections', '2', '--client-id', 'big2', '--rss-mib', '400'], 6200);
-    for (let i = 0; i < 120; i++) {
-      const open = (await labStatus()).witness?.connections.filter((c) => c.clientId === 'big2' && c.closeReason === 'open' && c.messages > 10).length ?? 0;
-      if (open === 2) break;
-      await sleep(500);
-    }
-    await sleep(1000);
+    const w = await startBigWorkload('big2', 400, 6200);
     const initB = status.hosts.find((h) => h.name === 'lab-b')!.initPid!;
     const child = spawn(process.execPath, [path.join(REPO, 'bin', 'ferry.mjs'), 'migrate', '--from', 'lab-a', '--pid', String(w.pid), '--to', 'lab-b', '--mode', 'streamed'], { cwd: REPO });
     let out = '';

@@ -25,6 +25,8 @@ export interface FreezeState {
   addressRemoved: boolean;
   /** The addresses arrived on the destination. */
   addressAdded: boolean;
+  /** The add failed part-way: what it had put on the destination (`certain` false: it may have put any). */
+  partialAdd?: { moves: AddressMove[]; certain: boolean };
   /** `criu restore` was started on the destination (a failure may leave a partial tree there). */
   restoreStarted?: boolean;
   /** Log files on the hosts. */

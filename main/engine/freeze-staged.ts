@@ -1,6 +1,6 @@
 // Staged freeze: dump everything to the source's disk, then copy the images while the address moves,
 // then restore. Each step is its own remote command.
-import { addAddresses, announceAddresses, removeAddresses } from '../net/address-move';
+import { AddressAddError, addAddresses, announceAddresses, removeAddresses } from '../net/address-move';
 import { criuDump, criuRestore } from './criu-run';
 import { destinationDevice, persistLog, type FreezeContext } from './freeze-context';
 import { transferDirectory } from './transfer';
@@ -43,7 +43,12 @@ export async function freezeStaged(ctx: FreezeContext): Promise<void> {
       await removeAddresses(exec, from, plan.addresses);
       state.addressRemoved = true;
       ctx.journal?.write({ phase: 'address-added' });
-      await addAddresses(exec, to, plan.addresses, destinationDevice);
+      try {
+        await addAddresses(exec, to, plan.addresses, destinationDevice);
+      } catch (e) {
+        state.partialAdd = e instanceof AddressAddError ? e.added : { moves: plan.addresses, certain: false };
+        throw e;
+      }
       state.addressAdded = true;
       state.announcements.push(announceAddresses(exec, to, plan.addresses, destinationDevice));
       s.detail = describeMoves(ctx);

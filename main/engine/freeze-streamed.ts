@@ -15,7 +15,7 @@ import {
   go,
   startFreeze,
 } from '../criu/freeze-scripts';
-import { addBatch, announceAddresses, removeBatch } from '../net/address-move';
+import { addBatch, addedBeforeFailure, announceAddresses, removeBatch } from '../net/address-move';
 import { criuError, planDumpArgv, planRestoreArgv, readRemoteFile } from './criu-run';
 import { destinationDevice, persistLog, sourceDevice, type FreezeContext } from './freeze-context';
 import type { FreezeStreams } from '../criu/freeze-scripts';
@@ -155,6 +155,11 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
     return;
   }
   if (!state.dumped) run.freezeEnded(endedAt);
+  if (plan.addresses.length && dstMarks.at('received') !== undefined && dstMarks.at('address-added') === undefined) {
+    // The add started and did not finish: ip's own report says which addresses it had put there; a killed
+    // script says nothing, so any of them may be there.
+    state.partialAdd = dstCode === 21 ? addedBeforeFailure(plan.addresses, destinationDevice, dstMarks.lines.join('\n')) : { moves: plan.addresses, certain: false };
+  }
   if (overBudget) {
     throw new FerryError({
       code: 'TIMEOUT',

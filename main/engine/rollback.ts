@@ -2,6 +2,7 @@
 // restored on the source from its own dump (fetching the pages back from the destination when they streamed).
 import { toErrorInfo } from '../../app/errors';
 import { addAddresses, announceAddresses, removeAddresses } from '../net/address-move';
+import { probeHost } from '../net/host-probe';
 import { deleteTables, listCriuTables } from '../net/network-lock';
 import { criuRestore, readRemoteFile } from './criu-run';
 import { destinationDevice, persistLog, sourceDevice, type FreezeContext } from './freeze-context';
@@ -34,6 +35,7 @@ export async function rollback(ctx: FreezeContext): Promise<void> {
   // The address leaves the destination before its lock does: in between, a peer's retransmission reaching the
   // destination would be answered with RST.
   if (state.addressAdded) await attempt(`removed ${addrs} from ${to}`, () => removeAddresses(exec, to, plan.addresses, destinationDevice));
+  else if (state.partialAdd) await undoPartialAdd(ctx, state.partialAdd, attempt);
   await attempt(`removed the pre-lock and page server on ${to}`, async () => {
     await unlockDestination(exec, plan);
     await stopPageServer(exec, plan);
@@ -66,4 +68,26 @@ export async function rollback(ctx: FreezeContext): Promise<void> {
   }
   run.record.rollback = { attempted: true, actions, ok };
   run.log(`rollback ${ok ? 'complete' : 'INCOMPLETE'}: ${actions.join('; ')}`, ok ? 'warn' : 'error');
+}
+
+/**
+ * A failed add: remove what it put on the destination, and nothing else: the address may be there because
+ * someone else claimed it after the preflight (then the add failed on it, and it is not ours to take away).
+ */
+async function undoPartialAdd(
+  ctx: FreezeContext,
+  partial: NonNullable<FreezeContext['state']['partialAdd']>,
+  attempt: (what: string, fn: () => Promise<unknown>) => Promise<void>,
+): Promise<void> {
+  const { exec } = ctx.deps;
+  const to = ctx.plan.request.to;
+  let ours = partial.moves;
+  if (!partial.certain) {
+    // Nobody knows how far the add got: the preflight saw none of them there, so any that is there now is ours.
+    const snap = await probeHost(exec, to);
+    ours = ours.filter((m) => snap.addresses.some((a) => a.address === m.address));
+  }
+  const kept = ctx.plan.addresses.filter((m) => !ours.includes(m));
+  if (ours.length) await attempt(`removed ${ours.map((m) => m.address).join(', ')} (added before the add failed) from ${to}`, () => removeAddresses(exec, to, ours, destinationDevice));
+  if (kept.length && partial.certain) ctx.run.log(`left ${kept.map((m) => m.address).join(', ')} on ${to} alone: this migration did not add it`, 'warn', to);
 }

@@ -5,6 +5,7 @@ import { FerryError } from '../../app/errors';
 import type { AddressMove } from '../../app/model/migration';
 import type { Executor } from '../hosts/executor';
 import { assertMoves } from '../../app/plan/move-check';
+import { linesApplied } from '../../app/parse/ip-batch';
 
 /** `ip -batch` lines that remove the addresses (the kernel drops their prefsrc routes with them). */
 export function removeBatch(moves: AddressMove[], device: (m: AddressMove) => string): string {
@@ -14,30 +15,61 @@ export function removeBatch(moves: AddressMove[], device: (m: AddressMove) => st
 
 /** `ip -batch` lines that add the addresses, then their routes; `nodad` so IPv6 addresses are usable at once. */
 export function addBatch(moves: AddressMove[], device: (m: AddressMove) => string): string {
+  return addBatchLines(moves, device).map((l) => `${l.text}\n`).join('');
+}
+
+/** The add batch line by line, each with the move it belongs to and whether it adds the address itself. */
+function addBatchLines(moves: AddressMove[], device: (m: AddressMove) => string): { text: string; move: AddressMove; addsAddress: boolean }[] {
   assertMoves(moves, device);
-  const lines: string[] = [];
+  const lines: { text: string; move: AddressMove; addsAddress: boolean }[] = [];
   for (const m of moves) {
     const dev = device(m);
-    lines.push(`addr add ${m.address}/${m.prefixLen} dev ${dev}${m.family === 'inet6' ? ' nodad' : ''}`);
-    for (const r of m.routes) lines.push(`route replace ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} dev ${dev} src ${m.address}`);
+    lines.push({ text: `addr add ${m.address}/${m.prefixLen} dev ${dev}${m.family === 'inet6' ? ' nodad' : ''}`, move: m, addsAddress: true });
+    for (const r of m.routes) lines.push({ text: `route replace ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} dev ${dev} src ${m.address}`, move: m, addsAddress: false });
   }
-  return lines.map((l) => `${l}\n`).join('');
+  return lines;
 }
 
-async function ipBatch(exec: Executor, host: string, batch: string, what: string): Promise<void> {
-  if (!batch) return;
-  const r = await exec.run(host, ['ip', '-batch', '-'], { stdin: batch });
-  if (r.code !== 0) throw new FerryError({ code: 'ADDRESS_MOVE_FAILED', host, message: `cannot ${what} (ip exited ${r.code}): ${r.stderr.trim()}` });
+/**
+ * The addresses a failed add batch did put on the host, from ip's own report of the failed line (it stops
+ * there). `certain` is false when the report names no line: then any of them may be there.
+ */
+export function addedBeforeFailure(moves: AddressMove[], device: (m: AddressMove) => string, stderr: string): { moves: AddressMove[]; certain: boolean } {
+  const { applied, certain } = linesApplied(addBatchLines(moves, device), stderr);
+  return { moves: applied.filter((l) => l.addsAddress).map((l) => l.move), certain };
 }
+
+/** An add batch failed; `added` says which addresses it had already put on the host. */
+export class AddressAddError extends FerryError {
+  constructor(
+    info: ConstructorParameters<typeof FerryError>[0],
+    readonly added: { moves: AddressMove[]; certain: boolean },
+  ) {
+    super(info);
+  }
+}
+
+/** Runs a batch; resolves with ip's stderr when it failed (undefined when it succeeded). */
+async function ipBatch(exec: Executor, host: string, batch: string): Promise<string | undefined> {
+  if (!batch) return undefined;
+  const r = await exec.run(host, ['ip', '-batch', '-'], { stdin: batch });
+  return r.code === 0 ? undefined : `(ip exited ${r.code}): ${r.stderr.trim()}`;
+}
+
+const moveFailed = (host: string, what: string, why: string) => ({ code: 'ADDRESS_MOVE_FAILED' as const, host, message: `cannot ${what} ${why}` });
 
 /** Removes the addresses from the source (values validated: BAD_INPUT before anything runs). */
-export function removeAddresses(exec: Executor, host: string, moves: AddressMove[], device = (m: AddressMove) => m.sourceDevice): Promise<void> {
-  return ipBatch(exec, host, removeBatch(moves, device), `remove ${moves.map((m) => m.address).join(', ')}`);
+export async function removeAddresses(exec: Executor, host: string, moves: AddressMove[], device = (m: AddressMove) => m.sourceDevice): Promise<void> {
+  const failed = await ipBatch(exec, host, removeBatch(moves, device));
+  if (failed !== undefined) throw new FerryError(moveFailed(host, `remove ${moves.map((m) => m.address).join(', ')}`, failed));
 }
 
 /** Adds the addresses (and their routes) on a host. */
-export function addAddresses(exec: Executor, host: string, moves: AddressMove[], device: (m: AddressMove) => string): Promise<void> {
-  return ipBatch(exec, host, addBatch(moves, device), `add ${moves.map((m) => m.address).join(', ')}`);
+export async function addAddresses(exec: Executor, host: string, moves: AddressMove[], device: (m: AddressMove) => string): Promise<void> {
+  const failed = await ipBatch(exec, host, addBatch(moves, device));
+  if (failed !== undefined) {
+    throw new AddressAddError(moveFailed(host, `add ${moves.map((m) => m.address).join(', ')}`, failed), addedBeforeFailure(moves, device, failed));
+  }
 }
 
 /** Announces the addresses from a host so neighbours update their caches (arping takes count seconds). */

@@ -105,6 +105,44 @@ describe('faults during a migration', () => {
     await ferry(['lab', 'exec', 'lab-a', '--', 'kill', String(w.pid)]);
   });
 
+  it('the address cannot be added on the destination (someone claimed it after the preflight): rolled back, their address left alone', async () => {
+    const pid = status.demo!.pid;
+    const onB = (...argv: string[]) => execFileSync('nsenter', [`--net=/run/netns/${LAB}-b`, ...argv]).toString();
+    const child = spawn(process.execPath, [path.join(REPO, 'bin', 'ferry.mjs'), 'migrate', '--from', 'lab-a', '--pid', String(pid), '--to', 'lab-b', '--mode', 'streamed'], { cwd: REPO });
+    let out = '';
+    let claimed = false;
+    // Once the process is frozen (the preflight saw the address free on lab-b), something else takes it there.
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (!claimed && out.includes('freeze started')) {
+        claimed = true;
+        onB('ip', 'addr', 'add', '198.18.0.100/32', 'dev', 'eth0');
+      }
+    });
+    const code = await new Promise<number>((res) => child.on('close', (c) => res(c ?? -1)));
+    let stillOnB = '';
+    try {
+      stillOnB = onB('ip', '-o', 'addr', 'show', 'dev', 'eth0', 'to', '198.18.0.100/32');
+    } finally {
+      if (claimed) execFileSync('nsenter', [`--net=/run/netns/${LAB}-b`, 'ip', 'addr', 'del', '198.18.0.100/32', 'dev', 'eth0'], { stdio: 'ignore' });
+    }
+    expect(claimed, out).toBe(true);
+    expect(code, out).toBe(1);
+    const recordDir = /^record: (.*)$/m.exec(out)?.[1];
+    const rec = JSON.parse(readFileSync(path.join(recordDir!, 'record.json'), 'utf8'));
+    expect(rec.error.code).toBe('ADDRESS_MOVE_FAILED');
+    expect(rec.error.message).toMatch(/File exists/);
+    expect(rec.rollback).toMatchObject({ attempted: true, ok: true });
+    const actions: string = rec.rollback.actions.join('\n');
+    expect(actions).toContain(`restored process ${pid} on lab-a from its dump`);
+    expect(actions).toContain('put 198.18.0.100 back on lab-a');
+    // The migration did not add it, so it did not take it away: the other claimant keeps it.
+    expect(actions).not.toMatch(/removed 198\.18\.0\.100.* from lab-b/);
+    expect(stillOnB).toContain('198.18.0.100');
+    const gap = await expectBackOnSource(pid, 'demo', 2);
+    console.log(`address add failed: ${rec.error.message}; rollback: ${rec.rollback.actions.join('; ')}; peer's largest gap ${gap} ms`);
+  });
+
   it('the restore is killed on the destination (streamed): rolled back, nothing left on lab-b', async () => {
     const w = await startBigWorkload('big2', 400, 6200);
     const initB = status.hosts.find((h) => h.name === 'lab-b')!.initPid!;

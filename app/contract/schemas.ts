@@ -20,6 +20,8 @@ export const migrationRequestSchema = z.object({
   keepImages: z.boolean().default(false),
   /** Absent: the engine picks the fastest safe mode. */
   mode: z.enum(TRANSFER_MODES).optional(),
+  /** Move addresses that processes outside the tree also use (their connections break). */
+  allowSharedAddress: z.boolean().optional(),
 });
 
 /** A host added by hand (an ssh_config Host block Ferry keeps in its state folder). */

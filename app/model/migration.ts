@@ -39,6 +39,8 @@ export interface MigrationRequest {
   keepImages: boolean;
   /** Transfer mode; absent = the fastest safe one. */
   mode?: TransferMode;
+  /** Move the addresses even though processes outside the tree use them (their connections break). */
+  allowSharedAddress?: boolean;
 }
 
 /** One address that moves with the process. */

@@ -103,6 +103,28 @@ describe('buildPlan on lab snapshots', () => {
     expect(problems(i)).toEqual(['ADDRESS_CONFLICT@lab-b']);
   });
 
+  it('refuses to move an address that a process outside the tree also uses, unless allowed', () => {
+    const other = (src: HostSnapshot) => {
+      const mine = src.sockets!.find((x) => x.owners.some((o) => o.pid === 4242) && x.state === 'ESTAB')!;
+      src.sockets!.push({ ...mine, local: { ...mine.local, port: 41999 }, owners: [{ pid: 5151, comm: 'redis-cli', fd: 3 }] });
+    };
+    const r = buildPlan(input({}, other));
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.problems.map((p) => `${p.code}@${p.host}`)).toEqual(['ADDRESS_CONFLICT@lab-a']);
+      expect(r.problems[0]!.message).toContain('198.18.0.100 is also used by 1 socket(s) of process(es) outside the tree: 5151 (redis-cli)');
+      expect(r.problems[0]!.hint).toContain('--allow-shared-address');
+    }
+    const allowed = buildPlan(input({ allowSharedAddress: true }, other));
+    expect(allowed.ok).toBe(true);
+    if (allowed.ok) expect(allowed.plan.warnings.join('\n')).toMatch(/5151 \(redis-cli\).*break when it moves/);
+    // Sockets of the tree itself, and TIME-WAIT leftovers without an owner, are no reason to refuse.
+    expect(buildPlan(input({}, (src) => {
+      const mine = src.sockets!.find((x) => x.owners.some((o) => o.pid === 4242))!;
+      src.sockets!.push({ ...mine, state: 'TIME-WAIT', owners: [] });
+    })).ok).toBe(true);
+  });
+
   it('refuses when a PID of the tree is taken on the destination', () => {
     const i = input({}, (_s, d) => d.processes?.push({ pid: 4242, ppid: 1, user: 'root', comm: 'sleep', args: 'sleep 9', rssKiB: 1 }));
     const r = buildPlan(i);

@@ -128,6 +128,14 @@ export function buildPlan(input: PlanInput): PlanResult {
     }
     moves.push(move);
   }
+  // Other processes that use a moving address lose it with the move: their connections would break.
+  const others = sharedAddressUsers(src.sockets ?? [], moves.map((m) => m.address), treePids);
+  if (others.length) {
+    const who = [...new Map(others.flatMap((s) => s.owners).filter((o) => !treePids.includes(o.pid)).map((o) => [o.pid, `${o.pid} (${o.comm})`])).values()];
+    const what = `${moves.filter((m) => others.some((s) => normalize(s.local.address) === m.address)).map((m) => m.address).join(', ')} is also used by ${others.length} socket(s) of process(es) outside the tree: ${who.slice(0, 8).join(', ')}${who.length > 8 ? ', …' : ''}`;
+    if (req.allowSharedAddress) warnings.push(`${what}; they break when it moves (allowed by --allow-shared-address)`);
+    else problems.push({ code: 'ADDRESS_CONFLICT', host: req.from, message: `${what}; they would break when it moves`, hint: 'migrate their common parent instead, stop them, or pass --allow-shared-address to accept it' });
+  }
   const uncovered = connected.filter((s) => !isLoopback(s.local.address) && !wanted.includes(normalize(s.local.address)));
   if (uncovered.length && req.addresses.length) {
     warnings.push(`${uncovered.length} connection(s) use local addresses that do not move and will fail on ${req.to}: ${uncovered.map(fourTupleKey).join(', ')}`);
@@ -225,4 +233,15 @@ function sameSubnet(a: string, b: string, prefix: number): boolean {
 /** Keys of the connections a plan expects to find again on the destination. */
 export function expectedConnections(sockets: TcpSocket[]): string[] {
   return sockets.filter((s) => s.state === 'ESTAB').map(fourTupleKey);
+}
+
+/** Sockets outside the tree bound to one of `addresses` (listening or connected; not TIME-WAIT leftovers). */
+export function sharedAddressUsers(sockets: readonly TcpSocket[], addresses: readonly string[], treePids: readonly number[]): TcpSocket[] {
+  return sockets.filter(
+    (s) =>
+      addresses.includes(normalize(s.local.address)) &&
+      s.owners.length > 0 &&
+      s.owners.some((o) => !treePids.includes(o.pid)) &&
+      s.state !== 'TIME-WAIT' && s.state !== 'UNCONN',
+  );
 }

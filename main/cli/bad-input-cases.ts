@@ -107,6 +107,7 @@ export const BAD_INPUT_CASES: readonly BadInputCase[] = [
   request('more than 16 addresses', 'migration:start', start({ addresses: Array(17).fill('198.18.0.100') }), 'addresses: Too big'),
   request('address longer than 64 characters', 'migration:start', start({ addresses: ['1'.repeat(65)] }), 'addresses.0: Too big'),
   request('keepImages as a string', 'migration:start', start({ keepImages: 'yes' }), 'keepImages: Invalid input: expected boolean'),
+  request('allowSharedAddress as a number', 'migration:start', start({ allowSharedAddress: 1 }), 'allowSharedAddress: Invalid input: expected boolean'),
   request('missing destination', 'migration:start', { from: 'x', pid: 4242 }, 'to: Invalid input'),
   request('host added with a shell command as address', 'hosts:add', { name: 'n', hostName: 'a;reboot' }, 'hostName: invalid address'),
   request('host added with a shell command as user', 'hosts:add', { name: 'n', hostName: 'h', user: 'root;id' }, 'user: invalid user'),

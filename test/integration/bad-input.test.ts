@@ -145,6 +145,21 @@ describe('bad input is refused and changes nothing', () => {
     await expectNothingChanged();
   });
 
+  it('an address that another process also uses (its connections would break)', async () => {
+    // A second process on lab-a talks to the peer from the same service address.
+    const other = await labExec('lab-a', ['socat', '-u', 'EXEC:sleep 600', 'TCP:198.18.0.1:7000']);
+    try {
+      await sleep(500);
+      const r = await migrate(['--from', 'lab-a', '--pid', String(demoPid), '--to', 'lab-b']);
+      expectRefused(r, 'ADDRESS_CONFLICT');
+      expect(r.json.record.error.message).toMatch(new RegExp(`198\\.18\\.0\\.100 is also used by .*${other} \\(socat\\)`));
+      expect(r.json.record.error.hint).toContain('--allow-shared-address');
+      await expectNothingChanged();
+    } finally {
+      await ferry(['lab', 'exec', 'lab-a', '--', 'kill', String(other)]);
+    }
+  });
+
   it('a process without TCP connections is allowed, with a warning', async () => {
     const pid = await labExec('lab-a', ['sleep', '600']);
     const r = await migrate(['--from', 'lab-a', '--pid', String(pid), '--to', 'lab-b']);

@@ -24,7 +24,7 @@ describe('a dump that fails changes nothing', () => {
     const before = await hostProcesses('lab-a');
     expect(before.get(pid)?.comm).toBe('socat');
 
-    const r = await ferry(['migrate', '--from', 'lab-a', '--pid', String(pid), '--to', 'lab-b', '--json']);
+    const r = await ferry(['migrate', '--from', 'lab-a', '--pid', String(pid), '--to', 'lab-b', '--allow-shared-address', '--json']);
     expect(r.code).toBe(1);
     const rec = r.json.record;
     expect(rec.outcome).toBe('failed');

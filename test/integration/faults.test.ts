@@ -78,7 +78,7 @@ describe('faults during a migration', () => {
     const w = await startBigWorkload('big', 600, 6100);
     const port = 'p-lab-b';
     const sw = ['nsenter', `--net=/run/netns/${LAB}-sw`];
-    const child = spawn(process.execPath, [path.join(REPO, 'bin', 'ferry.mjs'), 'migrate', '--from', 'lab-a', '--pid', String(w.pid), '--to', 'lab-b', '--mode', 'streamed', '--budget-ms', '8000'], { cwd: REPO });
+    const child = spawn(process.execPath, [path.join(REPO, 'bin', 'ferry.mjs'), 'migrate', '--from', 'lab-a', '--pid', String(w.pid), '--to', 'lab-b', '--mode', 'streamed', '--budget-ms', '8000', '--allow-shared-address'], { cwd: REPO });
     let out = '';
     let cut = false;
     // Cut lab-b off the bridge 300 ms into the freeze (the migration's own SSH goes through its namespace, not the bridge).
@@ -146,7 +146,7 @@ describe('faults during a migration', () => {
   it('the restore is killed on the destination (streamed): rolled back, nothing left on lab-b', async () => {
     const w = await startBigWorkload('big2', 400, 6200);
     const initB = status.hosts.find((h) => h.name === 'lab-b')!.initPid!;
-    const child = spawn(process.execPath, [path.join(REPO, 'bin', 'ferry.mjs'), 'migrate', '--from', 'lab-a', '--pid', String(w.pid), '--to', 'lab-b', '--mode', 'streamed'], { cwd: REPO });
+    const child = spawn(process.execPath, [path.join(REPO, 'bin', 'ferry.mjs'), 'migrate', '--from', 'lab-a', '--pid', String(w.pid), '--to', 'lab-b', '--mode', 'streamed', '--allow-shared-address'], { cwd: REPO });
     let out = '';
     let killed = false;
     // As soon as the address is on lab-b, the restore (reading 400 MiB of pages) is running: kill it.

@@ -16,7 +16,7 @@ function onPeer(argv: string[]): string {
 }
 
 async function migrate(pid: number, from: string, to: string) {
-  const r = await ferry(['migrate', '--from', from, '--pid', String(pid), '--to', to, '--json']);
+  const r = await ferry(['migrate', '--from', from, '--pid', String(pid), '--to', to, '--allow-shared-address', '--json']);
   if (r.code !== 0) throw new Error(`migrate ${pid} ${from}→${to}: exit ${r.code}\n${r.stdout}\n${r.stderr}`);
   expect(r.json.record.outcome).toBe('succeeded');
   expect(r.json.record.connections.length).toBeGreaterThanOrEqual(1);

@@ -15,6 +15,7 @@ interface MigrateOptions {
   ip: string[];
   budgetMs: string;
   keepImages?: boolean;
+  allowSharedAddress?: boolean;
   mode?: string;
   imageBase?: string;
   json?: boolean;
@@ -32,6 +33,7 @@ export function registerMigrate(program: Command): void {
     .option('--budget-ms <ms>', 'freeze budget the operator accepts', '60000')
     .option('--mode <mode>', `how memory moves: ${TRANSFER_MODES.join(' | ')} (default: the fastest safe one)`)
     .option('--keep-images', 'keep the CRIU images on both hosts after success')
+    .option('--allow-shared-address', 'move the addresses even though processes outside the tree use them (their connections break)')
     .option('--image-base <dir>', 'folder for the CRIU images on both hosts', '/var/lib/ferry/images')
     .option('--json', 'print the migration record as JSON')
     .action(
@@ -43,6 +45,7 @@ export function registerMigrate(program: Command): void {
           addresses: o.ip.map(parseAddressArg),
           budgetMs: parseMs(o.budgetMs, '--budget-ms'),
           keepImages: !!o.keepImages,
+          ...(o.allowSharedAddress ? { allowSharedAddress: true } : {}),
           ...(o.mode === undefined ? {} : { mode: parseMode(o.mode) }),
         };
         parseImageBase(o.imageBase ?? '/var/lib/ferry/images');

@@ -123,6 +123,18 @@ export interface MigrationRecord {
   rollback?: { attempted: boolean; actions: string[]; ok: boolean };
   /** Lazy mode: when the last page arrived (the destination stopped depending on the source). */
   lazyPages?: { completedAt?: number; msAfterRestore?: number; ok: boolean; detail?: string };
+  /** Lazy mode, after a failed page transfer: which copies ran, which one was kept, and what was done. */
+  splitBrain?: {
+    keep: 'source' | 'destination' | 'none';
+    stop: ('source' | 'destination')[];
+    /** Both copies ran at once. */
+    splitBrain: boolean;
+    why: string;
+    warning?: string;
+    facts: { pagesComplete: boolean; sourceRuns: boolean; destinationRuns: boolean; sourceConnections: number; destinationConnections: number };
+    actions: string[];
+    ok: boolean;
+  };
   error?: FerryErrorInfo;
   /** Every preflight problem when the migration was refused. */
   problems?: FerryErrorInfo[];

@@ -11,7 +11,7 @@ import { isAlive } from '../util/process-alive';
 /** Phases in the order a migration passes them. */
 export type JournalPhase =
   | 'planned' | 'prepared' | 'freeze-started' | 'dumped' | 'address-removed' | 'address-added' | 'restored'
-  | 'verified' | 'rolled-back' | 'recovered' | 'ended';
+  | 'verified' | 'rolled-back' | 'split-brain' | 'recovered' | 'ended';
 
 export interface JournalEntry {
   at: number;

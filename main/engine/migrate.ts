@@ -18,8 +18,9 @@ import { freezeStreamed } from './freeze-streamed';
 import { Journal } from './journal';
 import { acquireMigrationLocks, lockKeys } from './migration-locks';
 import { newMigrationId } from './migration-id';
-import { LAZY_PIPE_MAX_SIZE, lockDestination, prepareFolders, raisePipeMaxSize, startPageServer, stopPageServer, unlockDestination, waitForLazyPages } from './prepare-hosts';
+import { LAZY_PIPE_MAX_SIZE, lazyDumpExit, lazyPagesErrors, lockDestination, prepareFolders, raisePipeMaxSize, startPageServer, stopPageServer, unlockDestination, waitForLazyPages } from './prepare-hosts';
 import { rollback } from './rollback';
+import { resolveCopies } from './split-brain';
 import { StepRunner, type EventSink } from './step-runner';
 
 export type { MigrateDeps } from './freeze-context';
@@ -153,13 +154,19 @@ async function lockedPipeline(deps: MigrateDeps, run: StepRunner, lock: (address
       // Until the last page has arrived the process depends on the source, which still holds the frozen
       // original (and its sockets): wait for that before judging the source side.
       const restoredAt = record.freeze?.endedAt ?? Date.now();
+      let done = Date.now();
+      let dumpExit: number | undefined;
       try {
-        const done = await waitForLazyPages(exec, plan);
+        done = await waitForLazyPages(exec, plan);
+        dumpExit = await lazyDumpExit(exec, plan);
+      } catch (e) {
+        run.log(`could not follow the page transfer: ${toErrorInfo(e).message}`, 'error');
+      }
+      if (dumpExit === 0) {
         record.lazyPages = { completedAt: done, msAfterRestore: done - restoredAt, ok: true };
         run.log(`all pages arrived ${done - restoredAt} ms after the restore: ${req.to} no longer depends on ${req.from}`);
-      } catch (e) {
-        record.lazyPages = { ok: false, detail: toErrorInfo(e).message };
-        throw e;
+      } else {
+        await resolveLazyFailure(ctx, dumpExit);
       }
     }
     const [dst, src, dlog, rlog, bytes] = await Promise.all([
@@ -175,7 +182,16 @@ async function lockedPipeline(deps: MigrateDeps, run: StepRunner, lock: (address
     const root = dst.processes?.find((p) => p.pid === req.pid);
     record.connections = verifyConnections(plan.connections, dst.sockets ?? [], plan.treePids, src.sockets ?? []);
     const bad = record.connections.filter((c) => !c.ok);
-    if (!root) throw new FerryError({ code: 'VERIFY_FAILED', host: req.to, message: `process ${req.pid} is not running on ${req.to} after the restore` });
+    if (!root) {
+      // It died after the restore: nothing runs anywhere, so bring it back on the source from its dump.
+      const err = new FerryError({ code: 'VERIFY_FAILED', host: req.to, message: `process ${req.pid} is not running on ${req.to} after the restore` });
+      if (plan.transferMode !== 'lazy') {
+        await rollback(ctx);
+        journal?.write({ phase: 'rolled-back' });
+        journal?.write({ phase: 'ended', outcome: 'failed' });
+      }
+      throw err;
+    }
     if (bad.length) {
       throw new FerryError({ code: 'VERIFY_FAILED', host: req.to, message: `${bad.length} of ${record.connections.length} connection(s) not intact: ${bad.map((c) => `${c.key} ${c.problem}`).join('; ')}` });
     }
@@ -203,3 +219,34 @@ async function lockedPipeline(deps: MigrateDeps, run: StepRunner, lock: (address
   journal?.write({ phase: 'ended', outcome: 'succeeded' });
 }
 
+
+/**
+ * The lazy page transfer failed after the restore: CRIU resumed the source copy while the destination copy
+ * may still run. Keeps exactly one copy, says which and why in the record, and fails the migration.
+ */
+async function resolveLazyFailure(ctx: FreezeContext, dumpExit: number | undefined): Promise<never> {
+  const { deps, run, plan } = ctx;
+  const { from, to } = plan.request;
+  const record = run.record;
+  const errors = await lazyPagesErrors(deps.exec, plan).catch(() => [] as string[]);
+  const why = `${dumpExit === undefined ? `the source's criu dump had not ended` : `the source's criu dump exited ${dumpExit}`}${errors.length ? `; ${to}: ${errors.join(' / ')}` : ''}`;
+  record.lazyPages = { ok: false, detail: why };
+  run.log(`the page transfer failed after the restore (${why}): finding which copies run`, 'error');
+  ctx.journal?.write({ phase: 'split-brain' });
+  const sb = await resolveCopies(deps.exec, plan, false, ctx.tablesBefore);
+  record.splitBrain = sb;
+  const kept = sb.keep === 'none' ? 'neither copy runs' : `kept the copy on ${sb.keep === 'source' ? from : to}`;
+  run.log(`${sb.splitBrain ? 'split brain: both copies ran; ' : ''}${kept} (${sb.why}): ${sb.actions.join('; ')}`, sb.ok ? 'warn' : 'error');
+  if (sb.warning) run.log(sb.warning, 'warn');
+  if (!sb.facts.destinationRuns) {
+    run.log(`the copy on ${to} ended by itself when its pages stopped coming, before it could be silenced: the peers saw its connections close, so the copy kept on ${from} has connections the peers no longer know`, 'warn', to);
+  }
+  if (sb.keep === 'source') record.rollback = { attempted: true, actions: sb.actions, ok: sb.ok };
+  ctx.journal?.write({ phase: 'ended', outcome: `lazy transfer failed: ${kept}` });
+  throw new FerryError({
+    code: 'TRANSFER_FAILED',
+    host: from,
+    message: `the lazy page transfer failed after the restore (${why}); ${sb.splitBrain ? 'both copies ran; ' : ''}${kept}: ${sb.why}`,
+    hint: 'lazy mode depends on the source until the last page arrives; streamed mode does not',
+  });
+}

@@ -78,3 +78,25 @@ export async function waitForLazyPages(exec: Executor, plan: MigrationPlan, time
   if (r.code !== 0) throw new FerryError({ code: 'TRANSFER_FAILED', host: plan.request.to, message: `waiting for the lazy pages failed: ${r.stderr.trim()}` });
   return Date.now();
 }
+
+/**
+ * Lazy mode: the exit status of the source's `criu dump` once it ended (0: every page left and CRIU ended the
+ * source copy; anything else: the transfer failed and CRIU resumed the source copy); undefined when it is
+ * still running after `timeoutMs`.
+ */
+export async function lazyDumpExit(exec: Executor, plan: MigrationPlan, timeoutMs = 30_000): Promise<number | undefined> {
+  const r = await exec.run(plan.request.from, [
+    'sh', '-c', 'f=$1/dump-exit; n=$(($2 / 20)); i=0; while [ ! -s "$f" ]; do [ $i -lt $n ] || exit 3; sleep 0.02; i=$((i+1)); done; cat "$f"',
+    'ferry-dump-exit', plan.sourceImageDir, String(timeoutMs),
+  ], { timeoutMs: timeoutMs + 10_000 });
+  if (r.code === 3) return undefined;
+  const code = Number(r.stdout.trim());
+  if (r.code !== 0 || !Number.isInteger(code)) throw new FerryError({ code: 'COMMAND_FAILED', host: plan.request.from, message: `cannot read the lazy dump's exit status: ${r.stderr.trim() || r.stdout.trim()}` });
+  return code;
+}
+
+/** The error lines of the destination's lazy-pages log (why the transfer failed, in CRIU's words). */
+export async function lazyPagesErrors(exec: Executor, plan: MigrationPlan): Promise<string[]> {
+  const r = await exec.run(plan.request.to, ['sh', '-c', 'grep -E "Error|error" "$1" | tail -n 3', 'ferry-lazy-log', `${plan.destinationImageDir}/lazy-pages.log`]);
+  return r.stdout.split('\n').map((l) => l.replace(/^\([0-9.]+\)\s*/, '').trim()).filter(Boolean);
+}

@@ -12,7 +12,8 @@ import { loadRecord, saveRecord } from '../store/record-store';
 import { criuRestore } from './criu-run';
 import { destinationDevice, sourceDevice } from './freeze-context';
 import { Journal, openJournals, type OpenJournal } from './journal';
-import { stopPageServer, unlockDestination } from './prepare-hosts';
+import { lazyDumpExit, stopPageServer, unlockDestination } from './prepare-hosts';
+import { resolveCopies } from './split-brain';
 import { transferDirectory } from './transfer';
 
 /** What recovery did for one migration. */
@@ -55,6 +56,16 @@ async function recoverOne(exec: Executor, j: OpenJournal): Promise<RecoveryRepor
     }
   };
   try {
+    if (plan.transferMode === 'lazy' && ['restored', 'verified', 'split-brain'].includes(j.phase)) {
+      // Restored without its memory: the page transfer decides which copy may live (never both).
+      const exit = await lazyDumpExit(exec, plan, 60_000);
+      const sb = await resolveCopies(exec, plan, exit === 0, j.tablesBefore);
+      Object.assign(report, { action: sb.keep === 'destination' ? 'finish' : sb.keep === 'source' ? 'keep-source' : 'lost', why: `lazy pages ${exit === 0 ? 'complete' : `incomplete (source dump exit ${exit ?? 'unknown'})`}: ${sb.why}`, ok: sb.ok });
+      report.actions.push(...sb.actions);
+      if (sb.keep === 'destination') await attempt(`announced the addresses from ${to}`, () => announceAddresses(exec, to, plan.addresses, destinationDevice));
+      finishRecord(j, report);
+      return report;
+    }
     const [src, dst] = await Promise.all([
       probeHost(exec, from, { processes: true, sockets: true }),
       probeHost(exec, to, { processes: true, sockets: true }),

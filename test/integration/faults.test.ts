@@ -169,4 +169,56 @@ describe('faults during a migration', () => {
     console.log(`restore killed: ${rec.error.message.slice(0, 160)}; rollback: ${rec.rollback.actions.join('; ')}; peer's largest gap ${gap} ms`);
     await ferry(['lab', 'exec', 'lab-a', '--', 'kill', String(w.pid)]);
   });
+
+  // Last: the demo shares the service address, and in lazy mode the address stays on lab-b until the failure.
+  it('the lazy page transfer breaks after the restore (lazy): exactly one copy is kept, the record says which and why', async () => {
+    const w = await startBigWorkload('big3', 800, 6300);
+    const original = (await labStatus()).witness!.connections.filter((c) => c.clientId === 'big3' && c.closeReason === 'open').map((c) => c.id);
+    expect(original).toHaveLength(2);
+    const child = spawn(process.execPath, [path.join(REPO, 'bin', 'ferry.mjs'), 'migrate', '--from', 'lab-a', '--pid', String(w.pid), '--to', 'lab-b', '--mode', 'lazy', '--allow-shared-address'], { cwd: REPO });
+    let out = '';
+    let cut = false;
+    // Restored on lab-b, 800 MiB still to fetch: destroy the page connection (lab-a ⇄ lab-b) under both CRIUs.
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (!cut && /✓ restore/.test(out)) {
+        cut = true;
+        execFileSync('nsenter', [`--net=/run/netns/${LAB}-a`, 'ss', '-K', 'src', '198.18.0.2', 'dst', '198.18.0.3'], { stdio: 'ignore' });
+      }
+    });
+    const code = await new Promise<number>((res) => child.on('close', (c) => res(c ?? -1)));
+    expect(cut, out).toBe(true);
+    expect(code, out).toBe(1);
+    const recordDir = /^record: (.*)$/m.exec(out)?.[1];
+    const rec = JSON.parse(readFileSync(path.join(recordDir!, 'record.json'), 'utf8'));
+    expect(rec.error.code).toBe('TRANSFER_FAILED');
+    expect(rec.lazyPages.ok).toBe(false);
+    expect(rec.lazyPages.detail).toMatch(/criu dump exited [1-9]/);
+    // CRIU resumed the source copy by itself; the record names the copy kept and why.
+    expect(rec.splitBrain.facts.sourceRuns).toBe(true);
+    expect(rec.splitBrain.keep).toBe('source');
+    expect(rec.splitBrain.ok).toBe(true);
+    expect(rec.splitBrain.actions.join('\n')).toContain('put 198.18.0.100 back on lab-a');
+    await sleep(1000);
+    // Exactly one copy, on lab-a, with the address.
+    const a = await hostProcesses('lab-a');
+    const b = await hostProcesses('lab-b');
+    expect(a.get(w.pid)?.comm).toBe('node');
+    expect(b.has(w.pid)).toBe(false);
+    const s = await labStatus();
+    expect(s.serviceAddress.holder).toBe('lab-a');
+    expect(execFileSync('nsenter', [`--net=/run/netns/${LAB}-b`, 'ip', '-o', 'addr', 'show', 'to', '198.18.0.100/32']).toString()).toBe('');
+    // What the peer saw, said as it is: when the copy on lab-b ended by itself, its connections closed at the peer.
+    const mine = s.witness!.connections.filter((c) => original.includes(c.id));
+    const closed = mine.filter((c) => c.closeReason !== 'open');
+    if (!rec.splitBrain.facts.destinationRuns) {
+      expect(rec.warnings.join('\n')).toMatch(/the peers saw its connections close/);
+      expect(closed.length).toBe(mine.length);
+    }
+    console.log(
+      `lazy transfer broken: ${rec.lazyPages.detail}; ${rec.splitBrain.splitBrain ? 'both copies ran; ' : ''}kept ${rec.splitBrain.keep} (${rec.splitBrain.why}); ` +
+        `actions: ${rec.splitBrain.actions.join('; ')}; peer: ${mine.map((c) => `${c.clientId}#${c.connIndex} ${c.closeReason}`).join(', ')}`,
+    );
+    await ferry(['lab', 'exec', 'lab-a', '--', 'kill', String(w.pid)]);
+  });
 });

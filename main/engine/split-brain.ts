@@ -1,0 +1,105 @@
+// Lazy mode after a failed page transfer: finds which copies run (CRIU resumes the source copy by itself),
+// keeps exactly one (app/plan/split-brain.ts decides), stops the other without letting its exit reach the
+// peers, and puts the addresses where the kept copy is.
+import { toErrorInfo } from '../../app/errors';
+import type { MigrationPlan, MigrationRecord } from '../../app/model/migration';
+import { preLockTableText } from '../../app/plan/pre-lock';
+import { decideSplitBrain, type Side, type SplitBrainFacts } from '../../app/plan/split-brain';
+import { verifyConnections } from '../../app/plan/verify';
+import type { HostSnapshot } from '../../app/model/snapshot';
+import type { Executor } from '../hosts/executor';
+import { addAddresses, announceAddresses, removeAddresses } from '../net/address-move';
+import { probeHost } from '../net/host-probe';
+import { deleteTables, listCriuTables } from '../net/network-lock';
+import { destinationDevice, mustRun, sourceDevice } from './freeze-context';
+import { stopPageServer, unlockDestination } from './prepare-hosts';
+
+/** What was found and done; goes into the record as `splitBrain`. */
+export type SplitBrainReport = NonNullable<MigrationRecord['splitBrain']>;
+
+/**
+ * Brings a lazy migration whose page transfer ended to exactly one running copy. `knownTables`: CRIU lock
+ * tables that were on the source before the migration (not ours to remove).
+ */
+export async function resolveCopies(
+  exec: Executor,
+  plan: MigrationPlan,
+  pagesComplete: boolean,
+  knownTables: { family: string; name: string }[] = [],
+): Promise<SplitBrainReport> {
+  const { from, to } = plan.request;
+  const [src, dst] = await Promise.all([
+    probeHost(exec, from, { processes: true, sockets: true }),
+    probeHost(exec, to, { processes: true, sockets: true }),
+  ]);
+  const runs = (s: HostSnapshot) => !!s.processes?.some((p) => p.pid === plan.request.pid && p.comm === plan.comm);
+  const alive = (s: HostSnapshot) => verifyConnections(plan.connections, s.sockets ?? [], plan.treePids, []).filter((c) => c.ok).length;
+  const facts: SplitBrainFacts = {
+    pagesComplete,
+    sourceRuns: runs(src),
+    destinationRuns: runs(dst),
+    sourceConnections: alive(src),
+    destinationConnections: alive(dst),
+  };
+  const decision = decideSplitBrain(facts);
+  const report: SplitBrainReport = { ...decision, facts, actions: [], ok: true };
+  const attempt = async (what: string, fn: () => Promise<unknown>) => {
+    try {
+      await fn();
+      report.actions.push(what);
+    } catch (e) {
+      report.ok = false;
+      report.actions.push(`${what}: FAILED (${toErrorInfo(e).message})`);
+    }
+  };
+  const hostOf = (side: Side) => (side === 'source' ? from : to);
+  for (const side of decision.stop) {
+    await attempt(`stopped the copy on ${hostOf(side)}, its connections silenced first`, () => stopSilently(exec, hostOf(side), plan));
+  }
+  const on = (s: HostSnapshot, a: string) => s.addresses.some((x) => x.address === a);
+  if (decision.keep === 'source') {
+    const onDst = plan.addresses.filter((m) => on(dst, m.address));
+    const offSrc = plan.addresses.filter((m) => !on(src, m.address));
+    // The address leaves the destination before anything there stops dropping the connections' packets.
+    if (onDst.length) await attempt(`removed ${onDst.map((m) => m.address).join(', ')} from ${to}`, () => removeAddresses(exec, to, onDst, destinationDevice));
+    await attempt(`removed the pre-lock on ${to}`, () => unlockDestination(exec, plan));
+    if (offSrc.length) {
+      await attempt(`put ${offSrc.map((m) => m.address).join(', ')} back on ${from}`, () => addAddresses(exec, from, offSrc, sourceDevice));
+      await attempt(`announced ${offSrc.map((m) => m.address).join(', ')} from ${from}`, () => announceAddresses(exec, from, offSrc, sourceDevice));
+    }
+  } else if (decision.keep === 'destination') {
+    const missing = plan.addresses.filter((m) => !on(dst, m.address));
+    const stale = plan.addresses.filter((m) => on(src, m.address));
+    if (stale.length) await attempt(`removed ${stale.map((m) => m.address).join(', ')} from ${from}`, () => removeAddresses(exec, from, stale, sourceDevice));
+    if (missing.length) await attempt(`added ${missing.map((m) => m.address).join(', ')} on ${to}`, () => addAddresses(exec, to, missing, destinationDevice));
+  }
+  await attempt(`removed this migration's network locks`, async () => {
+    const known = new Set(knownTables.map((t) => `${t.family} ${t.name}`));
+    await deleteTables(exec, from, (await listCriuTables(exec, from)).filter((t) => !known.has(`${t.family} ${t.name}`)));
+    await stopPageServer(exec, plan);
+  });
+  return report;
+}
+
+/**
+ * Stops a copy so that the peers hear nothing of it: its connections' packets are dropped both ways, the tree
+ * is killed, the orphaned sockets are destroyed (their RST dropped too), and only then the drop is lifted.
+ */
+async function stopSilently(exec: Executor, host: string, plan: MigrationPlan): Promise<void> {
+  const table = `${plan.preLock.table}-stop`;
+  await mustRun(exec, host, ['nft', '-f', '-'], preLockTableText(table, plan.connections));
+  try {
+    await mustRun(exec, host, [
+      'sh', '-c',
+      'kill -KILL "$@" 2>/dev/null; i=0; while [ $i -lt 250 ]; do a=0; for p; do kill -0 "$p" 2>/dev/null && a=1; done; [ $a = 0 ] && exit 0; sleep 0.02; i=$((i+1)); done; echo "still running after 5 s" >&2; exit 1',
+      'ferry-stop', ...plan.treePids.map(String),
+    ]);
+    await Promise.all(
+      plan.connections.map((c) =>
+        exec.run(host, ['ss', '-K', 'src', c.local.address, 'sport', '=', `:${c.local.port}`, 'dst', c.remote.address, 'dport', '=', `:${c.remote.port}`]),
+      ),
+    );
+  } finally {
+    await exec.run(host, ['nft', 'delete', 'table', 'inet', table]);
+  }
+}

@@ -13,6 +13,26 @@ export interface AppInfo {
   /** Where the controller keeps records, the history and hosts added by hand. */
   stateDir: string;
   lab: { name: string; up: boolean; demo?: { pid: number; host: string; connections: number }; serviceAddress?: string; serviceHolder?: string };
+  /** Interrupted migrations the dashboard found on start (their controller died) and what it did with each. */
+  recovery: RecoveryStatus;
+}
+
+/** Recovery of interrupted migrations, run once when main starts. */
+export interface RecoveryStatus {
+  running: boolean;
+  reports: {
+    id: string;
+    /** The phase the interrupted migration had reached. */
+    phase: string;
+    action?: string;
+    why?: string;
+    actions: string[];
+    ok: boolean;
+    /** Not recovered, and why (its controller still runs). */
+    skipped?: string;
+  }[];
+  /** Recovery itself could not run. */
+  error?: string;
 }
 
 /** One inventory entry as the Hosts view lists it. */

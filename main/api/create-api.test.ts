@@ -7,7 +7,15 @@ import { createApiClient, type ApiClient } from '../../app/contract/rpc-client';
 import { serveContract } from '../../app/contract/rpc-server';
 import type { MigrationRecord } from '../../app/model/migration';
 import { saveRecord } from '../store/record-store';
+import { spawnSync } from 'node:child_process';
+import { Journal, openJournals } from '../engine/journal';
 import { createApi, type Api } from './create-api';
+
+const CRASHED = 'm-20260101-000001-dead00';
+/** A PID that was a process a moment ago and is not one now. */
+function deadPid(): number {
+  return spawnSync(process.execPath, ['-e', '0']).pid!;
+}
 
 // The real handler table over the in-memory transport pair: no Electron, no sockets, no remote host contacted.
 const dir = mkdtempSync(path.join(os.tmpdir(), 'ferry-api-'));
@@ -25,10 +33,17 @@ beforeAll(async () => {
     freeze: { startedAt: 1500, endedAt: 2500, ms: 1000 },
   };
   saveRecord(record);
+  // A migration whose controller died mid-freeze (its owner PID is gone), between hosts nobody knows: the
+  // dashboard must try to recover it at start and say that it could not.
+  const plan = { request: { ...record.request, from: 'gone-a', to: 'gone-b' }, transferMode: 'streamed', treePids: [42], connections: [], addresses: [], comm: 'x' };
+  new Journal(CRASHED).write({ phase: 'planned', plan: plan as never, tablesBefore: [], owner: { pid: deadPid(), host: os.hostname() } });
+  new Journal(CRASHED).write({ phase: 'dumped' });
   api = await createApi({ historyFile: path.join(dir, 'history.sqlite'), userConfig: false });
   const [a, b] = memoryTransportPair();
   serveContract(b, api.handlers, api.events.source);
   client = createApiClient(a);
+  // Start-up recovery runs in the background: let it end so the history below is settled.
+  for (let i = 0; i < 100 && (await client.call('app:info', {})).recovery.running; i++) await new Promise((r) => setTimeout(r, 50));
 });
 
 afterAll(async () => {
@@ -44,13 +59,13 @@ afterAll(async () => {
 describe('the API over an in-memory transport', () => {
   it('lists the history with records the CLI wrote, gets and exports them', async () => {
     const list = await client.call('history:list', {});
-    expect(list.map((e) => [e.id, e.freezeMs])).toEqual([['m-20260101-000000-abcdef', 1000]]);
+    expect(list.map((e) => [e.id, e.freezeMs])).toContainEqual(['m-20260101-000000-abcdef', 1000]);
     expect((await client.call('history:get', { id: 'm-20260101-000000-abcdef' })).request.pid).toBe(42);
     const one = await client.call('history:export', { ids: ['m-20260101-000000-abcdef'] });
     expect(one.fileName).toBe('ferry-m-20260101-000000-abcdef.json');
     expect(JSON.parse(one.json).outcome).toBe('succeeded');
     const all = JSON.parse((await client.call('history:export', {})).json) as { migrations: unknown[] };
-    expect(all.migrations).toHaveLength(1);
+    expect(all.migrations).toHaveLength(list.length);
     expect(await client.request('history:get', { id: 'm-nope' })).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
     expect(await client.request('history:get', { id: '../etc/passwd' })).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
   });
@@ -71,6 +86,23 @@ describe('the API over an in-memory transport', () => {
     expect(await client.request('migration:plan', { from: 'nowhere', to: 'db-1', pid: 5 })).toMatchObject({ ok: false, error: { code: 'UNKNOWN_HOST' } });
     expect((await client.call('migration:plan', { from: 'db-1', to: 'db-1', pid: 5 })).problems[0]).toMatchObject({ code: 'BAD_INPUT' });
     expect(await client.call('migration:active', {})).toEqual([]);
+  });
+
+  it('recovers interrupted migrations at start and says what happened', async () => {
+    let info = await client.call('app:info', {});
+    for (let i = 0; i < 100 && info.recovery.running; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      info = await client.call('app:info', {});
+    }
+    expect(info.recovery.running).toBe(false);
+    const r = info.recovery.reports.find((x) => x.id === CRASHED);
+    expect(r).toMatchObject({ phase: 'dumped', ok: false });
+    expect(r!.actions.join('\n')).toMatch(/recovery failed: .*gone-a/);
+    // The journal is closed (recovery does not run twice) and the history holds the outcome.
+    expect(openJournals().map((j) => j.id)).not.toContain(CRASHED);
+    const rec = await client.call('history:get', { id: CRASHED });
+    expect(rec.outcome).toBe('failed');
+    expect(rec.warnings.join('\n')).toContain('recovered after the controller died at "dumped"');
   });
 
   it('tells the lab state', async () => {

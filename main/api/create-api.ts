@@ -5,7 +5,10 @@ import type { Handlers } from '../../app/contract/rpc-server';
 import { labStatus } from '../lab/lab';
 import { LAB_NAME } from '../lab/lab-config';
 import { openHistory } from '../store/history-db';
-import { stateDir } from '../store/record-store';
+import { loadRecord, stateDir } from '../store/record-store';
+import { toErrorInfo } from '../../app/errors';
+import type { RecoveryStatus } from '../../app/contract/contract';
+import { recoverAll } from '../engine/recover';
 import { repoRoot } from '../util/repo-root';
 import type { ApiContext } from './api-context';
 import { EventHub } from './event-hub';
@@ -24,7 +27,7 @@ export interface Api {
 }
 
 /** Opens the history and builds every handler. */
-export async function createApi(opts: { historyFile?: string; userConfig?: boolean } = {}): Promise<Api> {
+export async function createApi(opts: { historyFile?: string; userConfig?: boolean; recoverOnStart?: boolean } = {}): Promise<Api> {
   const history = await openHistory(opts.historyFile);
   const ctx: ApiContext = {
     controller: createLiveController(opts.userConfig === undefined ? {} : { userConfig: opts.userConfig }),
@@ -33,6 +36,9 @@ export async function createApi(opts: { historyFile?: string; userConfig?: boole
     tasks: new MigrationTasks(),
   };
   importFileRecords(ctx);
+  // Migrations a dead controller left half-way are brought to one safe end before anyone starts a new one.
+  const recovery: RecoveryStatus = { running: opts.recoverOnStart !== false, reports: [] };
+  const recovering = opts.recoverOnStart === false ? Promise.resolve() : recoverOnStart(ctx, recovery);
   const version = readVersion();
   const handlers: Handlers = {
     'app:info': async () => {
@@ -47,6 +53,7 @@ export async function createApi(opts: { historyFile?: string; userConfig?: boole
           ...(s.serviceAddress.holder ? { serviceHolder: s.serviceAddress.holder } : {}),
           ...(s.demo ? { demo: { pid: s.demo.pid, host: s.demo.host, connections: s.demo.connections } } : {}),
         },
+        recovery: { ...recovery, reports: recovery.reports.map((r) => ({ ...r, actions: [...r.actions] })) },
       };
     },
     ...hostsHandlers(ctx),
@@ -54,7 +61,31 @@ export async function createApi(opts: { historyFile?: string; userConfig?: boole
     ...migrationHandlers(ctx),
     ...historyHandlers(ctx),
   };
-  return { handlers, events: ctx.events, context: ctx, close: () => ctx.controller.close() };
+  return {
+    handlers, events: ctx.events, context: ctx,
+    close: async () => {
+      await recovering;
+      await ctx.controller.close();
+    },
+  };
+}
+
+/** Runs `ferry recover` for every open journal; each recovered record replaces its history entry. */
+async function recoverOnStart(ctx: ApiContext, status: RecoveryStatus): Promise<void> {
+  try {
+    for (const r of await recoverAll(ctx.controller.exec)) {
+      status.reports.push({ id: r.id, phase: r.phase, actions: r.actions, ok: r.ok, ...(r.action ? { action: r.action } : {}), ...(r.why ? { why: r.why } : {}), ...(r.skipped ? { skipped: r.skipped } : {}) });
+      const record = loadRecord(r.id);
+      if (record && !r.skipped) {
+        ctx.history.put(record);
+        ctx.events.emit('history:changed', { id: r.id });
+      }
+    }
+  } catch (e) {
+    status.error = toErrorInfo(e).message;
+  } finally {
+    status.running = false;
+  }
 }
 
 function readVersion(): string {

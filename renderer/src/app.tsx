@@ -1,6 +1,7 @@
 // The shell: header with the view tabs and the theme switch, then the current view.
 import { useEffect, useRef, type KeyboardEvent } from 'react';
 import { ErrorNote } from './components/error-note';
+import { RecoveryNote } from './components/recovery-note';
 import { useStore } from './store/store';
 import type { ViewName } from './store/types';
 import { HostsView } from './views/hosts-view';
@@ -67,6 +68,7 @@ export function App() {
       {disconnected && (
         <ErrorNote error={{ code: 'HOST_UNREACHABLE', message: 'Lost the connection to Ferry.', hint: 'Restart `ferry dashboard` (or the app) and open the new URL.' }} />
       )}
+      {info && <RecoveryNote recovery={info.recovery} />}
       <main id={`panel-${view}`} role="tabpanel" aria-labelledby={`tab-${view}`} className="panel">
         {view === 'hosts' && <HostsView />}
         {view === 'processes' && <ProcessesView />}

@@ -8,7 +8,7 @@ function initialTheme(): Theme {
   return matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
 }
 
-export const createUiSlice: SliceCreator<UiSlice> = (set) => ({
+export const createUiSlice: SliceCreator<UiSlice> = (set, get) => ({
   view: 'hosts',
   theme: initialTheme(),
   disconnected: false,
@@ -19,6 +19,9 @@ export const createUiSlice: SliceCreator<UiSlice> = (set) => ({
   },
   async loadInfo() {
     const r = await api.request('app:info', {});
-    if (r.ok) set({ info: r.value });
+    if (!r.ok) return;
+    set({ info: r.value });
+    // Recovery runs in the background at start: follow it until it is done.
+    if (r.value.recovery.running) setTimeout(() => void get().loadInfo(), 2000);
   },
 });

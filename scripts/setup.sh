@@ -34,7 +34,7 @@ packages=(
   openssh-server openssh-client
   tini nftables iptables
   iputils-arping ndisc6
-  netcat-openbsd socat
+  netcat-openbsd socat python3
   redis-server redis-tools
   sudo ca-certificates
 )

@@ -221,4 +221,54 @@ describe('faults during a migration', () => {
     );
     await ferry(['lab', 'exec', 'lab-a', '--', 'kill', String(w.pid)]);
   });
+
+  it('split brain (lazy): a quiet copy survives the broken transfer on lab-b, both run; the source copy is kept, its connection alive', async () => {
+    const script = path.join(REPO, 'test/integration/quiet-client.py');
+    const pid = (await labExecLog('lab-a', ['/usr/bin/python3', script, '198.18.0.1', '7000', '600'], 6500)).pid;
+    const ping = (host: string) => ferry(['lab', 'exec', host, '--', 'kill', '-USR1', String(pid)]);
+    let port = 0;
+    for (let i = 0; i < 60 && !port; i++) {
+      await sleep(500);
+      port = (((await hostProcesses('lab-a')).get(pid)?.sockets ?? []) as any[]).find((s) => s.remote.port === 7000)?.local.port ?? 0;
+    }
+    expect(port).toBeGreaterThan(0);
+    await sleep(2500); // past the witness's hello timeout: a raw connection
+    const conn = async () => (await labStatus()).witness!.connections.find((c) => c.remote === `198.18.0.100:${port}`) as any;
+    await ping('lab-a');
+    await sleep(500);
+    const before = await conn();
+    expect(before.closeReason).toBe('open');
+    expect(before.bytesIn).toBeGreaterThan(0);
+
+    const child = spawn(process.execPath, [path.join(REPO, 'bin', 'ferry.mjs'), 'migrate', '--from', 'lab-a', '--pid', String(pid), '--to', 'lab-b', '--mode', 'lazy', '--allow-shared-address'], { cwd: REPO });
+    let out = '';
+    let cut = false;
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (!cut && /✓ restore/.test(out)) {
+        cut = true;
+        execFileSync('nsenter', [`--net=/run/netns/${LAB}-a`, 'ss', '-K', 'src', '198.18.0.2', 'dst', '198.18.0.3'], { stdio: 'ignore' });
+      }
+    });
+    const code = await new Promise<number>((res) => child.on('close', (c) => res(c ?? -1)));
+    expect(cut, out).toBe(true);
+    expect(code, out).toBe(1);
+    const rec = JSON.parse(readFileSync(path.join(/^record: (.*)$/m.exec(out)![1]!, 'record.json'), 'utf8'));
+    // Both copies ran: CRIU resumed the source, and the restored copy on lab-b slept on, needing no page.
+    expect(rec.splitBrain).toMatchObject({ splitBrain: true, keep: 'source', stop: ['destination'], ok: true });
+    expect(rec.splitBrain.facts).toMatchObject({ sourceRuns: true, destinationRuns: true, pagesComplete: false });
+    expect(rec.splitBrain.actions.join('\n')).toMatch(/stopped the copy on lab-b, its connections silenced first/);
+    // Exactly one copy, on lab-a, with the address; its connection is the peer's and still carries data.
+    await sleep(500);
+    expect((await hostProcesses('lab-b')).has(pid)).toBe(false);
+    expect((await hostProcesses('lab-a')).get(pid)?.comm).toBe('python3');
+    expect((await labStatus()).serviceAddress.holder).toBe('lab-a');
+    await ping('lab-a');
+    await sleep(1000);
+    const after = await conn();
+    expect(after.closeReason).toBe('open');
+    expect(after.bytesIn).toBeGreaterThan(before.bytesIn);
+    console.log(`split brain: ${rec.splitBrain.why}; actions: ${rec.splitBrain.actions.join('; ')}; peer: connection ${after.closeReason}, ${before.bytesIn} → ${after.bytesIn} bytes`);
+    await ferry(['lab', 'exec', 'lab-a', '--', 'kill', String(pid)]);
+  });
 });

@@ -54,13 +54,13 @@ export const SOURCE_LAZY_FREEZE_SCRIPT = [
   ARM,
   'mark dump-start',
   // Its exit status lands in dump-exit: 0 once the last page has left, anything else when it resumed the process.
-  `(setsid sh -c 'd=$1; shift; "$@" --status-fd 3 3>"$d/status"; echo $? >"$d/dump-exit.tmp"; mv "$d/dump-exit.tmp" "$d/dump-exit"' ferry-lazy-dump "$dir" "$@" </dev/null >/dev/null 2>&1 &)`,
+  `(setsid sh -c 'd=$1; shift; echo $$ >"$d/dump.pid"; "$@" --status-fd 3 3>"$d/status"; echo $? >"$d/dump-exit.tmp"; mv "$d/dump-exit.tmp" "$d/dump-exit"' ferry-lazy-dump "$dir" "$@" </dev/null >/dev/null 2>&1 &)`,
   // CRIU writes one byte when everything but the memory is dumped; it closes the FIFO unwritten on failure.
   '[ "$(head -c1 "$dir/status" | wc -c)" = 1 ] || { mark dump-failed; exit 10; }',
   'mark dump-done',
   'if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - || { mark address-remove-failed; exit 11; }; fi',
   'mark address-removed',
-  'tar -C "$dir" --exclude=./dump.log --exclude=./status --exclude=./dump-exit.tmp --exclude=./dump-exit -cf - . || { mark send-failed; exit 12; }',
+  'tar -C "$dir" --exclude=./dump.log --exclude=./status --exclude=./dump-exit.tmp --exclude=./dump-exit --exclude=./dump.pid -cf - . || { mark send-failed; exit 12; }',
   'mark sent',
 ].join('\n');
 

@@ -82,14 +82,17 @@ export async function waitForLazyPages(exec: Executor, plan: MigrationPlan, time
 /**
  * Lazy mode: the exit status of the source's `criu dump` once it ended (0: every page left and CRIU ended the
  * source copy; anything else: the transfer failed and CRIU resumed the source copy); undefined when it is
- * still running after `timeoutMs`.
+ * still running after `timeoutMs`, or gone without a status.
  */
 export async function lazyDumpExit(exec: Executor, plan: MigrationPlan, timeoutMs = 30_000): Promise<number | undefined> {
   const r = await exec.run(plan.request.from, [
-    'sh', '-c', 'f=$1/dump-exit; n=$(($2 / 20)); i=0; while [ ! -s "$f" ]; do [ $i -lt $n ] || exit 3; sleep 0.02; i=$((i+1)); done; cat "$f"',
+    // Exit 3: still running at the deadline; 4: gone without leaving its status (a controller that died long ago).
+    'sh', '-c',
+    'f=$1/dump-exit; n=$(($2 / 20)); i=0; while [ ! -s "$f" ]; do [ $i -lt $n ] || exit 3; ' +
+      'p=$(cat "$1/dump.pid" 2>/dev/null) && kill -0 "$p" 2>/dev/null || { [ -s "$f" ] || exit 4; }; sleep 0.02; i=$((i+1)); done; cat "$f"',
     'ferry-dump-exit', plan.sourceImageDir, String(timeoutMs),
   ], { timeoutMs: timeoutMs + 10_000 });
-  if (r.code === 3) return undefined;
+  if (r.code === 3 || r.code === 4) return undefined;
   const code = Number(r.stdout.trim());
   if (r.code !== 0 || !Number.isInteger(code)) throw new FerryError({ code: 'COMMAND_FAILED', host: plan.request.from, message: `cannot read the lazy dump's exit status: ${r.stderr.trim() || r.stdout.trim()}` });
   return code;

@@ -15,6 +15,7 @@ import { Journal, openJournals, type OpenJournal } from './journal';
 import { lazyDumpExit, stopPageServer, unlockDestination } from './prepare-hosts';
 import { resolveCopies } from './split-brain';
 import { transferDirectory } from './transfer';
+import { UndoLog } from './undo-log';
 
 /** What recovery did for one migration. */
 export interface RecoveryReport {
@@ -46,15 +47,8 @@ async function recoverOne(exec: Executor, j: OpenJournal): Promise<RecoveryRepor
   const plan = j.plan;
   const { from, to, pid } = plan.request;
   const report: RecoveryReport = { id: j.id, phase: j.phase, actions: [], ok: true };
-  const attempt = async (what: string, fn: () => Promise<unknown>) => {
-    try {
-      await fn();
-      report.actions.push(what);
-    } catch (e) {
-      report.ok = false;
-      report.actions.push(`${what}: FAILED (${toErrorInfo(e).message})`);
-    }
-  };
+  const undo = new UndoLog(report);
+  const { attempt } = undo;
   try {
     if (plan.transferMode === 'lazy' && ['restored', 'verified', 'split-brain'].includes(j.phase)) {
       // Restored without its memory: the page transfer decides which copy may live (never both).
@@ -128,8 +122,7 @@ async function recoverOne(exec: Executor, j: OpenJournal): Promise<RecoveryRepor
       if (offSrc.length) await attempt(`announced the addresses from ${from}`, () => announceAddresses(exec, from, plan.addresses, sourceDevice));
     }
   } catch (e) {
-    report.ok = false;
-    report.actions.push(`recovery failed: ${toErrorInfo(e).message}`);
+    undo.fail(`recovery failed: ${toErrorInfo(e).message}`);
   }
   finishRecord(j, report);
   return report;

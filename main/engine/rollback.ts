@@ -1,6 +1,5 @@
 // Undoes a freeze that failed: the destination unlocked, the address back on the source, and the process
 // restored on the source from its own dump (fetching the pages back from the destination when they streamed).
-import { toErrorInfo } from '../../app/errors';
 import { addAddresses, announceAddresses, removeAddresses } from '../net/address-move';
 import { probeHost } from '../net/host-probe';
 import { deleteTables, listCriuTables } from '../net/network-lock';
@@ -8,6 +7,7 @@ import { criuRestore, readRemoteFile } from './criu-run';
 import { destinationDevice, persistLog, sourceDevice, type FreezeContext } from './freeze-context';
 import { stopPageServer, unlockDestination } from './prepare-hosts';
 import { transferDirectory } from './transfer';
+import { UndoLog } from './undo-log';
 
 /** Runs every undo that applies; records what it did in record.rollback. */
 export async function rollback(ctx: FreezeContext): Promise<void> {
@@ -15,17 +15,8 @@ export async function rollback(ctx: FreezeContext): Promise<void> {
   const { exec } = deps;
   const { from, to } = plan.request;
   const addrs = plan.addresses.map((a) => a.address).join(', ');
-  const actions: string[] = [];
-  let ok = true;
-  const attempt = async (what: string, fn: () => Promise<unknown>) => {
-    try {
-      await fn();
-      actions.push(what);
-    } catch (e) {
-      ok = false;
-      actions.push(`${what}: FAILED (${toErrorInfo(e).message})`);
-    }
-  };
+  const undo = new UndoLog();
+  const { attempt } = undo;
   run.log(`rolling back to ${from}`, 'warn');
   if (state.restoreStarted) {
     // A restore that died half-way (CRIU killed) can leave part of the tree on the destination. Its PIDs were
@@ -66,8 +57,8 @@ export async function rollback(ctx: FreezeContext): Promise<void> {
       run.freezeEnded(r.endedAt);
     });
   }
-  run.record.rollback = { attempted: true, actions, ok };
-  run.log(`rollback ${ok ? 'complete' : 'INCOMPLETE'}: ${actions.join('; ')}`, ok ? 'warn' : 'error');
+  run.record.rollback = { attempted: true, actions: undo.actions, ok: undo.ok };
+  run.log(`rollback ${undo.ok ? 'complete' : 'INCOMPLETE'}: ${undo.actions.join('; ')}`, undo.ok ? 'warn' : 'error');
 }
 
 /**
@@ -77,7 +68,7 @@ export async function rollback(ctx: FreezeContext): Promise<void> {
 async function undoPartialAdd(
   ctx: FreezeContext,
   partial: NonNullable<FreezeContext['state']['partialAdd']>,
-  attempt: (what: string, fn: () => Promise<unknown>) => Promise<void>,
+  attempt: UndoLog['attempt'],
 ): Promise<void> {
   const { exec } = ctx.deps;
   const to = ctx.plan.request.to;

@@ -1,7 +1,6 @@
 // Lazy mode after a failed page transfer: finds which copies run (CRIU resumes the source copy by itself),
 // keeps exactly one (app/plan/split-brain.ts decides), stops the other without letting its exit reach the
 // peers, and puts the addresses where the kept copy is.
-import { toErrorInfo } from '../../app/errors';
 import type { MigrationPlan, MigrationRecord } from '../../app/model/migration';
 import { preLockTableText } from '../../app/plan/pre-lock';
 import { decideSplitBrain, type Side, type SplitBrainFacts } from '../../app/plan/split-brain';
@@ -13,6 +12,7 @@ import { probeHost } from '../net/host-probe';
 import { deleteTables, listCriuTables } from '../net/network-lock';
 import { destinationDevice, mustRun, sourceDevice } from './freeze-context';
 import { stopPageServer, unlockDestination } from './prepare-hosts';
+import { UndoLog } from './undo-log';
 
 /** What was found and done; goes into the record as `splitBrain`. */
 export type SplitBrainReport = NonNullable<MigrationRecord['splitBrain']>;
@@ -43,15 +43,7 @@ export async function resolveCopies(
   };
   const decision = decideSplitBrain(facts);
   const report: SplitBrainReport = { ...decision, facts, actions: [], ok: true };
-  const attempt = async (what: string, fn: () => Promise<unknown>) => {
-    try {
-      await fn();
-      report.actions.push(what);
-    } catch (e) {
-      report.ok = false;
-      report.actions.push(`${what}: FAILED (${toErrorInfo(e).message})`);
-    }
-  };
+  const { attempt } = new UndoLog(report);
   const hostOf = (side: Side) => (side === 'source' ? from : to);
   for (const side of decision.stop) {
     await attempt(`stopped the copy on ${hostOf(side)}, its connections silenced first`, () => stopSilently(exec, hostOf(side), plan));

@@ -1,5 +1,7 @@
-// Faults produced for real in the lab: the destination's image folder fills up, and the link between the hosts
-// goes down in the middle of the transfer. Each time the process comes back on the source with its connections.
+// Faults produced for real in the lab: the destination's image folder fills up, the link between the hosts goes
+// down mid-transfer, the address is claimed on the destination mid-freeze, the destination's restore is killed:
+// each time the process comes back on the source with its connections. Then lazy mode's page connection is
+// destroyed after the restore: exactly one copy survives, and the record says which, why, and what the peer saw.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -41,6 +43,31 @@ async function startBigWorkload(clientId: string, rssMib: number, pid: number): 
   return w;
 }
 
+/**
+ * Runs `ferry migrate ARGS` and does `fault` once, when its output first matches `when`; resolves with the
+ * exit code, the output and the saved record. Fails the test when the fault never fired.
+ */
+async function migrateWithFault(args: string[], when: RegExp, fault: () => void): Promise<{ code: number; out: string; rec: any }> {
+  const child = spawn(process.execPath, [path.join(REPO, 'bin', 'ferry.mjs'), 'migrate', ...args], { cwd: REPO });
+  let out = '';
+  let fired = false;
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    if (!fired && when.test(out)) {
+      fired = true;
+      fault();
+    }
+  });
+  const code = await new Promise<number>((res) => child.on('close', (c) => res(c ?? -1)));
+  expect(fired, out).toBe(true);
+  const recordDir = /^record: (.*)$/m.exec(out)?.[1];
+  expect(recordDir, out).toBeTruthy();
+  return { code, out, rec: JSON.parse(readFileSync(path.join(recordDir!, 'record.json'), 'utf8')) };
+}
+
+/** Destroys the connections between lab-a and lab-b (CRIU's page transfer) from lab-a's side. */
+const cutPageConnection = () => execFileSync('nsenter', [`--net=/run/netns/${LAB}-a`, 'ss', '-K', 'src', '198.18.0.2', 'dst', '198.18.0.3'], { stdio: 'ignore' });
+
 describe('faults during a migration', () => {
   let status: LabStatusJson;
   beforeAll(async () => {
@@ -78,23 +105,18 @@ describe('faults during a migration', () => {
     const w = await startBigWorkload('big', 600, 6100);
     const port = 'p-lab-b';
     const sw = ['nsenter', `--net=/run/netns/${LAB}-sw`];
-    const child = spawn(process.execPath, [path.join(REPO, 'bin', 'ferry.mjs'), 'migrate', '--from', 'lab-a', '--pid', String(w.pid), '--to', 'lab-b', '--mode', 'streamed', '--budget-ms', '8000', '--allow-shared-address'], { cwd: REPO });
-    let out = '';
-    let cut = false;
     // Cut lab-b off the bridge 300 ms into the freeze (the migration's own SSH goes through its namespace, not the bridge).
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (!cut && out.includes('freeze started')) {
-        cut = true;
-        setTimeout(() => execFileSync(sw[0]!, [...sw.slice(1), 'ip', 'link', 'set', port, 'down']), 300);
-      }
-    });
-    const code = await new Promise<number>((res) => child.on('close', (c) => res(c ?? -1)));
-    execFileSync(sw[0]!, [...sw.slice(1), 'ip', 'link', 'set', port, 'up']);
-    expect(cut, out).toBe(true);
-    const recordDir = /^record: (.*)$/m.exec(out)?.[1];
-    expect(recordDir, out).toBeTruthy();
-    const rec = JSON.parse(readFileSync(path.join(recordDir!, 'record.json'), 'utf8'));
+    const link = (state: string) => execFileSync(sw[0]!, [...sw.slice(1), 'ip', 'link', 'set', port, state]);
+    let r;
+    try {
+      r = await migrateWithFault(
+        ['--from', 'lab-a', '--pid', String(w.pid), '--to', 'lab-b', '--mode', 'streamed', '--budget-ms', '8000', '--allow-shared-address'],
+        /freeze started/, () => setTimeout(() => link('down'), 300),
+      );
+    } finally {
+      link('up');
+    }
+    const { code, rec } = r;
     expect(code).toBe(1);
     expect(['TIMEOUT', 'CRIU_DUMP_FAILED', 'TRANSFER_FAILED']).toContain(rec.error.code);
     expect(rec.rollback?.ok ?? true).toBe(true);
@@ -108,28 +130,21 @@ describe('faults during a migration', () => {
   it('the address cannot be added on the destination (someone claimed it after the preflight): rolled back, their address left alone', async () => {
     const pid = status.demo!.pid;
     const onB = (...argv: string[]) => execFileSync('nsenter', [`--net=/run/netns/${LAB}-b`, ...argv]).toString();
-    const child = spawn(process.execPath, [path.join(REPO, 'bin', 'ferry.mjs'), 'migrate', '--from', 'lab-a', '--pid', String(pid), '--to', 'lab-b', '--mode', 'streamed'], { cwd: REPO });
-    let out = '';
     let claimed = false;
-    // Once the process is frozen (the preflight saw the address free on lab-b), something else takes it there.
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (!claimed && out.includes('freeze started')) {
-        claimed = true;
-        onB('ip', 'addr', 'add', '198.18.0.100/32', 'dev', 'eth0');
-      }
-    });
-    const code = await new Promise<number>((res) => child.on('close', (c) => res(c ?? -1)));
     let stillOnB = '';
+    let r;
     try {
+      // Once the process is frozen (the preflight saw the address free on lab-b), something else takes it there.
+      r = await migrateWithFault(['--from', 'lab-a', '--pid', String(pid), '--to', 'lab-b', '--mode', 'streamed'], /freeze started/, () => {
+        onB('ip', 'addr', 'add', '198.18.0.100/32', 'dev', 'eth0');
+        claimed = true;
+      });
       stillOnB = onB('ip', '-o', 'addr', 'show', 'dev', 'eth0', 'to', '198.18.0.100/32');
     } finally {
       if (claimed) execFileSync('nsenter', [`--net=/run/netns/${LAB}-b`, 'ip', 'addr', 'del', '198.18.0.100/32', 'dev', 'eth0'], { stdio: 'ignore' });
     }
-    expect(claimed, out).toBe(true);
+    const { code, out, rec } = r;
     expect(code, out).toBe(1);
-    const recordDir = /^record: (.*)$/m.exec(out)?.[1];
-    const rec = JSON.parse(readFileSync(path.join(recordDir!, 'record.json'), 'utf8'));
     expect(rec.error.code).toBe('ADDRESS_MOVE_FAILED');
     expect(rec.error.message).toMatch(/Address already assigned|File exists/);
     expect(rec.rollback).toMatchObject({ attempted: true, ok: true });
@@ -146,22 +161,11 @@ describe('faults during a migration', () => {
   it('the restore is killed on the destination (streamed): rolled back, nothing left on lab-b', async () => {
     const w = await startBigWorkload('big2', 400, 6200);
     const initB = status.hosts.find((h) => h.name === 'lab-b')!.initPid!;
-    const child = spawn(process.execPath, [path.join(REPO, 'bin', 'ferry.mjs'), 'migrate', '--from', 'lab-a', '--pid', String(w.pid), '--to', 'lab-b', '--mode', 'streamed', '--allow-shared-address'], { cwd: REPO });
-    let out = '';
-    let killed = false;
     // As soon as the address is on lab-b, the restore (reading 400 MiB of pages) is running: kill it.
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (!killed && /✓ move-address/.test(out)) {
-        killed = true;
-        execFileSync('nsenter', ['-t', String(initB), '--pid', '--mount', '--', 'pkill', '-KILL', '-f', 'sbin/criu restore']);
-      }
-    });
-    const code = await new Promise<number>((res) => child.on('close', (c) => res(c ?? -1)));
-    expect(killed, out).toBe(true);
+    const { code, rec } = await migrateWithFault(['--from', 'lab-a', '--pid', String(w.pid), '--to', 'lab-b', '--mode', 'streamed', '--allow-shared-address'], /✓ move-address/, () =>
+      execFileSync('nsenter', ['-t', String(initB), '--pid', '--mount', '--', 'pkill', '-KILL', '-f', 'sbin/criu restore']),
+    );
     expect(code).toBe(1);
-    const recordDir = /^record: (.*)$/m.exec(out)?.[1];
-    const rec = JSON.parse(readFileSync(path.join(recordDir!, 'record.json'), 'utf8'));
     expect(rec.error.code).toBe('CRIU_RESTORE_FAILED');
     expect(rec.rollback).toMatchObject({ attempted: true, ok: true });
     expect(rec.rollback.actions.join('\n')).toContain(`restored process ${w.pid} on lab-a from its dump`);
@@ -175,22 +179,9 @@ describe('faults during a migration', () => {
     const w = await startBigWorkload('big3', 800, 6300);
     const original = (await labStatus()).witness!.connections.filter((c) => c.clientId === 'big3' && c.closeReason === 'open').map((c) => c.id);
     expect(original).toHaveLength(2);
-    const child = spawn(process.execPath, [path.join(REPO, 'bin', 'ferry.mjs'), 'migrate', '--from', 'lab-a', '--pid', String(w.pid), '--to', 'lab-b', '--mode', 'lazy', '--allow-shared-address'], { cwd: REPO });
-    let out = '';
-    let cut = false;
     // Restored on lab-b, 800 MiB still to fetch: destroy the page connection (lab-a ⇄ lab-b) under both CRIUs.
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (!cut && /✓ restore/.test(out)) {
-        cut = true;
-        execFileSync('nsenter', [`--net=/run/netns/${LAB}-a`, 'ss', '-K', 'src', '198.18.0.2', 'dst', '198.18.0.3'], { stdio: 'ignore' });
-      }
-    });
-    const code = await new Promise<number>((res) => child.on('close', (c) => res(c ?? -1)));
-    expect(cut, out).toBe(true);
+    const { code, out, rec } = await migrateWithFault(['--from', 'lab-a', '--pid', String(w.pid), '--to', 'lab-b', '--mode', 'lazy', '--allow-shared-address'], /✓ restore/, cutPageConnection);
     expect(code, out).toBe(1);
-    const recordDir = /^record: (.*)$/m.exec(out)?.[1];
-    const rec = JSON.parse(readFileSync(path.join(recordDir!, 'record.json'), 'utf8'));
     expect(rec.error.code).toBe('TRANSFER_FAILED');
     expect(rec.lazyPages.ok).toBe(false);
     expect(rec.lazyPages.detail).toMatch(/criu dump exited [1-9]/);
@@ -240,20 +231,8 @@ describe('faults during a migration', () => {
     expect(before.closeReason).toBe('open');
     expect(before.bytesIn).toBeGreaterThan(0);
 
-    const child = spawn(process.execPath, [path.join(REPO, 'bin', 'ferry.mjs'), 'migrate', '--from', 'lab-a', '--pid', String(pid), '--to', 'lab-b', '--mode', 'lazy', '--allow-shared-address'], { cwd: REPO });
-    let out = '';
-    let cut = false;
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (!cut && /✓ restore/.test(out)) {
-        cut = true;
-        execFileSync('nsenter', [`--net=/run/netns/${LAB}-a`, 'ss', '-K', 'src', '198.18.0.2', 'dst', '198.18.0.3'], { stdio: 'ignore' });
-      }
-    });
-    const code = await new Promise<number>((res) => child.on('close', (c) => res(c ?? -1)));
-    expect(cut, out).toBe(true);
+    const { code, out, rec } = await migrateWithFault(['--from', 'lab-a', '--pid', String(pid), '--to', 'lab-b', '--mode', 'lazy', '--allow-shared-address'], /✓ restore/, cutPageConnection);
     expect(code, out).toBe(1);
-    const rec = JSON.parse(readFileSync(path.join(/^record: (.*)$/m.exec(out)![1]!, 'record.json'), 'utf8'));
     // Both copies ran: CRIU resumed the source, and the restored copy on lab-b slept on, needing no page.
     expect(rec.splitBrain).toMatchObject({ splitBrain: true, keep: 'source', stop: ['destination'], ok: true });
     expect(rec.splitBrain.facts).toMatchObject({ sourceRuns: true, destinationRuns: true, pagesComplete: false });

@@ -2,7 +2,7 @@
 import { api } from '../api/client';
 import { applyMigrationEvent, initialProgress, progressFromEvents } from '../../../app/review/migration-progress';
 import type { MigrationEvent } from '../../../app/model/migration';
-import type { MigrationSlice, SliceCreator, Store } from './types';
+import type { MigrationDraft, MigrationSlice, SliceCreator, Store } from './types';
 
 export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get) => ({
   draft: { budgetMs: 60_000 },
@@ -15,19 +15,19 @@ export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get) => 
     set((s) => ({ draft: { ...s.draft, ...d }, preview: { loading: false }, startError: undefined }));
   },
   async checkPlan() {
-    const { from, to, pid, budgetMs, mode } = get().draft;
+    const { from, to, pid } = get().draft;
     if (!from || !to || !pid) return;
     set({ preview: { loading: true } });
-    const r = await api.request('migration:plan', { from, to, pid, budgetMs, ...(mode ? { mode } : {}) });
+    const r = await api.request('migration:plan', requestOf(get().draft, from, to, pid));
     const d = get().draft;
     if (d.from !== from || d.to !== to || d.pid !== pid) return;
     set({ preview: r.ok ? { value: r.value, loading: false } : { loading: false, error: r.error } });
   },
   async startMigration() {
-    const { from, to, pid, budgetMs, mode } = get().draft;
+    const { from, to, pid } = get().draft;
     if (!from || !to || !pid) return;
     set({ starting: true, startError: undefined });
-    const r = await api.request('migration:start', { from, to, pid, budgetMs, ...(mode ? { mode } : {}) });
+    const r = await api.request('migration:start', requestOf(get().draft, from, to, pid));
     if (!r.ok) return set({ starting: false, startError: r.error });
     set((s) => ({ starting: false, activeId: r.value.id, runs: s.runs[r.value.id] ? s.runs : { ...s.runs, [r.value.id]: initialProgress(r.value.id) } }));
   },
@@ -50,4 +50,9 @@ export function onMigrationEvent(s: Store, e: MigrationEvent, sentAt: number): P
   const sample = sentAt - Date.now();
   const clockOffsetMs = s.clockSamples === 0 ? sample : Math.max(s.clockOffsetMs, sample);
   return { runs: { ...s.runs, [e.id]: applyMigrationEvent(run, e) }, clockOffsetMs, clockSamples: s.clockSamples + 1 };
+}
+
+/** The request a complete draft stands for (only the options the operator set). */
+function requestOf(d: MigrationDraft, from: string, to: string, pid: number) {
+  return { from, to, pid, budgetMs: d.budgetMs, ...(d.mode ? { mode: d.mode } : {}), ...(d.allowSharedAddress ? { allowSharedAddress: true } : {}) };
 }

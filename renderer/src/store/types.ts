@@ -52,6 +52,8 @@ export interface MigrationDraft {
   budgetMs: number;
   /** Transfer mode; undefined lets the engine choose. */
   mode?: TransferMode;
+  /** Move the addresses even though processes outside the tree use them. */
+  allowSharedAddress?: boolean;
 }
 
 export interface MigrationSlice {

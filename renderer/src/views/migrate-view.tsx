@@ -61,6 +61,10 @@ export function MigrateView() {
           <option value="">automatic</option>
           {TRANSFER_MODES.map((m) => <option key={m} value={m}>{m}</option>)}
         </select></label>
+        <label className="inline" title="Other processes that use the address lose it: their connections break">
+          <input type="checkbox" checked={!!draft.allowSharedAddress} onChange={(e) => setDraft({ allowSharedAddress: e.target.checked })} disabled={running} />
+          Move a shared address
+        </label>
         <button type="submit" disabled={!complete || preview.loading || running}>{preview.loading ? 'Checking…' : 'Check again'}</button>
         <button type="button" className="primary" disabled={!preview.value?.ok || running || starting} onClick={() => void startMigration()}>
           {starting ? 'Starting…' : running ? 'Migrating…' : 'Migrate now'}

@@ -224,7 +224,8 @@ describe('faults during a migration', () => {
     }
     expect(port).toBeGreaterThan(0);
     await sleep(2500); // past the witness's hello timeout: a raw connection
-    const conn = async () => (await labStatus()).witness!.connections.find((c) => c.remote === `198.18.0.100:${port}`) as any;
+    // The newest connection from that port (an earlier test's connection may have used it and be closed).
+    const conn = async () => (await labStatus()).witness!.connections.filter((c) => c.remote === `198.18.0.100:${port}`).at(-1) as any;
     await ping('lab-a');
     await sleep(500);
     const before = await conn();

@@ -177,7 +177,7 @@ describe('freeze scripts (freeze-scripts.ts: positional arguments)', { timeout: 
       }
       expect(recorded('ip', 'stdin').toString()).toBe(dstBatch);
       expect(recordedArgv('tar-x')).toEqual(['-C', dir, '-xf', '-']);
-      expect(recordedArgv('tar-c')).toEqual(['-C', dir, '--exclude=./dump.log', ...(lazy ? ['--exclude=./status'] : []), '-cf', '-', '.']);
+      expect(recordedArgv('tar-c')).toEqual(['-C', dir, '--exclude=./dump.log', ...(lazy ? ['--exclude=./status', '--exclude=./dump-exit.tmp', '--exclude=./dump-exit', '--exclude=./dump.pid'] : []), '-cf', '-', '.']);
       expect(recorded('tar', 'stdin').toString()).toBe('images');
       for (const f of ['criu.dump', 'criu.restore', 'criu.lazy-pages', 'tar-x', 'tar-c']) rmSync(path.join(tmp, 'rec', `${f}.argv`), { force: true });
     }

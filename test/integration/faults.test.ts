@@ -3,7 +3,7 @@
 // each time the process comes back on the source with its connections. Then lazy mode's page connection is
 // destroyed after the restore: exactly one copy survives, and the record says which, why, and what the peer saw.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, ferry, sleep } from './cli';
@@ -215,16 +215,16 @@ describe('faults during a migration', () => {
 
   it('split brain (lazy): a quiet copy survives the broken transfer on lab-b, both run; the source copy is kept, its connection alive', async () => {
     const script = path.join(REPO, 'test/integration/quiet-client.py');
-    const pid = (await labExecLog('lab-a', ['/usr/bin/python3', script, '198.18.0.1', '7000', '600'], 6500)).pid;
+    const q = await labExecLog('lab-a', ['/usr/bin/python3', script, '198.18.0.1', '7000', '600'], 6500);
+    const pid = q.pid;
     const ping = (host: string) => ferry(['lab', 'exec', host, '--', 'kill', '-USR1', String(pid)]);
-    let port = 0;
-    for (let i = 0; i < 60 && !port; i++) {
-      await sleep(500);
-      port = (((await hostProcesses('lab-a')).get(pid)?.sockets ?? []) as any[]).find((s) => s.remote.port === 7000)?.local.port ?? 0;
-    }
+    // Ready: connected, its memory touched, its signal handler in place.
+    const said = () => (existsSync(q.log) ? readFileSync(q.log, 'utf8') : '');
+    for (let i = 0; i < 240 && !/^ready$/m.test(said()); i++) await sleep(250);
+    expect(said()).toMatch(/^ready$/m);
+    const port: number = (((await hostProcesses('lab-a')).get(pid)?.sockets ?? []) as any[]).find((s) => s.remote.port === 7000)?.local.port ?? 0;
     expect(port).toBeGreaterThan(0);
     await sleep(2500); // past the witness's hello timeout: a raw connection
-    // The newest connection from that port (an earlier test's connection may have used it and be closed).
     const conn = async () => (await labStatus()).witness!.connections.filter((c) => c.remote === `198.18.0.100:${port}`).at(-1) as any;
     await ping('lab-a');
     await sleep(500);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs everything (scripts/setup.sh) and runs every test: types, unit, lab integration, e2e.
-# Usage: scripts/test.sh [unit|integration|e2e ...]   (default: all)
+# Installs everything (scripts/setup.sh) and runs every test: types, unit, lab integration, a short soak, e2e.
+# Usage: scripts/test.sh [typecheck|unit|integration|soak|e2e ...]   (default: all)
+# Env: SOAK_RUNS (default 6) for the short soak; the full one is scripts/soak.sh (50 runs).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -8,7 +9,7 @@ cd "$here"
 bash scripts/setup.sh --with-browser --test-extras
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(typecheck unit integration)
+[ ${#suites[@]} -gt 0 ] || suites=(typecheck unit integration soak)
 [ -d e2e ] && [ -n "$(ls e2e/*.spec.ts 2>/dev/null)" ] && [ $# -eq 0 ] && suites+=(e2e)
 
 status=0
@@ -18,6 +19,7 @@ for s in "${suites[@]}"; do
     typecheck) npm run -s typecheck || status=1 ;;
     unit) npx vitest run --project unit || status=1 ;;
     integration) npx vitest run --project integration || status=1 ;;
+    soak) FERRY_LAB=soak bash scripts/soak.sh --runs "${SOAK_RUNS:-6}" --mode alternate || status=1 ;;
     e2e) npx playwright test || status=1 ;;
     *) echo "unknown suite $s" >&2; exit 2 ;;
   esac

@@ -34,7 +34,7 @@ packages=(
   openssh-server openssh-client
   tini nftables iptables
   iputils-arping ndisc6
-  netcat-openbsd socat python3
+  netcat-openbsd socat python3 jq
   redis-server redis-tools
   sudo ca-certificates
 )

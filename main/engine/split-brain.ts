@@ -57,7 +57,8 @@ export async function resolveCopies(
     await attempt(`removed the pre-lock on ${to}`, () => unlockDestination(exec, plan));
     if (offSrc.length) {
       await attempt(`put ${offSrc.map((m) => m.address).join(', ')} back on ${from}`, () => addAddresses(exec, from, offSrc, sourceDevice));
-      await attempt(`announced ${offSrc.map((m) => m.address).join(', ')} from ${from}`, () => announceAddresses(exec, from, offSrc, sourceDevice));
+      // Twice, a second apart: a neighbour ignores an update within its ARP locktime (1 s) of the last one.
+      await attempt(`announced ${offSrc.map((m) => m.address).join(', ')} from ${from}`, () => announceAddresses(exec, from, offSrc, sourceDevice, 2));
     }
   } else if (decision.keep === 'destination') {
     const missing = plan.addresses.filter((m) => !on(dst, m.address));

@@ -1,5 +1,6 @@
 // The operator's whole job through the UI, against the bridge and the real lab.
 import { expect, test } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -135,4 +136,33 @@ test('hosts, processes, connections, migrate with a live countdown, review, hist
   });
 
   expect(errors, 'no errors in the page (CSP violations included)').toEqual([]);
+});
+
+test('an address another process also uses is refused until the operator chooses to move it anyway', async ({ page }) => {
+  const run = e2eRun();
+  const ferry = (...args: string[]) =>
+    execFileSync(process.execPath, [path.join(process.cwd(), 'bin', 'ferry.mjs'), ...args], { env: { ...process.env, FERRY_LAB: run.lab } }).toString();
+  const holder = (JSON.parse(ferry('lab', 'status', '--json')) as { serviceAddress: { holder: string } }).serviceAddress.holder;
+  // A second process on the demo's host talks to the peer from the same service address.
+  const other = ferry('lab', 'exec', holder, '--', 'socat', '-u', 'EXEC:sleep 600', 'TCP:198.18.0.1:7000').trim();
+  try {
+    const ui = new Dashboard(page);
+    await page.goto(run.url);
+    await ui.hosts.row(holder).getByRole('button', { name: `Processes on ${holder}` }).click();
+    await ui.processes.search.fill('demo-workload');
+    await ui.processes.item(holder, new RegExp(`^${run.demoPid} node .*demo-workload`)).click();
+    await ui.processes.migrateButton().click();
+    const blocker = page.getByRole('alert').filter({ hasText: 'Blocks the migration' });
+    await expect(blocker).toContainText('is also used by', { timeout: 60_000 });
+    await expect(blocker).toContainText(`${other} (socat)`);
+    await expect(ui.migrate.runButton).toBeDisabled();
+    // The operator accepts that socat's connection breaks: the plan is ready, with that said as a warning.
+    await page.getByLabel('Move a shared address').check();
+    await expect(ui.migrate.planHeading()).toBeVisible({ timeout: 60_000 });
+    await expect(page.getByText(/they break when it moves/)).toBeVisible();
+    await expect(ui.migrate.runButton).toBeEnabled();
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'migrate-shared-address.png'), fullPage: true });
+  } finally {
+    ferry('lab', 'exec', holder, '--', 'kill', other);
+  }
 });

@@ -133,8 +133,8 @@ export function buildPlan(input: PlanInput): PlanResult {
   if (others.length) {
     const who = [...new Map(others.flatMap((s) => s.owners).filter((o) => !treePids.includes(o.pid)).map((o) => [o.pid, `${o.pid} (${o.comm})`])).values()];
     const what = `${moves.filter((m) => others.some((s) => normalize(s.local.address) === m.address)).map((m) => m.address).join(', ')} is also used by ${others.length} socket(s) of process(es) outside the tree: ${who.slice(0, 8).join(', ')}${who.length > 8 ? ', …' : ''}`;
-    if (req.allowSharedAddress) warnings.push(`${what}; they break when it moves (allowed by --allow-shared-address)`);
-    else problems.push({ code: 'ADDRESS_CONFLICT', host: req.from, message: `${what}; they would break when it moves`, hint: 'migrate their common parent instead, stop them, or pass --allow-shared-address to accept it' });
+    if (req.allowSharedAddress) warnings.push(`${what}; they break when it moves (moving a shared address was asked for)`);
+    else problems.push({ code: 'ADDRESS_CONFLICT', host: req.from, message: `${what}; they would break when it moves`, hint: 'migrate their common parent instead, stop them, or accept it: --allow-shared-address (dashboard: "Move a shared address")' });
   }
   const uncovered = connected.filter((s) => !isLoopback(s.local.address) && !wanted.includes(normalize(s.local.address)));
   if (uncovered.length && req.addresses.length) {

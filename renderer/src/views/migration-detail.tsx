@@ -3,6 +3,7 @@ import type { MigrationRecord } from '../../../app/model/migration';
 import { formatDuration } from '../../../app/countdown/freeze-countdown';
 import { formatBytes, timingSummary } from '../../../app/review/timing';
 import { ErrorNote } from '../components/error-note';
+import { UndoNotes } from '../components/undo-notes';
 import { WaterfallChart } from './waterfall-chart';
 
 /** Key figures of a record. */
@@ -36,7 +37,7 @@ export function MigrationDetail({ record, onExport }: { record: MigrationRecord;
       </div>
       <RecordFacts record={record} />
       {record.error && <ErrorNote error={record.error} title={record.outcome === 'refused' ? 'Refused' : 'Failed'} />}
-      {record.rollback && <div className="note warn">Rollback {record.rollback.ok ? 'complete' : 'INCOMPLETE'}: {record.rollback.actions.join('; ')}</div>}
+      <UndoNotes record={record} />
       {t.freeze?.ms !== undefined && (
         <div className="stack">
           <div className="small">Freeze against budget</div>

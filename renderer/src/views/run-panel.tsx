@@ -2,6 +2,7 @@
 import type { MigrationProgress } from '../../../app/review/migration-progress';
 import { formatDuration } from '../../../app/countdown/freeze-countdown';
 import { ErrorNote } from '../components/error-note';
+import { UndoNotes } from '../components/undo-notes';
 import { useNow } from '../hooks/use-now';
 import { useStore } from '../store/store';
 import { CountdownChart } from './countdown-chart';
@@ -36,12 +37,7 @@ export function RunPanel({ run, budgetMs }: { run: MigrationProgress; budgetMs: 
         <>
           <ErrorNote error={record.error ?? { code: 'INTERNAL', message: 'the migration failed' }} title={record.outcome === 'refused' ? 'Refused before anything was frozen' : 'Migration failed'} />
           {record.problems && record.problems.length > 1 && record.problems.slice(1).map((p, i) => <ErrorNote key={i} error={p} />)}
-          {record.rollback && (
-            <div className={`note ${record.rollback.ok ? 'warn' : 'error'}`}>
-              <strong>Rollback {record.rollback.ok ? 'complete' : 'INCOMPLETE'}:</strong>
-              <ul>{record.rollback.actions.map((a) => <li key={a}>{a}</li>)}</ul>
-            </div>
-          )}
+          <UndoNotes record={record} />
         </>
       )}
       <CountdownChart connections={run.plan?.connections ?? []} budgetMs={budget} freeze={run.freeze} clockOffsetMs={clockOffsetMs} />

@@ -284,7 +284,9 @@ describe('witness + demo workload', () => {
       expect(await demo.exited).toEqual({ code: 0, signal: null });
       const log = await readFile(demoLog, 'utf8');
       expect(log).toMatch(/ verify-failed conn=0 seq=2 reason="ACK 2 payload does not match"/);
-      expect(log).toMatch(/ disconnected conn=0 reason=(ECONNRESET|EPIPE) sent=\d+ acked=\d+/);
+      // Node's resetAndDestroy() sends an RST, except when the handle is still busy with the last write: then
+      // the kernel closes in order and the demo sees a FIN (seen once in CI). Either way it must reconnect.
+      expect(log).toMatch(/ disconnected conn=0 reason=(ECONNRESET|EPIPE|"fin from peer") sent=\d+ acked=\d+/);
       expect(log).toMatch(/ reconnected conn=0 /);
       expect(log).toMatch(/ summary connIndex=0 connects=2 reconnects=1 /);
       expect(log).toMatch(/ stopped signal=SIGTERM/);

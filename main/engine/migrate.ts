@@ -9,7 +9,7 @@ import { verifyConnections } from '../../app/plan/verify';
 import type { NftTable } from '../../app/parse/nft';
 import { announceAddresses } from '../net/address-move';
 import { criuCandidates, probeHost } from '../net/host-probe';
-import { deleteTables, listCriuTables } from '../net/network-lock';
+import { deleteNewCriuTables, listCriuTables } from '../net/network-lock';
 import { saveRecord } from '../store/record-store';
 import { imageBytes, readRemoteFile } from './criu-run';
 import { destinationDevice, persistLog, type FreezeContext, type FreezeState, type MigrateDeps } from './freeze-context';
@@ -200,9 +200,8 @@ async function lockedPipeline(deps: MigrateDeps, run: StepRunner, lock: (address
   journal?.write({ phase: 'verified' });
 
   await run.step('cleanup', async (s) => {
-    const known = new Set(tablesBefore.map((t) => `${t.family} ${t.name}`));
     const [fromSource, preLockLeft] = await Promise.all([
-      listCriuTables(exec, req.from).then((now) => deleteTables(exec, req.from, now.filter((t) => !known.has(`${t.family} ${t.name}`)))),
+      deleteNewCriuTables(exec, req.from, tablesBefore),
       unlockDestination(exec, plan),
       plan.transferMode === 'streamed' ? stopPageServer(exec, plan) : Promise.resolve(),
     ]);

@@ -5,10 +5,11 @@ import type { MigrationPlan, MigrationRecord } from '../../app/model/migration';
 import { decideRecovery, type RecoveryAction, type RecoveryFacts } from '../../app/plan/recovery';
 import { verifyConnections } from '../../app/plan/verify';
 import type { Executor } from '../hosts/executor';
-import { addAddresses, announceAddresses, removeAddresses } from '../net/address-move';
+import { announceAddresses } from '../net/address-move';
 import { probeHost } from '../net/host-probe';
-import { deleteTables, listCriuTables } from '../net/network-lock';
+import { deleteNewCriuTables } from '../net/network-lock';
 import { loadRecord, saveRecord } from '../store/record-store';
+import { addressesBackToSource, addressesToDestination } from './address-placement';
 import { criuRestore } from './criu-run';
 import { destinationDevice, sourceDevice } from './freeze-context';
 import { Journal, openJournals, type OpenJournal } from './journal';
@@ -76,21 +77,15 @@ async function recoverOne(exec: Executor, j: OpenJournal): Promise<RecoveryRepor
     };
     const { action, why } = decideRecovery(facts);
     Object.assign(report, { facts, action, why });
-    const known = new Set(j.tablesBefore.map((t) => `${t.family} ${t.name}`));
-    const ourSourceLocks = async () => (await listCriuTables(exec, from)).filter((t) => !known.has(`${t.family} ${t.name}`));
-    const addrOn = (snap: typeof src, a: string) => snap.addresses.some((x) => x.address === a);
 
     if (action === 'finish') {
       if (facts.runningOnSource && plan.transferMode !== 'lazy') {
         await attempt(`stopped the leftover copy on ${from}`, () => exec.run(from, ['kill', '-KILL', ...plan.treePids.map(String)]));
       }
-      const missing = plan.addresses.filter((m) => !addrOn(dst, m.address));
-      const stale = plan.addresses.filter((m) => addrOn(src, m.address));
-      if (stale.length) await attempt(`removed ${stale.map((m) => m.address).join(', ')} from ${from}`, () => removeAddresses(exec, from, stale, sourceDevice));
-      if (missing.length) await attempt(`added ${missing.map((m) => m.address).join(', ')} on ${to}`, () => addAddresses(exec, to, missing, destinationDevice));
+      await addressesToDestination(exec, plan, src, dst, attempt);
       await attempt(`announced the addresses from ${to}`, () => announceAddresses(exec, to, plan.addresses, destinationDevice));
       await attempt(`removed the network locks`, async () => {
-        await deleteTables(exec, from, await ourSourceLocks());
+        await deleteNewCriuTables(exec, from, j.tablesBefore);
         await unlockDestination(exec, plan);
         await stopPageServer(exec, plan);
       });
@@ -98,15 +93,7 @@ async function recoverOne(exec: Executor, j: OpenJournal): Promise<RecoveryRepor
       if (facts.runningOnDestination) {
         await attempt(`stopped the copy without connections on ${to}`, () => exec.run(to, ['kill', '-KILL', ...plan.treePids.map(String)]));
       }
-      const onDst = plan.addresses.filter((m) => addrOn(dst, m.address));
-      const offSrc = plan.addresses.filter((m) => !addrOn(src, m.address));
-      // The address leaves the destination before its lock does (else a retransmission there meets an RST).
-      if (onDst.length) await attempt(`removed ${onDst.map((m) => m.address).join(', ')} from ${to}`, () => removeAddresses(exec, to, onDst, destinationDevice));
-      await attempt(`removed the pre-lock and page server on ${to}`, async () => {
-        await unlockDestination(exec, plan);
-        await stopPageServer(exec, plan);
-      });
-      if (offSrc.length) await attempt(`put ${offSrc.map((m) => m.address).join(', ')} back on ${from}`, () => addAddresses(exec, from, offSrc, sourceDevice));
+      const offSrc = await addressesBackToSource(exec, plan, src, dst, attempt);
       if (action === 'restore-source') {
         if (plan.transferMode === 'streamed') {
           await attempt(`fetched the memory pages back from ${to}`, () => transferDirectory(exec, { host: to, dir: plan.destinationImageDir }, { host: from, dir: plan.sourceImageDir }));
@@ -117,7 +104,7 @@ async function recoverOne(exec: Executor, j: OpenJournal): Promise<RecoveryRepor
         });
       } else {
         // The process runs but its dump may have locked its connections: unlock them.
-        await attempt(`removed this migration's network lock on ${from}`, async () => deleteTables(exec, from, await ourSourceLocks()));
+        await attempt(`removed this migration's network lock on ${from}`, () => deleteNewCriuTables(exec, from, j.tablesBefore));
       }
       if (offSrc.length) await attempt(`announced the addresses from ${from}`, () => announceAddresses(exec, from, plan.addresses, sourceDevice));
     }

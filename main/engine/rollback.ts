@@ -2,7 +2,7 @@
 // restored on the source from its own dump (fetching the pages back from the destination when they streamed).
 import { addAddresses, announceAddresses, removeAddresses } from '../net/address-move';
 import { probeHost } from '../net/host-probe';
-import { deleteTables, listCriuTables } from '../net/network-lock';
+import { deleteNewCriuTables } from '../net/network-lock';
 import { criuRestore, readRemoteFile } from './criu-run';
 import { destinationDevice, persistLog, sourceDevice, type FreezeContext } from './freeze-context';
 import { stopPageServer, unlockDestination } from './prepare-hosts';
@@ -38,9 +38,7 @@ export async function rollback(ctx: FreezeContext): Promise<void> {
   if (!state.dumped) {
     // A dump that was killed (not one that failed: CRIU unlocks then) leaves its lock on the running process.
     await attempt(`removed this migration's network lock on ${from}`, async () => {
-      const known = new Set((ctx.tablesBefore ?? []).map((t) => `${t.family} ${t.name}`));
-      const ours = (await listCriuTables(exec, from)).filter((t) => !known.has(`${t.family} ${t.name}`));
-      await deleteTables(exec, from, ours);
+      await deleteNewCriuTables(exec, from, ctx.tablesBefore ?? []);
     });
   }
   if (state.dumped) {

@@ -7,11 +7,11 @@ import { decideSplitBrain, type Side, type SplitBrainFacts } from '../../app/pla
 import { verifyConnections } from '../../app/plan/verify';
 import type { HostSnapshot } from '../../app/model/snapshot';
 import type { Executor } from '../hosts/executor';
-import { addAddresses, announceAddresses, removeAddresses } from '../net/address-move';
+import { announceAddresses } from '../net/address-move';
 import { probeHost } from '../net/host-probe';
-import { deleteTables, listCriuTables } from '../net/network-lock';
-import { destinationDevice, mustRun, sourceDevice } from './freeze-context';
-import { stopPageServer, unlockDestination } from './prepare-hosts';
+import { deleteNewCriuTables } from '../net/network-lock';
+import { addressesBackToSource, addressesToDestination } from './address-placement';
+import { mustRun, sourceDevice } from './freeze-context';
 import { UndoLog } from './undo-log';
 
 /** What was found and done; goes into the record as `splitBrain`. */
@@ -48,29 +48,14 @@ export async function resolveCopies(
   for (const side of decision.stop) {
     await attempt(`stopped the copy on ${hostOf(side)}, its connections silenced first`, () => stopSilently(exec, hostOf(side), plan));
   }
-  const on = (s: HostSnapshot, a: string) => s.addresses.some((x) => x.address === a);
   if (decision.keep === 'source') {
-    const onDst = plan.addresses.filter((m) => on(dst, m.address));
-    const offSrc = plan.addresses.filter((m) => !on(src, m.address));
-    // The address leaves the destination before anything there stops dropping the connections' packets.
-    if (onDst.length) await attempt(`removed ${onDst.map((m) => m.address).join(', ')} from ${to}`, () => removeAddresses(exec, to, onDst, destinationDevice));
-    await attempt(`removed the pre-lock on ${to}`, () => unlockDestination(exec, plan));
-    if (offSrc.length) {
-      await attempt(`put ${offSrc.map((m) => m.address).join(', ')} back on ${from}`, () => addAddresses(exec, from, offSrc, sourceDevice));
-      // Twice, a second apart: a neighbour ignores an update within its ARP locktime (1 s) of the last one.
-      await attempt(`announced ${offSrc.map((m) => m.address).join(', ')} from ${from}`, () => announceAddresses(exec, from, offSrc, sourceDevice, 2));
-    }
+    const offSrc = await addressesBackToSource(exec, plan, src, dst, attempt);
+    // Twice, a second apart: a neighbour ignores an update within its ARP locktime (1 s) of the last one.
+    if (offSrc.length) await attempt(`announced ${offSrc.map((m) => m.address).join(', ')} from ${from}`, () => announceAddresses(exec, from, offSrc, sourceDevice, 2));
   } else if (decision.keep === 'destination') {
-    const missing = plan.addresses.filter((m) => !on(dst, m.address));
-    const stale = plan.addresses.filter((m) => on(src, m.address));
-    if (stale.length) await attempt(`removed ${stale.map((m) => m.address).join(', ')} from ${from}`, () => removeAddresses(exec, from, stale, sourceDevice));
-    if (missing.length) await attempt(`added ${missing.map((m) => m.address).join(', ')} on ${to}`, () => addAddresses(exec, to, missing, destinationDevice));
+    await addressesToDestination(exec, plan, src, dst, attempt);
   }
-  await attempt(`removed this migration's network locks`, async () => {
-    const known = new Set(knownTables.map((t) => `${t.family} ${t.name}`));
-    await deleteTables(exec, from, (await listCriuTables(exec, from)).filter((t) => !known.has(`${t.family} ${t.name}`)));
-    await stopPageServer(exec, plan);
-  });
+  await attempt(`removed this migration's network locks`, () => deleteNewCriuTables(exec, from, knownTables));
   return report;
 }
 

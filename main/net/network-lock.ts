@@ -27,3 +27,12 @@ export async function deleteTables(exec: Executor, host: string, tables: Pick<Nf
   }
   return deleted;
 }
+
+/**
+ * Deletes the CRIU lock tables on a host except those in `before` (another migration's, or the operator's):
+ * what this migration's dump left. Returns what it deleted.
+ */
+export async function deleteNewCriuTables(exec: Executor, host: string, before: readonly Pick<NftTable, 'family' | 'name'>[]): Promise<string[]> {
+  const known = new Set(before.map((t) => `${t.family} ${t.name}`));
+  return deleteTables(exec, host, (await listCriuTables(exec, host)).filter((t) => !known.has(`${t.family} ${t.name}`)));
+}

@@ -1,9 +1,9 @@
 // Two connected in-memory transports: the contract's tests run client and server over it, without Electron or sockets.
-import type { Transport, WireMessage } from './wire';
+import { HandlerSet, type Transport, type WireMessage } from './wire';
 
 /** Creates a connected pair; messages are delivered asynchronously and copied through JSON, like a real channel. */
 export function memoryTransportPair(): [Transport, Transport] {
-  const make = () => ({ handlers: new Set<(m: WireMessage) => void>(), closers: new Set<() => void>(), closed: false });
+  const make = () => ({ handlers: new HandlerSet<[WireMessage]>(), closers: new HandlerSet<[]>(), closed: false });
   const a = make();
   const b = make();
   const side = (self: typeof a, other: typeof a): Transport => ({
@@ -11,22 +11,16 @@ export function memoryTransportPair(): [Transport, Transport] {
       if (self.closed) return;
       const copy = JSON.parse(JSON.stringify(message)) as WireMessage;
       void Promise.resolve().then(() => {
-        if (!other.closed) for (const h of other.handlers) h(copy);
+        if (!other.closed) other.handlers.emit(copy);
       });
     },
-    onMessage(h) {
-      self.handlers.add(h);
-      return () => self.handlers.delete(h);
-    },
-    onClose(h) {
-      self.closers.add(h);
-      return () => self.closers.delete(h);
-    },
+    onMessage: self.handlers.add,
+    onClose: self.closers.add,
     close() {
       for (const s of [self, other]) {
         if (s.closed) continue;
         s.closed = true;
-        for (const h of s.closers) h();
+        s.closers.emit();
       }
     },
   });

@@ -8,6 +8,26 @@ export type WireMessage =
   /** `sentAt` is the server's clock, so clients can map event times onto their own. */
   | { kind: 'event'; name: string; payload: unknown; sentAt: number };
 
+/** Handlers registered on a transport: `add` returns the function that removes one, `emit` calls each. */
+export class HandlerSet<A extends unknown[]> {
+  private readonly handlers = new Set<(...args: A) => void>();
+
+  add = (h: (...args: A) => void): (() => void) => {
+    this.handlers.add(h);
+    return () => {
+      this.handlers.delete(h);
+    };
+  };
+
+  emit(...args: A): void {
+    for (const h of [...this.handlers]) h(...args);
+  }
+
+  clear(): void {
+    this.handlers.clear();
+  }
+}
+
 /** A bidirectional message channel; the RPC layer does not care what carries it. */
 export interface Transport {
   send(message: WireMessage): void;

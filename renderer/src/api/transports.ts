@@ -1,6 +1,6 @@
 // The renderer's transports: Electron's preload bridge when present, else the local WebSocket bridge.
 import type { PreloadBridge } from '../../../app/contract/preload-bridge';
-import type { Transport, WireMessage } from '../../../app/contract/wire';
+import { HandlerSet, type Transport, type WireMessage } from '../../../app/contract/wire';
 
 declare global {
   interface Window {
@@ -10,15 +10,12 @@ declare global {
 
 /** The transport over Electron's preload (no Node in the page: only window.ferry). */
 export function ipcTransport(bridge: PreloadBridge): Transport {
-  const closers = new Set<() => void>();
+  const closers = new HandlerSet<[]>();
   return {
     send: (m) => bridge.send(m),
     onMessage: (h) => bridge.subscribe(h),
-    onClose(h) {
-      closers.add(h);
-      return () => closers.delete(h);
-    },
-    close: () => closers.forEach((h) => h()),
+    onClose: closers.add,
+    close: () => closers.emit(),
   };
 }
 
@@ -26,8 +23,8 @@ export function ipcTransport(bridge: PreloadBridge): Transport {
 export function wsTransport(url: string): Transport {
   const ws = new WebSocket(url);
   const queue: string[] = [];
-  const handlers = new Set<(m: WireMessage) => void>();
-  const closers = new Set<() => void>();
+  const handlers = new HandlerSet<[WireMessage]>();
+  const closers = new HandlerSet<[]>();
   ws.addEventListener('open', () => {
     for (const m of queue.splice(0)) ws.send(m);
   });
@@ -38,23 +35,17 @@ export function wsTransport(url: string): Transport {
     } catch {
       return;
     }
-    handlers.forEach((h) => h(m));
+    handlers.emit(m);
   });
-  ws.addEventListener('close', () => closers.forEach((h) => h()));
+  ws.addEventListener('close', () => closers.emit());
   return {
     send(m) {
       const text = JSON.stringify(m);
       if (ws.readyState === WebSocket.OPEN) ws.send(text);
       else if (ws.readyState === WebSocket.CONNECTING) queue.push(text);
     },
-    onMessage(h) {
-      handlers.add(h);
-      return () => handlers.delete(h);
-    },
-    onClose(h) {
-      closers.add(h);
-      return () => closers.delete(h);
-    },
+    onMessage: handlers.add,
+    onClose: closers.add,
     close: () => ws.close(),
   };
 }

@@ -68,6 +68,11 @@ export interface MigrationPlan {
   shellJob: boolean;
   addresses: AddressMove[];
   connections: TcpSocket[];
+  /**
+   * Ownerless sockets on the destination (orphans in FIN-WAIT-1, LAST-ACK, …, TIME-WAIT) holding one of the
+   * connections' four-tuples: destroyed before the freeze, or CRIU cannot connect the restored socket back.
+   */
+  staleOnDestination?: TcpSocket[];
   transferMode: TransferMode;
   /** Why this mode. */
   transferReason: string;

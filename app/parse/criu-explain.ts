@@ -44,6 +44,14 @@ const RULES: Rule[] = [
     }),
   },
   {
+    re: /Can't connect inet socket back: Cannot assign requested address/,
+    explain: () => ({
+      code: 'ADDRESS_CONFLICT',
+      message: 'the destination still holds a socket with the four-tuple of a connection being restored (a leftover of a connection closed there, e.g. an orphan in FIN-WAIT-1 or LAST-ACK), so CRIU could not connect the restored socket back',
+      hint: 'find it with `ss -tan state all` on the destination and destroy it with `ss -K` (Ferry does this before the freeze for the leftovers its probe sees), or wait until it times out, then retry',
+    }),
+  },
+  {
     re: /Can't bind inet socket.*Cannot assign requested address|Cannot assign requested address/,
     explain: () => ({
       code: 'ADDRESS_NOT_LOCAL',

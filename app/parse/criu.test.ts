@@ -133,6 +133,7 @@ describe('explainCriuErrors', () => {
     ['criu-dump-no-such-pid.log', 'NO_SUCH_PROCESS', /exited \(or never existed\)/, /Unable to detach from 3999999/],
     ['criu-restore-pid-taken.log', 'PID_TAKEN', /^PID 7863 is already in use on the destination/, /Can't fork for 7863: File exists/],
     ['criu-restore-bind-address.log', 'ADDRESS_NOT_LOCAL', /not present on the destination/, /Can't bind inet socket/],
+    ['criu-restore-tuple-held.log', 'ADDRESS_CONFLICT', /still holds a socket with the four-tuple/, /Can't connect inet socket back/],
     ['criu-dump-external-unix.log', 'CRIU_DUMP_FAILED', /Unix socket connected to a process outside/, /External socket is used/],
     ['criu-dump-half-unix.log', 'CRIU_DUMP_FAILED', /Unix socket connected to a process outside/, /Can't dump half of stream unix connection/],
     ['criu-dump-mnt-sharing.log', 'CRIU_DUMP_FAILED', /different mount namespace/, /unreachable sharing/],

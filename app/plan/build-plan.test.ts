@@ -125,6 +125,33 @@ describe('buildPlan on lab snapshots', () => {
     })).ok).toBe(true);
   });
 
+  it('clears the destination\'s leftover sockets that hold a connection\'s four-tuple, and refuses a live owner', () => {
+    // lab-b after a 1,000-connection workload there was killed and the address moved away: orphans in
+    // FIN-WAIT-1 (their FIN never acknowledged) and FIN-WAIT-2. The new workload on lab-a drew two of their ports.
+    const orphans = parseSs(fx('lab-b-ss-orphans.txt'));
+    const reuse = (src: HostSnapshot, dst: HostSnapshot) => {
+      const mine = (src.sockets ?? []).filter((s) => s.owners.some((o) => o.pid === 4242));
+      mine[0]!.local.port = 34118;
+      mine[1]!.local.port = 40476;
+      dst.sockets = [...(dst.sockets ?? []), ...orphans];
+    };
+    const r = buildPlan(input({}, reuse));
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    expect(r.plan.staleOnDestination?.map((s) => `${s.state} ${s.local.port}`)).toEqual(['FIN-WAIT-1 34118', 'FIN-WAIT-2 40476']);
+    expect(r.plan.warnings.join('\n')).toMatch(/lab-b still holds 2 leftover socket\(s\).*1 FIN-WAIT-1, 1 FIN-WAIT-2/);
+    expect(buildPlan(input()).ok && (buildPlan(input()) as { plan: { staleOnDestination?: unknown } }).plan.staleOnDestination).toBeUndefined();
+
+    const owned = input({}, (src, dst) => {
+      reuse(src, dst);
+      const o = dst.sockets?.find((s) => s.local.port === 34118);
+      o!.owners = [{ comm: 'squatter', pid: 777, fd: 5 }];
+      o!.state = 'ESTAB';
+    });
+    expect(problems(owned)).toEqual(['ADDRESS_CONFLICT@lab-b']);
+    const r2 = buildPlan(owned);
+    expect(!r2.ok && r2.problems[0]?.message).toMatch(/also exist on lab-b, owned by 777 \(squatter\): 198\.18\.0\.100:34118>198\.18\.0\.1:7000/);
+  });
+
   it('refuses when a PID of the tree is taken on the destination', () => {
     const i = input({}, (_s, d) => d.processes?.push({ pid: 4242, ppid: 1, user: 'root', comm: 'sleep', args: 'sleep 9', rssKiB: 1 }));
     const r = buildPlan(i);

@@ -8,6 +8,7 @@ import type { HostSnapshot } from '../model/snapshot';
 import { subtreePids } from '../process-tree';
 import { addressesToMove, isLoopback, parseIpAddress, socketsOfTree } from '../sockets';
 import { moveProblem } from './move-check';
+import { describeStates, tupleClashes } from './stale-sockets';
 import { hostReadiness } from './readiness';
 
 export interface PlanInput {
@@ -149,6 +150,20 @@ export function buildPlan(input: PlanInput): PlanResult {
     problems.push({ code: 'PID_TAKEN', host: req.to, message: `PID(s) ${names} already in use on ${req.to}; CRIU restores every process with its PID`, hint: `stop those processes on ${req.to}, or migrate to another host` });
   }
 
+  // The destination must not hold a connection's four-tuple: CRIU could not connect the restored socket back.
+  const clashes = tupleClashes(connected, dst.sockets ?? []);
+  if (clashes.owned.length) {
+    const who = [...new Set(clashes.owned.flatMap((s) => s.owners.map((o) => `${o.pid} (${o.comm})`)))];
+    problems.push({
+      code: 'ADDRESS_CONFLICT', host: req.to,
+      message: `${clashes.owned.length} connection(s) of process ${req.pid} also exist on ${req.to}, owned by ${who.slice(0, 8).join(', ')}: ${clashes.owned.slice(0, 3).map(fourTupleKey).join(', ')}${clashes.owned.length > 3 ? ', …' : ''}`,
+      hint: `stop those processes on ${req.to} (the peer cannot hold two connections with one four-tuple), or migrate elsewhere`,
+    });
+  }
+  if (clashes.stale.length) {
+    warnings.push(`${req.to} still holds ${clashes.stale.length} leftover socket(s) with the four-tuples of connections that move (${describeStates(clashes.stale)}, owned by no process): they are destroyed before the freeze`);
+  }
+
   if (problems.length) return { ok: false, problems, warnings };
   const transfer = chooseTransfer(req.mode, { sourceHostName: input.sourceHostName, destinationHostName: input.destinationHostName, srcMgmt, dstMgmt }, input.pageServerPort);
   if ('problem' in transfer) return { ok: false, problems: [transfer.problem], warnings };
@@ -168,6 +183,7 @@ export function buildPlan(input: PlanInput): PlanResult {
       shellJob,
       addresses: moves,
       connections: connected,
+      ...(clashes.stale.length ? { staleOnDestination: clashes.stale } : {}),
       transferMode: transfer.mode,
       transferReason: transfer.reason,
       ...(transfer.pageServer ? { pageServer: transfer.pageServer } : {}),

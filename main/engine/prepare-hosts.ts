@@ -2,7 +2,10 @@
 // (streamed mode) a CRIU page server listening on the destination.
 import { FerryError } from '../../app/errors';
 import type { MigrationPlan } from '../../app/model/migration';
+import { fourTupleKey } from '../../app/model/host';
+import { parseSs } from '../../app/parse/ss';
 import { preLockTableText, unlockActionScript } from '../../app/plan/pre-lock';
+import { describeStates, ssTupleFilters } from '../../app/plan/stale-sockets';
 import type { Executor } from '../hosts/executor';
 import { mustRun } from './freeze-context';
 
@@ -22,6 +25,31 @@ export async function lockDestination(exec: Executor, plan: MigrationPlan): Prom
   const to = plan.request.to;
   await mustRun(exec, to, ['sh', '-c', 'cat > "$1" && chmod 700 "$1"', 'ferry-write', plan.preLock.actionScript], unlockActionScript(plan.preLock.table));
   await mustRun(exec, to, ['nft', '-f', '-'], preLockTableText(plan.preLock.table, plan.connections));
+}
+
+/**
+ * Destroys the leftover sockets the plan found on the destination with the connections' four-tuples (`ss -K`,
+ * one filter per batch of tuples), then lists what is still there: CRIU cannot restore a connection whose
+ * four-tuple the kernel still holds. Returns how many were destroyed.
+ */
+export async function clearStaleSockets(exec: Executor, plan: MigrationPlan): Promise<number> {
+  const stale = plan.staleOnDestination ?? [];
+  if (!stale.length) return 0;
+  const to = plan.request.to;
+  const filters = ssTupleFilters(stale);
+  const out = await mustRun(exec, to, [
+    'sh', '-c', 'for f in "$@"; do ss -K -tanH state all "$f" >/dev/null || exit 1; done; echo ===; for f in "$@"; do ss -tanH state all "$f"; done',
+    'ferry-clear', ...filters,
+  ]);
+  const left = parseSs(out.slice(out.indexOf('===') + 3));
+  if (left.length) {
+    throw new FerryError({
+      code: 'ADDRESS_CONFLICT', host: to,
+      message: `${to} still holds ${left.length} socket(s) with the four-tuples of connections that move (${describeStates(left)}: ${left.slice(0, 3).map(fourTupleKey).join(', ')}), and ss -K could not destroy them; CRIU could not restore those connections`,
+      hint: 'the destination kernel needs CONFIG_INET_DIAG_DESTROY for ss -K; or wait until they time out (FIN-WAIT-1 and LAST-ACK orphans: up to a few minutes) and retry',
+    });
+  }
+  return stale.length;
 }
 
 /** Starts the destination's page server (it daemonizes once listening, and exits after one dump). */

@@ -18,6 +18,8 @@ import {
   SOURCE_FREEZE_SCRIPT,
   go,
   SOURCE_LAZY_FREEZE_SCRIPT,
+  destinationLazyArgs,
+  sourceLazyArgs,
   startFreeze,
 } from './criu/freeze-scripts';
 import { LocalShellExecutor } from './hosts/local-executor';
@@ -154,9 +156,11 @@ describe('freeze scripts (freeze-scripts.ts: positional arguments)', { timeout: 
       mkdirSync(dir, { recursive: true });
       const streams = await startFreeze(
         exec,
-        { host: 'a', script: lazy ? SOURCE_LAZY_FREEZE_SCRIPT : SOURCE_FREEZE_SCRIPT, args: [dir, srcBatch, criu, 'dump', ...criuArgs] },
         lazy
-          ? { host: 'b', script: DESTINATION_LAZY_FREEZE_SCRIPT, args: [dir, dstBatch, lazyCriu, '2001:db8::1', '27001', criu, 'restore', ...criuArgs] }
+          ? { host: 'a', script: SOURCE_LAZY_FREEZE_SCRIPT, args: sourceLazyArgs(dir, srcBatch, undefined, [criu, 'dump', ...criuArgs]) }
+          : { host: 'a', script: SOURCE_FREEZE_SCRIPT, args: [dir, srcBatch, criu, 'dump', ...criuArgs] },
+        lazy
+          ? { host: 'b', script: DESTINATION_LAZY_FREEZE_SCRIPT, args: destinationLazyArgs(dir, dstBatch, lazyCriu, { address: '2001:db8::1', port: 27001 }, undefined, [criu, 'restore', ...criuArgs]) }
           : { host: 'b', script: DESTINATION_FREEZE_SCRIPT, args: [dir, dstBatch, criu, 'restore', ...criuArgs] },
       );
       go(streams);

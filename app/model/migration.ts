@@ -73,6 +73,13 @@ export interface MigrationPlan {
    * connections' four-tuples: destroyed before the freeze, or CRIU cannot connect the restored socket back.
    */
   staleOnDestination?: TcpSocket[];
+  /**
+   * The tree's shared anonymous memory (MAP_SHARED, memfd, SysV) from the source probe: CRIU copies it inside the
+   * freeze in every mode (it cannot be lazy). `path`: how it travels; `note`: the plan's statement and its cost.
+   */
+  sharedMemory?: { kib: number; objects: number; lazy: false; path: 'page-server' | 'direct' | 'controller'; note: string };
+  /** Lazy mode: the images that cannot be lazy (page data) go straight from the source to this listener on the destination. */
+  directStream?: { address: string; port: number; token: string };
   transferMode: TransferMode;
   /** Why this mode. */
   transferReason: string;
@@ -121,6 +128,10 @@ export interface MigrationRecord {
   freeze?: { startedAt: number; endedAt?: number; ms?: number };
   imageBytes?: number;
   transferMs?: number;
+  /** Bytes of images the controller relayed from the source to the destination inside the freeze (scripted modes). */
+  relayedBytes?: number;
+  /** Lazy mode: bytes sent straight from the source to the destination (the memory that cannot be lazy). */
+  directBytes?: number;
   connections: ConnectionOutcome[];
   /** Where the CRIU logs and this record are kept on the controller. */
   recordDir?: string;

@@ -1,6 +1,7 @@
 // A host's state at one moment, as read by the host probe: the input of planning and checks.
 import type { CriuCheck, CriuVersion } from '../parse/criu';
 import type { RouteEntry } from '../parse/ip';
+import type { SharedMemory } from '../parse/smaps';
 import type { InterfaceAddress, ProcessInfo, TcpSocket } from './host';
 
 /** A host's state at one moment. */
@@ -19,5 +20,7 @@ export interface HostSnapshot {
   sockets?: TcpSocket[];
   /** Ids of one process read from /proc/PID/stat, when asked for. */
   stat?: { pid: number; ppid: number; pgrp: number; session: number };
+  /** Shared anonymous memory of that process's tree (read with `stat`). */
+  sharedMemory?: SharedMemory[];
 }
 

@@ -5,6 +5,7 @@ import type { HostSnapshot } from '../model/snapshot';
 import { parseCriuCheck, parseCriuVersion } from '../parse/criu';
 import { parseIpAddr, parseIpRoute } from '../parse/ip';
 import { parseProcStatIds, parsePs } from '../parse/ps';
+import { parseSharedMemory } from '../parse/smaps';
 import { parseSs } from '../parse/ss';
 import { buildPlan, managementAddresses, type PlanInput } from './build-plan';
 
@@ -150,6 +151,34 @@ describe('buildPlan on lab snapshots', () => {
     expect(problems(owned)).toEqual(['ADDRESS_CONFLICT@lab-b']);
     const r2 = buildPlan(owned);
     expect(!r2.ok && r2.problems[0]?.message).toMatch(/also exist on lab-b, owned by 777 \(squatter\): 198\.18\.0\.100:34118>198\.18\.0\.1:7000/);
+  });
+
+  it('states the shared memory that cannot be lazy, its cost and its path: direct with nc on both hosts', () => {
+    const shm = parseSharedMemory(pfx('smaps-shared.txt'));
+    const withShm = (nc: boolean) => (src: HostSnapshot, dst: HostSnapshot) => {
+      src.sharedMemory = shm;
+      if (nc) src.tools.nc = dst.tools.nc = '/usr/bin/nc';
+    };
+    const lazy = buildPlan(input({ mode: 'lazy' }, withShm(true)));
+    if (!lazy.ok) throw new Error(JSON.stringify(lazy.problems));
+    expect(lazy.plan.sharedMemory).toMatchObject({ kib: 3072, objects: 2, lazy: false, path: 'direct' });
+    expect(lazy.plan.directStream).toEqual({ address: '198.18.0.3', port: 27124, token: 'plan-only' });
+    expect(lazy.plan.warnings.join('\n')).toMatch(/3\.0 MiB of shared anonymous memory \(2 object\(s\): \/dev\/zero \(deleted\)\): it cannot be lazy .* the freeze grows by the time the link needs to copy 3\.0 MiB, sent straight from the source to 198\.18\.0\.3:27124/);
+
+    const noNc = buildPlan(input({ mode: 'lazy' }, withShm(false)));
+    if (!noNc.ok) throw new Error('refused');
+    expect(noNc.plan.sharedMemory?.path).toBe('controller');
+    expect(noNc.plan.directStream).toBeUndefined();
+    expect(noNc.plan.warnings.join('\n')).toMatch(/through the controller: nc is missing on a host .* --mode streamed/);
+
+    const streamed = buildPlan(input({ mode: 'streamed' }, withShm(true)));
+    if (!streamed.ok) throw new Error('refused');
+    expect(streamed.plan.sharedMemory?.path).toBe('page-server');
+    expect(streamed.plan.directStream).toBeUndefined();
+    expect(streamed.plan.warnings).toEqual([]);
+
+    const none = buildPlan(input({ mode: 'lazy' }));
+    expect(none.ok && none.plan.sharedMemory).toBeUndefined();
   });
 
   it('refuses when a PID of the tree is taken on the destination', () => {

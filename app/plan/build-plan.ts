@@ -8,6 +8,7 @@ import type { HostSnapshot } from '../model/snapshot';
 import { subtreePids } from '../process-tree';
 import { addressesToMove, isLoopback, parseIpAddress, socketsOfTree } from '../sockets';
 import { moveProblem } from './move-check';
+import { planSharedMemory } from './shared-memory';
 import { describeStates, tupleClashes } from './stale-sockets';
 import { hostReadiness } from './readiness';
 
@@ -23,8 +24,10 @@ export interface PlanInput {
   sourceSshPort: number;
   destinationSshPort: number;
   imageBase: string;
-  /** Port for the destination's page server (streamed mode). */
+  /** Port for the destination's page server (streamed mode); lazy mode's direct stream listens on the next one. */
   pageServerPort: number;
+  /** Secret the direct stream's sender proves itself with (random per migration). */
+  directStreamToken?: string;
 }
 
 export type PlanResult = { ok: true; plan: MigrationPlan } | { ok: false; problems: FerryErrorInfo[]; warnings: string[] };
@@ -167,6 +170,12 @@ export function buildPlan(input: PlanInput): PlanResult {
   if (problems.length) return { ok: false, problems, warnings };
   const transfer = chooseTransfer(req.mode, { sourceHostName: input.sourceHostName, destinationHostName: input.destinationHostName, srcMgmt, dstMgmt }, input.pageServerPort);
   if ('problem' in transfer) return { ok: false, problems: [transfer.problem], warnings };
+  const shm = planSharedMemory({
+    mode: transfer.mode, source: src, destination: dst,
+    destinationAddress: parseIpAddress(input.destinationHostName)?.address ?? dstMgmt[0],
+    port: input.pageServerPort + 1, token: input.directStreamToken ?? 'plan-only',
+  });
+  warnings.push(...shm.warnings);
   // A tree whose session or process group leader is outside it (started from a shell) needs --shell-job.
   const st = src.stat?.pid === req.pid ? src.stat : undefined;
   const shellJob = !!st && (!treePids.includes(st.session) || !treePids.includes(st.pgrp));
@@ -184,6 +193,8 @@ export function buildPlan(input: PlanInput): PlanResult {
       addresses: moves,
       connections: connected,
       ...(clashes.stale.length ? { staleOnDestination: clashes.stale } : {}),
+      ...(shm.sharedMemory ? { sharedMemory: shm.sharedMemory } : {}),
+      ...(shm.directStream ? { directStream: shm.directStream } : {}),
       transferMode: transfer.mode,
       transferReason: transfer.reason,
       ...(transfer.pageServer ? { pageServer: transfer.pageServer } : {}),

@@ -43,13 +43,15 @@ export const DESTINATION_FREEZE_SCRIPT = [
 ].join('\n');
 
 /**
- * Source, lazy pages: $1 image dir, $2 `ip -batch` lines, $3.. the `criu dump --lazy-pages` argv (without
- * --status-fd). CRIU dumps everything but the memory, says so on a FIFO, and stays to serve the pages: it runs
- * detached and outlives this script.
+ * Source, lazy pages: $1 image dir, $2 `ip -batch` lines, $3 $4 $5 the destination's direct-stream address, port
+ * and token (empty: none), $6.. the `criu dump --lazy-pages` argv (without --status-fd). CRIU dumps everything
+ * but the private memory, says so on a FIFO, and stays to serve those pages: it runs detached and outlives this
+ * script. What CRIU could not leave lazy (shared memory: page data in pages-*.img) goes straight to the
+ * destination when a direct stream is given, beside the small images the controller relays.
  */
 export const SOURCE_LAZY_FREEZE_SCRIPT = [
   MARK,
-  'dir=$1; batch=$2; shift 2',
+  'dir=$1; batch=$2; daddr=$3; dport=$4; dtoken=$5; shift 5',
   'rm -f "$dir/status" && mkfifo "$dir/status" || { mark dump-failed; exit 10; }',
   ARM,
   'mark dump-start',
@@ -60,20 +62,37 @@ export const SOURCE_LAZY_FREEZE_SCRIPT = [
   'mark dump-done',
   'if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - || { mark address-remove-failed; exit 11; }; fi',
   'mark address-removed',
-  'tar -C "$dir" --exclude=./dump.log --exclude=./status --exclude=./dump-exit.tmp --exclude=./dump-exit --exclude=./dump.pid -cf - . || { mark send-failed; exit 12; }',
+  // The dump argv is no longer needed: the positional parameters become tar's exclusions.
+  'set -- --exclude=./dump.log --exclude=./status --exclude=./dump-exit.tmp --exclude=./dump-exit --exclude=./dump.pid',
+  'if [ -n "$daddr" ]; then',
+  '  files=$(cd "$dir" && ls pages-*.img 2>/dev/null); n=0',
+  '  for f in $files; do n=$((n + $(stat -c %s "$dir/$f"))); done',
+  `  printf '@@FERRY-DIRECT %s\\n' "$n" >&2`,
+  `  { printf '%s\\n' "$dtoken"; tar -C "$dir" -cf - -T /dev/null $files; } | nc -N "$daddr" "$dport" & direct=$!`,
+  `  set -- "$@" '--exclude=./pages-*.img'`,
+  'fi',
+  'tar -C "$dir" "$@" -cf - . || { mark send-failed; exit 12; }',
+  'if [ -n "$daddr" ]; then wait $direct || { mark send-failed; exit 12; }; fi',
   'mark sent',
 ].join('\n');
 
 /**
  * Destination, lazy pages: $1 image dir, $2 `ip -batch` lines, $3 criu, $4 the source's address and $5 port
- * (where the source serves the pages), $6.. the `criu restore --lazy-pages` argv. The lazy-pages daemon is
- * started once the images are in: it fetches the pages the restored process faults on, then the rest.
+ * (where the source serves the pages), $6 $7 the direct stream's port and token (empty: none), $8.. the
+ * `criu restore --lazy-pages` argv. The direct stream's listener is up before the freeze and accepts a sender
+ * that opens with the token; the lazy-pages daemon is started once the images are in: it fetches the pages the
+ * restored process faults on, then the rest.
  */
 export const DESTINATION_LAZY_FREEZE_SCRIPT = [
   MARK,
-  'dir=$1; batch=$2; criu=$3; addr=$4; port=$5; shift 5',
+  'dir=$1; batch=$2; criu=$3; addr=$4; port=$5; dport=$6; dtoken=$7; shift 7',
+  'if [ -n "$dport" ]; then',
+  '  ( nc -l -d -p "$dport" </dev/null & echo $! >"$dir/direct.pid"; wait ) | { IFS= read -r t && [ "$t" = "$dtoken" ] && tar -C "$dir" -xf -; } & direct=$!',
+  `  trap 'kill $(cat "$dir/direct.pid" 2>/dev/null) 2>/dev/null' EXIT`,
+  'fi',
   'mark armed',
   'tar -C "$dir" -xf - || { mark receive-failed; exit 20; }',
+  'if [ -n "$dport" ]; then wait $direct || { mark direct-failed; exit 24; }; fi',
   'mark received',
   '"$criu" lazy-pages --page-server --address "$addr" --port "$port" --images-dir "$dir" --daemon ' +
     '--pidfile "$dir/lazy-pages.pid" --log-file "$dir/lazy-pages.log" -v4 || { mark lazy-pages-failed; exit 23; }',
@@ -82,6 +101,23 @@ export const DESTINATION_LAZY_FREEZE_SCRIPT = [
   '"$@" || { mark restore-failed; exit 22; }',
   'mark restored',
 ].join('\n');
+
+/** Where lazy mode's direct stream goes: the destination's listener and the token its sender opens with. */
+export interface DirectStream {
+  address: string;
+  port: number;
+  token: string;
+}
+
+/** Positional arguments of SOURCE_LAZY_FREEZE_SCRIPT. */
+export function sourceLazyArgs(dir: string, batch: string, direct: DirectStream | undefined, dumpArgv: string[]): string[] {
+  return [dir, batch, direct?.address ?? '', direct ? String(direct.port) : '', direct?.token ?? '', ...dumpArgv];
+}
+
+/** Positional arguments of DESTINATION_LAZY_FREEZE_SCRIPT; `pages`: where the source serves the lazy pages. */
+export function destinationLazyArgs(dir: string, batch: string, criu: string, pages: { address: string; port: number }, direct: DirectStream | undefined, restoreArgv: string[]): string[] {
+  return [dir, batch, criu, pages.address, String(pages.port), direct ? String(direct.port) : '', direct?.token ?? '', ...restoreArgv];
+}
 
 /** What each script's exit status means. */
 export const FREEZE_EXIT: Record<number, string> = {
@@ -93,6 +129,7 @@ export const FREEZE_EXIT: Record<number, string> = {
   21: 'adding the address on the destination failed',
   22: 'criu restore failed',
   23: 'the lazy-pages daemon did not start on the destination',
+  24: 'receiving the memory sent straight from the source failed (direct stream)',
 };
 
 export interface FreezeStreams {

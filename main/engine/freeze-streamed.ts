@@ -12,7 +12,9 @@ import {
   FREEZE_EXIT,
   SOURCE_FREEZE_SCRIPT,
   SOURCE_LAZY_FREEZE_SCRIPT,
+  destinationLazyArgs,
   go,
+  sourceLazyArgs,
   startFreeze,
 } from '../criu/freeze-scripts';
 import { addBatch, addedBeforeFailure, announceAddresses, removeBatch } from '../net/address-move';
@@ -92,7 +94,10 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
         return plan.transferMode === 'lazy'
           ? `criu dump ${span(srcMarks, 'dump-start', 'dump-done')} without memory; the source serves the pages on ${plan.pageServer?.address}:${plan.pageServer?.port}`
           : `criu dump ${span(srcMarks, 'dump-start', 'dump-done')}, pages straight to ${plan.pageServer?.address}:${plan.pageServer?.port}`;
-      case 'transfer': return `${(relayed() / 1024).toFixed(0)} KiB of images (without pages) through the controller`;
+      case 'transfer': {
+        const direct = directBytes(srcMarks.lines);
+        return `${(relayed() / 1024).toFixed(0)} KiB of images (without pages) through the controller${direct !== undefined ? `, ${(direct / 1048576).toFixed(1)} MiB of memory that cannot be lazy straight to ${plan.directStream?.address}:${plan.directStream?.port}` : ''}`;
+      }
       case 'move-address': return describeMoves(ctx) || 'no address to move';
       case 'restore': return `criu restore ${span(dstMarks, 'address-added', 'restored')}`;
       default: return '';
@@ -106,9 +111,11 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
   if (lazy && !ps) throw new FerryError({ code: 'INTERNAL', message: 'lazy mode without the source page server address' });
   const streams = await startFreeze(
     exec,
-    { host: from, script: lazy ? SOURCE_LAZY_FREEZE_SCRIPT : SOURCE_FREEZE_SCRIPT, args: [plan.sourceImageDir, srcBatch, ...planDumpArgv(plan)] },
+    lazy
+      ? { host: from, script: SOURCE_LAZY_FREEZE_SCRIPT, args: sourceLazyArgs(plan.sourceImageDir, srcBatch, plan.directStream, planDumpArgv(plan)) }
+      : { host: from, script: SOURCE_FREEZE_SCRIPT, args: [plan.sourceImageDir, srcBatch, ...planDumpArgv(plan)] },
     lazy && ps
-      ? { host: to, script: DESTINATION_LAZY_FREEZE_SCRIPT, args: [plan.destinationImageDir, dstBatch, plan.criu.destination, ps.address, String(ps.port), ...planRestoreArgv(plan, 'destination')] }
+      ? { host: to, script: DESTINATION_LAZY_FREEZE_SCRIPT, args: destinationLazyArgs(plan.destinationImageDir, dstBatch, plan.criu.destination, ps, plan.directStream, planRestoreArgv(plan, 'destination')) }
       : { host: to, script: DESTINATION_FREEZE_SCRIPT, args: [plan.destinationImageDir, dstBatch, ...planRestoreArgv(plan, 'destination')] },
   );
   relayed = streams.bytes;
@@ -141,6 +148,9 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
   srcMarks.end();
   dstMarks.end();
   record.transferMs = Math.round((srcMarks.at('sent') ?? 0) - (srcMarks.at('dump-done') ?? 0)) || undefined;
+  record.relayedBytes = relayed();
+  const direct = directBytes(srcMarks.lines);
+  if (direct !== undefined) record.directBytes = direct;
 
   // Close the steps that did not finish.
   for (const rec of open.values()) {
@@ -186,6 +196,15 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
     host,
     message: `${FREEZE_EXIT[code] ?? `freeze script exited ${code}`} (source exit ${srcCode}, destination exit ${dstCode}): ${[...srcMarks.lines, ...dstMarks.lines].slice(-3).join(' | ')}`,
   });
+}
+
+/** The byte count the lazy source script reports for its direct stream (`@@FERRY-DIRECT N`). */
+function directBytes(lines: readonly string[]): number | undefined {
+  for (const l of lines) {
+    const m = /@@FERRY-DIRECT (\d+)/.exec(l);
+    if (m) return Number(m[1]);
+  }
+  return undefined;
 }
 
 /**

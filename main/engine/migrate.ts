@@ -1,7 +1,7 @@
 // The migration pipeline: connect → preflight → prepare (folders, page server) → lock destination →
 // freeze (streamed or staged: dump, transfer ∥ address move, restore) → verify → clean up. A failure in the
 // freeze rolls back to the source.
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { FerryError, toErrorInfo } from '../../app/errors';
 import type { MigrationRecord, MigrationRequest } from '../../app/model/migration';
 import { buildPlan } from '../../app/plan/build-plan';
@@ -100,6 +100,7 @@ async function lockedPipeline(deps: MigrateDeps, run: StepRunner, lock: (address
       sourceSshPort: from.port, destinationSshPort: to.port,
       imageBase: deps.imageBase ?? DEFAULT_IMAGE_BASE,
       pageServerPort: 27000 + randomInt(1000),
+      directStreamToken: randomBytes(16).toString('hex'),
     });
     for (const w of result.ok ? result.plan.warnings : result.warnings) run.log(w, 'warn');
     if (!result.ok) {

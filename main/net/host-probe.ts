@@ -5,6 +5,7 @@ import { parseCriuCheck, parseCriuVersion } from '../../app/parse/criu';
 import { parseIpAddr, parseIpRoute } from '../../app/parse/ip';
 import { PS_ARGV, parseProcStatIds, parsePs } from '../../app/parse/ps';
 import { SECTION_MARKER, splitSections } from '../../app/parse/sections';
+import { parseSharedMemory } from '../../app/parse/smaps';
 import { parseSs } from '../../app/parse/ss';
 import type { Executor } from '../hosts/executor';
 
@@ -30,11 +31,16 @@ export const REQUIRED_TOOLS: Record<string, string> = {
   ps: 'procps (process list)',
 };
 
+/** Tools probed but not required: `nc` streams what cannot be lazy straight to the destination (lazy mode). */
+export const OPTIONAL_TOOLS: Record<string, string> = {
+  nc: 'netcat-openbsd (lazy mode: shared memory sent straight to the destination)',
+};
+
 export interface ProbeOptions {
   criuCheck?: boolean;
   processes?: boolean;
   sockets?: boolean;
-  /** Read this process's ids (session, process group) from /proc. */
+  /** Read this process's ids (session, process group) from /proc, and its tree's shared memory mappings. */
   statPid?: number;
 }
 
@@ -52,12 +58,20 @@ IFS=:; for c in $cands; do p=$(command -v "$c" 2>/dev/null) && { criu=$p; break;
 if [ -n "$criu" ]; then echo "$criu"; "$criu" --version 2>&1; fi
 if [ -n "$criu" ] && [ "$docheck" = 1 ]; then sec criu-check; "$criu" check 2>&1; echo "exit=$?"; fi
 sec tools
-for t in ${Object.keys(REQUIRED_TOOLS).join(' ')}; do printf '%s %s\\n' "$t" "$(command -v "$t" 2>/dev/null || echo -)"; done
+for t in ${[...Object.keys(REQUIRED_TOOLS), ...Object.keys(OPTIONAL_TOOLS)].join(' ')}; do printf '%s %s\\n' "$t" "$(command -v "$t" 2>/dev/null || echo -)"; done
 sec addr; ip -j addr show
 sec route; ip -j route show table all
 if [ "$dops" = 1 ]; then sec ps; "$@"; fi
 if [ "$doss" = 1 ]; then sec ss; ss -tainpHO; fi
 if [ -n "$statpid" ]; then sec stat; cat "/proc/$statpid/stat" 2>/dev/null; fi
+if [ -n "$statpid" ]; then
+  sec shmem; q=$statpid
+  while [ -n "$q" ]; do
+    set -- $q; p=$1; shift; q="$*"; echo "pid $p"
+    awk '/^[0-9a-f]+-[0-9a-f]+ /{s=($2 ~ /s$/)} s && (/^[0-9a-f]+-[0-9a-f]+ / || /^Rss:/)' "/proc/$p/smaps" 2>/dev/null
+    for c in $(cat /proc/$p/task/*/children 2>/dev/null); do q="$q $c"; done
+  done
+fi
 sec end
 `;
 
@@ -104,6 +118,8 @@ export async function probeHost(exec: Executor, host: string, opts: ProbeOptions
     const ids = parseProcStatIds(stat);
     if (ids) snap.stat = { pid: opts.statPid, ...ids };
   }
+  const shmem = s.get('shmem');
+  if (opts.statPid !== undefined && shmem !== undefined) snap.sharedMemory = parseSharedMemory(shmem);
   return snap;
 }
 

@@ -120,22 +120,23 @@ function parseUsers(s: string): { owners: SocketOwner[]; end: number } | null {
   }
 }
 
-/** Splits on whitespace outside parentheses, so `bbr:(bw:1bps,mrtt:0.1)` stays one token. */
+/** Splits on whitespace outside parentheses, so `bbr:(bw:1bps,mrtt:0.1)` stays one token (slices, no per-character strings). */
 function tokenize(s: string): string[] {
   const out: string[] = [];
-  let cur = '';
   let depth = 0;
-  for (const ch of s) {
-    if (ch === '(') depth++;
-    else if (ch === ')' && depth > 0) depth--;
-    if (depth === 0 && (ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r')) {
-      if (cur) out.push(cur);
-      cur = '';
-    } else {
-      cur += ch;
+  let start = -1;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 40) depth++;
+    else if (c === 41 && depth > 0) depth--;
+    if (depth === 0 && (c === 32 || c === 9 || c === 10 || c === 13)) {
+      if (start >= 0) out.push(s.slice(start, i));
+      start = -1;
+    } else if (start < 0) {
+      start = i;
     }
   }
-  if (cur) out.push(cur);
+  if (start >= 0) out.push(s.slice(start));
   return out;
 }
 

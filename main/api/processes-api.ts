@@ -10,7 +10,7 @@ export function processesHandlers(ctx: ApiContext): Pick<Handlers, 'processes:li
   return {
     'processes:list': async ({ host }) => {
       const spec = ctx.controller.resolveHost(host);
-      const snap = await probeHost(ctx.controller.exec, host, { processes: true, sockets: true });
+      const snap = await probeHost(ctx.controller.exec, host, { criu: false, processes: true, sockets: true });
       const all = snap.processes ?? [];
       // The probe's own shell and its ps are not the operator's processes.
       const probe = all.filter((p) => p.comm === 'sh' && p.args.includes(' ferry-probe ')).flatMap((p) => subtreePids(all, p.pid));

@@ -37,6 +37,8 @@ export const OPTIONAL_TOOLS: Record<string, string> = {
 };
 
 export interface ProbeOptions {
+  /** Look for CRIU and its version (default true; `ferry ps` and the Processes view do not need it). */
+  criu?: boolean;
   criuCheck?: boolean;
   processes?: boolean;
   sockets?: boolean;
@@ -45,11 +47,13 @@ export interface ProbeOptions {
 }
 
 // Fixed script; every variable input arrives as a positional parameter.
-// $1: criu candidates (colon-separated), $2: "1" to run criu check, $3: "1" for ps, $4: "1" for ss,
-// $5: a PID whose /proc/PID/stat to read (or empty), $6..: ps argv.
+// $1: criu candidates (colon-separated; empty: skip CRIU), $2: "1" to run criu check, $3: "1" for ps,
+// $4: "1" for ss, $5: a PID whose /proc/PID/stat to read (or empty), $6..: ps argv. ss runs beside ps (its
+// output waits in a temporary file): on a host with thousands of sockets the two take about as long.
 const PROBE_SCRIPT = `
 sec() { printf '\\n${SECTION_MARKER} %s\\n' "$1"; }
 cands=$1; docheck=$2; dops=$3; doss=$4; statpid=$5; shift 5
+if [ "$doss" = 1 ]; then sstmp=$(mktemp) || exit 1; ss -tainpHO >"$sstmp" & sspid=$!; fi
 sec uid; id -u
 sec kernel; uname -r
 sec criu
@@ -62,7 +66,7 @@ for t in ${[...Object.keys(REQUIRED_TOOLS), ...Object.keys(OPTIONAL_TOOLS)].join
 sec addr; ip -j addr show
 sec route; ip -j route show table all
 if [ "$dops" = 1 ]; then sec ps; "$@"; fi
-if [ "$doss" = 1 ]; then sec ss; ss -tainpHO; fi
+if [ "$doss" = 1 ]; then sec ss; wait $sspid; cat "$sstmp"; rm -f "$sstmp"; fi
 if [ -n "$statpid" ]; then sec stat; cat "/proc/$statpid/stat" 2>/dev/null; fi
 if [ -n "$statpid" ]; then
   sec shmem; q=$statpid
@@ -82,7 +86,7 @@ export async function probeHost(exec: Executor, host: string, opts: ProbeOptions
   }
   const argv = [
     'sh', '-c', PROBE_SCRIPT, 'ferry-probe',
-    criuCandidates().join(':'), opts.criuCheck ? '1' : '0', opts.processes ? '1' : '0', opts.sockets ? '1' : '0',
+    opts.criu === false ? '' : criuCandidates().join(':'), opts.criuCheck ? '1' : '0', opts.processes ? '1' : '0', opts.sockets ? '1' : '0',
     opts.statPid === undefined ? '' : String(opts.statPid),
     ...PS_ARGV,
   ];

@@ -2,8 +2,6 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { FerryError } from '../../../app/errors';
-import { createApi } from '../../api/create-api';
-import { startBridge } from '../../bridge/bridge-server';
 import { repoRoot } from '../../util/repo-root';
 import { action, printJson } from '../output';
 
@@ -18,6 +16,8 @@ export function registerDashboard(program: Command): void {
       action(async (o: { port: string; json?: boolean }) => {
         const port = Number(o.port);
         if (!/^\d{1,5}$/.test(o.port) || port > 65535) throw new FerryError({ code: 'BAD_INPUT', message: `--port must be 0..65535, got "${o.port}"` });
+        // Loaded here, not with the CLI: the API and the bridge bring ws, sql.js and zod, which no other command needs.
+        const [{ createApi }, { startBridge }] = await Promise.all([import('../../api/create-api'), import('../../bridge/bridge-server')]);
         const api = await createApi();
         const bridge = await startBridge({ api, staticDir: path.join(repoRoot(), 'dist', 'renderer'), port }).catch(async (err: NodeJS.ErrnoException) => {
           await api.close();

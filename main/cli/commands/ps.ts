@@ -23,7 +23,7 @@ export function registerPs(program: Command): void {
         const c = createController();
         c.resolveHost(host);
         try {
-          const snap = await probeHost(c.exec, host, { processes: true, sockets: true });
+          const snap = await probeHost(c.exec, host, { criu: false, processes: true, sockets: true });
           const socketsByPid = new Map<number, TcpSocket[]>();
           for (const s of snap.sockets ?? []) {
             for (const owner of new Set(s.owners.map((x) => x.pid))) {

@@ -5,6 +5,8 @@ import { SERVICE_ADDRESS, findLabHost } from '../lab/lab-config';
 import { demoArgv, freshWitness, labExec, waitForWitnessClient } from '../lab/lab';
 import { addServiceAddress, holderOf, inNetns } from '../lab/lab-network';
 import { mustRunLocal, runLocal } from '../util/local-exec';
+import { repoRoot } from '../util/repo-root';
+import path from 'node:path';
 
 export interface Workload {
   pid: number;
@@ -26,6 +28,14 @@ export async function startWorkload(connections: number, rssMib: number, clientI
   const r = await labExec('lab-a', argv, { pid });
   await waitForWitnessClient(clientId, connections, 60_000 + rssMib * 20);
   return { pid: r.pid, clientId, connections, rssMib, intervalMs };
+}
+
+/** Starts shm-workload.py on lab-a: `shmMib` MiB of MAP_SHARED memory and one witness connection. */
+export async function startShmWorkload(shmMib: number, clientId: string, pid: number): Promise<Workload> {
+  const script = path.join(repoRoot(), 'main', 'bench', 'shm-workload.py');
+  const r = await labExec('lab-a', ['python3', script, String(shmMib), '198.18.0.1', '7000', clientId, '10'], { pid });
+  await waitForWitnessClient(clientId, 1, 60_000 + shmMib * 20);
+  return { pid: r.pid, clientId, connections: 1, rssMib: shmMib, intervalMs: 10 };
 }
 
 /** Kills a workload wherever it runs (on lab-b after a migration). */

@@ -12,14 +12,27 @@ import { migrate } from '../engine/migrate';
 import { LAB_NAME } from '../lab/lab-config';
 import { labDown, labUp } from '../lab/lab';
 import { repoRoot } from '../util/repo-root';
-import { resetLab, startWorkload, stopWorkload, witnessGap } from './bench-workload';
+import { resetLab, startShmWorkload, startWorkload, stopWorkload, witnessGap, type Workload } from './bench-workload';
 import { controllerCosts, plainCopyMs } from './bench-costs';
+import { expertRecipe } from './expert-recipe';
 import { handRecipe } from './hand-recipe';
 
-type Method = 'hand' | TransferMode;
+/** hand: the plain recipe; expert: the strongest plain recipe (ControlMaster, nftables lock, page server). */
+type Method = 'hand' | 'expert' | TransferMode;
+/** demo: the demo workload (RSS × connections); shm: shm-workload.py (RSS MiB of MAP_SHARED memory, 1 connection). */
+type Kind = 'demo' | 'shm';
+
+interface Cell {
+  rssMib: number;
+  connections: number;
+  kind: Kind;
+  methods: Method[];
+  reps: number;
+}
 
 interface Sample {
   method: Method;
+  kind: Kind;
   rssMib: number;
   connections: number;
   rep: number;
@@ -29,6 +42,8 @@ interface Sample {
   totalMs?: number;
   imageBytes?: number;
   memoryCompleteMs?: number;
+  relayedBytes?: number;
+  directBytes?: number;
   resets?: number;
   reconnects?: number;
   error?: string;
@@ -44,6 +59,13 @@ const { values } = parseArgs({
     'skip-costs': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     cells: { type: 'string' },
+    /** shm cells: MiB of MAP_SHARED memory, comma-separated (e.g. 400). */
+    shm: { type: 'string' },
+    /** Demo workload ping-pong lab-a ⇄ lab-b, N runs per mode in --pingpong-modes. */
+    pingpong: { type: 'string', default: '0' },
+    'pingpong-modes': { type: 'string', default: 'streamed,lazy' },
+    /** Preset: the cells of issue 11 (demo ×20 ping-pong, 16 MiB/1, 1 GiB/100, 16 MiB/100 and /1,000 ×10, 400 MiB shm). */
+    suite: { type: 'string' },
   },
 });
 const reps = Number(values.reps);
@@ -57,7 +79,7 @@ if (LAB_NAME !== process.env.FERRY_LAB) {
   process.stderr.write('bench: set FERRY_LAB (npm run bench uses its own lab, "bench", beside any other)\n');
   process.exit(2);
 }
-say(`lab "${process.env.FERRY_LAB}", ${reps} rep(s), rss ${rssList.join('/')} MiB, connections ${connList.join('/')}, methods ${methods.join(', ')}`);
+say(`lab "${process.env.FERRY_LAB}"${values.suite ? `, suite ${values.suite}` : `, ${reps} rep(s), methods ${methods.join(', ')}`}`);
 await labUp({ demoConnections: 0, onProgress: say });
 const controller = createController({ userConfig: false });
 const samples: Sample[] = [];
@@ -65,57 +87,64 @@ const plain: Record<number, number> = {};
 let pidSeq = 20000;
 
 // A grid that varies memory at 100 connections and connections at 16 MiB, plus the corner cells.
-const cells: { rssMib: number; connections: number }[] = [];
-if (values.cells) {
+const cells: Cell[] = [];
+let pingpong = Number(values.pingpong);
+let pingpongModes = values['pingpong-modes'].split(',') as TransferMode[];
+if (values.suite === 'issue11') {
+  const all: Method[] = ['hand', 'expert', 'streamed', 'lazy'];
+  pingpong = 20;
+  pingpongModes = ['streamed', 'lazy'];
+  cells.push(
+    { rssMib: 16, connections: 1, kind: 'demo', methods: all, reps },
+    { rssMib: 1024, connections: 100, kind: 'demo', methods: all, reps },
+    { rssMib: 16, connections: 100, kind: 'demo', methods: ['streamed', 'lazy'], reps },
+    { rssMib: 16, connections: 1000, kind: 'demo', methods: ['streamed', 'lazy'], reps: 10 },
+    { rssMib: 400, connections: 1, kind: 'shm', methods: ['expert', 'streamed', 'lazy'], reps },
+  );
+} else if (values.suite) {
+  throw new Error(`--suite: only issue11 is defined, got ${values.suite}`);
+} else if (values.cells) {
   for (const c of values.cells.split(',')) {
     const [r, n] = c.split('x').map(Number);
     if (!r || !n) throw new Error(`--cells takes RSSxCONNS,… (e.g. 16x1,1024x100), got ${c}`);
-    cells.push({ rssMib: r, connections: n });
+    cells.push({ rssMib: r, connections: n, kind: 'demo', methods, reps });
   }
-} else {
-  for (const r of rssList) for (const c of connList) cells.push({ rssMib: r, connections: c });
+} else if (!values.shm && pingpong === 0) {
+  for (const r of rssList) for (const c of connList) cells.push({ rssMib: r, connections: c, kind: 'demo', methods, reps });
 }
+for (const m of values.shm ? values.shm.split(',').map(Number) : []) cells.push({ rssMib: m, connections: 1, kind: 'shm', methods: methods.filter((x) => x !== 'hand'), reps });
+const pingpongSamples: Sample[] = [];
 
 try {
   for (const r of [...new Set(cells.map((c) => c.rssMib))]) {
     plain[r] = await plainCopyMs(controller.exec, r);
     say(`plain copy of ${r} MiB lab-a → lab-b: ${plain[r]} ms`);
   }
+  if (pingpong > 0) await runPingpong();
   for (const cell of cells) {
-    for (let rep = 0; rep < reps; rep++) {
-      for (const method of methods) {
-        const sample: Sample = { method, ...cell, rep, ok: false };
-        const clientId = `b-${method}-${cell.rssMib}-${cell.connections}-${rep}`;
+    for (let rep = 0; rep < cell.reps; rep++) {
+      for (const method of cell.methods) {
+        const sample: Sample = { method, kind: cell.kind, rssMib: cell.rssMib, connections: cell.connections, rep, ok: false };
+        const clientId = `b-${method}-${cell.kind}-${cell.rssMib}-${cell.connections}-${rep}`;
         pidSeq += 50;
-        let w;
+        let w: Workload | undefined;
         try {
           await resetLab();
-          w = await startWorkload(cell.connections, cell.rssMib, clientId, pidSeq);
+          w = cell.kind === 'shm' ? await startShmWorkload(cell.rssMib, clientId, pidSeq) : await startWorkload(cell.connections, cell.rssMib, clientId, pidSeq);
           await new Promise((res) => setTimeout(res, 800));
           const since = Date.now();
-          if (method === 'hand') {
-            const h = await handRecipe(w.pid, clientId);
+          if (method === 'hand' || method === 'expert') {
+            const h = method === 'hand' ? await handRecipe(w.pid, clientId) : await expertRecipe(w.pid, clientId, 26000 + (pidSeq % 1000));
             Object.assign(sample, { freezeMs: h.freezeMs, totalMs: h.totalMs, imageBytes: h.imageBytes, ok: true });
           } else {
             const rec = await migrate(
               { exec: controller.exec, resolveHost: controller.resolveHost },
               { from: 'lab-a', to: 'lab-b', pid: w.pid, addresses: [], budgetMs: 60_000, keepImages: false, mode: method },
             );
-            Object.assign(sample, {
-              ok: rec.outcome === 'succeeded',
-              freezeMs: rec.freeze?.ms,
-              totalMs: (rec.endedAt ?? 0) - rec.startedAt,
-              imageBytes: rec.imageBytes,
-              memoryCompleteMs: rec.lazyPages?.msAfterRestore,
-              ...(rec.error ? { error: `${rec.error.code}: ${rec.error.message}` } : {}),
-            });
+            Object.assign(sample, recordFigures(rec));
           }
           const g = await witnessGap(w, since);
-          Object.assign(sample, { gapMs: g.gapMs, resets: g.resets, reconnects: g.reconnects });
-          if (g.resets || g.reconnects || g.broken) {
-            sample.ok = false;
-            sample.error = `${sample.error ?? ''} peer saw resets=${g.resets} reconnects=${g.reconnects} broken=${g.broken}`.trim();
-          }
+          judge(sample, g);
         } catch (e) {
           sample.error = toErrorInfo(e).message;
         } finally {
@@ -123,7 +152,7 @@ try {
         }
         samples.push(sample);
         await writeReport(samples, plain, undefined, true);
-        say(`${method.padEnd(8)} ${cell.rssMib} MiB ${cell.connections} conn #${rep}: ${sample.ok ? `freeze ${sample.freezeMs} ms, gap ${sample.gapMs} ms, total ${sample.totalMs} ms` : `FAILED ${sample.error}`}`);
+        say(`${method.padEnd(8)} ${cell.kind === 'shm' ? 'shm ' : ''}${cell.rssMib} MiB ${cell.connections} conn #${rep}: ${sample.ok ? `freeze ${sample.freezeMs} ms, gap ${sample.gapMs} ms, total ${sample.totalMs} ms${sample.relayedBytes !== undefined ? `, relayed ${(sample.relayedBytes / 1048576).toFixed(1)} MiB` : ''}` : `FAILED ${sample.error}`}`);
       }
     }
   }
@@ -135,42 +164,116 @@ try {
   if (!values.keep) await labDown();
 }
 
+/** The figures a sample takes from a migration record. */
+function recordFigures(rec: Awaited<ReturnType<typeof migrate>>): Partial<Sample> {
+  return {
+    ok: rec.outcome === 'succeeded',
+    freezeMs: rec.freeze?.ms,
+    totalMs: (rec.endedAt ?? 0) - rec.startedAt,
+    imageBytes: rec.imageBytes,
+    memoryCompleteMs: rec.lazyPages?.msAfterRestore,
+    ...(rec.relayedBytes !== undefined ? { relayedBytes: rec.relayedBytes } : {}),
+    ...(rec.directBytes !== undefined ? { directBytes: rec.directBytes } : {}),
+    ...(rec.error ? { error: `${rec.error.code}: ${rec.error.message}` } : {}),
+  };
+}
+
+/** What the witness saw decides too: a reset, a reconnect or a broken stream fails the sample. */
+function judge(sample: Sample, g: Awaited<ReturnType<typeof witnessGap>>): void {
+  Object.assign(sample, { gapMs: g.gapMs, resets: g.resets, reconnects: g.reconnects });
+  if (g.resets || g.reconnects || g.broken) {
+    sample.ok = false;
+    sample.error = `${sample.error ?? ''} peer saw resets=${g.resets} reconnects=${g.reconnects} broken=${g.broken}`.trim();
+  }
+}
+
+/** The demo workload (4 connections) migrated lab-a ⇄ lab-b `pingpong` times per mode, one workload per mode. */
+async function runPingpong(): Promise<void> {
+  for (const mode of pingpongModes) {
+    await resetLab();
+    pidSeq += 50;
+    const w = await startWorkload(4, 0, `b-pp-${mode}`, pidSeq);
+    try {
+      await new Promise((res) => setTimeout(res, 800));
+      for (let i = 0; i < pingpong; i++) {
+        const [from, to] = i % 2 === 0 ? ['lab-a', 'lab-b'] : ['lab-b', 'lab-a'];
+        const sample: Sample = { method: mode, kind: 'demo', rssMib: 0, connections: 4, rep: i, ok: false };
+        const since = Date.now();
+        try {
+          const rec = await migrate({ exec: controller.exec, resolveHost: controller.resolveHost }, { from, to, pid: w.pid, addresses: [], budgetMs: 60_000, keepImages: false, mode });
+          Object.assign(sample, recordFigures(rec));
+          judge(sample, await witnessGap(w, since));
+        } catch (e) {
+          sample.error = toErrorInfo(e).message;
+        }
+        pingpongSamples.push(sample);
+        say(`ping-pong ${mode} #${i} ${from}→${to}: ${sample.ok ? `freeze ${sample.freezeMs} ms, gap ${sample.gapMs} ms` : `FAILED ${sample.error}`}`);
+        if (!sample.ok) break;
+        await new Promise((res) => setTimeout(res, 300));
+      }
+    } finally {
+      await stopWorkload(controller.exec, w);
+    }
+  }
+}
+
 async function writeReport(all: Sample[], plainMs: Record<number, number>, costs: unknown, quiet = false): Promise<void> {
   const rows: string[] = [];
-  rows.push('| RSS | conns | method | ok | freeze median | freeze p95 | peer gap median | total median | images | vs hand (freeze) | memory complete |');
-  rows.push('|---|---|---|---|---|---|---|---|---|---|---|');
+  rows.push('| workload | conns | method | ok | freeze median | freeze p95 | peer gap median | total median | images | relayed | vs hand | vs expert | memory complete |');
+  rows.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   const cellsOut = [];
+  const sameCell = (cell: Cell) => (x: Sample) => x.kind === cell.kind && x.rssMib === cell.rssMib && x.connections === cell.connections;
+  const mib = (b: number) => (Number.isFinite(b) ? `${(b / 1048576).toFixed(1)} MiB` : '-');
   for (const cell of cells) {
-    const hand = all.filter((s) => s.method === 'hand' && s.ok && s.rssMib === cell.rssMib && s.connections === cell.connections);
-    const handMedian = summarize(hand.map((s) => s.freezeMs ?? NaN)).median;
-    for (const method of methods) {
-      const ss = all.filter((s) => s.method === method && s.rssMib === cell.rssMib && s.connections === cell.connections);
-      const ok = ss.filter((s) => s.ok);
-      const f = summarize(ok.map((s) => s.freezeMs ?? NaN));
-      const g = summarize(ok.map((s) => s.gapMs ?? NaN));
-      const t = summarize(ok.map((s) => s.totalMs ?? NaN));
-      const img = summarize(ok.map((s) => s.imageBytes ?? NaN)).median;
-      const mem = summarize(ok.map((s) => (s.memoryCompleteMs ?? NaN))).median;
-      const ratio = f.median / handMedian;
-      cellsOut.push({ ...cell, method, runs: ss.length, ok: ok.length, freeze: f, gap: g, total: t, imageBytes: img, ratioToHand: ratio, memoryCompleteMs: mem, plainCopyMs: plainMs[cell.rssMib] });
-      rows.push(`| ${cell.rssMib} MiB | ${cell.connections} | ${method} | ${ok.length}/${ss.length} | ${fmt(f.median)} | ${fmt(f.p95)} | ${fmt(g.median)} | ${fmt(t.median)} | ${Number.isFinite(img) ? `${(img / 1048576).toFixed(1)} MiB` : '-'} | ${method === 'hand' ? '1' : Number.isFinite(ratio) ? ratio.toFixed(2) : '-'} | ${Number.isFinite(mem) ? `+${Math.round(mem)} ms` : '-'} |`);
+    const inCell = all.filter(sameCell(cell));
+    const baseline = (m: Method) => summarize(inCell.filter((x) => x.method === m && x.ok).map((x) => x.freezeMs ?? NaN)).median;
+    const [hand, expert] = [baseline('hand'), baseline('expert')];
+    for (const method of cell.methods) {
+      const ss = inCell.filter((x) => x.method === method);
+      const ok = ss.filter((x) => x.ok);
+      const f = summarize(ok.map((x) => x.freezeMs ?? NaN));
+      const g = summarize(ok.map((x) => x.gapMs ?? NaN));
+      const t = summarize(ok.map((x) => x.totalMs ?? NaN));
+      const img = summarize(ok.map((x) => x.imageBytes ?? NaN)).median;
+      const relayed = summarize(ok.map((x) => x.relayedBytes ?? NaN)).median;
+      const mem = summarize(ok.map((x) => x.memoryCompleteMs ?? NaN)).median;
+      const ratio = (b: number, self: Method) => (method === self ? '1' : Number.isFinite(f.median / b) ? (f.median / b).toFixed(2) : '-');
+      cellsOut.push({ ...cell, method, runs: ss.length, ok: ok.length, freeze: f, gap: g, total: t, imageBytes: img, relayedBytes: relayed, ratioToHand: f.median / hand, ratioToExpert: f.median / expert, memoryCompleteMs: mem, plainCopyMs: plainMs[cell.rssMib] });
+      const label = cell.kind === 'shm' ? `${cell.rssMib} MiB MAP_SHARED` : `${cell.rssMib} MiB`;
+      rows.push(`| ${label} | ${cell.connections} | ${method} | ${ok.length}/${ss.length} | ${fmt(f.median)} | ${fmt(f.p95)} | ${fmt(g.median)} | ${fmt(t.median)} | ${mib(img)} | ${mib(relayed)} | ${ratio(hand, 'hand')} | ${ratio(expert, 'expert')} | ${Number.isFinite(mem) ? `+${Math.round(mem)} ms` : '-'} |`);
+    }
+  }
+  if (pingpongSamples.length) {
+    rows.push('', '| demo ping-pong (4 conns) | runs | ok | freeze median | freeze p95 | freeze max | peer gap median | peer gap p95 |', '|---|---|---|---|---|---|---|---|');
+    for (const mode of pingpongModes) {
+      const ss = pingpongSamples.filter((x) => x.method === mode);
+      const ok = ss.filter((x) => x.ok);
+      const f = summarize(ok.map((x) => x.freezeMs ?? NaN));
+      const g = summarize(ok.map((x) => x.gapMs ?? NaN));
+      rows.push(`| ${mode} | ${ss.length} | ${ok.length} | ${fmt(f.median)} | ${fmt(f.p95)} | ${fmt(f.max)} | ${fmt(g.median)} | ${fmt(g.p95)} |`);
     }
   }
   const table = rows.join('\n');
   if (!quiet) process.stdout.write(`${table}\n`);
   const out = path.resolve(repoRoot(), values.out);
   mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(`${out}.json`, JSON.stringify({ date: new Date().toISOString(), reps, plainCopyMs: plainMs, cells: cellsOut, samples: all, controllerCosts: costs }, null, 2));
-  const colors: Record<string, string> = { hand: '#c0392b', streamed: '#2471a3', staged: '#7d3c98', lazy: '#229954' };
-  const median = (m: Method, r: number, c: number) => summarize(all.filter((s) => s.ok && s.method === m && s.rssMib === r && s.connections === c).map((s) => s.freezeMs ?? NaN)).median;
-  const midConn = connList.includes(100) ? 100 : connList[0]!;
-  const minRss = rssList[0]!;
-  writeFileSync(`${out}.svg`, renderChart(`Ferry freeze window vs hand recipe (median of ${reps})`, [
-    { title: `by memory (${midConn} connections)`, xLabels: rssList.map((r) => `${r} MiB`), series: methods.map((m) => ({ name: m, color: colors[m] ?? '#333', values: rssList.map((r) => median(m, r, midConn)) })) },
-    { title: `by connections (${minRss} MiB)`, xLabels: connList.map(String), series: methods.map((m) => ({ name: m, color: colors[m] ?? '#333', values: connList.map((c) => median(m, minRss, c)) })) },
-  ]));
+  writeFileSync(`${out}.json`, JSON.stringify({ date: new Date().toISOString(), reps, plainCopyMs: plainMs, cells: cellsOut, samples: all, pingpong: pingpongSamples, controllerCosts: costs }, null, 2));
+  const colors: Record<string, string> = { hand: '#c0392b', expert: '#b9770e', streamed: '#2471a3', staged: '#7d3c98', lazy: '#229954' };
+  const grid = cells.filter((c) => c.kind === 'demo');
+  const gridRss = [...new Set(grid.map((c) => c.rssMib))].sort((a, b) => a - b);
+  const gridConns = [...new Set(grid.map((c) => c.connections))].sort((a, b) => a - b);
+  const gridMethods = [...new Set(grid.flatMap((c) => c.methods))];
+  const median = (m: Method, r: number, c: number) => summarize(all.filter((x) => x.ok && x.kind === 'demo' && x.method === m && x.rssMib === r && x.connections === c).map((x) => x.freezeMs ?? NaN)).median;
+  if (grid.length) {
+    const midConn = gridConns.includes(100) ? 100 : gridConns[0]!;
+    const minRss = gridRss[0]!;
+    writeFileSync(`${out}.svg`, renderChart(`Ferry freeze window vs the plain recipes (median of ${reps})`, [
+      { title: `by memory (${midConn} connections)`, xLabels: gridRss.map((r) => `${r} MiB`), series: gridMethods.map((m) => ({ name: m, color: colors[m] ?? '#333', values: gridRss.map((r) => median(m, r, midConn)) })) },
+      { title: `by connections (${minRss} MiB)`, xLabels: gridConns.map(String), series: gridMethods.map((m) => ({ name: m, color: colors[m] ?? '#333', values: gridConns.map((c) => median(m, minRss, c)) })) },
+    ]));
+  }
   writeFileSync(`${out}-table.md`, `${table}\n`);
-  if (!quiet) say(`wrote ${out}.json, ${out}.svg, ${out}-table.md`);
+  if (!quiet) say(`wrote ${out}.json${grid.length ? `, ${out}.svg` : ''}, ${out}-table.md`);
 }
 
 function fmt(ms: number): string {

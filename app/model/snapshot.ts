@@ -20,6 +20,8 @@ export interface HostSnapshot {
   sockets?: TcpSocket[];
   /** Ids of one process read from /proc/PID/stat, when asked for. */
   stat?: { pid: number; ppid: number; pgrp: number; session: number };
+  /** tmpfs mounts (/run, /dev/shm) and the KiB free on each. */
+  tmpfs?: { path: string; availKiB: number }[];
   /** Shared anonymous memory of that process's tree (read with `stat`). */
   sharedMemory?: SharedMemory[];
 }

@@ -8,6 +8,7 @@ import type { HostSnapshot } from '../model/snapshot';
 import { subtreePids } from '../process-tree';
 import { addressesToMove, isLoopback, parseIpAddress, socketsOfTree } from '../sockets';
 import { moveProblem } from './move-check';
+import { imageDirs } from './image-dirs';
 import { planSharedMemory } from './shared-memory';
 import { describeStates, tupleClashes } from './stale-sockets';
 import { hostReadiness } from './readiness';
@@ -26,6 +27,8 @@ export interface PlanInput {
   imageBase: string;
   /** Port for the destination's page server (streamed mode); lazy mode's direct stream listens on the next one. */
   pageServerPort: number;
+  /** Lazy mode may keep the images on a tmpfs (false when the operator chose the image folder). */
+  preferTmpfs?: boolean;
   /** Secret the direct stream's sender proves itself with (random per migration). */
   directStreamToken?: string;
 }
@@ -176,6 +179,7 @@ export function buildPlan(input: PlanInput): PlanResult {
     port: input.pageServerPort + 1, token: input.directStreamToken ?? 'plan-only',
   });
   warnings.push(...shm.warnings);
+  const dirs = imageDirs(input.id, input.imageBase, transfer.mode, src, dst, shm.sharedMemory?.kib ?? 0, input.preferTmpfs ?? false);
   // A tree whose session or process group leader is outside it (started from a shell) needs --shell-job.
   const st = src.stat?.pid === req.pid ? src.stat : undefined;
   const shellJob = !!st && (!treePids.includes(st.session) || !treePids.includes(st.pgrp));
@@ -196,11 +200,11 @@ export function buildPlan(input: PlanInput): PlanResult {
       ...(shm.sharedMemory ? { sharedMemory: shm.sharedMemory } : {}),
       ...(shm.directStream ? { directStream: shm.directStream } : {}),
       transferMode: transfer.mode,
-      transferReason: transfer.reason,
+      transferReason: dirs.note ? `${transfer.reason}; ${dirs.note}` : transfer.reason,
       ...(transfer.pageServer ? { pageServer: transfer.pageServer } : {}),
-      preLock: { table: preLockTableName(input.id), actionScript: `${input.imageBase}/${input.id}-restore/unlock.sh` },
-      sourceImageDir: `${input.imageBase}/${input.id}-dump`,
-      destinationImageDir: `${input.imageBase}/${input.id}-restore`,
+      preLock: { table: preLockTableName(input.id), actionScript: `${dirs.destination}/unlock.sh` },
+      sourceImageDir: dirs.source,
+      destinationImageDir: dirs.destination,
       criu: { source: src.criu?.path ?? 'criu', destination: dst.criu?.path ?? 'criu' },
       warnings,
     },

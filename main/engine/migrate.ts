@@ -99,6 +99,7 @@ async function lockedPipeline(deps: MigrateDeps, run: StepRunner, lock: (address
       sourceHostName: from.hostName, destinationHostName: to.hostName,
       sourceSshPort: from.port, destinationSshPort: to.port,
       imageBase: deps.imageBase ?? DEFAULT_IMAGE_BASE,
+      preferTmpfs: deps.imageBase === undefined,
       pageServerPort: 27000 + randomInt(1000),
       directStreamToken: randomBytes(16).toString('hex'),
     });

@@ -63,6 +63,7 @@ if [ -n "$criu" ]; then echo "$criu"; "$criu" --version 2>&1; fi
 if [ -n "$criu" ] && [ "$docheck" = 1 ]; then sec criu-check; "$criu" check 2>&1; echo "exit=$?"; fi
 sec tools
 for t in ${[...Object.keys(REQUIRED_TOOLS), ...Object.keys(OPTIONAL_TOOLS)].join(' ')}; do printf '%s %s\\n' "$t" "$(command -v "$t" 2>/dev/null || echo -)"; done
+sec tmpfs; for d in /run /dev/shm; do [ "$(stat -f -c %T "$d" 2>/dev/null)" = tmpfs ] && df -P -k "$d" 2>/dev/null | awk -v d="$d" 'NR == 2 { print d, $4 }'; done
 sec addr; ip -j addr show
 sec route; ip -j route show table all
 if [ "$dops" = 1 ]; then sec ps; "$@"; fi
@@ -104,6 +105,7 @@ export async function probeHost(exec: Executor, host: string, opts: ProbeOptions
     addresses: parseIpAddr(s.get('addr') ?? '[]'),
     routes: parseIpRoute(s.get('route') ?? '[]'),
   };
+  snap.tmpfs = parseTmpfs(s.get('tmpfs') ?? '');
   const criu = s.get('criu')?.trim();
   if (criu) {
     const [path = '', ...rest] = criu.split('\n');
@@ -125,6 +127,16 @@ export async function probeHost(exec: Executor, host: string, opts: ProbeOptions
   const shmem = s.get('shmem');
   if (opts.statPid !== undefined && shmem !== undefined) snap.sharedMemory = parseSharedMemory(shmem);
   return snap;
+}
+
+/** `PATH AVAIL_KIB` lines of the tmpfs mounts the probe found. */
+function parseTmpfs(text: string): { path: string; availKiB: number }[] {
+  const out: { path: string; availKiB: number }[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^(\/\S+) (\d+)$/.exec(line.trim());
+    if (m && m[1] && m[2]) out.push({ path: m[1], availKiB: Number(m[2]) });
+  }
+  return out;
 }
 
 function parseTools(text: string): Record<string, string | null> {

@@ -34,7 +34,7 @@ export function registerMigrate(program: Command): void {
     .option('--mode <mode>', `how memory moves: ${TRANSFER_MODES.join(' | ')} (default: the fastest safe one)`)
     .option('--keep-images', 'keep the CRIU images on both hosts after success')
     .option('--allow-shared-address', 'move the addresses even though processes outside the tree use them (their connections break)')
-    .option('--image-base <dir>', 'folder for the CRIU images on both hosts', '/var/lib/ferry/images')
+    .option('--image-base <dir>', 'folder for the CRIU images on both hosts (default /var/lib/ferry/images; lazy mode without it: a tmpfs such as /run when the host has room)')
     .option('--json', 'print the migration record as JSON')
     .action(
       action(async (o: MigrateOptions) => {
@@ -48,13 +48,14 @@ export function registerMigrate(program: Command): void {
           ...(o.allowSharedAddress ? { allowSharedAddress: true } : {}),
           ...(o.mode === undefined ? {} : { mode: parseMode(o.mode) }),
         };
-        parseImageBase(o.imageBase ?? '/var/lib/ferry/images');
+        // Without --image-base the engine picks the folders (lazy mode: a tmpfs when the host has room).
+        const imageBase = o.imageBase === undefined ? undefined : parseImageBase(o.imageBase);
         const c = createController();
         c.resolveHost(request.from);
         c.resolveHost(request.to);
         let record: MigrationRecord;
         try {
-          record = await migrate({ exec: c.exec, resolveHost: c.resolveHost, imageBase: parseImageBase(o.imageBase ?? '/var/lib/ferry/images') }, request, o.json ? () => {} : printEvent);
+          record = await migrate({ exec: c.exec, resolveHost: c.resolveHost, ...(imageBase ? { imageBase } : {}) }, request, o.json ? () => {} : printEvent);
         } finally {
           await c.close();
         }

@@ -3,8 +3,8 @@ import type { HostSnapshot } from '../model/snapshot';
 import { imageDirs } from './image-dirs';
 
 const host = (name: string, tmpfs?: HostSnapshot['tmpfs']): HostSnapshot => ({ host: name, takenAt: 0, uid: 0, kernel: '', tools: {}, addresses: [], routes: [], ...(tmpfs ? { tmpfs } : {}) });
-const a = host('lab-a', [{ path: '/run', availKiB: 12_341_792 }, { path: '/dev/shm', availKiB: 24_683_584 }]);
-const b = host('lab-b', [{ path: '/run', availKiB: 300_000 }, { path: '/dev/shm', availKiB: 24_683_584 }]);
+const a = host('lab-a', [{ path: '/run', availKiB: 12_341_792 }]);
+const b = host('lab-b', [{ path: '/run', availKiB: 300_000 }]);
 
 describe('imageDirs', () => {
   it('puts lazy mode\'s images on a tmpfs with twice the room they need, else on the image base', () => {
@@ -12,8 +12,8 @@ describe('imageDirs', () => {
       source: '/run/ferry/images/m-1-dump', destination: '/run/ferry/images/m-1-restore',
       note: 'images on tmpfs (lab-a /run, lab-b /run): no private memory in them, 64 MiB at most',
     });
-    // 400 MiB of shared memory: lab-b's /run is too small, its /dev/shm is not.
-    expect(imageDirs('m-1', '/var/lib/ferry/images', 'lazy', a, b, 400 * 1024, true)).toMatchObject({ source: '/run/ferry/images/m-1-dump', destination: '/dev/shm/ferry/images/m-1-restore' });
+    // 400 MiB of shared memory: lab-b's /run is too small for twice what it needs.
+    expect(imageDirs('m-1', '/var/lib/ferry/images', 'lazy', a, b, 400 * 1024, true)).toMatchObject({ source: '/run/ferry/images/m-1-dump', destination: '/var/lib/ferry/images/m-1-restore', note: 'images on tmpfs (lab-a /run): no private memory in them, 464 MiB at most' });
     expect(imageDirs('m-1', '/img', 'lazy', host('x'), host('y'), 0, true)).toEqual({ source: '/img/m-1-dump', destination: '/img/m-1-restore' });
   });
   it('keeps streamed and staged images (the whole memory) and an operator\'s folder on the image base', () => {

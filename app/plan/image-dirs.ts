@@ -1,5 +1,6 @@
 // Where each side keeps a migration's images. Lazy mode's images are small (no private memory; only what cannot
-// be lazy, such as shared memory), so they go on a tmpfs with room to spare when the host has one: writing and
+// be lazy, such as shared memory), so they go on /run when it is a tmpfs with room to spare (root's and closed to
+// other users, as the image folder check wants; /dev/shm is world-writable and under /dev): writing and
 // reading them back (one file per TCP connection, and the shared memory) is then memory-speed work inside the
 // freeze instead of disk work. Streamed and staged images hold the whole memory and stay on disk.
 import type { TransferMode } from '../model/migration';

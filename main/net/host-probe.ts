@@ -63,7 +63,7 @@ if [ -n "$criu" ]; then echo "$criu"; "$criu" --version 2>&1; fi
 if [ -n "$criu" ] && [ "$docheck" = 1 ]; then sec criu-check; "$criu" check 2>&1; echo "exit=$?"; fi
 sec tools
 for t in ${[...Object.keys(REQUIRED_TOOLS), ...Object.keys(OPTIONAL_TOOLS)].join(' ')}; do printf '%s %s\\n' "$t" "$(command -v "$t" 2>/dev/null || echo -)"; done
-sec tmpfs; for d in /run /dev/shm; do [ "$(stat -f -c %T "$d" 2>/dev/null)" = tmpfs ] && df -P -k "$d" 2>/dev/null | awk -v d="$d" 'NR == 2 { print d, $4 }'; done
+sec tmpfs; for d in /run; do [ "$(stat -f -c %T "$d" 2>/dev/null)" = tmpfs ] && df -P -k "$d" 2>/dev/null | awk -v d="$d" 'NR == 2 { print d, $4 }'; done
 sec addr; ip -j addr show
 sec route; ip -j route show table all
 if [ "$dops" = 1 ]; then sec ps; "$@"; fi

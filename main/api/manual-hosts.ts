@@ -1,8 +1,9 @@
 // Hosts added by hand in the dashboard: an ssh_config file Ferry owns in its state folder.
-import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { FerryError } from '../../app/errors';
 import type { ValidParams } from '../../app/contract/contract';
+import { appendPrivateFile, ensurePrivateDir } from '../store/private-files';
 import { stateDir } from '../store/record-store';
 
 /** Where hosts added by hand are kept (ssh_config syntax, read with the rest of the inventory). */
@@ -24,8 +25,8 @@ export function addManualHost(h: ValidParams<'hosts:add'>, known: readonly strin
   if (known.some((n) => n.toLowerCase() === h.name.toLowerCase())) {
     throw new FerryError({ code: 'BAD_INPUT', message: `a host named "${h.name}" is already in the inventory`, hint: 'pick another name' });
   }
-  mkdirSync(path.dirname(file), { recursive: true });
+  ensurePrivateDir(path.dirname(file));
   const header = existsSync(file) ? '' : '# Hosts added in the Ferry dashboard (ssh_config syntax)\n';
-  appendFileSync(file, `${header}\n${hostBlock(h)}`);
+  appendPrivateFile(file, `${header}\n${hostBlock(h)}`);
   return file;
 }

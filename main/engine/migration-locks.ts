@@ -1,11 +1,12 @@
 // One migration per process and per address at a time, across every controller process (CLI, dashboard):
 // lock files under <state>/locks/, created atomically (link), holding the migration id and the owner PID.
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, readdirSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, readdirSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { FerryError } from '../../app/errors';
 import { normalizeAddress } from '../../app/ip-address';
 import type { MigrationRequest } from '../../app/model/migration';
+import { ensurePrivateDir, ensurePrivateDirs, writePrivateFile } from '../store/private-files';
 import { stateDir } from '../store/record-store';
 
 /** What a lock file holds. */
@@ -51,7 +52,8 @@ export function lockKeys(request: Pick<MigrationRequest, 'from' | 'to' | 'pid'>,
  */
 export function acquireMigrationLocks(keys: readonly string[], migrationId: string, opts: LockOptions = {}): () => void {
   const dir = opts.dir ?? locksDir();
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (opts.dir) ensurePrivateDir(dir);
+  else ensurePrivateDirs(stateDir(), 'locks');
   const me: Omit<LockOwner, 'key'> = { migrationId, pid: process.pid, acquiredAt: Date.now() };
   const start = processStartTicks(process.pid);
   if (start !== undefined) me.startTicks = start;
@@ -101,7 +103,7 @@ function lockFile(dir: string, key: string): string {
 function takeOne(dir: string, owner: LockOwner): boolean {
   const file = lockFile(dir, owner.key);
   const tmp = path.join(dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
-  writeFileSync(tmp, `${JSON.stringify(owner)}\n`, { mode: 0o600 });
+  writePrivateFile(tmp, `${JSON.stringify(owner)}\n`);
   try {
     for (let attempt = 0; attempt < 3; attempt++) {
       if (tryLink(tmp, file)) return true;
@@ -145,7 +147,7 @@ function withGuard<T>(dir: string, fn: () => T): T {
   const guard = path.join(dir, '.takeover');
   for (let i = 0; i < GUARD_TRIES; i++) {
     try {
-      mkdirSync(guard);
+      mkdirSync(guard, 0o700);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       if (ageMs(guard) > GUARD_STALE_MS) {

@@ -1,6 +1,7 @@
 // The bad-input catalogue: malformed and hostile inputs to the CLI, the dashboard contract and inventory files,
 // each with the error code and a fragment of the message it must produce. One table drives the test
 // (bad-input-catalogue.test.ts) and docs/bad-input.md.
+import { MIGRATION_LIMITS } from '../../app/contract/schemas';
 import type { ErrorCode } from '../../app/errors';
 
 /** One catalogue entry; `{dir}` in args, env and files stands for a fresh temporary folder. */
@@ -19,8 +20,15 @@ export interface BadInputCase {
   inventory?: { files: Record<string, string>; alias: string };
 }
 
-/** The inventory every CLI case sees (FERRY_INVENTORY): two hosts on a local port the test watches: never reached. */
-export const BASE_INVENTORY = 'Host x y\n  HostName 127.0.0.1\n  Port {port}\n  User root\n';
+/**
+ * The inventory every CLI case sees (FERRY_INVENTORY): hosts x (also named x2) and y on local addresses whose
+ * port the test watches: never reached.
+ */
+export const BASE_INVENTORY = 'Host x x2\n  HostName 127.0.0.1\n  Port {port}\n  User root\nHost y\n  HostName 127.0.0.2\n  Port {port}\n  User root\n';
+
+const { budgetMsMin, budgetMsMax, maxAddresses } = MIGRATION_LIMITS;
+const budgetRange = `--budget-ms must be ${budgetMsMin}..${budgetMsMax} ms`;
+const migrateArgs = (...more: string[]) => ['migrate', '--from', 'x', '--pid', '4242', '--to', 'y', ...more];
 
 const run = (what: string, code: ErrorCode, fragment: string, args: string[], more: Omit<NonNullable<BadInputCase['cli']>, 'args'> = {}): BadInputCase =>
   ({ surface: 'cli', what, code, fragment, cli: { args, ...more } });
@@ -39,8 +47,10 @@ const inventory = (what: string, text: string, fragment: string, alias = 'evil',
 /** Every case. */
 export const BAD_INPUT_CASES: readonly BadInputCase[] = [
   // Host names on the command line.
-  migrate('unknown host', 'Unknown host "nohost". Known hosts: x, y', { '--from': 'nohost' }, 'UNKNOWN_HOST'),
-  migrate('same host on both sides', 'source and destination are the same host', { '--to': 'x' }),
+  migrate('unknown host', 'Unknown host "nohost". Known hosts: x, x2, y', { '--from': 'nohost' }, 'UNKNOWN_HOST'),
+  migrate('same host on both sides', 'source and destination are the same host (x)', { '--to': 'x' }),
+  migrate('same host in another case', 'source and destination are the same host (x)', { '--to': 'X' }),
+  migrate('two names of one HostName:port', 'source and destination are the same host: x and x2 both reach 127.0.0.1:', { '--to': 'x2' }),
   migrate('host name with ; (shell command)', 'Invalid host name "a;reboot"', { '--from': 'a;reboot' }),
   migrate('host name with $() (command substitution)', 'Invalid host name "$(id)"', { '--to': '$(id)' }),
   migrate('host name with backticks', 'Invalid host name "`id`"', { '--to': '`id`' }),
@@ -66,11 +76,17 @@ export const BAD_INPUT_CASES: readonly BadInputCase[] = [
   migrate('address with a shell command', 'not an IP address: "198.18.0.100;reboot"', { '--ip': '198.18.0.100;reboot' }),
   migrate('address with a leading space', 'not an IP address: " 198.18.0.100"', { '--ip': ' 198.18.0.100' }),
   migrate('host name instead of an address', 'not an IP address: "localhost"', { '--ip': 'localhost' }),
+  run('the same address twice', 'BAD_INPUT', '--ip 198.18.0.100 given more than once', migrateArgs('--ip', '198.18.0.100', '--ip', '198.18.0.101', '--ip', '198.18.0.100')),
+  run('one IPv6 address in two spellings', 'BAD_INPUT', '--ip 2001:db8::1 given more than once', migrateArgs('--ip', '2001:db8::1', '--ip', '2001:DB8:0:0::1')),
+  run(`more than ${maxAddresses} addresses`, 'BAD_INPUT', `at most ${maxAddresses} --ip addresses per migration, got ${maxAddresses + 1}`,
+    migrateArgs(...Array.from({ length: maxAddresses + 1 }, (_, i) => ['--ip', `198.18.1.${i + 1}`]).flat())),
   // Options.
   migrate('unknown transfer mode', '--mode must be one of streamed, staged, lazy, got "fast"', { '--mode': 'fast' }),
-  migrate('negative budget', '--budget-ms must be 1..3600000 ms, got "-5"', { '--budget-ms': '-5' }),
-  migrate('budget of 0 ms', '--budget-ms must be 1..3600000 ms, got "0"', { '--budget-ms': '0' }),
-  migrate('budget over an hour', 'got "3600001"', { '--budget-ms': '3600001' }),
+  migrate('negative budget', `${budgetRange}, got "-5"`, { '--budget-ms': '-5' }),
+  migrate('budget of 0 ms', `${budgetRange}, got "0"`, { '--budget-ms': '0' }),
+  migrate('budget of 1 ms', `${budgetRange}, got "1"`, { '--budget-ms': '1' }),
+  migrate('budget just under the contract\'s minimum', `${budgetRange}, got "${budgetMsMin - 1}"`, { '--budget-ms': String(budgetMsMin - 1) }),
+  migrate('budget over the contract\'s maximum', `got "${budgetMsMax + 1}"`, { '--budget-ms': String(budgetMsMax + 1) }),
   migrate('budget in exponent notation', 'got "1e3"', { '--budget-ms': '1e3' }),
   run('lab with too many demo connections', 'BAD_INPUT', '--connections must be 0..1000, got "5000"', ['lab', 'up', '--connections', '5000']),
   run('lab exec on a host the lab does not have', 'UNKNOWN_HOST', 'no lab host "nohost"', ['lab', 'exec', 'nohost', '--', 'true']),
@@ -104,7 +120,8 @@ export const BAD_INPUT_CASES: readonly BadInputCase[] = [
   request('fractional PID', 'migration:start', start({ pid: 1.5 }), 'pid: Invalid input: expected int'),
   request('budget under 100 ms', 'migration:start', start({ budgetMs: 50 }), 'budgetMs: Too small'),
   request('unknown transfer mode', 'migration:start', start({ mode: 'fast' }), 'mode: Invalid option'),
-  request('more than 16 addresses', 'migration:start', start({ addresses: Array(17).fill('198.18.0.100') }), 'addresses: Too big'),
+  request(`more than ${maxAddresses} addresses`, 'migration:start', start({ addresses: Array.from({ length: maxAddresses + 1 }, (_, i) => `198.18.1.${i + 1}`) }), 'addresses: Too big'),
+  request('the same address twice', 'migration:start', start({ addresses: ['198.18.0.100', '198.18.0.100'] }), 'addresses: 198.18.0.100 given more than once'),
   request('address longer than 64 characters', 'migration:start', start({ addresses: ['1'.repeat(65)] }), 'addresses.0: Too big'),
   request('keepImages as a string', 'migration:start', start({ keepImages: 'yes' }), 'keepImages: Invalid input: expected boolean'),
   request('allowSharedAddress as a number', 'migration:start', start({ allowSharedAddress: 1 }), 'allowSharedAddress: Invalid input: expected boolean'),

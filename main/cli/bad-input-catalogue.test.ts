@@ -20,6 +20,7 @@ const DOC = path.join(repoRoot(), 'docs', 'bad-input.md');
 const dirs: string[] = [];
 let bundle: string;
 let sentinel: net.Server;
+let sentinel2: net.Server;
 let port: number;
 let connections = 0;
 
@@ -32,9 +33,16 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => sentinel.listen(0, '127.0.0.1', resolve));
   port = (sentinel.address() as net.AddressInfo).port;
+  // Host y's address, on the same port.
+  sentinel2 = net.createServer((s) => {
+    connections++;
+    s.destroy();
+  });
+  await new Promise<void>((resolve) => sentinel2.listen(port, '127.0.0.2', resolve));
 }, 60_000);
 afterAll(async () => {
   await new Promise((resolve) => sentinel?.close(resolve));
+  await new Promise((resolve) => sentinel2?.close(resolve));
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
   if (bundle) rmSync(bundle, { force: true });
 });

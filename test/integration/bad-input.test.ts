@@ -26,6 +26,8 @@ describe('bad input is refused and changes nothing', () => {
     writeFileSync(inv, [
       'Host lab-gone', '  HostName 198.18.0.99', '  User root', ...common, `  ProxyCommand nsenter --net=/run/netns/${LAB}-a nc -w 3 %h %p`, '',
       'Host lab-a-user', '  HostName 198.18.0.2', `  User ${NOPRIV_USER}`, ...common, `  ProxyCommand nsenter --net=/run/netns/${LAB}-a nc %h %p`, '',
+      // lab-a under a second name (same HostName, port and route as the lab's own entry).
+      'Host lab-a-again', '  HostName 198.18.0.2', '  User root', ...common, `  ProxyCommand nsenter --net=/run/netns/${LAB}-a nc %h %p`, '',
     ].join('\n'));
     env = { FERRY_INVENTORY: inv };
     try {
@@ -83,6 +85,17 @@ describe('bad input is refused and changes nothing', () => {
     expectRefused(await migrate(['--from', 'lab-a', '--pid', '-5', '--to', 'lab-b']), 'BAD_INPUT', 2);
     expectRefused(await migrate(['--from', 'lab-a', '--pid', String(demoPid), '--to', 'lab-b', '--ip', '198.18.0.100;reboot']), 'BAD_INPUT', 2);
     expectRefused(await migrate(['--from', 'lab-a', '--pid', String(demoPid), '--to', 'lab-a']), 'BAD_INPUT', 2);
+    await expectNothingChanged();
+  });
+
+  it('one host under two names, an address given twice, a budget under the contract\'s minimum: refused before connecting', async () => {
+    const base = ['--from', 'lab-a', '--pid', String(demoPid)];
+    expect(expectRefused(await migrate([...base, '--to', 'LAB-A']), 'BAD_INPUT', 2).message).toContain('same host');
+    const alias = expectRefused(await migrate([...base, '--to', 'lab-a-again']), 'BAD_INPUT', 2);
+    expect(alias.message).toContain('lab-a and lab-a-again both reach 198.18.0.2:22');
+    const twice = expectRefused(await migrate([...base, '--to', 'lab-b', '--ip', '198.18.0.100', '--ip', '198.18.0.100']), 'BAD_INPUT', 2);
+    expect(twice.message).toContain('198.18.0.100 given more than once');
+    expectRefused(await migrate([...base, '--to', 'lab-b', '--budget-ms', '1']), 'BAD_INPUT', 2);
     await expectNothingChanged();
   });
 

@@ -5,7 +5,8 @@ import { TRANSFER_MODES, type MigrationEvent, type MigrationRecord, type Transfe
 import { createController } from '../../controller/controller';
 import { migrate } from '../../engine/migrate';
 import { witnessViewFor } from '../../lab/witness-view';
-import { parseAddressArg, parseMs, parsePid } from '../args';
+import { MIGRATION_LIMITS } from '../../../app/contract/schemas';
+import { parseAddressArgs, parseBudgetMs, parsePid } from '../args';
 import { action, formatError, printJson } from '../output';
 
 interface MigrateOptions {
@@ -29,8 +30,8 @@ export function registerMigrate(program: Command): void {
     .requiredOption('--from <host>', 'source host (inventory name)')
     .requiredOption('--pid <pid>', 'root of the process tree, as seen on the source')
     .requiredOption('--to <host>', 'destination host (inventory name)')
-    .option('--ip <addr>', 'address to move (repeatable); default: the local addresses of its connections', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option('--budget-ms <ms>', 'freeze budget the operator accepts', '60000')
+    .option('--ip <addr>', `address to move (repeatable, at most ${MIGRATION_LIMITS.maxAddresses}); default: the local addresses of its connections`, (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--budget-ms <ms>', `freeze budget the operator accepts (${MIGRATION_LIMITS.budgetMsMin}..${MIGRATION_LIMITS.budgetMsMax})`, String(MIGRATION_LIMITS.budgetMsDefault))
     .option('--mode <mode>', `how memory moves: ${TRANSFER_MODES.join(' | ')} (default: the fastest safe one)`)
     .option('--keep-images', 'keep the CRIU images on both hosts after success')
     .option('--allow-shared-address', 'move the addresses even though processes outside the tree use them (their connections break)')
@@ -42,8 +43,8 @@ export function registerMigrate(program: Command): void {
           from: o.from,
           to: o.to,
           pid: parsePid(o.pid),
-          addresses: o.ip.map(parseAddressArg),
-          budgetMs: parseMs(o.budgetMs, '--budget-ms'),
+          addresses: parseAddressArgs(o.ip),
+          budgetMs: parseBudgetMs(o.budgetMs),
           keepImages: !!o.keepImages,
           ...(o.allowSharedAddress ? { allowSharedAddress: true } : {}),
           ...(o.mode === undefined ? {} : { mode: parseMode(o.mode) }),

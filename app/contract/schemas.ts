@@ -41,8 +41,13 @@ export const migrationRequestSchema = z.object({
   allowSharedAddress: z.boolean().optional(),
 });
 
-/** A host added by hand (an ssh_config Host block Ferry keeps in its state folder). */
-export const newHostSchema = z.object({
+/**
+ * A host added by hand (an ssh_config Host block Ferry keeps in its state folder). No IdentityFile: a client of
+ * the dashboard must not choose which file on the controller is read as a private key (it would be any file,
+ * a FIFO or a device); such hosts use the default keys and the agent, and anything else belongs in ~/.ssh/config.
+ * Strict: an unknown field (identityFile included) is refused, not dropped.
+ */
+export const newHostSchema = z.strictObject({
   name: alias,
   hostName: z.string().superRefine((v, ctx) => {
     const why = hostNameProblem(v);
@@ -53,7 +58,6 @@ export const newHostSchema = z.object({
     if (why) ctx.addIssue({ code: 'custom', message: `invalid user: ${why}` });
   }).default('root'),
   port: z.number().int().min(1).max(65_535).default(22),
-  identityFile: z.string().max(4096).regex(/^[^\s"]*$/, 'no spaces or quotes in the key path').optional(),
   proxyJump: alias.optional(),
 });
 

@@ -14,7 +14,6 @@ export function manualHostsFile(): string {
 /** The ssh_config block for a host (every value was validated by the contract's schema). */
 export function hostBlock(h: ValidParams<'hosts:add'>): string {
   const lines = [`Host ${h.name}`, `  HostName ${h.hostName}`, `  User ${h.user}`, `  Port ${h.port}`];
-  if (h.identityFile) lines.push(`  IdentityFile ${h.identityFile}`);
   if (h.proxyJump) lines.push(`  ProxyJump ${h.proxyJump}`);
   return `${lines.join('\n')}\n`;
 }

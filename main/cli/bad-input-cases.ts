@@ -3,6 +3,7 @@
 // (bad-input-catalogue.test.ts) and docs/bad-input.md.
 import { MIGRATION_LIMITS } from '../../app/contract/schemas';
 import type { ErrorCode } from '../../app/errors';
+import { INVENTORY_LIMITS } from '../hosts/inventory';
 
 /** One catalogue entry; `{dir}` in args, env and files stands for a fresh temporary folder. */
 export interface BadInputCase {
@@ -12,8 +13,8 @@ export interface BadInputCase {
   code: ErrorCode;
   /** A fragment of the error message (case-sensitive). */
   fragment: string;
-  /** CLI: arguments after `ferry`, extra environment, files written into {dir} first, expected exit status. */
-  cli?: { args: string[]; env?: Record<string, string>; files?: Record<string, string>; exit?: number };
+  /** CLI: arguments after `ferry`, extra environment, files written into {dir} first (and FIFOs made there), expected exit status. */
+  cli?: { args: string[]; env?: Record<string, string>; files?: Record<string, string>; fifos?: string[]; exit?: number };
   /** Contract: a request as a client (the dashboard) sends it. */
   contract?: { method: string; params: unknown };
   /** Inventory: files written into {dir}; the first is loaded, then `alias` resolved. */
@@ -112,6 +113,19 @@ export const BAD_INPUT_CASES: readonly BadInputCase[] = [
   hostFile('Port out of range', 'Host evil\n  Port 70000\n', 'extra.conf:2: bad port "70000"'),
   hostFile('unterminated quote', 'Host "evil\n', 'extra.conf:1: unterminated quote'),
   hostFile('Include that includes itself', 'Host *\n  Include {dir}/extra.conf\n', 'Include nested too deeply'),
+  hostFile('Include of /dev/zero (never ends)', 'Include /dev/zero\n', 'Include (from {dir}/extra.conf) /dev/zero is a character device, not a regular file'),
+  hostFile('IdentityFile /dev/zero', 'Host evil\n  HostName 127.0.0.1\n  IdentityFile /dev/zero\n', 'IdentityFile /dev/zero is not a regular file'),
+  hostFile('IdentityFile naming a folder', 'Host evil\n  HostName 127.0.0.1\n  IdentityFile {dir}\n', 'is not a regular file'),
+  run('Include of a FIFO (no writer: a plain read would wait forever)', 'BAD_INPUT', 'Include (from {dir}/extra.conf) {dir}/fifo is a FIFO, not a regular file', ['hosts'],
+    { files: { 'extra.conf': 'Include {dir}/fifo\n' }, fifos: ['fifo'], env: { FERRY_INVENTORY: '{dir}/hosts:{dir}/extra.conf' } }),
+  run('inventory file that is a FIFO', 'BAD_INPUT', 'inventory file {dir}/fifo is a FIFO', ['hosts'], { fifos: ['fifo'], env: { FERRY_INVENTORY: '{dir}/fifo' } }),
+  run('IdentityFile that is a FIFO', 'BAD_INPUT', 'IdentityFile {dir}/fifo is not a regular file', ['migrate', '--from', 'evil', '--pid', '4242', '--to', 'y'],
+    { files: { 'extra.conf': 'Host evil\n  HostName 127.0.0.1\n  IdentityFile {dir}/fifo\n' }, fifos: ['fifo'], env: { FERRY_INVENTORY: '{dir}/hosts:{dir}/extra.conf' } }),
+  // Each level includes the next four times: 4^12 files to read without a cap, no cycle for the depth limit to catch.
+  run('a fan-out of Includes (12 levels, each including the next 4 times)', 'BAD_INPUT', `the inventory reads more than ${INVENTORY_LIMITS.files} files`, ['hosts'],
+    { files: Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`l${i}`, `Include${' {dir}/l'.concat(String(i + 1)).repeat(4)}\n`])), env: { FERRY_INVENTORY: '{dir}/hosts:{dir}/l0' } }),
+  run('UserKnownHostsFile /dev/zero', 'BAD_INPUT', 'known_hosts file /dev/zero is a character device', ['ps', 'evil'],
+    { files: { 'extra.conf': 'Host evil\n  HostName 127.0.0.1\n  Port {port}\n  UserKnownHostsFile /dev/zero\n' }, env: { FERRY_INVENTORY: '{dir}/hosts:{dir}/extra.conf' } }),
   // The dashboard's contract (app/contract/schemas.ts), over a real transport pair.
   request('host name with ;', 'migration:start', start({ from: 'a;b' }), 'from: invalid host name'),
   request('option-like destination', 'migration:plan', start({ to: '-oProxyCommand=x' }), 'to: invalid host name: it starts with "-"'),
@@ -129,7 +143,7 @@ export const BAD_INPUT_CASES: readonly BadInputCase[] = [
   request('host added with a shell command as address', 'hosts:add', { name: 'n', hostName: 'a;reboot' }, 'hostName: invalid address'),
   request('host added with a shell command as user', 'hosts:add', { name: 'n', hostName: 'h', user: 'root;id' }, 'user: invalid user'),
   request('host added with port 0', 'hosts:add', { name: 'n', hostName: 'h', port: 0 }, 'port: Too small'),
-  request('host added with a space in the key path', 'hosts:add', { name: 'n', hostName: 'h', identityFile: '/k ey' }, 'identityFile: no spaces or quotes'),
+  request('host added with an IdentityFile (a file on the controller read as a key)', 'hosts:add', { name: 'n', hostName: 'h', identityFile: '/dev/zero' }, 'Unrecognized key: "identityFile"'),
   request('host added with a hostile ProxyJump', 'hosts:add', { name: 'n', hostName: 'h', proxyJump: 'j;k' }, 'proxyJump: invalid host name'),
   request('processes of a host name with a newline', 'processes:list', { host: 'a\nb' }, 'host: invalid host name: it contains whitespace'),
   request('history id with a path', 'history:get', { id: '../../etc/passwd' }, 'id: invalid migration id'),
@@ -145,6 +159,10 @@ export const BAD_INPUT_CASES: readonly BadInputCase[] = [
   inventory('ProxyJump with an empty hop', 'Host evil\n  ProxyJump a,\n', 'empty hop'),
   inventory('ProxyJump with an unclosed [', 'Host evil\n  ProxyJump [::1\n', 'unclosed ['),
   inventory('two files including each other', 'Include {dir}/other\n', 'Include nested too deeply', 'evil', { other: 'Include {dir}/config\n' }),
+  inventory('Include of a character device', 'Include /dev/zero\n', '/dev/zero is a character device, not a regular file'),
+  inventory('Include of a folder', 'Include {dir}\n', 'is a folder, not a regular file'),
+  inventory('Include glob over the whole filesystem', 'Include /*/*/*/*\n', `matches more than ${INVENTORY_LIMITS.files} paths`),
+  inventory('an included file over the size cap', 'Include {dir}/big\n', `/big is larger than ${INVENTORY_LIMITS.fileBytes} bytes`, 'evil', { big: `# ${'x'.repeat(INVENTORY_LIMITS.fileBytes)}\n` }),
 ];
 
 function code(s: string): string {
@@ -161,7 +179,8 @@ function input(c: BadInputCase): string {
     const env = Object.entries(c.cli.env ?? {}).map(([k, v]) => `${k}=${shellWord(v)} `).join('');
     const args = c.cli.args.map(shellWord).join(' ');
     const files = Object.entries(c.cli.files ?? {}).map(([f, t]) => `<br>${f}: ${code(t)}`).join('');
-    return `${code(`${env}ferry ${args}`)}${files}`;
+    const fifos = (c.cli.fifos ?? []).map((f) => `<br>${f}: a FIFO (mkfifo)`).join('');
+    return `${code(`${env}ferry ${args}`)}${files}${fifos}`;
   }
   if (c.contract) return `${code(c.contract.method)} ${code(JSON.stringify(c.contract.params))}`;
   const inv = c.inventory!;

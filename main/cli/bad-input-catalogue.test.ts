@@ -1,6 +1,6 @@
 // Runs the bad-input catalogue: the built CLI, the contract over a transport pair and the inventory loader each
 // refuse every case with its code and message, without connecting to any host; docs/bad-input.md matches the table.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -75,6 +75,7 @@ const inventory = BAD_INPUT_CASES.filter((c) => c.inventory);
 describe('bad input: the built CLI', () => {
   it.concurrent.each(cli.map((c) => [label(c), c] as const))('%s', async (_l, c) => {
     const { dir, sub } = freshDir({ hosts: BASE_INVENTORY, ...c.cli!.files });
+    for (const f of c.cli!.fifos ?? []) execFileSync('mkfifo', [path.join(dir, f)]);
     const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FERRY_') && k !== 'SSH_AUTH_SOCK'));
     Object.assign(env, {
       FERRY_CLI_BUNDLE: bundle, HOME: dir, FERRY_LAB: 'tnolab', FERRY_STATE_DIR: path.join(dir, 'state'), FERRY_INVENTORY: path.join(dir, 'hosts'),

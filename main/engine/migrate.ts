@@ -7,6 +7,7 @@ import { sameHostProblem } from '../../app/inventory/host-identity';
 import type { HostSpec } from '../../app/model/host';
 import type { MigrationRecord, MigrationRequest } from '../../app/model/migration';
 import { buildPlan } from '../../app/plan/build-plan';
+import { DEFAULT_IMAGE_BASE, parseImageBase } from '../../app/plan/image-base';
 import { verifyConnections } from '../../app/plan/verify';
 import type { NftTable } from '../../app/parse/nft';
 import { announceAddresses } from '../net/address-move';
@@ -27,7 +28,7 @@ import { StepRunner, type EventSink } from './step-runner';
 
 export type { MigrateDeps } from './freeze-context';
 
-export const DEFAULT_IMAGE_BASE = '/var/lib/ferry/images';
+export { DEFAULT_IMAGE_BASE } from '../../app/plan/image-base';
 
 /** Runs one migration to its end; never throws: the record says what happened. */
 export async function migrate(deps: MigrateDeps, request: MigrationRequest, sink: EventSink = () => {}): Promise<MigrationRecord> {
@@ -67,6 +68,7 @@ async function pipeline(deps: MigrateDeps, run: StepRunner): Promise<void> {
     throw new FerryError(same);
   }
   criuCandidates();
+  if (deps.imageBase !== undefined) parseImageBase(deps.imageBase);
   // One migration per process and per address at a time, across every controller on this machine.
   const releases: Array<() => void> = [];
   const lock = (addresses: string[]) => {

@@ -99,6 +99,23 @@ describe('bad input is refused and changes nothing', () => {
     await expectNothingChanged();
   });
 
+  it('an image base that is a symlink into /etc, or a folder another user owns, is refused on the host before the freeze', async () => {
+    const link = path.join(tmp, 'etc-link');
+    execFileSync('ln', ['-s', '/etc', link]);
+    const r = await migrate(['--from', 'lab-a', '--pid', String(demoPid), '--to', 'lab-b', '--image-base', `${link}/ferry`]);
+    const err = expectRefused(r, 'BAD_INPUT', 2);
+    expect(err.message).toContain('resolves to /etc/ferry, inside /etc (a system folder)');
+    expect(['lab-a', 'lab-b']).toContain(err.host);
+    expect(r.json.record.steps.find((s: { name: string }) => s.name === 'dump')).toBeUndefined();
+    const theirs = path.join(tmp, 'theirs');
+    execFileSync('mkdir', ['-m', '755', theirs]);
+    execFileSync('chown', [NOPRIV_USER, theirs]);
+    const owned = expectRefused(await migrate(['--from', 'lab-a', '--pid', String(demoPid), '--to', 'lab-b', '--image-base', `${theirs}/images`]), 'BAD_INPUT', 2);
+    expect(owned.message).toContain('not root');
+    expect(execFileSync('ls', ['-A', theirs], { encoding: 'utf8' })).toBe('');
+    await expectNothingChanged();
+  });
+
   it('no such PID', async () => {
     const err = expectRefused(await migrate(['--from', 'lab-a', '--pid', '4000000', '--to', 'lab-b']), 'NO_SUCH_PROCESS');
     expect(err.hint).toContain('ferry ps lab-a');

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { FerryError } from '../../../app/errors';
 import { TRANSFER_MODES, type MigrationEvent, type MigrationRecord, type TransferMode } from '../../../app/model/migration';
+import { DEFAULT_IMAGE_BASE, parseImageBase } from '../../../app/plan/image-base';
 import { createController } from '../../controller/controller';
 import { migrate } from '../../engine/migrate';
 import { witnessViewFor } from '../../lab/witness-view';
@@ -35,7 +36,7 @@ export function registerMigrate(program: Command): void {
     .option('--mode <mode>', `how memory moves: ${TRANSFER_MODES.join(' | ')} (default: the fastest safe one)`)
     .option('--keep-images', 'keep the CRIU images on both hosts after success')
     .option('--allow-shared-address', 'move the addresses even though processes outside the tree use them (their connections break)')
-    .option('--image-base <dir>', 'folder for the CRIU images on both hosts', '/var/lib/ferry/images')
+    .option('--image-base <dir>', 'folder for the CRIU images on both hosts (root\'s, closed to other users, outside the system\'s folders)', DEFAULT_IMAGE_BASE)
     .option('--json', 'print the migration record as JSON')
     .action(
       action(async (o: MigrateOptions) => {
@@ -49,13 +50,13 @@ export function registerMigrate(program: Command): void {
           ...(o.allowSharedAddress ? { allowSharedAddress: true } : {}),
           ...(o.mode === undefined ? {} : { mode: parseMode(o.mode) }),
         };
-        parseImageBase(o.imageBase ?? '/var/lib/ferry/images');
+        const imageBase = parseImageBase(o.imageBase ?? DEFAULT_IMAGE_BASE);
         const c = createController();
         c.resolveHost(request.from);
         c.resolveHost(request.to);
         let record: MigrationRecord;
         try {
-          record = await migrate({ exec: c.exec, resolveHost: c.resolveHost, imageBase: parseImageBase(o.imageBase ?? '/var/lib/ferry/images') }, request, o.json ? () => {} : printEvent);
+          record = await migrate({ exec: c.exec, resolveHost: c.resolveHost, imageBase }, request, o.json ? () => {} : printEvent);
         } finally {
           await c.close();
         }
@@ -113,11 +114,4 @@ function parseMode(text: string): TransferMode {
   const m = TRANSFER_MODES.find((x) => x === text);
   if (!m) throw new FerryError({ code: 'BAD_INPUT', message: `--mode must be one of ${TRANSFER_MODES.join(', ')}, got ${JSON.stringify(text)}` });
   return m;
-}
-
-function parseImageBase(text: string): string {
-  if (!/^\/[A-Za-z0-9_.\/+-]{0,200}$/.test(text) || text.split('/').includes('..')) {
-    throw new FerryError({ code: 'BAD_INPUT', message: `--image-base must be an absolute path of letters, digits and ._+-/, got ${JSON.stringify(text)}` });
-  }
-  return text.replace(/\/+$/, '') || '/';
 }

@@ -90,6 +90,20 @@ describe('bridge: who gets in', () => {
     }
   });
 
+  it('serves nothing outside its folder (path traversal answers with the page)', async () => {
+    for (const p of ['/../../../../etc/passwd', '/%2e%2e/%2e%2e/%2e%2e/etc/passwd', '/..%2f..%2f..%2fetc%2fpasswd', '/%00', '/%E0%A4%A']) {
+      const body = await new Promise<string>((resolve) => {
+        const req = http.get({ host: '127.0.0.1', port: bridge.port, path: p }, (res) => {
+          let t = '';
+          res.on('data', (d: Buffer) => (t += d.toString()));
+          res.on('end', () => resolve(t));
+        });
+        req.on('error', () => resolve(''));
+      });
+      expect(body, p).toBe('<!doctype html><title>Ferry</title>');
+    }
+  });
+
   it('refuses a foreign Host header (DNS rebinding) and a foreign Origin', async () => {
     const status = await new Promise<number | undefined>((resolve) => {
       const req = http.get({ host: '127.0.0.1', port: bridge.port, path: '/', headers: { host: `evil.example:${bridge.port}` } }, (res) => {

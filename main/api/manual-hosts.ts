@@ -1,5 +1,5 @@
 // Hosts added by hand in the dashboard: an ssh_config file Ferry owns in its state folder.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { FerryError } from '../../app/errors';
 import type { ValidParams } from '../../app/contract/contract';
@@ -24,7 +24,9 @@ export function addManualHost(h: ValidParams<'hosts:add'>, known: readonly strin
   if (known.some((n) => n.toLowerCase() === h.name.toLowerCase())) {
     throw new FerryError({ code: 'BAD_INPUT', message: `a host named "${h.name}" is already in the inventory`, hint: 'pick another name' });
   }
-  ensurePrivateDir(path.dirname(file));
+  // The state folder is narrowed to 0700; a folder named by FERRY_MANUAL_HOSTS is only created (0700), not changed.
+  if (process.env.FERRY_MANUAL_HOSTS === undefined) ensurePrivateDir(path.dirname(file));
+  else mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const header = existsSync(file) ? '' : '# Hosts added in the Ferry dashboard (ssh_config syntax)\n';
   appendPrivateFile(file, `${header}\n${hostBlock(h)}`);
   return file;

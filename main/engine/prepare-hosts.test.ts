@@ -1,6 +1,6 @@
 // The image folder command, run by a real /bin/sh on this machine's file system (as the hosts run it): a base
 // that resolves into a system folder, crosses a folder another user controls, or a leaf that exists, is refused.
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +64,7 @@ describe.skipIf(!asRoot)('image folders on a host (real sh, real file system, as
     mkdirSync(`${tmp}/theirs`);
     chownSync(`${tmp}/theirs`, 65534, 65534);
     expect(await refusal(plan(`${tmp}/theirs/images`))).toContain(`${tmp}/theirs belongs to uid 65534, not root`);
+    expect(readdirSync(`${tmp}/theirs`)).toEqual([]); // nothing made inside it
     mkdirSync(`${tmp}/open`);
     chmodSync(`${tmp}/open`, 0o777);
     expect(await refusal(plan(`${tmp}/open/images`))).toContain(`${tmp}/open (mode 777) is writable by other users`);

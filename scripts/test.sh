@@ -12,6 +12,9 @@ suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=(typecheck unit integration soak)
 [ -d e2e ] && [ -n "$(ls e2e/*.spec.ts 2>/dev/null)" ] && [ $# -eq 0 ] && suites+=(e2e)
 
+# A test run leaves the work tree as it found it: what git shows now is compared at the end.
+tree_before=$(git status --porcelain 2>/dev/null || true)
+
 status=0
 for s in "${suites[@]}"; do
   echo "== $s"
@@ -26,4 +29,10 @@ for s in "${suites[@]}"; do
 done
 # Leave no lab behind, whatever happened.
 node bin/ferry.mjs lab down >/dev/null 2>&1 || true
+tree_after=$(git status --porcelain 2>/dev/null || true)
+if [ "$tree_after" != "$tree_before" ]; then
+  echo "test: the run changed the work tree (run output must go to ignored folders):" >&2
+  diff <(printf '%s\n' "$tree_before") <(printf '%s\n' "$tree_after") >&2 || true
+  status=1
+fi
 exit $status

@@ -138,6 +138,7 @@ export const BAD_INPUT_CASES: readonly BadInputCase[] = [
 function code(s: string): string {
   const visible = s
     .replaceAll('{dir}', '$DIR')
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is made visible here
     .replace(/[\u0000-\u001f]/g, (ch) => ({ '\n': '\\n', '\t': '\\t', '\r': '\\r' })[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`)
     .replaceAll('|', '\\|');
   const shown = visible.length > 120 ? `${visible.slice(0, 40)}…(${s.length} characters)` : visible;

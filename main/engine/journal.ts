@@ -9,7 +9,7 @@ import type { NftTable } from '../../app/parse/nft';
 import { redactValue } from '../../app/redact';
 import { appendPrivateFile } from '../store/private-files';
 import { ensureMigrationDir, migrationDir, stateDir } from '../store/record-store';
-import { isAlive } from '../util/process-alive';
+import { isAlive, processStartTicks } from '../util/process-alive';
 
 /** Phases in the order a migration passes them. */
 export type JournalPhase =
@@ -21,7 +21,7 @@ export interface JournalEntry {
   phase: JournalPhase;
   /** On `planned`: everything recovery needs. */
   plan?: MigrationPlan;
-  owner?: { pid: number; host: string };
+  owner?: { pid: number; host: string; startTicks?: number };
   /** CRIU lock tables that existed on the source before the dump (not ours to delete). */
   tablesBefore?: Pick<NftTable, 'family' | 'name'>[];
   outcome?: string;
@@ -43,7 +43,7 @@ export class Journal {
 
   /** Opens the journal with the plan and this controller as its owner. */
   start(plan: MigrationPlan, tablesBefore: Pick<NftTable, 'family' | 'name'>[]): void {
-    this.write({ phase: 'planned', plan, tablesBefore, owner: { pid: process.pid, host: os.hostname() } });
+    this.write({ phase: 'planned', plan, tablesBefore, owner: { pid: process.pid, host: os.hostname(), startTicks: processStartTicks(process.pid) } });
   }
 }
 
@@ -91,7 +91,7 @@ export function openJournals(): OpenJournal[] {
       plan: planned.plan,
       tablesBefore: planned.tablesBefore ?? [],
       phase: entries[entries.length - 1]?.phase ?? 'planned',
-      ownerAlive: !!owner && owner.host === os.hostname() && owner.pid !== process.pid && isAlive(owner.pid),
+      ownerAlive: !!owner && owner.host === os.hostname() && owner.pid !== process.pid && isAlive(owner.pid, owner.startTicks),
     });
   }
   return out;

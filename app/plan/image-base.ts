@@ -20,7 +20,7 @@ function within(p: string, root: string): boolean {
 
 /** Why `base` cannot be an image base (text only: absolute, normalized, outside the system's folders), or undefined. */
 export function imageBaseProblem(base: string): string | undefined {
-  if (!/^\/[A-Za-z0-9_.\/+-]{0,200}$/.test(base)) return 'it must be an absolute path of letters, digits and ._+-/';
+  if (!/^\/[A-Za-z0-9_./+-]{0,200}$/.test(base)) return 'it must be an absolute path of letters, digits and ._+-/';
   const parts = base.split('/').slice(1);
   if (parts.some((p) => p === '..' || p === '.')) return 'it must not contain . or .. components';
   if (base !== '/' && parts.some((p) => p === '')) return 'it must not contain // or end in /';

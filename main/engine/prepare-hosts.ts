@@ -25,26 +25,23 @@ export const MAKE_IMAGE_DIR_SCRIPT = [
   '  elif [ "$real" = "$r" ]; then fail "$base resolves to $real, a shared system folder"; fi',
   'done',
   'case "$real/" in /lib*/*) fail "$base resolves to $real, inside a system folder";; esac',
-  // Every folder from / down to the base: root's; not writable by others unless sticky; the base not at all.
-  // Checked before creating what is missing (nothing is made inside a folder another user controls), then again.
-  'walk() { p=/; rest=${real#/}; while :; do',
-  '  if [ "$1" = existing ] && [ ! -e "$p" ]; then return 0; fi',
-  '  [ -L "$p" ] && fail "$p is a symlink"',
-  '  st=$(stat -c "%u %a" -- "$p") || fail "cannot stat $p"; uid=${st% *}; mode=${st#* }',
+  // Every folder from / down to the base (one stat for all: lines come in order, none for a missing one): a
+  // real folder, root's, not writable by others unless sticky, the base not at all. Checked before creating
+  // what is missing (nothing is made inside a folder another user controls), then again with all of them.
+  'set -- /; p=/; rest=${real#/}',
+  'while [ -n "$rest" ]; do c=${rest%%/*}; case $rest in */*) rest=${rest#*/};; *) rest=;; esac; p=${p%/}/$c; set -- "$@" "$p"; done',
+  'walk() { stat -c "%u %a %F" -- "$@" 2>/dev/null | { k=0; while read -r uid mode type; do k=$((k+1)); eval "p=\\${$k}"',
+  '  [ "$type" = directory ] || fail "$p is a $type, not a folder"',
   '  [ "$uid" = 0 ] || fail "$p belongs to uid $uid, not root: another user could swap what is restored as root"',
   '  w=$((0$mode & 022)); sticky=$((0$mode & 01000))',
-  '  if [ "$w" != 0 ] && { [ "$sticky" = 0 ] || [ -z "$rest" ]; }; then fail "$p (mode $mode) is writable by other users"; fi',
-  '  [ -n "$rest" ] || break',
-  '  c=${rest%%/*}; case $rest in */*) rest=${rest#*/};; *) rest=;; esac',
-  '  p=${p%/}/$c',
-  'done; }',
-  'walk existing',
+  '  if [ "$w" != 0 ] && { [ "$sticky" = 0 ] || [ "$k" = $# ]; }; then fail "$p (mode $mode) is writable by other users"; fi',
+  '  done; [ "$need" = some ] || [ "$k" = $# ] || fail "$real is missing"; }; }',
+  'need=some; walk "$@" || exit 2',
   'mkdir -p -m 700 -- "$real" || fail "cannot create $real"',
-  'walk all',
+  'need=all; walk "$@" || exit 2',
   'd=$real/$leaf',
   'mkdir -m 700 -- "$d" 2>/dev/null || fail "$d already exists or cannot be created: each migration makes its own"',
-  '[ -d "$d" ] && [ ! -L "$d" ] || fail "$d is not a folder"',
-  'st=$(stat -c "%u %a" -- "$d"); [ "$st" = "0 700" ] || fail "$d is $st (uid, mode), not 0 700"',
+  'st=$(stat -c "%u %a %F" -- "$d"); [ "$st" = "0 700 directory" ] || fail "$d is $st (uid, mode, type), not 0 700 directory"',
   'echo "$d"',
 ].join('\n');
 

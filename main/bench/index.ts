@@ -2,11 +2,9 @@
 // memory sizes and connection counts; plus the controller's own costs. Prints a table, writes JSON and an SVG.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { summarize } from '../../app/bench/stats';
 import { renderChart } from '../../app/bench/svg-chart';
 import { toErrorInfo } from '../../app/errors';
-import type { TransferMode } from '../../app/model/migration';
 import { createController } from '../controller/controller';
 import { migrate } from '../engine/migrate';
 import { LAB_NAME } from '../lab/lab-config';
@@ -16,19 +14,8 @@ import { resetLab, startShmWorkload, startWorkload, stopWorkload, witnessGap, ty
 import { controllerCosts, plainCopyMs } from './bench-costs';
 import { expertRecipe } from './expert-recipe';
 import { handRecipe } from './hand-recipe';
+import { BENCH_USAGE, parseBenchArgs, type Cell, type Kind, type Method } from './bench-args';
 
-/** hand: the plain recipe; expert: the strongest plain recipe (ControlMaster, nftables lock, page server). */
-type Method = 'hand' | 'expert' | TransferMode;
-/** demo: the demo workload (RSS × connections); shm: shm-workload.py (RSS MiB of MAP_SHARED memory, 1 connection). */
-type Kind = 'demo' | 'shm';
-
-interface Cell {
-  rssMib: number;
-  connections: number;
-  kind: Kind;
-  methods: Method[];
-  reps: number;
-}
 
 interface Sample {
   method: Method;
@@ -49,29 +36,17 @@ interface Sample {
   error?: string;
 }
 
-const { values } = parseArgs({
-  options: {
-    reps: { type: 'string', default: '3' },
-    rss: { type: 'string', default: '16,256,1024' },
-    conns: { type: 'string', default: '1,100,1000' },
-    methods: { type: 'string', default: 'hand,streamed,staged,lazy' },
-    out: { type: 'string', default: 'docs/benchmarks' },
-    'skip-costs': { type: 'boolean', default: false },
-    keep: { type: 'boolean', default: false },
-    cells: { type: 'string' },
-    /** shm cells: MiB of MAP_SHARED memory, comma-separated (e.g. 400). */
-    shm: { type: 'string' },
-    /** Demo workload ping-pong lab-a ⇄ lab-b, N runs per mode in --pingpong-modes. */
-    pingpong: { type: 'string', default: '0' },
-    'pingpong-modes': { type: 'string', default: 'streamed,lazy' },
-    /** Preset: the cells of issue 11 (demo ×20 ping-pong, 16 MiB/1, 1 GiB/100, 16 MiB/100 and /1,000 ×10, 400 MiB shm). */
-    suite: { type: 'string' },
-  },
-});
-const reps = Number(values.reps);
-const rssList = values.rss.split(',').map(Number);
-const connList = values.conns.split(',').map(Number);
-const methods = values.methods.split(',') as Method[];
+const args = parseBenchArgs(process.argv.slice(2));
+if (args.kind === 'help') {
+  process.stdout.write(`${BENCH_USAGE}\n`);
+  process.exit(0);
+}
+if (args.kind === 'error') {
+  process.stderr.write(`bench: ${args.message}\n\n${BENCH_USAGE}\n`);
+  process.exit(2);
+}
+const opts = args.options;
+const { reps, methods } = opts;
 const say = (m: string) => process.stderr.write(`bench: ${m}\n`);
 
 // The lab's name is read when the lab modules load: npm run bench sets FERRY_LAB=bench before node starts.
@@ -79,40 +54,17 @@ if (LAB_NAME !== process.env.FERRY_LAB) {
   process.stderr.write('bench: set FERRY_LAB (npm run bench uses its own lab, "bench", beside any other)\n');
   process.exit(2);
 }
-say(`lab "${process.env.FERRY_LAB}"${values.suite ? `, suite ${values.suite}` : `, ${reps} rep(s), methods ${methods.join(', ')}`}`);
+say(`lab "${process.env.FERRY_LAB}"${opts.suite ? `, suite ${opts.suite}` : `, ${reps} rep(s), methods ${methods.join(', ')}`}`);
 await labUp({ demoConnections: 0, onProgress: say });
 const controller = createController({ userConfig: false });
 const samples: Sample[] = [];
 const plain: Record<number, number> = {};
 let pidSeq = 20000;
 
-// A grid that varies memory at 100 connections and connections at 16 MiB, plus the corner cells.
-const cells: Cell[] = [];
-let pingpong = Number(values.pingpong);
-let pingpongModes = values['pingpong-modes'].split(',') as TransferMode[];
-if (values.suite === 'issue11') {
-  const all: Method[] = ['hand', 'expert', 'streamed', 'lazy'];
-  pingpong = 20;
-  pingpongModes = ['streamed', 'lazy'];
-  cells.push(
-    { rssMib: 16, connections: 1, kind: 'demo', methods: all, reps },
-    { rssMib: 1024, connections: 100, kind: 'demo', methods: all, reps },
-    { rssMib: 16, connections: 100, kind: 'demo', methods: ['streamed', 'lazy'], reps },
-    { rssMib: 16, connections: 1000, kind: 'demo', methods: ['streamed', 'lazy'], reps: 10 },
-    { rssMib: 400, connections: 1, kind: 'shm', methods: ['expert', 'streamed', 'lazy'], reps },
-  );
-} else if (values.suite) {
-  throw new Error(`--suite: only issue11 is defined, got ${values.suite}`);
-} else if (values.cells) {
-  for (const c of values.cells.split(',')) {
-    const [r, n] = c.split('x').map(Number);
-    if (!r || !n) throw new Error(`--cells takes RSSxCONNS,… (e.g. 16x1,1024x100), got ${c}`);
-    cells.push({ rssMib: r, connections: n, kind: 'demo', methods, reps });
-  }
-} else if (!values.shm && pingpong === 0) {
-  for (const r of rssList) for (const c of connList) cells.push({ rssMib: r, connections: c, kind: 'demo', methods, reps });
-}
-for (const m of values.shm ? values.shm.split(',').map(Number) : []) cells.push({ rssMib: m, connections: 1, kind: 'shm', methods: methods.filter((x) => x !== 'hand'), reps });
+// A grid that varies memory at 100 connections and connections at 16 MiB, plus the corner cells (or --cells,
+// --shm, --suite).
+const cells = opts.cells;
+const { pingpong, pingpongModes } = opts;
 const pingpongSamples: Sample[] = [];
 
 try {
@@ -156,12 +108,12 @@ try {
       }
     }
   }
-  const costs = values['skip-costs'] ? undefined : await controllerCosts(controller.exec, say);
+  const costs = opts.skipCosts ? undefined : await controllerCosts(controller.exec, say);
   await writeReport(samples, plain, costs);
 } finally {
   await controller.close();
   await resetLab().catch(() => undefined);
-  if (!values.keep) await labDown();
+  if (!opts.keep) await labDown();
 }
 
 /** The figures a sample takes from a migration record. */
@@ -255,7 +207,7 @@ async function writeReport(all: Sample[], plainMs: Record<number, number>, costs
   }
   const table = rows.join('\n');
   if (!quiet) process.stdout.write(`${table}\n`);
-  const out = path.resolve(repoRoot(), values.out);
+  const out = path.resolve(repoRoot(), opts.out);
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(`${out}.json`, JSON.stringify({ date: new Date().toISOString(), reps, plainCopyMs: plainMs, cells: cellsOut, samples: all, pingpong: pingpongSamples, controllerCosts: costs }, null, 2));
   const colors: Record<string, string> = { hand: '#c0392b', expert: '#b9770e', streamed: '#2471a3', staged: '#7d3c98', lazy: '#229954' };

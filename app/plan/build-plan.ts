@@ -182,7 +182,8 @@ export function buildPlan(input: PlanInput): PlanResult {
     port: input.pageServerPort + 1, token: input.directStreamToken ?? 'plan-only',
   });
   warnings.push(...shm.warnings);
-  const dirs = imageDirs(input.id, input.imageBase, transfer.mode, src, dst, shm.sharedMemory?.kib ?? 0, input.preferTmpfs ?? false);
+  const rssKiB = procs.filter((p) => treePids.includes(p.pid)).reduce((n, p) => n + p.rssKiB, 0);
+  const dirs = imageDirs(input.id, input.imageBase, transfer.mode, src, dst, shm.sharedMemory?.kib ?? 0, input.preferTmpfs ?? false, rssKiB);
   // A tree whose session or process group leader is outside it (started from a shell) needs --shell-job.
   const st = src.stat?.pid === req.pid ? src.stat : undefined;
   const shellJob = !!st && (!treePids.includes(st.session) || !treePids.includes(st.pgrp));
@@ -195,7 +196,7 @@ export function buildPlan(input: PlanInput): PlanResult {
       treePids,
       comm: root.comm,
       args: root.args,
-      rssKiB: procs.filter((p) => treePids.includes(p.pid)).reduce((n, p) => n + p.rssKiB, 0),
+      rssKiB,
       shellJob,
       addresses: moves,
       connections: connected,

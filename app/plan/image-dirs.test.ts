@@ -16,8 +16,15 @@ describe('imageDirs', () => {
     expect(imageDirs('m-1', '/var/lib/ferry/images', 'lazy', a, b, 400 * 1024, true)).toMatchObject({ source: '/run/ferry/images/m-1-dump', destination: '/var/lib/ferry/images/m-1-restore', note: 'images on tmpfs (lab-a /run): no private memory in them, 464 MiB at most' });
     expect(imageDirs('m-1', '/img', 'lazy', host('x'), host('y'), 0, true)).toEqual({ source: '/img/m-1-dump', destination: '/img/m-1-restore' });
   });
-  it('keeps streamed and staged images (the whole memory) and an operator\'s folder on the image base', () => {
-    for (const mode of ['streamed', 'staged'] as const) expect(imageDirs('m-1', '/img', mode, a, b, 0, true)).toEqual({ source: '/img/m-1-dump', destination: '/img/m-1-restore' });
+  it('puts streamed mode\'s source images on /run with room for the memory a rollback brings back', () => {
+    expect(imageDirs('m-1', '/img', 'streamed', a, b, 0, true, 1024 * 1024)).toEqual({
+      source: '/run/ferry/images/m-1-dump', destination: '/img/m-1-restore',
+      note: 'images on tmpfs (lab-a /run): the source\'s without pages, 1088 MiB at most after a rollback',
+    });
+    expect(imageDirs('m-1', '/img', 'streamed', a, b, 0, true, 8 * 1024 * 1024)).toEqual({ source: '/img/m-1-dump', destination: '/img/m-1-restore' });
+  });
+  it('keeps staged images (the whole memory) and an operator\'s folder on the image base', () => {
+    expect(imageDirs('m-1', '/img', 'staged', a, b, 0, true)).toEqual({ source: '/img/m-1-dump', destination: '/img/m-1-restore' });
     expect(imageDirs('m-1', '/img', 'lazy', a, b, 0, false)).toEqual({ source: '/img/m-1-dump', destination: '/img/m-1-restore' });
   });
 });

@@ -26,15 +26,28 @@ export async function startWorkload(connections: number, rssMib: number, clientI
   const intervalMs = intervalFor(connections);
   const argv = ['sh', '-c', 'ulimit -n "$(ulimit -Hn)" && exec "$@"', 'sh', ...demoArgv(connections, clientId, ['--rss-mib', String(rssMib), '--interval-ms', String(intervalMs)])];
   const r = await labExec('lab-a', argv, { pid });
-  await waitForWitnessClient(clientId, connections, 60_000 + rssMib * 20);
+  await connectedOrKilled(r.pid, () => waitForWitnessClient(clientId, connections, 60_000 + rssMib * 20));
   return { pid: r.pid, clientId, connections, rssMib, intervalMs };
+}
+
+/**
+ * Waits for a workload's connections; a workload that does not get there is killed before the error goes on
+ * (left running, it kept reconnecting beside the next runs' workloads and starved them in turn).
+ */
+async function connectedOrKilled(pid: number, wait: () => Promise<void>): Promise<void> {
+  try {
+    await wait();
+  } catch (err) {
+    await labExec('lab-a', ['kill', '-KILL', String(pid)]).catch(() => undefined);
+    throw err;
+  }
 }
 
 /** Starts shm-workload.py on lab-a: `shmMib` MiB of MAP_SHARED memory and one witness connection. */
 export async function startShmWorkload(shmMib: number, clientId: string, pid: number): Promise<Workload> {
   const script = path.join(repoRoot(), 'main', 'bench', 'shm-workload.py');
   const r = await labExec('lab-a', ['python3', script, String(shmMib), '198.18.0.1', '7000', clientId, '10'], { pid });
-  await waitForWitnessClient(clientId, 1, 60_000 + shmMib * 20);
+  await connectedOrKilled(r.pid, () => waitForWitnessClient(clientId, 1, 60_000 + shmMib * 20));
   return { pid: r.pid, clientId, connections: 1, rssMib: shmMib, intervalMs: 10 };
 }
 

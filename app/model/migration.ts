@@ -131,7 +131,17 @@ export interface MigrationRecord {
     splitBrain: boolean;
     why: string;
     warning?: string;
-    facts: { pagesComplete: boolean; sourceRuns: boolean; destinationRuns: boolean; sourceConnections: number; destinationConnections: number };
+    facts: {
+      pagesComplete: boolean; sourceRuns: boolean; destinationRuns: boolean; sourceConnections: number; destinationConnections: number;
+      /** The destination copy's connections compared with the source copy's (stream positions). */
+      streams?: { same: number; moved: number; unknown: number };
+    };
+    /** The side whose connections were reset so that the peers see them end. */
+    end?: 'source' | 'destination';
+    /** The connections that could not be kept without loss and were ended, and why. */
+    connectionsEnded?: { connection: string; streams: 'same' | 'moved' | 'unknown'; why: string }[];
+    /** The source's lazy `criu dump` exit status once Ferry made it let go of the source copy. */
+    sourceDumpExit?: number;
     actions: string[];
     ok: boolean;
   };

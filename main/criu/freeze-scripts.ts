@@ -66,17 +66,20 @@ export const SOURCE_LAZY_FREEZE_SCRIPT = [
 
 /**
  * Destination, lazy pages: $1 image dir, $2 `ip -batch` lines, $3 criu, $4 the source's address and $5 port
- * (where the source serves the pages), $6.. the `criu restore --lazy-pages` argv. The lazy-pages daemon is
- * started once the images are in: it fetches the pages the restored process faults on, then the rest.
+ * (where the source serves the pages), $6 the lazy-pages guard (python3 source, main/criu/uffd-holder.ts),
+ * $7 the tree's PIDs (comma-separated), $8.. the `criu restore --lazy-pages` argv. The lazy-pages daemon is
+ * started once the images are in, under the guard: it fetches the pages the restored process faults on, then
+ * the rest.
  */
 export const DESTINATION_LAZY_FREEZE_SCRIPT = [
   MARK,
-  'dir=$1; batch=$2; criu=$3; addr=$4; port=$5; shift 5',
+  'dir=$1; batch=$2; criu=$3; addr=$4; port=$5; guard=$6; pids=$7; shift 7',
   'mark armed',
   'tar -C "$dir" -xf - || { mark receive-failed; exit 20; }',
   'mark received',
-  '"$criu" lazy-pages --page-server --address "$addr" --port "$port" --images-dir "$dir" --daemon ' +
-    '--pidfile "$dir/lazy-pages.pid" --log-file "$dir/lazy-pages.log" -v4 || { mark lazy-pages-failed; exit 23; }',
+  'python3 -c "$guard" "$dir" "$pids" ' +
+    '"$criu" lazy-pages --page-server --address "$addr" --port "$port" --images-dir "$dir" ' +
+    '--log-file "$dir/lazy-pages.log" -v4 || { mark lazy-pages-failed; exit 23; }',
   'if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - || { mark address-add-failed; exit 21; }; fi',
   'mark address-added',
   '"$@" || { mark restore-failed; exit 22; }',

@@ -14,6 +14,7 @@ import { criuRestore } from './criu-run';
 import { destinationDevice, sourceDevice } from './freeze-context';
 import { Journal, openJournals, type OpenJournal } from './journal';
 import { lazyDumpExit, stopPageServer, unlockDestination } from './prepare-hosts';
+import { lazyPagesExit } from './lazy-copies';
 import { resolveCopies } from './split-brain';
 import { transferDirectory } from './transfer';
 import { UndoLog } from './undo-log';
@@ -53,7 +54,9 @@ async function recoverOne(exec: Executor, j: OpenJournal): Promise<RecoveryRepor
   try {
     if (plan.transferMode === 'lazy' && ['restored', 'verified', 'split-brain'].includes(j.phase)) {
       // Restored without its memory: the page transfer decides which copy may live (never both).
-      const exit = await lazyDumpExit(exec, plan, 60_000);
+      // A failed lazy-pages daemon leaves the source's dump waiting on its held page connection: no wait then.
+      const daemonExit = await lazyPagesExit(exec, plan);
+      const exit = daemonExit !== undefined && daemonExit !== 0 ? undefined : await lazyDumpExit(exec, plan, 60_000);
       const sb = await resolveCopies(exec, plan, exit === 0, j.tablesBefore);
       Object.assign(report, { action: sb.keep === 'destination' ? 'finish' : sb.keep === 'source' ? 'keep-source' : 'lost', why: `lazy pages ${exit === 0 ? 'complete' : `incomplete (source dump exit ${exit ?? 'unknown'})`}: ${sb.why}`, ok: sb.ok });
       report.actions.push(...sb.actions);

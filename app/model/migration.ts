@@ -122,7 +122,11 @@ export interface MigrationRecord {
   logs: { dump?: string; restore?: string };
   rollback?: { attempted: boolean; actions: string[]; ok: boolean };
   /** Lazy mode: when the last page arrived (the destination stopped depending on the source). */
-  lazyPages?: { completedAt?: number; msAfterRestore?: number; ok: boolean; detail?: string };
+  lazyPages?: {
+    completedAt?: number; msAfterRestore?: number; ok: boolean; detail?: string;
+    /** CRIU's transfer broke and Ferry fetched the missing pages again from the stopped source copy. */
+    recovered?: { pages: number; ms: number };
+  };
   /** Lazy mode, after a failed page transfer: which copies ran, which one was kept, and what was done. */
   splitBrain?: {
     keep: 'source' | 'destination' | 'none';

@@ -5,11 +5,14 @@
 // waits instead, and the source's CRIU sees no end of its connection (an EOF would count as success and make
 // it kill the source copy). Files in the image folder: lazy-pages.pid (the daemon), lazy-pages.exit (its exit
 // status, 128+N for signal N), lazy-pages.held (what is held). A clean exit releases everything at once; after
-// a failure everything stays held until lazy-pages.release appears or the restored tree (PIDS) is gone.
+// a failure everything stays held until lazy-pages.release appears or the restored tree (PIDS) is gone, or
+// until lazy-pages.recover names a page source (main/criu/page-source.ts: "ADDRESS PORT"): then the guard
+// fetches every page still missing from it (the faulting ones first) and places it with UFFDIO_COPY, writes
+// lazy-pages.recovered ("ok N" or "failed: why") and, on success, lets go (the copy is complete).
 
 /** Usage: python3 -c UFFD_HOLDER_PY DIR PIDS(comma-separated) CRIU lazy-pages ARGS... (no --daemon/--pidfile). */
 export const UFFD_HOLDER_PY = String.raw`
-import ctypes, os, select, socket, subprocess, sys, time
+import ctypes, os, select, socket, struct, subprocess, sys, time
 d, pids, argv = sys.argv[1], [int(p) for p in sys.argv[2].split(',') if p], sys.argv[3:]
 libc = ctypes.CDLL(None, use_errno=True)
 def put(name, text):
@@ -94,6 +97,144 @@ def alive(p):
             return f.read().rsplit(')', 1)[1].split()[0] != 'Z'
     except OSError:
         return False
-while not os.path.exists(os.path.join(d, 'lazy-pages.release')) and any(alive(p) for p in pids):
-    time.sleep(0.1)
+def owners():
+    # The daemon's log names the process behind each userfaultfd it received.
+    out = {}
+    try:
+        with open(os.path.join(d, 'lazy-pages.log')) as f:
+            for line in f:
+                i = line.find('Received PID: ')
+                if i >= 0:
+                    a, b = line[i + 14:].split(', uffd: ')
+                    out[int(b)] = int(a)
+    except (OSError, ValueError):
+        pass
+    return out
+class Copy(ctypes.Structure):
+    _fields_ = [('dst', ctypes.c_uint64), ('src', ctypes.c_uint64), ('len', ctypes.c_uint64), ('mode', ctypes.c_uint64), ('copy', ctypes.c_int64)]
+class Zero(ctypes.Structure):
+    _fields_ = [('start', ctypes.c_uint64), ('len', ctypes.c_uint64), ('mode', ctypes.c_uint64), ('zeropage', ctypes.c_int64)]
+UFFDIO_COPY, UFFDIO_ZEROPAGE = 0xC028AA03, 0xC020AA04
+libc.ioctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p]
+class Gone(Exception):
+    pass
+def uffd_copy(fd, dst, data):
+    # Copies data to dst page by page where a run fails part-way (a page already there: EEXIST).
+    buf = ctypes.create_string_buffer(data, len(data))
+    done, n = 0, 0
+    while done < len(data):
+        op = Copy(dst + done, ctypes.addressof(buf) + done, len(data) - done, 0, 0)
+        if libc.ioctl(fd, UFFDIO_COPY, ctypes.byref(op)) == 0:
+            n += (len(data) - done) // 4096
+            break
+        e = ctypes.get_errno()
+        if e == 11:
+            continue
+        if e == 3:
+            raise Gone()
+        got = op.copy if op.copy > 0 else 0
+        n += got // 4096
+        done += got if got > 0 else 4096
+    return n
+def uffd_zero(fd, dst):
+    op = Zero(dst, 4096, 0, 0)
+    if libc.ioctl(fd, UFFDIO_ZEROPAGE, ctypes.byref(op)) != 0 and ctypes.get_errno() == 3:
+        raise Gone()
+def recover(where):
+    host, port = where.split()
+    c = socket.create_connection((host, int(port)), timeout=30)
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    def recv(n):
+        b = bytearray()
+        while len(b) < n:
+            x = c.recv(n - len(b))
+            if not x:
+                raise EOFError('the page source closed the connection')
+            b += x
+        return bytes(b)
+    def fetch(pid, start, n):
+        c.sendall(struct.pack('<IQQ', pid, start, n))
+        recv(20)
+        have = recv(n)
+        return have, recv(4096 * sum(have))
+    who = owners()
+    jobs = []
+    for (fd, link), v in held.items():
+        if v and v[1] == 'uffd' and fd in who:
+            jobs.append((v[0], who[fd]))
+    if not jobs:
+        raise Exception('no userfaultfd with a known process')
+    copied = 0
+    def place(ufd, pid, start, have, data):
+        n, i, k = 0, 0, 0
+        while i < len(have):
+            if not have[i]:
+                i += 1
+                continue
+            j = i
+            while j < len(have) and have[j]:
+                j += 1
+            n += uffd_copy(ufd, start + i * 4096, data[k:k + (j - i) * 4096])
+            k += (j - i) * 4096
+            i = j
+        return n
+    def faults(ufd, pid):
+        n = 0
+        while True:
+            try:
+                m = os.read(ufd, 32)
+            except BlockingIOError:
+                return n
+            ev = m[0]
+            if ev == 0x12:
+                a = struct.unpack_from('<Q', m, 16)[0] & ~4095
+                have, data = fetch(pid, a, 1)
+                if have[0]:
+                    n += uffd_copy(ufd, a, data)
+                else:
+                    uffd_zero(ufd, a)
+            elif ev in (0x13, 0x14):
+                raise Exception('the process forked or remapped memory during the recovery (uffd event %#x)' % ev)
+    for ufd, pid in jobs:
+        os.set_blocking(ufd, False)
+        regions = []
+        with open('/proc/%d/smaps' % pid) as f:
+            cur = None
+            for line in f:
+                head = line.split(' ', 1)[0]
+                if '-' in head and ':' not in head:
+                    lo, hi = head.split('-')
+                    cur = (int(lo, 16), int(hi, 16))
+                elif line.startswith('VmFlags:') and cur and ' um' in line:
+                    regions.append(cur)
+        dpm = os.open('/proc/%d/pagemap' % pid, os.O_RDONLY)
+        for lo, hi in regions:
+            a = lo
+            while a < hi:
+                copied += faults(ufd, pid)
+                n = min(64, (hi - a) // 4096)
+                ents = os.pread(dpm, 8 * n, (a // 4096) * 8)
+                if any(not (struct.unpack_from('<Q', ents, 8 * i)[0] & (3 << 62)) for i in range(n)):
+                    have, data = fetch(pid, a, n)
+                    copied += place(ufd, pid, a, have, data)
+                a += n * 4096
+        copied += faults(ufd, pid)
+        os.close(dpm)
+    c.close()
+    return copied
+while any(alive(p) for p in pids):
+    if os.path.exists(os.path.join(d, 'lazy-pages.release')):
+        break
+    rp = os.path.join(d, 'lazy-pages.recover')
+    if os.path.exists(rp) and not os.path.exists(os.path.join(d, 'lazy-pages.recovered')):
+        try:
+            with open(rp) as f:
+                n = recover(f.read().strip())
+            put('lazy-pages.recovered', 'ok %d' % n)
+            break
+        except Gone:
+            put('lazy-pages.recovered', 'failed: the restored process is gone')
+        except Exception as e:
+            put('lazy-pages.recovered', 'failed: %s' % e)
+    time.sleep(0.05)
 `;

@@ -21,7 +21,8 @@ import { newMigrationId } from './migration-id';
 import { LAZY_PIPE_MAX_SIZE, lazyDumpExit, lazyPagesErrors, lockDestination, prepareFolders, raisePipeMaxSize, startPageServer, stopPageServer, unlockDestination, waitForLazyPages } from './prepare-hosts';
 import { rollback } from './rollback';
 import { lazyPagesExit } from './lazy-copies';
-import { resolveCopies } from './split-brain';
+import { recoverPages } from './lazy-recovery';
+import { resolveCopies, stopSilently } from './split-brain';
 import { StepRunner, type EventSink } from './step-runner';
 
 export type { MigrateDeps } from './freeze-context';
@@ -171,7 +172,7 @@ async function lockedPipeline(deps: MigrateDeps, run: StepRunner, lock: (address
       if (dumpExit === 0) {
         record.lazyPages = { completedAt: done, msAfterRestore: done - restoredAt, ok: true };
         run.log(`all pages arrived ${done - restoredAt} ms after the restore: ${req.to} no longer depends on ${req.from}`);
-      } else {
+      } else if (!(await recoverLazyPages(ctx, restoredAt, daemonExit))) {
         await resolveLazyFailure(ctx, dumpExit, daemonExit);
       }
     }
@@ -224,6 +225,32 @@ async function lockedPipeline(deps: MigrateDeps, run: StepRunner, lock: (address
   journal?.write({ phase: 'ended', outcome: 'succeeded' });
 }
 
+
+/**
+ * The lazy page transfer broke with both copies still there: fetches the missing pages again from the stopped
+ * source copy. On success the source copy goes (silenced) and the migration carries on; false: it did not work.
+ */
+async function recoverLazyPages(ctx: FreezeContext, restoredAt: number, daemonExit: number | undefined): Promise<boolean> {
+  const { deps, run, plan } = ctx;
+  const { from, to } = plan.request;
+  if (daemonExit === undefined) return false;
+  const errors = await lazyPagesErrors(deps.exec, plan).catch(() => [] as string[]);
+  const broke = `${to}'s lazy-pages daemon ${daemonExit > 128 ? `was killed by signal ${daemonExit - 128}` : `exited ${daemonExit}`}${errors.length ? ` (${errors.join(' / ')})` : ''}`;
+  run.log(`the page transfer broke after the restore: ${broke}; fetching the missing pages again from the stopped copy on ${from}`, 'warn');
+  ctx.journal?.write({ phase: 'split-brain' });
+  const r = await recoverPages(deps.exec, plan);
+  if (!r.ok) {
+    run.log(`recovering the pages failed after ${r.ms} ms: ${r.detail}`, 'error');
+    return false;
+  }
+  const done = Date.now();
+  run.log(`recovered: ${r.detail} in ${r.ms} ms; all pages arrived ${done - restoredAt} ms after the restore`, 'warn');
+  await stopSilently(deps.exec, from, plan);
+  const removed = await deleteNewCriuTables(deps.exec, from, ctx.tablesBefore ?? []);
+  run.record.lazyPages = { completedAt: done, msAfterRestore: done - restoredAt, ok: true, detail: `${broke}; ${r.detail}`, recovered: { pages: r.pages ?? 0, ms: r.ms } };
+  run.log(`stopped the source copy on ${from} (its connections silenced first); removed its network lock (${removed.join(', ') || 'none left'})`);
+  return true;
+}
 
 /**
  * The lazy page transfer failed after the restore: CRIU resumed the source copy while the destination copy

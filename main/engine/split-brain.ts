@@ -93,7 +93,7 @@ export async function resolveCopies(
  * Stops a copy so that the peers hear nothing of it: its connections' packets are dropped both ways, the tree
  * is killed, the orphaned sockets are destroyed (their RST dropped too), and only then the drop is lifted.
  */
-async function stopSilently(exec: Executor, host: string, plan: MigrationPlan): Promise<void> {
+export async function stopSilently(exec: Executor, host: string, plan: MigrationPlan): Promise<void> {
   await underDrop(exec, host, plan, async () => {
     await mustRun(exec, host, [
       'sh', '-c',

@@ -186,11 +186,17 @@ describe('faults during a migration', () => {
       expect(rec.warnings.join('\n')).toMatch(/the peers saw its connections close/);
       expect(closed.length).toBe(mine.length);
     }
-    // The busy copy on lab-b had moved its streams: they are not resumed stale but ended where the peer sees it.
+    // A copy on lab-b that moved its streams is never resumed stale on lab-a: the connections end where the peer
+    // sees it. One that moved nothing (it waited on its first missing pages) hands them back intact.
     if (rec.splitBrain.facts.destinationRuns) {
-      expect(rec.splitBrain.facts.streams.moved).toBeGreaterThan(0);
-      expect(rec.splitBrain.end).toBe('destination');
-      expect(closed.length).toBe(mine.length);
+      const { moved, unknown } = rec.splitBrain.facts.streams;
+      if (moved + unknown > 0) {
+        expect(rec.splitBrain.end).toBe('destination');
+        expect(closed.length).toBe(mine.length);
+      } else {
+        expect(rec.splitBrain.end).toBeUndefined();
+        expect(mine.every((c) => c.closeReason === 'open' && c.intact !== false)).toBe(true);
+      }
     }
     console.log(
       `lazy transfer broken: ${rec.lazyPages.detail}; ${rec.splitBrain.splitBrain ? 'both copies ran; ' : ''}kept ${rec.splitBrain.keep} (${rec.splitBrain.why}); ` +

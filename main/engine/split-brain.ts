@@ -77,11 +77,13 @@ export async function resolveCopies(
     await attempt(`resumed the copy on ${from}`, () => signalTree(exec, from, pids, 'CONT'));
     // Twice, a second apart: a neighbour ignores an update within its ARP locktime (1 s) of the last one.
     if (offSrc.length) await attempt(`announced ${offSrc.map((m) => m.address).join(', ')} from ${from}`, () => announceAddresses(exec, from, offSrc, sourceDevice, 2));
+  } else if (decision.keep === 'destination') {
+    await addressesToDestination(exec, plan, src, dst, attempt);
+    await attempt(`resumed the copy on ${to}`, () => signalTree(exec, to, pids, 'CONT'));
+    await attempt(`removed this migration's network locks`, () => deleteNewCriuTables(exec, from, knownTables));
   } else {
-    if (decision.keep === 'destination') {
-      await addressesToDestination(exec, plan, src, dst, attempt);
-      await attempt(`resumed the copy on ${to}`, () => signalTree(exec, to, pids, 'CONT'));
-    }
+    // Nothing runs: the addresses go back where they came from, as after a rollback.
+    await addressesBackToSource(exec, plan, src, dst, attempt);
     await attempt(`removed this migration's network locks`, () => deleteNewCriuTables(exec, from, knownTables));
   }
   if (decision.end) report.connectionsEnded = compared.map((c) => ({ connection: c.key, streams: c.result, why: decision.why }));

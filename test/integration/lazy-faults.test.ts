@@ -2,7 +2,8 @@
 // the peer sends a request every 10 ms to a process on lab-a holding 400 MiB whose every page holds a known
 // pattern, and checks each reply (answered once, in order, by a copy that has answered exactly that many, with
 // the pattern intact). Whatever breaks, the peer must never see a wrong, stale or zero-page reply, nor a
-// connection that stays open without answers: either the connection carries on intact or it ends (reset).
+// connection that stays open without answers: either the connection carries on intact (recovered: Ferry fetches
+// the missing pages again from the stopped source copy) or, when that cannot work, it ends (reset).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -71,71 +72,145 @@ describe('lazy mode: broken page transfers under a request/response peer', () =>
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
-  it('the page connection is destroyed mid-transfer: no stale resume; the connection ends visibly, the source copy lives', async () => {
+  /** The migration recovered: it succeeded, the copy on lab-b answers on, nothing wrong ever reached the peer. */
+  async function expectRecovered(rr: Awaited<ReturnType<typeof startPair>>, r: { code: number; out: string; rec: any }) {
+    expect(r.code, r.out).toBe(0);
+    expect(r.rec.lazyPages).toMatchObject({ ok: true });
+    expect(r.rec.lazyPages.recovered.pages).toBeGreaterThan(0);
+    expect(r.rec.connections.every((c: any) => c.ok)).toBe(true);
+    const before = rr.peer().answered;
+    await sleep(1000);
+    const v = rr.peer();
+    expectIntegrity(v);
+    expect(v.closed).toBeNull();
+    expect(v.answered).toBeGreaterThan(before + 30);
+    expect((await hostProcesses('lab-a')).has(rr.pid)).toBe(false);
+    expect((await hostProcesses('lab-b')).get(rr.pid)?.comm).toBe('python3');
+    expect((await labStatus()).serviceAddress.holder).toBe('lab-b');
+    // Back to lab-a (streamed), which also puts the service address back for the next case.
+    const back = await ferry(['migrate', '--from', 'lab-b', '--pid', String(rr.pid), '--to', 'lab-a', '--mode', 'streamed', '--allow-shared-address']);
+    expect(back.code, back.stdout).toBe(0);
+    await sleep(500);
+    expectIntegrity(rr.peer());
+    expect(rr.peer().closed).toBeNull();
+    await ferry(['lab', 'exec', 'lab-a', '--', 'kill', String(rr.pid)]);
+    return v;
+  }
+
+  it('the page connection is destroyed mid-transfer: recovered from the stopped source copy, the connection intact', async () => {
     const rr = await startPair(7101, 6701);
-    const { code, out, rec } = await migrateWithFault(lazyArgs(rr.pid), /✓ restore/, (soFar) =>
+    const r = await migrateWithFault(lazyArgs(rr.pid), /✓ restore/, (soFar) =>
       setTimeout(() => imageDir(soFar, 'dump') && imageDir(soFar, 'restore') && execFileSync('nsenter', [`--net=/run/netns/${LAB}-a`, 'ss', '-K', 'src', '198.18.0.2', 'dst', '198.18.0.3'], { stdio: 'ignore' }), 150),
     );
-    expect(code, out).toBe(1);
-    const sb = rec.splitBrain;
-    // The destination copy answered requests: its streams moved, so the source copy must not resume them.
-    expect(sb.facts.streams.moved).toBe(1);
-    expect(sb).toMatchObject({ keep: 'source', stop: ['destination'], end: 'destination', ok: true });
-    expect(sb.connectionsEnded).toHaveLength(1);
-    const v = await settled(rr.peer);
-    expectIntegrity(v);
-    expect(v.closed).toBe('reset');
-    // The source copy was resumed (and saw its connection gone); nothing of it is left on lab-b.
-    await sleep(500);
-    expect((await hostProcesses('lab-b')).has(rr.pid)).toBe(false);
-    expect(readFileSync(rr.log, 'utf8')).toMatch(/connection ended/);
-    expect((await labStatus()).serviceAddress.holder).toBe('lab-a');
-    console.log(`page connection destroyed: ${sb.why}; peer: ${v.answered}/${v.sent} answered, all correct, connection ${v.closed}`);
+    const v = await expectRecovered(rr, r);
+    console.log(`page connection destroyed: ${r.rec.lazyPages.detail}; peer: ${v.answered}/${v.sent} answered, all correct, connection open, largest gap ${v.maxGapMs} ms`);
   });
 
-  it('the lazy-pages daemon is killed 100 ms after the restore: no zero page reaches the process; the connection ends visibly', async () => {
+  it('the lazy-pages daemon is killed 100 ms after the restore: no zero page reaches the process; recovered', async () => {
     const rr = await startPair(7102, 6702);
     const initB = status.hosts.find((h) => h.name === 'lab-b')!.initPid!;
     let killed = '';
-    const { code, out, rec } = await migrateWithFault(lazyArgs(rr.pid), /✓ restore/, (soFar) =>
+    const r = await migrateWithFault(lazyArgs(rr.pid), /✓ restore/, (soFar) =>
       setTimeout(() => {
         const dir = imageDir(soFar, 'restore');
+        imageDir(soFar, 'dump');
         killed = readFileSync(`${dir}/lazy-pages.pid`, 'utf8').trim();
         execFileSync('nsenter', ['-t', String(initB), '--pid', '--mount', 'kill', '-KILL', killed]);
       }, 100),
     );
     expect(killed).not.toBe('');
-    expect(code, out).toBe(1);
-    const dir = imageDir(out, 'restore');
+    const dir = imageDir(r.out, 'restore');
     // The daemon died by SIGKILL; the guard held the process's userfaultfd (and the page connection).
     expect(readFileSync(`${dir}/lazy-pages.exit`, 'utf8').trim()).toBe('137');
     expect(readFileSync(`${dir}/lazy-pages.held`, 'utf8')).toMatch(/uffd:\d+/);
-    expect(rec.lazyPages.detail).toMatch(/killed by signal 9/);
-    expect(rec.splitBrain).toMatchObject({ keep: 'source', end: 'destination', ok: true });
-    const v = await settled(rr.peer);
-    expectIntegrity(v);
-    expect(v.closed).toBe('reset');
-    console.log(`lazy-pages daemon killed: ${rec.splitBrain.why}; peer: ${v.answered}/${v.sent} answered, ${v.zeroPages} zero pages, connection ${v.closed}`);
+    expect(r.rec.lazyPages.detail).toMatch(/killed by signal 9/);
+    const v = await expectRecovered(rr, r);
+    console.log(`lazy-pages daemon killed: ${r.rec.lazyPages.detail}; peer: ${v.answered}/${v.sent} answered, ${v.zeroPages} zero pages, connection open, largest gap ${v.maxGapMs} ms`);
   });
 
-  it("the source's lazy page server (criu dump) is killed: the source copy stays stopped and is resumed; the connection ends visibly", async () => {
+  it("the source's lazy page server (criu dump) is killed: recovered from the frozen source copy", async () => {
     const rr = await startPair(7103, 6703);
     const initA = status.hosts.find((h) => h.name === 'lab-a')!.initPid!;
-    const { code, out, rec } = await migrateWithFault(lazyArgs(rr.pid), /✓ restore/, (soFar) =>
+    const r = await migrateWithFault(lazyArgs(rr.pid), /✓ restore/, (soFar) =>
       setTimeout(() => {
+        imageDir(soFar, 'restore');
         const sh = readFileSync(`${imageDir(soFar, 'dump')}/dump.pid`, 'utf8').trim();
         execFileSync('nsenter', ['-t', String(initA), '--pid', '--mount', 'pkill', '-KILL', '-P', sh]);
       }, 150),
     );
+    const v = await expectRecovered(rr, r);
+    console.log(`source page server killed: ${r.rec.lazyPages.detail}; peer: ${v.answered}/${v.sent} answered, all correct, connection open, largest gap ${v.maxGapMs} ms`);
+  });
+
+  it('the recovery cannot connect either: no stale resume; the connection ends visibly, the source copy lives', async () => {
+    const rr = await startPair(7105, 6705);
+    const onB = (...argv: string[]) => execFileSync('nsenter', [`--net=/run/netns/${LAB}-b`, ...argv], { stdio: 'ignore' });
+    let r;
+    try {
+      r = await migrateWithFault(lazyArgs(rr.pid), /✓ restore/, (soFar) =>
+        setTimeout(() => {
+          imageDir(soFar, 'dump');
+          imageDir(soFar, 'restore');
+          // New connections from lab-b to the source's page ports are refused; then CRIU's own one is destroyed.
+          execFileSync('nsenter', [`--net=/run/netns/${LAB}-b`, 'nft', '-f', '-'], {
+            input: 'table inet ferry-test-refuse {\n chain out {\n  type filter hook output priority 0;\n  ct state new tcp dport 27000-28100 reject with tcp reset\n }\n}\n',
+          });
+          execFileSync('nsenter', [`--net=/run/netns/${LAB}-a`, 'ss', '-K', 'src', '198.18.0.2', 'dst', '198.18.0.3'], { stdio: 'ignore' });
+        }, 150),
+      );
+    } finally {
+      onB('nft', 'delete', 'table', 'inet', 'ferry-test-refuse');
+    }
+    const { code, out, rec } = r;
     expect(code, out).toBe(1);
-    expect(rec.splitBrain).toMatchObject({ keep: 'source', ok: true });
-    expect(rec.splitBrain.facts.sourceRuns).toBe(true);
+    expect(out).toMatch(/recovering the pages failed/);
+    const sb = rec.splitBrain;
+    expect(sb).toMatchObject({ keep: 'source', stop: ['destination'], ok: true });
+    expect(sb.facts.streams.unknown).toBe(0);
+    await sleep(500);
+    expect((await hostProcesses('lab-b')).has(rr.pid)).toBe(false);
+    expect((await labStatus()).serviceAddress.holder).toBe('lab-a');
+    let v = await settled(rr.peer);
+    expectIntegrity(v);
+    if (sb.facts.streams.moved > 0) {
+      // The destination copy had answered requests: the source copy must not resume them; they end visibly.
+      expect(sb.end).toBe('destination');
+      expect(sb.connectionsEnded).toHaveLength(1);
+      expect(v.closed).toBe('reset');
+      expect(readFileSync(rr.log, 'utf8')).toMatch(/connection ended/);
+    } else {
+      // It had moved nothing (it waited on missing pages from the start): the source copy carries on with it.
+      expect(sb.end).toBeUndefined();
+      const before = v.answered;
+      await sleep(1500);
+      v = rr.peer();
+      expectIntegrity(v);
+      expect(v.closed).toBeNull();
+      expect(v.answered).toBeGreaterThan(before + 30);
+      await ferry(['lab', 'exec', 'lab-a', '--', 'kill', String(rr.pid)]);
+    }
+    console.log(`recovery refused: ${sb.why}; peer: ${v.answered}/${v.sent} answered, all correct, connection ${v.closed ?? 'open'}`);
+  });
+
+  it('the source copy is lost mid-transfer (CRIU and the frozen process killed): the incomplete copy is stopped, the connection ends visibly', async () => {
+    const rr = await startPair(7106, 6706);
+    const initA = status.hosts.find((h) => h.name === 'lab-a')!.initPid!;
+    const { code, out, rec } = await migrateWithFault(lazyArgs(rr.pid), /✓ restore/, (soFar) =>
+      setTimeout(() => {
+        imageDir(soFar, 'restore');
+        const sh = readFileSync(`${imageDir(soFar, 'dump')}/dump.pid`, 'utf8').trim();
+        execFileSync('nsenter', ['-t', String(initA), '--pid', '--mount', 'sh', '-c', 'kill -KILL "$1" $(pgrep -P "$2")', 'x', String(rr.pid), sh]);
+      }, 150),
+    );
+    expect(code, out).toBe(1);
+    expect(rec.splitBrain).toMatchObject({ keep: 'none', stop: ['destination'], end: 'destination', ok: true });
+    expect(rec.splitBrain.connectionsEnded).toHaveLength(1);
     const v = await settled(rr.peer);
     expectIntegrity(v);
     expect(v.closed).toBe('reset');
-    await sleep(500);
-    expect(readFileSync(rr.log, 'utf8')).toMatch(/connection ended/);
-    console.log(`source page server killed: ${rec.splitBrain.why}; peer: ${v.answered}/${v.sent} answered, all correct, connection ${v.closed}`);
+    expect((await hostProcesses('lab-b')).has(rr.pid)).toBe(false);
+    expect((await labStatus()).serviceAddress.holder).toBe('lab-a');
+    console.log(`source copy lost: ${rec.splitBrain.why}; peer: ${v.answered}/${v.sent} answered, all correct, connection ${v.closed}`);
   });
 
   it('a migration whose pages all arrive is untouched by the guard: the peer sees every answer intact', async () => {
@@ -151,6 +226,8 @@ describe('lazy mode: broken page transfers under a request/response peer', () =>
     dirs.push(dir, `/var/lib/ferry/images/${r.json.record.id}-dump`);
     expect(readFileSync(`${dir}/lazy-pages.exit`, 'utf8').trim()).toBe('0');
     console.log(`complete lazy migration: all pages ${r.json.record.lazyPages.msAfterRestore} ms after the restore; peer: ${v.answered} answered, gap ${v.maxGapMs} ms`);
-    await ferry(['lab', 'exec', 'lab-b', '--', 'kill', String(rr.pid)]);
+    const back = await ferry(['migrate', '--from', 'lab-b', '--pid', String(rr.pid), '--to', 'lab-a', '--mode', 'streamed', '--allow-shared-address']);
+    expect(back.code, back.stdout).toBe(0);
+    await ferry(['lab', 'exec', 'lab-a', '--', 'kill', String(rr.pid)]);
   });
 });

@@ -74,12 +74,14 @@ export const SOURCE_LAZY_FREEZE_SCRIPT = [
 export const DESTINATION_LAZY_FREEZE_SCRIPT = [
   MARK,
   'dir=$1; batch=$2; criu=$3; addr=$4; port=$5; guard=$6; pids=$7; shift 7',
+  // The guard starts before the freeze and waits for its go.
+  'rm -f "$dir/guard.go" "$dir/guard.ready" && mkfifo "$dir/guard.go" "$dir/guard.ready" && python3 -c "$guard" "$dir" "$pids" ' +
+    '"$criu" lazy-pages --page-server --address "$addr" --port "$port" --images-dir "$dir" ' +
+    '--log-file "$dir/lazy-pages.log" -v4 || { mark lazy-pages-failed; exit 23; }',
   'mark armed',
   'tar -C "$dir" -xf - || { mark receive-failed; exit 20; }',
   'mark received',
-  'python3 -c "$guard" "$dir" "$pids" ' +
-    '"$criu" lazy-pages --page-server --address "$addr" --port "$port" --images-dir "$dir" ' +
-    '--log-file "$dir/lazy-pages.log" -v4 || { mark lazy-pages-failed; exit 23; }',
+  'printf go >"$dir/guard.go" && [ "$(head -c1 "$dir/guard.ready")" = 1 ] || { mark lazy-pages-failed; exit 23; }',
   'if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - || { mark address-add-failed; exit 21; }; fi',
   'mark address-added',
   '"$@" || { mark restore-failed; exit 22; }',

@@ -10,9 +10,13 @@
 // fetches every page still missing from it (the faulting ones first) and places it with UFFDIO_COPY, writes
 // lazy-pages.recovered ("ok N" or "failed: why") and, on success, lets go (the copy is complete).
 
-/** Usage: python3 -c UFFD_HOLDER_PY DIR PIDS(comma-separated) CRIU lazy-pages ARGS... (no --daemon/--pidfile). */
+/**
+ * Usage: python3 -c UFFD_HOLDER_PY DIR PIDS(comma-separated) CRIU lazy-pages ARGS... (no --daemon/--pidfile),
+ * with the FIFOs DIR/guard.go and DIR/guard.ready in place. It detaches at once and starts the daemon when
+ * guard.go is written (so its own start costs the freeze nothing).
+ */
 export const UFFD_HOLDER_PY = String.raw`
-import ctypes, os, select, socket, struct, subprocess, sys, time
+import ctypes, os, select, signal, socket, struct, sys, time
 d, pids, argv = sys.argv[1], [int(p) for p in sys.argv[2].split(',') if p], sys.argv[3:]
 libc = ctypes.CDLL(None, use_errno=True)
 def put(name, text):
@@ -20,33 +24,43 @@ def put(name, text):
     with open(tmp, 'w') as f:
         f.write(text)
     os.replace(tmp, os.path.join(d, name))
-rd, wr = os.pipe()
 if os.fork():
-    os.close(wr)
-    ok = os.read(rd, 1)
-    sys.exit(0 if ok == b'1' else 1)
-os.close(rd)
+    sys.exit(0)
 os.setsid()
 null = os.open(os.devnull, os.O_RDWR)
 for fd in (0, 1, 2):
     os.dup2(null, fd)
+# Started before the freeze; the freeze script says go (guard.go) once the images are in, and waits for
+# guard.ready: 1 when the daemon listens, 0 when it failed. Gone after 10 minutes without a go.
+signal.alarm(600)
+with open(os.path.join(d, 'guard.go')) as f:
+    f.read()
+signal.alarm(0)
+wr = os.open(os.path.join(d, 'guard.ready'), os.O_WRONLY)
 sr, sw = os.pipe()
-child = subprocess.Popen(argv + ['--status-fd', str(sw)], pass_fds=[sw], stdin=null, stdout=null, stderr=null)
+os.set_inheritable(sw, True)
+child = os.fork()
+if child == 0:
+    os.close(sr)
+    os.close(wr)
+    os.execv(argv[0], argv + ['--status-fd', str(sw)])
 os.close(sw)
 ready = os.read(sr, 1)
 os.close(sr)
+def reap():
+    return os.waitstatus_to_exitcode(os.waitpid(child, 0)[1])
 if not ready:
-    rc = child.wait()
+    rc = reap()
     put('lazy-pages.exit', str(rc if rc >= 0 else 128 - rc))
     os.write(wr, b'0')
     sys.exit(1)
-put('lazy-pages.pid', str(child.pid))
+put('lazy-pages.pid', str(child))
 os.write(wr, b'1')
 os.close(wr)
-pidfd = libc.syscall(434, child.pid, 0)
+pidfd = libc.syscall(434, child, 0)
 held = {}
 def grab():
-    base = '/proc/%d/fd' % child.pid
+    base = '/proc/%d/fd' % child
     try:
         names = os.listdir(base)
     except OSError:
@@ -79,15 +93,14 @@ def grab():
     if new:
         put('lazy-pages.held', ' '.join('%s:%d' % (v[1], k[0]) for k, v in sorted(held.items()) if v))
     return new
-last_new = time.time()
+# Every 5 ms until the daemon's userfaultfds and its page connection are held, then every 50 ms (for forks).
 while True:
-    fast = time.time() - last_new < 1.0 or not any(v and v[1] == 'uffd' for v in held.values())
-    r, _, _ = select.select([pidfd], [], [], 0.002 if fast else 0.05)
+    kinds = set(v[1] for v in held.values() if v)
+    r, _, _ = select.select([pidfd], [], [], 0.05 if kinds >= {'uffd', 'socket'} else 0.005)
     if r:
         break
-    if grab():
-        last_new = time.time()
-rc = child.wait()
+    grab()
+rc = reap()
 put('lazy-pages.exit', str(rc if rc >= 0 else 128 - rc))
 if rc == 0:
     sys.exit(0)

@@ -4,6 +4,7 @@
 import type { TcpSocket } from '../../app/model/host';
 import type { MigrationPlan } from '../../app/model/migration';
 import type { Executor } from '../hosts/executor';
+import { readTcpSeqs } from '../net/tcp-seqs';
 
 /** Queues SIGSTOP for the tree on `host` (it takes effect whenever CRIU lets go of it). */
 export async function holdSource(exec: Executor, host: string, pids: number[]): Promise<void> {
@@ -41,7 +42,9 @@ export async function failSourceDump(exec: Executor, plan: MigrationPlan, timeou
   const dir = plan.sourceImageDir;
   const r = await exec.run(from, [
     'sh', '-c',
-    'f=$1/dump-exit; [ -s "$f" ] && { cat "$f"; exit 0; }; ss -K src "$2" sport = ":$3" >/dev/null 2>&1; ' +
+    'f=$1/dump-exit; [ -s "$f" ] && { cat "$f"; exit 0; }; ' +
+      // Its page connection, or its listening socket when the destination never connected.
+      'ss -K src "$2" sport = ":$3" >/dev/null 2>&1; ss -K state listening src "$2" sport = ":$3" >/dev/null 2>&1; ' +
       'n=$(($4 / 20)); i=0; while [ ! -s "$f" ]; do [ $i -lt $n ] || exit 3; ' +
       'p=$(cat "$1/dump.pid" 2>/dev/null) && kill -0 "$p" 2>/dev/null || { [ -s "$f" ] || exit 4; }; sleep 0.02; i=$((i+1)); done; cat "$f"',
     'ferry-fail-dump', dir, ps?.address ?? '0.0.0.0', String(ps?.port ?? 0), String(timeoutMs),
@@ -60,4 +63,12 @@ export async function resetConnections(exec: Executor, host: string, connections
       exec.run(host, ['ss', '-K', 'src', c.local.address, 'sport', '=', `:${c.local.port}`, 'dst', c.remote.address, 'dport', '=', `:${c.remote.port}`]),
     ),
   );
+}
+
+/**
+ * Takes a copy's TCP sockets out of the repair mode a failed lazy dump leaves them in (CRIU resumes the tasks
+ * but does not unlock their connections); reading their stream positions does that.
+ */
+export async function leaveRepair(exec: Executor, host: string, pids: number[]): Promise<number> {
+  return (await readTcpSeqs(exec, host, pids)).length;
 }

@@ -213,6 +213,30 @@ describe('lazy mode: broken page transfers under a request/response peer', () =>
     console.log(`source copy lost: ${rec.splitBrain.why}; peer: ${v.answered}/${v.sent} answered, all correct, connection ${v.closed}`);
   });
 
+  it('the restore is killed on the destination (lazy): rolled back, the frozen original resumes with its connection intact', async () => {
+    const rr = await startPair(7107, 6707);
+    const initB = status.hosts.find((h) => h.name === 'lab-b')!.initPid!;
+    const { code, out, rec } = await migrateWithFault(lazyArgs(rr.pid), /✓ move-address/, (soFar) => {
+      imageDir(soFar, 'dump');
+      imageDir(soFar, 'restore');
+      execFileSync('nsenter', ['-t', String(initB), '--pid', '--mount', '--', 'pkill', '-KILL', '-f', 'sbin/criu restore']);
+    });
+    expect(code, out).toBe(1);
+    expect(rec.error.code).toBe('CRIU_RESTORE_FAILED');
+    expect(rec.rollback).toMatchObject({ attempted: true, ok: true });
+    expect(rec.rollback.actions.join('\n')).toMatch(/made the lazy dump on lab-a let go of process/);
+    const before = rr.peer().answered;
+    await sleep(1500);
+    const v = rr.peer();
+    expectIntegrity(v);
+    expect(v.closed).toBeNull();
+    expect(v.answered).toBeGreaterThan(before + 30);
+    expect((await hostProcesses('lab-b')).has(rr.pid)).toBe(false);
+    expect((await labStatus()).serviceAddress.holder).toBe('lab-a');
+    console.log(`lazy restore killed: ${rec.rollback.actions.join('; ')}; peer: ${v.answered}/${v.sent} answered, all correct, connection open, largest gap ${v.maxGapMs} ms`);
+    await ferry(['lab', 'exec', 'lab-a', '--', 'kill', String(rr.pid)]);
+  });
+
   it('a migration whose pages all arrive is untouched by the guard: the peer sees every answer intact', async () => {
     const rr = await startPair(7104, 6704, 100);
     const r = await ferry(['migrate', ...lazyArgs(rr.pid), '--json']);

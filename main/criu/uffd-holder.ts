@@ -131,28 +131,9 @@ UFFDIO_COPY, UFFDIO_ZEROPAGE = 0xC028AA03, 0xC020AA04
 libc.ioctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p]
 class Gone(Exception):
     pass
-def uffd_copy(fd, dst, data):
-    # Copies data to dst page by page where a run fails part-way (a page already there: EEXIST).
-    buf = ctypes.create_string_buffer(data, len(data))
-    done, n = 0, 0
-    while done < len(data):
-        op = Copy(dst + done, ctypes.addressof(buf) + done, len(data) - done, 0, 0)
-        if libc.ioctl(fd, UFFDIO_COPY, ctypes.byref(op)) == 0:
-            n += (len(data) - done) // 4096
-            break
-        e = ctypes.get_errno()
-        if e == 11:
-            continue
-        if e == 3:
-            raise Gone()
-        got = op.copy if op.copy > 0 else 0
-        n += got // 4096
-        done += got if got > 0 else 4096
-    return n
-def uffd_zero(fd, dst):
-    op = Zero(dst, 4096, 0, 0)
-    if libc.ioctl(fd, UFFDIO_ZEROPAGE, ctypes.byref(op)) != 0 and ctypes.get_errno() == 3:
-        raise Gone()
+UFFDIO_UNREGISTER = 0x8010AA01
+class Range(ctypes.Structure):
+    _fields_ = [('start', ctypes.c_uint64), ('len', ctypes.c_uint64)]
 def recover(where):
     host, port = where.split()
     c = socket.create_connection((host, int(port)), timeout=30)
@@ -177,39 +158,84 @@ def recover(where):
             jobs.append((v[0], who[fd]))
     if not jobs:
         raise Exception('no userfaultfd with a known process')
-    copied = 0
-    def place(ufd, pid, start, have, data):
-        n, i, k = 0, 0, 0
-        while i < len(have):
-            if not have[i]:
-                i += 1
-                continue
-            j = i
-            while j < len(have) and have[j]:
-                j += 1
-            n += uffd_copy(ufd, start + i * 4096, data[k:k + (j - i) * 4096])
-            k += (j - i) * 4096
-            i = j
-        return n
-    def faults(ufd, pid):
-        n = 0
-        while True:
-            try:
-                m = os.read(ufd, 32)
-            except BlockingIOError:
-                return n
-            ev = m[0]
-            if ev == 0x12:
-                a = struct.unpack_from('<Q', m, 16)[0] & ~4095
-                have, data = fetch(pid, a, 1)
-                if have[0]:
-                    n += uffd_copy(ufd, a, data)
-                else:
-                    uffd_zero(ufd, a)
-            elif ev in (0x13, 0x14):
-                raise Exception('the process forked or remapped memory during the recovery (uffd event %#x)' % ev)
+    total = 0
     for ufd, pid in jobs:
         os.set_blocking(ufd, False)
+        faults = []
+        # Ranges the process unmapped or discarded (MADV_DONTNEED) since: never filled with the old contents.
+        gone = []
+        def dropped(a):
+            return any(lo <= a < hi for lo, hi in gone)
+        def drain():
+            # Reads the pending events; a non-cooperative event blocks UFFDIO_COPY (EAGAIN) until it is read.
+            while True:
+                try:
+                    m = os.read(ufd, 32)
+                except BlockingIOError:
+                    return
+                ev = m[0]
+                if ev == 0x12:
+                    faults.append(struct.unpack_from('<Q', m, 16)[0] & ~4095)
+                elif ev in (0x15, 0x16):
+                    lo, hi = struct.unpack_from('<QQ', m, 8)
+                    gone.append((lo, hi))
+                    if ev == 0x15:
+                        libc.ioctl(ufd, UFFDIO_UNREGISTER, ctypes.byref(Range(lo, hi - lo)))
+                else:
+                    raise Exception('the process forked or remapped memory during the recovery (uffd event %#x)' % ev)
+        def copy_page(dst, page):
+            buf = ctypes.create_string_buffer(page, 4096)
+            while True:
+                if dropped(dst):
+                    return 0
+                op = Copy(dst, ctypes.addressof(buf), 4096, 0, 0)
+                if libc.ioctl(ufd, UFFDIO_COPY, ctypes.byref(op)) == 0:
+                    return 1
+                e = ctypes.get_errno()
+                if e == 11:
+                    drain()
+                    continue
+                if e == 3:
+                    raise Gone()
+                return 0
+        def copy_run(dst, data):
+            # One ioctl for the run when nothing is in the way; page by page otherwise.
+            if not any(lo < dst + len(data) and dst < hi for lo, hi in gone):
+                buf = ctypes.create_string_buffer(data, len(data))
+                op = Copy(dst, ctypes.addressof(buf), len(data), 0, 0)
+                if libc.ioctl(ufd, UFFDIO_COPY, ctypes.byref(op)) == 0:
+                    return len(data) // 4096
+                if ctypes.get_errno() == 3:
+                    raise Gone()
+            return sum(copy_page(dst + k, data[k:k + 4096]) for k in range(0, len(data), 4096))
+        def place(start, have, data):
+            n, i, k = 0, 0, 0
+            while i < len(have):
+                if not have[i]:
+                    i += 1
+                    continue
+                j = i
+                while j < len(have) and have[j]:
+                    j += 1
+                n += copy_run(start + i * 4096, data[k:k + (j - i) * 4096])
+                k += (j - i) * 4096
+                i = j
+            return n
+        def serve():
+            n = 0
+            drain()
+            while faults:
+                a = faults.pop(0)
+                if dropped(a):
+                    continue
+                have, data = fetch(pid, a, 1)
+                if have[0]:
+                    n += copy_page(a, data)
+                else:
+                    op = Zero(a, 4096, 0, 0)
+                    libc.ioctl(ufd, UFFDIO_ZEROPAGE, ctypes.byref(op))
+                drain()
+            return n
         regions = []
         with open('/proc/%d/smaps' % pid) as f:
             cur = None
@@ -224,17 +250,17 @@ def recover(where):
         for lo, hi in regions:
             a = lo
             while a < hi:
-                copied += faults(ufd, pid)
+                total += serve()
                 n = min(64, (hi - a) // 4096)
                 ents = os.pread(dpm, 8 * n, (a // 4096) * 8)
                 if any(not (struct.unpack_from('<Q', ents, 8 * i)[0] & (3 << 62)) for i in range(n)):
                     have, data = fetch(pid, a, n)
-                    copied += place(ufd, pid, a, have, data)
+                    total += place(a, have, data)
                 a += n * 4096
-        copied += faults(ufd, pid)
+        total += serve()
         os.close(dpm)
     c.close()
-    return copied
+    return total
 while any(alive(p) for p in pids):
     if os.path.exists(os.path.join(d, 'lazy-pages.release')):
         break

@@ -128,6 +128,40 @@ describe('lazy mode: broken page transfers under a request/response peer', () =>
     console.log(`lazy-pages daemon killed: ${r.rec.lazyPages.detail}; peer: ${v.answered}/${v.sent} answered, ${v.zeroPages} zero pages, connection open, largest gap ${v.maxGapMs} ms`);
   });
 
+  it('the link between the hosts is cut for 10 s mid-transfer: the copy on lab-b waits, then finishes; the connection intact', async () => {
+    const rr = await startPair(7108, 6708);
+    const sw = ['nsenter', `--net=/run/netns/${LAB}-sw`];
+    const link = (state: string) => execFileSync(sw[0]!, [...sw.slice(1), 'ip', 'link', 'set', 'p-lab-b', state]);
+    let r;
+    try {
+      r = await migrateWithFault(lazyArgs(rr.pid), /✓ restore/, (soFar) =>
+        setTimeout(() => {
+          imageDir(soFar, 'dump');
+          imageDir(soFar, 'restore');
+          link('down');
+          setTimeout(() => link('up'), 10_000);
+        }, 150),
+      );
+    } finally {
+      await sleep(10_500);
+      link('up');
+    }
+    // Whether CRIU's own connection outlived the cut or Ferry fetched the rest again, the copy on lab-b is complete.
+    expect(r.code, r.out).toBe(0);
+    expect(r.rec.lazyPages.ok).toBe(true);
+    const before = rr.peer().answered;
+    await sleep(1000);
+    const v = rr.peer();
+    expectIntegrity(v);
+    expect(v.closed).toBeNull();
+    expect(v.answered).toBeGreaterThan(before + 30);
+    expect(v.maxGapMs).toBeGreaterThan(9000);
+    console.log(`link cut 10 s: ${r.rec.lazyPages.detail ?? 'CRIU\'s own transfer outlived the cut'}; all pages ${r.rec.lazyPages.msAfterRestore} ms after the restore; peer: ${v.answered}/${v.sent} answered, all correct, connection open, largest gap ${v.maxGapMs} ms`);
+    const back = await ferry(['migrate', '--from', 'lab-b', '--pid', String(rr.pid), '--to', 'lab-a', '--mode', 'streamed', '--allow-shared-address']);
+    expect(back.code, back.stdout).toBe(0);
+    await ferry(['lab', 'exec', 'lab-a', '--', 'kill', String(rr.pid)]);
+  });
+
   it("the source's lazy page server (criu dump) is killed: recovered from the frozen source copy", async () => {
     const rr = await startPair(7103, 6703);
     const initA = status.hosts.find((h) => h.name === 'lab-a')!.initPid!;

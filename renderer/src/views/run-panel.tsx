@@ -30,6 +30,7 @@ export function RunPanel({ run, budgetMs }: { run: MigrationProgress; budgetMs: 
           Migrated {record.plan?.comm ?? `PID ${record.request.pid}`} from {record.request.from} to {record.request.to}: freeze window{' '}
           <strong>{record.freeze?.ms ?? '–'} ms</strong> of a {formatDuration(budget)} budget, {record.connections.filter((c) => c.ok).length}/
           {record.connections.length} connections intact.{' '}
+          {record.lazyPages?.recovered ? `The page transfer broke and was recovered: ${record.lazyPages.detail ?? ''}. ` : ''}
           <button type="button" onClick={() => { void openRecord(record.id); setView('review'); }}>Review timings</button>
         </div>
       )}

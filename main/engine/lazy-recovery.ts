@@ -21,7 +21,7 @@ export interface PageRecovery {
 }
 
 /** Tries to finish the page transfer from the stopped source copy; never throws. */
-export async function recoverPages(exec: Executor, plan: MigrationPlan, timeoutMs = 300_000): Promise<PageRecovery> {
+export async function recoverPages(exec: Executor, plan: MigrationPlan, timeoutMs = 120_000): Promise<PageRecovery> {
   const started = Date.now();
   const done = (ok: boolean, detail: string, pages?: number): PageRecovery => ({ ok, detail, ms: Date.now() - started, ...(pages !== undefined ? { pages } : {}) });
   const { from, to, pid } = plan.request;

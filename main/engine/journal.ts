@@ -1,12 +1,15 @@
 // The migration journal on the controller: written before each phase, so that `ferry recover` can find a
-// migration whose controller died and finish it or roll it back.
-import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync } from 'node:fs';
+// migration whose controller died and finish it or roll it back. Private (0600 in a 0700 folder) and redacted
+// like the records (app/redact.ts): the plan holds the process's command line.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { MigrationPlan } from '../../app/model/migration';
 import type { NftTable } from '../../app/parse/nft';
-import { migrationDir, stateDir } from '../store/record-store';
-import { isAlive } from '../util/process-alive';
+import { redactValue } from '../../app/redact';
+import { appendPrivateFile } from '../store/private-files';
+import { ensureMigrationDir, migrationDir, stateDir } from '../store/record-store';
+import { isAlive, processStartTicks } from '../util/process-alive';
 
 /** Phases in the order a migration passes them. */
 export type JournalPhase =
@@ -18,7 +21,7 @@ export interface JournalEntry {
   phase: JournalPhase;
   /** On `planned`: everything recovery needs. */
   plan?: MigrationPlan;
-  owner?: { pid: number; host: string };
+  owner?: { pid: number; host: string; startTicks?: number };
   /** CRIU lock tables that existed on the source before the dump (not ours to delete). */
   tablesBefore?: Pick<NftTable, 'family' | 'name'>[];
   outcome?: string;
@@ -32,21 +35,15 @@ export class Journal {
     this.file = path.join(migrationDir(id), 'journal.jsonl');
   }
 
-  /** Writes an entry and waits until it is on disk. */
+  /** Writes an entry (secrets redacted) and waits until it is on disk. */
   write(entry: Omit<JournalEntry, 'at'>): void {
-    mkdirSync(path.dirname(this.file), { recursive: true });
-    const fd = openSync(this.file, 'a');
-    try {
-      appendFileSync(fd, `${JSON.stringify({ at: Date.now(), ...entry })}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    ensureMigrationDir(this.id);
+    appendPrivateFile(this.file, `${JSON.stringify(redactValue({ at: Date.now(), ...entry }))}\n`, { sync: true });
   }
 
   /** Opens the journal with the plan and this controller as its owner. */
   start(plan: MigrationPlan, tablesBefore: Pick<NftTable, 'family' | 'name'>[]): void {
-    this.write({ phase: 'planned', plan, tablesBefore, owner: { pid: process.pid, host: os.hostname() } });
+    this.write({ phase: 'planned', plan, tablesBefore, owner: { pid: process.pid, host: os.hostname(), startTicks: processStartTicks(process.pid) } });
   }
 }
 
@@ -94,7 +91,7 @@ export function openJournals(): OpenJournal[] {
       plan: planned.plan,
       tablesBefore: planned.tablesBefore ?? [],
       phase: entries[entries.length - 1]?.phase ?? 'planned',
-      ownerAlive: !!owner && owner.host === os.hostname() && owner.pid !== process.pid && isAlive(owner.pid),
+      ownerAlive: !!owner && owner.host === os.hostname() && owner.pid !== process.pid && isAlive(owner.pid, owner.startTicks),
     });
   }
   return out;

@@ -6,6 +6,7 @@ import type { MigrationPlan, MigrationRecord } from '../../app/model/migration';
 import { preLockTableText } from '../../app/plan/pre-lock';
 import { compareStreams, decideSplitBrain, tallyStreams, type Side, type SplitBrainFacts } from '../../app/plan/split-brain';
 import { verifyConnections } from '../../app/plan/verify';
+import { killAndWaitArgv } from '../../app/shell/running';
 import type { HostSnapshot } from '../../app/model/snapshot';
 import type { Executor } from '../hosts/executor';
 import { announceAddresses } from '../net/address-move';
@@ -97,11 +98,7 @@ export async function resolveCopies(
  */
 export async function stopSilently(exec: Executor, host: string, plan: MigrationPlan): Promise<void> {
   await underDrop(exec, host, plan, async () => {
-    await mustRun(exec, host, [
-      'sh', '-c',
-      'kill -KILL "$@" 2>/dev/null; i=0; while [ $i -lt 250 ]; do a=0; for p; do kill -0 "$p" 2>/dev/null && a=1; done; [ $a = 0 ] && exit 0; sleep 0.02; i=$((i+1)); done; echo "still running after 5 s" >&2; exit 1',
-      'ferry-stop', ...plan.treePids.map(String),
-    ]);
+    await mustRun(exec, host, killAndWaitArgv(plan.treePids));
     await resetConnections(exec, host, plan.connections);
   });
 }

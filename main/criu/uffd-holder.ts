@@ -261,6 +261,16 @@ def recover(where):
         os.close(dpm)
     c.close()
     return total
+def abort_page_connection():
+    # Closed plainly, the held page connection would end with a FIN, which the source's CRIU takes for a
+    # complete transfer (it then kills the source copy): it ends with an RST, a failure, instead.
+    for v in held.values():
+        if v and v[1] == 'socket':
+            s = socket.socket(fileno=v[0])
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+            s.detach()
+import atexit
+atexit.register(abort_page_connection)
 while any(alive(p) for p in pids):
     if os.path.exists(os.path.join(d, 'lazy-pages.release')):
         break

@@ -4,7 +4,7 @@
 // the pattern intact). Whatever breaks, the peer must never see a wrong, stale or zero-page reply, nor a
 // connection that stays open without answers: either the connection carries on intact (recovered: Ferry fetches
 // the missing pages again from the stopped source copy) or, when that cannot work, it ends (reset).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -174,6 +174,47 @@ describe('lazy mode: broken page transfers under a request/response peer', () =>
     );
     const v = await expectRecovered(rr, r);
     console.log(`source page server killed: ${r.rec.lazyPages.detail}; peer: ${v.answered}/${v.sent} answered, all correct, connection open, largest gap ${v.maxGapMs} ms`);
+  });
+
+  it('the controller dies in the lazy window, then the lazy-pages daemon: `ferry recover` fetches the rest, the connection intact', async () => {
+    const rr = await startPair(7110, 6710);
+    const initB = status.hosts.find((h) => h.name === 'lab-b')!.initPid!;
+    let dir = '';
+    const out = await new Promise<string>((resolve) => {
+      const child = spawn(process.execPath, [path.join(REPO, 'bin', 'ferry.mjs'), 'migrate', ...lazyArgs(rr.pid)], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+      let text = '';
+      child.stdout.on('data', (d: Buffer) => {
+        text += d.toString();
+        if (!dir && /✓ restore/.test(text)) {
+          dir = imageDir(text, 'restore');
+          imageDir(text, 'dump');
+          child.kill('SIGKILL');
+        }
+      });
+      child.on('close', () => resolve(text));
+    });
+    expect(dir, out).not.toBe('');
+    await sleep(100);
+    execFileSync('nsenter', ['-t', String(initB), '--pid', '--mount', 'kill', '-KILL', readFileSync(`${dir}/lazy-pages.pid`, 'utf8').trim()]);
+    const r = await ferry(['recover', '--json']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const id = path.basename(dir).replace(/-restore$/, '');
+    const rep = r.json.reports.find((x: any) => x.id === id);
+    expect(rep, r.stdout).toMatchObject({ action: 'finish', ok: true });
+    expect(rep.why).toMatch(/fetched again from the stopped source copy/);
+    await sleep(1000);
+    const v = rr.peer();
+    expectIntegrity(v);
+    expect(v.closed).toBeNull();
+    const before = v.answered;
+    await sleep(1000);
+    expect(rr.peer().answered).toBeGreaterThan(before + 30);
+    expect((await hostProcesses('lab-a')).has(rr.pid)).toBe(false);
+    expect((await labStatus()).serviceAddress.holder).toBe('lab-b');
+    console.log(`controller and daemon killed: recover → ${rep.action} (${rep.why}); peer: ${rr.peer().answered}/${rr.peer().sent} answered, all correct, connection open, largest gap ${rr.peer().maxGapMs} ms`);
+    const back = await ferry(['migrate', '--from', 'lab-b', '--pid', String(rr.pid), '--to', 'lab-a', '--mode', 'streamed', '--allow-shared-address']);
+    expect(back.code, back.stdout).toBe(0);
+    await ferry(['lab', 'exec', 'lab-a', '--', 'kill', String(rr.pid)]);
   });
 
   it('the recovery cannot connect either: no stale resume; the connection ends visibly, the source copy lives', async () => {

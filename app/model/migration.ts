@@ -162,6 +162,12 @@ export type MigrationEvent =
   | { type: 'log'; id: string; at: number; level: 'info' | 'warn' | 'error'; message: string; host?: string }
   | { type: 'freeze-started'; id: string; at: number }
   | { type: 'freeze-ended'; id: string; at: number; ms: number }
+  /**
+   * Lazy mode, between the restore and the last page: the restored copy still needs the source. Sent about once a
+   * second while that lasts (`missingKiB`: the source's resident memory not yet resident on the destination, an
+   * estimate), and once more when it ends.
+   */
+  | { type: 'lazy-window'; id: string; at: number; restoredAt: number; source: string; missingKiB?: number; totalKiB: number; ended?: 'complete' | 'broken' }
   | { type: 'plan'; id: string; plan: MigrationPlan }
   | { type: 'done'; id: string; record: MigrationRecord }
   | { type: 'failed'; id: string; record: MigrationRecord };

@@ -72,3 +72,26 @@ export async function resetConnections(exec: Executor, host: string, connections
 export async function leaveRepair(exec: Executor, host: string, pids: number[]): Promise<number> {
   return (await readTcpSeqs(exec, host, pids)).length;
 }
+
+/**
+ * Reports the lazy window about once a second until stopped: the destination copy's resident memory against the
+ * source's (plan.rssKiB), as `lazy-window` events. Returns the stop function (it sends the closing report).
+ */
+export function followLazyWindow(exec: Executor, plan: MigrationPlan, restoredAt: number, emit: (w: { at: number; missingKiB?: number; ended?: 'complete' | 'broken' }) => void): (ended: 'complete' | 'broken') => void {
+  let stopped = false;
+  const page = 4;
+  const tick = async () => {
+    while (!stopped) {
+      const r = await exec.run(plan.request.to, ['cat', `/proc/${plan.request.pid}/statm`], { timeoutMs: 5_000 }).catch(() => undefined);
+      if (stopped) return;
+      const resident = Number(r?.stdout.trim().split(/\s+/)[1]);
+      emit({ at: Date.now(), ...(Number.isFinite(resident) ? { missingKiB: Math.max(0, plan.rssKiB - resident * page) } : {}) });
+      await new Promise((res) => setTimeout(res, 1000));
+    }
+  };
+  void tick();
+  return (ended) => {
+    stopped = true;
+    emit({ at: Date.now(), ended });
+  };
+}

@@ -23,7 +23,7 @@ import { acquireMigrationLocks, lockKeys } from './migration-locks';
 import { newMigrationId } from './migration-id';
 import { LAZY_PIPE_MAX_SIZE, lazyDumpExit, lazyPagesErrors, lockDestination, prepareFolders, raisePipeMaxSize, startPageServer, stopPageServer, unlockDestination, waitForLazyPages } from './prepare-hosts';
 import { rollback } from './rollback';
-import { lazyPagesExit } from './lazy-copies';
+import { followLazyWindow, lazyPagesExit } from './lazy-copies';
 import { recoverPages } from './lazy-recovery';
 import { resolveCopies, stopSilently } from './split-brain';
 import { StepRunner, type EventSink } from './step-runner';
@@ -168,6 +168,9 @@ async function lockedPipeline(deps: MigrateDeps, run: StepRunner, lock: (address
       let done = Date.now();
       let dumpExit: number | undefined;
       let daemonExit: number | undefined;
+      const closeWindow = followLazyWindow(exec, plan, restoredAt, (w) =>
+        run.emit({ type: 'lazy-window', id: record.id, restoredAt, source: req.from, totalKiB: plan.rssKiB, ...w }),
+      );
       try {
         await state.sourceHeld?.catch(() => undefined);
         done = await waitForLazyPages(exec, plan);
@@ -178,6 +181,7 @@ async function lockedPipeline(deps: MigrateDeps, run: StepRunner, lock: (address
       } catch (e) {
         run.log(`could not follow the page transfer: ${toErrorInfo(e).message}`, 'error');
       }
+      closeWindow(dumpExit === 0 ? 'complete' : 'broken');
       if (dumpExit === 0) {
         record.lazyPages = { completedAt: done, msAfterRestore: done - restoredAt, ok: true };
         run.log(`all pages arrived ${done - restoredAt} ms after the restore: ${req.to} no longer depends on ${req.from}`);
@@ -253,6 +257,7 @@ async function recoverLazyPages(ctx: FreezeContext, restoredAt: number, daemonEx
     return false;
   }
   const done = Date.now();
+  run.emit({ type: 'lazy-window', id: run.record.id, at: done, restoredAt, source: from, totalKiB: plan.rssKiB, ended: 'complete' });
   run.log(`recovered: ${r.detail} in ${r.ms} ms; all pages arrived ${done - restoredAt} ms after the restore`, 'warn');
   await stopSilently(deps.exec, from, plan);
   const removed = await deleteNewCriuTables(deps.exec, from, ctx.tablesBefore ?? []);

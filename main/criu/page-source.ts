@@ -5,10 +5,17 @@
 // endian). Answer: the same header, one byte per page (1: the source has it, 0: a hole, which reads as zero),
 // then the pages it has, in order.
 
-/** Usage: python3 -c PAGE_SOURCE_PY ADDRESS PORT PIDFILE PID... */
+/**
+ * Usage: python3 -c PAGE_SOURCE_PY ADDRESS PORT DIR PID... — DIR (the image folder, root only) holds
+ * page-source.token: the first 32 bytes a client sends must be that token, or it is dropped and the next one
+ * is taken (the memory of the process goes to the destination's guard only). Writes DIR/page-source.pid.
+ */
 export const PAGE_SOURCE_PY = String.raw`
-import os, socket, struct, sys
-addr, port, pidfile, pids = sys.argv[1], int(sys.argv[2]), sys.argv[3], [int(p) for p in sys.argv[4:]]
+import hmac, os, socket, struct, sys, time
+addr, port, d, pids = sys.argv[1], int(sys.argv[2]), sys.argv[3], [int(p) for p in sys.argv[4:]]
+with open(os.path.join(d, 'page-source.token'), 'rb') as f:
+    token = f.read().strip()
+pidfile = os.path.join(d, 'page-source.pid')
 srv = socket.socket(socket.AF_INET6 if ':' in addr else socket.AF_INET, socket.SOCK_STREAM)
 srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 srv.bind((addr, port))
@@ -21,11 +28,29 @@ for fd in (0, 1, 2):
     os.dup2(null, fd)
 with open(pidfile, 'w') as f:
     f.write(str(os.getpid()))
-srv.settimeout(120)
-try:
-    c, _ = srv.accept()
-except OSError:
-    sys.exit(1)
+deadline = time.time() + 120
+c = None
+while c is None:
+    srv.settimeout(max(0.1, deadline - time.time()))
+    try:
+        c, _ = srv.accept()
+    except OSError:
+        sys.exit(1)
+    c.settimeout(5)
+    got = b''
+    try:
+        while len(got) < len(token):
+            x = c.recv(len(token) - len(got))
+            if not x:
+                break
+            got += x
+    except OSError:
+        pass
+    if not hmac.compare_digest(got, token):
+        c.close()
+        c = None
+        if time.time() > deadline:
+            sys.exit(1)
 c.settimeout(None)
 c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 mem = {p: os.open('/proc/%d/mem' % p, os.O_RDONLY) for p in pids}

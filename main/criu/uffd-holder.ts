@@ -6,7 +6,7 @@
 // it kill the source copy). Files in the image folder: lazy-pages.pid (the daemon), lazy-pages.exit (its exit
 // status, 128+N for signal N), lazy-pages.held (what is held). A clean exit releases everything at once; after
 // a failure everything stays held until lazy-pages.release appears or the restored tree (PIDS) is gone, or
-// until lazy-pages.recover names a page source (main/criu/page-source.ts: "ADDRESS PORT"): then the guard
+// until lazy-pages.recover names a page source (main/criu/page-source.ts: "ADDRESS PORT TOKEN"): then the guard
 // fetches every page still missing from it (the faulting ones first) and places it with UFFDIO_COPY, writes
 // lazy-pages.recovered ("ok N" or "failed: why") and, on success, lets go (the copy is complete).
 
@@ -135,9 +135,10 @@ UFFDIO_UNREGISTER = 0x8010AA01
 class Range(ctypes.Structure):
     _fields_ = [('start', ctypes.c_uint64), ('len', ctypes.c_uint64)]
 def recover(where):
-    host, port = where.split()
+    host, port, token = where.split()
     c = socket.create_connection((host, int(port)), timeout=30)
     c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    c.sendall(token.encode())
     def recv(n):
         b = bytearray()
         while len(b) < n:

@@ -3,6 +3,7 @@
 // destination copy waiting on its missing pages (its guard holds the userfaultfds) — a page source of Ferry's
 // own starts on the source (main/criu/page-source.ts) over a new connection and the destination's guard fetches
 // every page still missing from it. The destination copy then is complete and the source copy is not needed.
+import { randomBytes } from 'node:crypto';
 import type { MigrationPlan } from '../../app/model/migration';
 import type { HostSnapshot } from '../../app/model/snapshot';
 import { PAGE_SOURCE_PY } from '../criu/page-source';
@@ -35,11 +36,13 @@ export async function recoverPages(exec: Executor, plan: MigrationPlan, timeoutM
     if (!runs(src)) return done(false, `the source copy on ${from} is gone: its pages cannot be fetched again`);
     if (!runs(dst)) return done(false, `the destination copy on ${to} is gone`);
     const port = ps.port + 1;
-    await mustRun(exec, from, ['python3', '-c', PAGE_SOURCE_PY, ps.address, String(port), `${plan.sourceImageDir}/page-source.pid`, ...plan.treePids.map(String)]);
-    await mustRun(exec, to, [
-      'sh', '-c', 'printf "%s %s" "$2" "$3" > "$1/lazy-pages.recover.tmp" && mv "$1/lazy-pages.recover.tmp" "$1/lazy-pages.recover"',
-      'ferry-recover', plan.destinationImageDir, ps.address, String(port),
-    ]);
+    // Only the guard gets the memory: a one-time token, in both image folders (root only), never on a command line.
+    const token = randomBytes(16).toString('hex');
+    const putToken = (host: string, file: string, text: string) =>
+      mustRun(exec, host, ['sh', '-c', 'umask 077; cat > "$1.tmp" && mv "$1.tmp" "$1"', 'ferry-token', file], text);
+    await putToken(from, `${plan.sourceImageDir}/page-source.token`, token);
+    await mustRun(exec, from, ['python3', '-c', PAGE_SOURCE_PY, ps.address, String(port), plan.sourceImageDir, ...plan.treePids.map(String)]);
+    await putToken(to, `${plan.destinationImageDir}/lazy-pages.recover`, `${ps.address} ${port} ${token}`);
     const r = await exec.run(to, [
       'sh', '-c', 'n=$(($2 / 50)); i=0; while [ ! -s "$1" ]; do [ $i -lt $n ] || exit 3; sleep 0.05; i=$((i+1)); done; cat "$1"',
       'ferry-recovered', `${plan.destinationImageDir}/lazy-pages.recovered`, String(timeoutMs),

@@ -54,7 +54,8 @@ async function recoverOne(exec: Executor, j: OpenJournal): Promise<RecoveryRepor
   const undo = new UndoLog(report);
   const { attempt } = undo;
   try {
-    if (plan.transferMode === 'lazy' && ['restored', 'verified', 'split-brain'].includes(j.phase)) {
+    // Lazy and past the address move: the restore may have finished without the journal saying so yet.
+    if (plan.transferMode === 'lazy' && ['address-added', 'restored', 'verified', 'split-brain'].includes(j.phase)) {
       // Restored without its memory: the page transfer decides which copy may live (never both).
       // A failed lazy-pages daemon leaves the source's dump waiting on its held page connection: no wait then.
       const daemonExit = await lazyPagesExit(exec, plan);

@@ -78,24 +78,28 @@ export const SOURCE_LAZY_FREEZE_SCRIPT = [
 
 /**
  * Destination, lazy pages: $1 image dir, $2 `ip -batch` lines, $3 criu, $4 the source's address and $5 port
- * (where the source serves the pages), $6 $7 the direct stream's port and token (empty: none), $8.. the
+ * (where the source serves the pages), $6 the lazy-pages guard (python3 source, main/criu/uffd-holder.ts),
+ * $7 the tree's PIDs (comma-separated), $8 $9 the direct stream's port and token (empty: none), $10.. the
  * `criu restore --lazy-pages` argv. The direct stream's listener is up before the freeze and accepts a sender
- * that opens with the token; the lazy-pages daemon is started once the images are in: it fetches the pages the
- * restored process faults on, then the rest.
+ * that opens with the token; the lazy-pages daemon is started once the images are in, under the guard: it
+ * fetches the pages the restored process faults on, then the rest.
  */
 export const DESTINATION_LAZY_FREEZE_SCRIPT = [
   MARK,
-  'dir=$1; batch=$2; criu=$3; addr=$4; port=$5; dport=$6; dtoken=$7; shift 7',
+  'dir=$1; batch=$2; criu=$3; addr=$4; port=$5; guard=$6; pids=$7; dport=$8; dtoken=$9; shift 9',
   'if [ -n "$dport" ]; then',
   '  ( nc -l -d -p "$dport" </dev/null & echo $! >"$dir/direct.pid"; wait ) | { IFS= read -r t && [ "$t" = "$dtoken" ] && tar -C "$dir" -xf -; } & direct=$!',
   `  trap 'kill $(cat "$dir/direct.pid" 2>/dev/null) 2>/dev/null' EXIT`,
   'fi',
+  // The guard starts before the freeze and waits for its go.
+  'rm -f "$dir/guard.go" "$dir/guard.ready" && mkfifo "$dir/guard.go" "$dir/guard.ready" && python3 -c "$guard" "$dir" "$pids" ' +
+    '"$criu" lazy-pages --page-server --address "$addr" --port "$port" --images-dir "$dir" ' +
+    '--log-file "$dir/lazy-pages.log" -v4 || { mark lazy-pages-failed; exit 23; }',
   'mark armed',
   'tar -C "$dir" -xf - || { mark receive-failed; exit 20; }',
   'if [ -n "$dport" ]; then wait $direct || { mark direct-failed; exit 24; }; fi',
   'mark received',
-  '"$criu" lazy-pages --page-server --address "$addr" --port "$port" --images-dir "$dir" --daemon ' +
-    '--pidfile "$dir/lazy-pages.pid" --log-file "$dir/lazy-pages.log" -v4 || { mark lazy-pages-failed; exit 23; }',
+  'printf go >"$dir/guard.go" && [ "$(head -c1 "$dir/guard.ready")" = 1 ] || { mark lazy-pages-failed; exit 23; }',
   'if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - || { mark address-add-failed; exit 21; }; fi',
   'mark address-added',
   '"$@" || { mark restore-failed; exit 22; }',
@@ -114,9 +118,15 @@ export function sourceLazyArgs(dir: string, batch: string, direct: DirectStream 
   return [dir, batch, direct?.address ?? '', direct ? String(direct.port) : '', direct?.token ?? '', ...dumpArgv];
 }
 
-/** Positional arguments of DESTINATION_LAZY_FREEZE_SCRIPT; `pages`: where the source serves the lazy pages. */
-export function destinationLazyArgs(dir: string, batch: string, criu: string, pages: { address: string; port: number }, direct: DirectStream | undefined, restoreArgv: string[]): string[] {
-  return [dir, batch, criu, pages.address, String(pages.port), direct ? String(direct.port) : '', direct?.token ?? '', ...restoreArgv];
+/**
+ * Positional arguments of DESTINATION_LAZY_FREEZE_SCRIPT; `pages`: where the source serves the lazy pages;
+ * `guard`: the lazy-pages guard's python3 source and the tree's PIDs it watches.
+ */
+export function destinationLazyArgs(
+  dir: string, batch: string, criu: string, pages: { address: string; port: number }, guard: { guard: string; pids: readonly number[] },
+  direct: DirectStream | undefined, restoreArgv: string[],
+): string[] {
+  return [dir, batch, criu, pages.address, String(pages.port), guard.guard, guard.pids.join(','), direct ? String(direct.port) : '', direct?.token ?? '', ...restoreArgv];
 }
 
 /** What each script's exit status means. */

@@ -17,7 +17,9 @@ import {
   sourceLazyArgs,
   startFreeze,
 } from '../criu/freeze-scripts';
+import { UFFD_HOLDER_PY } from '../criu/uffd-holder';
 import { addBatch, addedBeforeFailure, announceAddresses, removeBatch } from '../net/address-move';
+import { holdSource } from './lazy-copies';
 import { criuError, planDumpArgv, planRestoreArgv, readRemoteFile } from './criu-run';
 import { destinationDevice, persistLog, sourceDevice, type FreezeContext } from './freeze-context';
 import type { FreezeStreams } from '../criu/freeze-scripts';
@@ -40,6 +42,7 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
   state.dumpLog = path.posix.join(plan.sourceImageDir, 'dump.log');
   state.restoreLog = path.posix.join(plan.destinationImageDir, 'restore.log');
 
+  const lazy = plan.transferMode === 'lazy';
   // Step records follow the markers as they arrive, on the controller's clock.
   const open = new Map<StepName, StepRecord>();
   const onMarker = (m: Marker) => {
@@ -63,6 +66,9 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
     }
     if (m.name === 'dump-done') {
       state.dumped = true;
+      // Lazy: whatever CRIU does with the source copy when the page transfer ends (it resumes it on a failure,
+      // sockets still in repair mode), it stays stopped until Ferry decides which copy lives.
+      if (lazy) state.sourceHeld = holdSource(exec, from, plan.treePids);
       ctx.journal?.write({ phase: 'dumped' });
     }
     if (m.name === 'address-removed') {
@@ -106,7 +112,6 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
 
   const srcBatch = removeBatch(plan.addresses, sourceDevice);
   const dstBatch = addBatch(plan.addresses, destinationDevice);
-  const lazy = plan.transferMode === 'lazy';
   const ps = plan.pageServer;
   if (lazy && !ps) throw new FerryError({ code: 'INTERNAL', message: 'lazy mode without the source page server address' });
   const streams = await startFreeze(
@@ -115,7 +120,7 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
       ? { host: from, script: SOURCE_LAZY_FREEZE_SCRIPT, args: sourceLazyArgs(plan.sourceImageDir, srcBatch, plan.directStream, planDumpArgv(plan)) }
       : { host: from, script: SOURCE_FREEZE_SCRIPT, args: [plan.sourceImageDir, srcBatch, ...planDumpArgv(plan)] },
     lazy && ps
-      ? { host: to, script: DESTINATION_LAZY_FREEZE_SCRIPT, args: destinationLazyArgs(plan.destinationImageDir, dstBatch, plan.criu.destination, ps, plan.directStream, planRestoreArgv(plan, 'destination')) }
+      ? { host: to, script: DESTINATION_LAZY_FREEZE_SCRIPT, args: destinationLazyArgs(plan.destinationImageDir, dstBatch, plan.criu.destination, ps, { guard: UFFD_HOLDER_PY, pids: plan.treePids }, plan.directStream, planRestoreArgv(plan, 'destination')) }
       : { host: to, script: DESTINATION_FREEZE_SCRIPT, args: [plan.destinationImageDir, dstBatch, ...planRestoreArgv(plan, 'destination')] },
   );
   relayed = streams.bytes;

@@ -31,8 +31,10 @@ export const REQUIRED_TOOLS: Record<string, string> = {
   ps: 'procps (process list)',
 };
 
-/** Tools probed but not required: `nc` streams what cannot be lazy straight to the destination (lazy mode). */
-export const OPTIONAL_TOOLS: Record<string, string> = {
+/** Tools only some modes need (probed, not required for readiness): python3 for lazy mode's page guard, nc to
+ * send what cannot be lazy (shared memory) straight to the destination. */
+export const MODE_TOOLS: Record<string, string> = {
+  python3: 'python3 (lazy mode: the page guard and its recovery)',
   nc: 'netcat-openbsd (lazy mode: shared memory sent straight to the destination)',
 };
 
@@ -62,7 +64,7 @@ IFS=:; for c in $cands; do p=$(command -v "$c" 2>/dev/null) && { criu=$p; break;
 if [ -n "$criu" ]; then echo "$criu"; "$criu" --version 2>&1; fi
 if [ -n "$criu" ] && [ "$docheck" = 1 ]; then sec criu-check; "$criu" check 2>&1; echo "exit=$?"; fi
 sec tools
-for t in ${[...Object.keys(REQUIRED_TOOLS), ...Object.keys(OPTIONAL_TOOLS)].join(' ')}; do printf '%s %s\\n' "$t" "$(command -v "$t" 2>/dev/null || echo -)"; done
+for t in ${[...Object.keys(REQUIRED_TOOLS), ...Object.keys(MODE_TOOLS)].join(' ')}; do printf '%s %s\\n' "$t" "$(command -v "$t" 2>/dev/null || echo -)"; done
 sec tmpfs; for d in /run; do [ "$(stat -f -c %T "$d" 2>/dev/null)" = tmpfs ] && df -P -k "$d" 2>/dev/null | awk -v d="$d" 'NR == 2 { print d, $4 }'; done
 sec addr; ip -j addr show
 sec route; ip -j route show table all

@@ -62,7 +62,9 @@ const imageDir = (out: string, side: 'dump' | 'restore') => {
 
 describe('lazy mode: broken page transfers under a request/response peer', () => {
   let status: LabStatusJson;
-  const lazyArgs = (pid: number) => ['--from', 'lab-a', '--pid', String(pid), '--to', 'lab-b', '--mode', 'lazy', '--allow-shared-address', '--keep-images'];
+  // The image folders on the lab's shared disk (an explicit --image-base: not each host's own /run), where this
+  // test reads what the guard and the lazy-pages daemon leave.
+  const lazyArgs = (pid: number) => ['--from', 'lab-a', '--pid', String(pid), '--to', 'lab-b', '--mode', 'lazy', '--allow-shared-address', '--keep-images', '--image-base', '/var/lib/ferry/images'];
   beforeAll(async () => {
     status = await labUp(2);
     await sleep(500);

@@ -156,7 +156,7 @@ describe('freeze scripts (freeze-scripts.ts: positional arguments)', { timeout: 
         exec,
         { host: 'a', script: lazy ? SOURCE_LAZY_FREEZE_SCRIPT : SOURCE_FREEZE_SCRIPT, args: [dir, srcBatch, criu, 'dump', ...criuArgs] },
         lazy
-          ? { host: 'b', script: DESTINATION_LAZY_FREEZE_SCRIPT, args: [dir, dstBatch, lazyCriu, '2001:db8::1', '27001', criu, 'restore', ...criuArgs] }
+          ? { host: 'b', script: DESTINATION_LAZY_FREEZE_SCRIPT, args: [dir, dstBatch, lazyCriu, '2001:db8::1', '27001', `${dir}/tls`, criu, 'restore', ...criuArgs] }
           : { host: 'b', script: DESTINATION_FREEZE_SCRIPT, args: [dir, dstBatch, criu, 'restore', ...criuArgs] },
       );
       go(streams);
@@ -173,6 +173,7 @@ describe('freeze scripts (freeze-scripts.ts: positional arguments)', { timeout: 
         expect(recordedArgv('criu.lazy-pages')).toEqual([
           'lazy-pages', '--page-server', '--address', '2001:db8::1', '--port', '27001', '--images-dir', dir, '--daemon',
           '--pidfile', `${dir}/lazy-pages.pid`, '--log-file', `${dir}/lazy-pages.log`, '-v4',
+          '--tls', '--tls-cacert', `${dir}/tls/ca.crt`, '--tls-cert', `${dir}/tls/cert.pem`, '--tls-key', `${dir}/tls/key.pem`,
         ]);
       }
       expect(recorded('ip', 'stdin').toString()).toBe(dstBatch);

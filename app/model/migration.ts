@@ -71,8 +71,13 @@ export interface MigrationPlan {
   transferMode: TransferMode;
   /** Why this mode. */
   transferReason: string;
-  /** Streamed: the destination's page server (reachable from the source); lazy: the source's (reachable from the destination). */
-  pageServer?: { address: string; port: number };
+  /**
+   * Streamed: where the destination listens for the page stream (reachable from the source); lazy: where the
+   * source serves the pages (reachable from the destination). `peer`: the other host's address, the only one
+   * the listener admits (an nft table named `guardTable` on the listener); `tls`: the stream is encrypted and
+   * both ends authenticated with keys made for this migration.
+   */
+  pageServer?: { address: string; port: number; peer?: string; guardTable?: string; tls?: boolean };
   /** The destination's pre-lock (nft table, inet) and the CRIU action script that drops it at unlock. */
   preLock: { table: string; actionScript: string };
   sourceImageDir: string;

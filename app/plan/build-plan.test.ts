@@ -11,7 +11,7 @@ import { buildPlan, managementAddresses, type PlanInput } from './build-plan';
 // Captured from the lab with the demo workload (pid 4242) on lab-a: ss -tainpHO, ip -j addr/route, ps, /proc/4242/stat.
 const fx = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 const pfx = (name: string) => readFileSync(new URL(`../parse/fixtures/${name}`, import.meta.url), 'utf8');
-const TOOLS = { ip: '/usr/sbin/ip', ss: '/usr/bin/ss', nft: '/usr/sbin/nft', arping: '/usr/bin/arping', tar: '/usr/bin/tar', ps: '/usr/bin/ps' };
+const TOOLS = { ip: '/usr/sbin/ip', ss: '/usr/bin/ss', nft: '/usr/sbin/nft', arping: '/usr/bin/arping', tar: '/usr/bin/tar', ps: '/usr/bin/ps', socat: '/usr/bin/socat', perl: '/usr/bin/perl' };
 
 function snapshot(host: 'a' | 'b'): HostSnapshot {
   const stat = host === 'a' ? parseProcStatIds(fx('lab-a-stat-4242.txt')) : null;
@@ -66,7 +66,8 @@ describe('buildPlan on lab snapshots', () => {
     expect(p.destinationImageDir).toBe('/var/lib/ferry/images/m-test-restore');
     expect(p.criu).toEqual({ source: '/opt/ferry/bin/criu', destination: '/opt/ferry/bin/criu' });
     expect(p.transferMode).toBe('streamed');
-    expect(p.pageServer).toEqual({ address: '198.18.0.3', port: 27123 });
+    // The page stream: TLS, and only the source (198.18.0.2) admitted to the destination's port.
+    expect(p.pageServer).toEqual({ address: '198.18.0.3', port: 27123, peer: '198.18.0.2', guardTable: 'ferry-ps-m-test', tls: true });
     expect(p.preLock).toEqual({ table: 'ferry-m-test', actionScript: '/var/lib/ferry/images/m-test-restore/unlock.sh' });
     expect(p.warnings).toEqual([]);
   });
@@ -81,7 +82,7 @@ describe('buildPlan on lab snapshots', () => {
     const forced = { ...noAddr, request: { ...noAddr.request, mode: 'streamed' as const } };
     expect(problems(forced)).toEqual(['BAD_INPUT@']);
     const lazy = buildPlan(input({ mode: 'lazy' }));
-    expect(lazy.ok && [lazy.plan.transferMode, lazy.plan.pageServer]).toEqual(['lazy', { address: '198.18.0.2', port: 27123 }]);
+    expect(lazy.ok && [lazy.plan.transferMode, lazy.plan.pageServer]).toEqual(['lazy', { address: '198.18.0.2', port: 27123, peer: '198.18.0.3', guardTable: 'ferry-ps-m-test', tls: true }]);
   });
 
   it('finds the management address from the SSH sessions and the inventory', () => {

@@ -16,7 +16,9 @@ import { resetLab, startWorkload, stopWorkload, witnessGap } from './bench-workl
 import { controllerCosts, plainCopyMs } from './bench-costs';
 import { handRecipe } from './hand-recipe';
 
-type Method = 'hand' | TransferMode;
+/** `streamed-plain` and `lazy-plain`: the page stream without TLS, to measure what TLS costs. */
+type Method = 'hand' | TransferMode | 'streamed-plain' | 'lazy-plain';
+const modeOf = (m: Exclude<Method, 'hand'>): TransferMode => (m === 'streamed-plain' ? 'streamed' : m === 'lazy-plain' ? 'lazy' : m);
 
 interface Sample {
   method: Method;
@@ -44,8 +46,24 @@ const { values } = parseArgs({
     'skip-costs': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     cells: { type: 'string' },
+    help: { type: 'boolean', default: false },
   },
 });
+if (values.help) {
+  process.stdout.write([
+    'npm run bench -- [options]   (FERRY_LAB names the lab; default "bench")',
+    '  --reps N            repetitions per cell and method (3)',
+    '  --rss A,B           memory sizes in MiB (16,256,1024)',
+    '  --conns A,B         connection counts (1,100,1000)',
+    '  --cells RxC,…       explicit cells instead of the grid (e.g. 1024x100)',
+    '  --methods M,…       hand,streamed,staged,lazy (also streamed-plain, lazy-plain: page stream without TLS)',
+    '  --out PATH          report prefix (docs/benchmarks)',
+    '  --skip-costs        skip the controller cost measurements',
+    '  --keep              leave the lab up',
+    '',
+  ].join('\n'));
+  process.exit(0);
+}
 const reps = Number(values.reps);
 const rssList = values.rss.split(',').map(Number);
 const connList = values.conns.split(',').map(Number);
@@ -98,8 +116,8 @@ try {
             Object.assign(sample, { freezeMs: h.freezeMs, totalMs: h.totalMs, imageBytes: h.imageBytes, ok: true });
           } else {
             const rec = await migrate(
-              { exec: controller.exec, resolveHost: controller.resolveHost },
-              { from: 'lab-a', to: 'lab-b', pid: w.pid, addresses: [], budgetMs: 60_000, keepImages: false, mode: method },
+              { exec: controller.exec, resolveHost: controller.resolveHost, ...(method.endsWith('-plain') ? { pageStreamTls: false } : {}) },
+              { from: 'lab-a', to: 'lab-b', pid: w.pid, addresses: [], budgetMs: 60_000, keepImages: false, mode: modeOf(method) },
             );
             Object.assign(sample, {
               ok: rec.outcome === 'succeeded',
@@ -161,7 +179,7 @@ async function writeReport(all: Sample[], plainMs: Record<number, number>, costs
   const out = path.resolve(repoRoot(), values.out);
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(`${out}.json`, JSON.stringify({ date: new Date().toISOString(), reps, plainCopyMs: plainMs, cells: cellsOut, samples: all, controllerCosts: costs }, null, 2));
-  const colors: Record<string, string> = { hand: '#c0392b', streamed: '#2471a3', staged: '#7d3c98', lazy: '#229954' };
+  const colors: Record<string, string> = { hand: '#c0392b', streamed: '#2471a3', staged: '#7d3c98', lazy: '#229954', 'streamed-plain': '#85c1e9', 'lazy-plain': '#82e0aa' };
   const median = (m: Method, r: number, c: number) => summarize(all.filter((s) => s.ok && s.method === m && s.rssMib === r && s.connections === c).map((s) => s.freezeMs ?? NaN)).median;
   const midConn = connList.includes(100) ? 100 : connList[0]!;
   const minRss = rssList[0]!;

@@ -9,7 +9,8 @@ const ARM = 'mark armed; read -r go || { mark not-started; exit 13; }';
 
 /**
  * Source (started before the freeze; the freeze begins when the controller writes a line to its input):
- * $1 image dir, $2 `ip -batch` lines removing the addresses, $3.. the `criu dump` argv.
+ * $1 image dir, $2 `ip -batch` lines removing the addresses, $3.. the `criu dump` argv. Streamed mode runs it
+ * with fd 3 connected to the page-stream relay (the dump's --ps-socket 3), so nothing connects in the freeze.
  * Exit 10: dump failed (the process keeps running: CRIU resumes it); 11: address removal failed;
  * 12: sending the images failed.
  */
@@ -66,17 +67,20 @@ export const SOURCE_LAZY_FREEZE_SCRIPT = [
 
 /**
  * Destination, lazy pages: $1 image dir, $2 `ip -batch` lines, $3 criu, $4 the source's address and $5 port
- * (where the source serves the pages), $6.. the `criu restore --lazy-pages` argv. The lazy-pages daemon is
- * started once the images are in: it fetches the pages the restored process faults on, then the rest.
+ * (where the source serves the pages), $6 the folder of this side's TLS files (ca.crt, cert.pem, key.pem; empty:
+ * plain TCP), $7.. the `criu restore --lazy-pages` argv. The lazy-pages daemon is started once the images are
+ * in: it fetches the pages the restored process faults on, then the rest.
  */
 export const DESTINATION_LAZY_FREEZE_SCRIPT = [
   MARK,
-  'dir=$1; batch=$2; criu=$3; addr=$4; port=$5; shift 5',
+  'dir=$1; batch=$2; criu=$3; addr=$4; port=$5; tls=$6; shift 6',
   'mark armed',
   'tar -C "$dir" -xf - || { mark receive-failed; exit 20; }',
   'mark received',
-  '"$criu" lazy-pages --page-server --address "$addr" --port "$port" --images-dir "$dir" --daemon ' +
-    '--pidfile "$dir/lazy-pages.pid" --log-file "$dir/lazy-pages.log" -v4 || { mark lazy-pages-failed; exit 23; }',
+  'lp() { "$criu" lazy-pages --page-server --address "$addr" --port "$port" --images-dir "$dir" --daemon ' +
+    '--pidfile "$dir/lazy-pages.pid" --log-file "$dir/lazy-pages.log" -v4 "$@"; }',
+  'if [ -n "$tls" ]; then lp --tls --tls-cacert "$tls/ca.crt" --tls-cert "$tls/cert.pem" --tls-key "$tls/key.pem"; else lp; fi || { mark lazy-pages-failed; exit 23; }',
+  'mark lazy-pages-started',
   'if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - || { mark address-add-failed; exit 21; }; fi',
   'mark address-added',
   '"$@" || { mark restore-failed; exit 22; }',
@@ -108,12 +112,14 @@ export interface FreezeSide {
   script: string;
   /** Positional arguments after the script name. */
   args: string[];
+  /** A command the script runs under (it execs `sh -c SCRIPT …`): the source's page-socket connector. */
+  prefix?: string[];
 }
 
 /** Starts both scripts (the destination first: it waits on its input); the source waits for `go`. */
 export async function startFreeze(exec: Executor, src: FreezeSide, dst: FreezeSide): Promise<FreezeStreams> {
-  const destination = await exec.spawn(dst.host, ['sh', '-c', dst.script, 'ferry-restore', ...dst.args]);
-  const source = await exec.spawn(src.host, ['sh', '-c', src.script, 'ferry-dump', ...src.args]);
+  const destination = await exec.spawn(dst.host, [...(dst.prefix ?? []), 'sh', '-c', dst.script, 'ferry-restore', ...dst.args]);
+  const source = await exec.spawn(src.host, [...(src.prefix ?? []), 'sh', '-c', src.script, 'ferry-dump', ...src.args]);
   let bytes = 0;
   source.stdout.on('data', (d: Buffer) => (bytes += d.length));
   source.stdout.pipe(destination.stdin);

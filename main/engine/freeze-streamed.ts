@@ -19,6 +19,7 @@ import { addBatch, addedBeforeFailure, announceAddresses, removeBatch } from '..
 import { criuError, planDumpArgv, planRestoreArgv, readRemoteFile } from './criu-run';
 import { destinationDevice, persistLog, sourceDevice, type FreezeContext } from './freeze-context';
 import type { FreezeStreams } from '../criu/freeze-scripts';
+import { pageStreamPaths, withSocketFd3 } from '../criu/page-relay';
 import { describeMoves } from './freeze-staged';
 
 /** Which markers open and close each step of the freeze. */
@@ -106,9 +107,13 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
   if (lazy && !ps) throw new FerryError({ code: 'INTERNAL', message: 'lazy mode without the source page server address' });
   const streams = await startFreeze(
     exec,
-    { host: from, script: lazy ? SOURCE_LAZY_FREEZE_SCRIPT : SOURCE_FREEZE_SCRIPT, args: [plan.sourceImageDir, srcBatch, ...planDumpArgv(plan)] },
+    {
+      host: from, script: lazy ? SOURCE_LAZY_FREEZE_SCRIPT : SOURCE_FREEZE_SCRIPT, args: [plan.sourceImageDir, srcBatch, ...planDumpArgv(plan)],
+      // Streamed: the script (and the dump) inherit fd 3 connected to the page-stream relay, before the freeze.
+      ...(lazy ? {} : { prefix: withSocketFd3(pageStreamPaths(plan.sourceImageDir).socket, []) }),
+    },
     lazy && ps
-      ? { host: to, script: DESTINATION_LAZY_FREEZE_SCRIPT, args: [plan.destinationImageDir, dstBatch, plan.criu.destination, ps.address, String(ps.port), ...planRestoreArgv(plan, 'destination')] }
+      ? { host: to, script: DESTINATION_LAZY_FREEZE_SCRIPT, args: [plan.destinationImageDir, dstBatch, plan.criu.destination, ps.address, String(ps.port), ps.tls ? pageStreamPaths(plan.destinationImageDir).tlsDir : '', ...planRestoreArgv(plan, 'destination')] }
       : { host: to, script: DESTINATION_FREEZE_SCRIPT, args: [plan.destinationImageDir, dstBatch, ...planRestoreArgv(plan, 'destination')] },
   );
   relayed = streams.bytes;

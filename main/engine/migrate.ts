@@ -18,7 +18,8 @@ import { freezeStreamed } from './freeze-streamed';
 import { Journal } from './journal';
 import { acquireMigrationLocks, lockKeys } from './migration-locks';
 import { newMigrationId } from './migration-id';
-import { LAZY_PIPE_MAX_SIZE, lazyDumpExit, lazyPagesErrors, lockDestination, prepareFolders, raisePipeMaxSize, startPageServer, stopPageServer, unlockDestination, waitForLazyPages } from './prepare-hosts';
+import { LAZY_PIPE_MAX_SIZE, lazyDumpExit, lazyPagesErrors, lockDestination, prepareFolders, raisePipeMaxSize, unlockDestination, waitForLazyPages } from './prepare-hosts';
+import { endPageStream, preparePageStream } from './page-stream';
 import { rollback } from './rollback';
 import { resolveCopies } from './split-brain';
 import { StepRunner, type EventSink } from './step-runner';
@@ -100,6 +101,7 @@ async function lockedPipeline(deps: MigrateDeps, run: StepRunner, lock: (address
       sourceSshPort: from.port, destinationSshPort: to.port,
       imageBase: deps.imageBase ?? DEFAULT_IMAGE_BASE,
       pageServerPort: 27000 + randomInt(1000),
+      ...(deps.pageStreamTls === false ? { pageStreamTls: false } : {}),
     });
     for (const w of result.ok ? result.plan.warnings : result.warnings) run.log(w, 'warn');
     if (!result.ok) {
@@ -119,14 +121,20 @@ async function lockedPipeline(deps: MigrateDeps, run: StepRunner, lock: (address
 
   await run.step('prepare', async (s) => {
     await prepareFolders(exec, plan);
-    if (plan.transferMode === 'streamed') await startPageServer(exec, plan);
     if (plan.transferMode === 'lazy') {
       const before = await Promise.all([raisePipeMaxSize(exec, req.from), raisePipeMaxSize(exec, req.to)]);
       before.forEach((v, i) => {
         if (v < LAZY_PIPE_MAX_SIZE) run.log(`raised fs.pipe-max-size from ${v} to ${LAZY_PIPE_MAX_SIZE} (CRIU's lazy page pipes need it)`, 'info', i === 0 ? req.from : req.to);
       });
     }
-    s.detail = `${plan.transferMode}: ${plan.transferReason}`;
+    try {
+      await preparePageStream(exec, plan);
+    } catch (err) {
+      await endPageStream(exec, plan);
+      throw err;
+    }
+    const ps = plan.pageServer;
+    s.detail = `${plan.transferMode}: ${plan.transferReason}${ps ? `; page stream ${ps.tls ? 'TLS (keys made for this migration)' : 'plain TCP'}${ps.peer ? `, port ${ps.port} open to ${ps.peer} only` : ''}` : ''}`;
   });
   const state: FreezeState = { dumped: false, addressRemoved: false, addressAdded: false, announcements: [] };
   const journal = deps.persist === false ? undefined : new Journal(record.id);
@@ -203,7 +211,7 @@ async function lockedPipeline(deps: MigrateDeps, run: StepRunner, lock: (address
     const [fromSource, preLockLeft] = await Promise.all([
       deleteNewCriuTables(exec, req.from, tablesBefore),
       unlockDestination(exec, plan),
-      plan.transferMode === 'streamed' ? stopPageServer(exec, plan) : Promise.resolve(),
+      endPageStream(exec, plan),
     ]);
     if (preLockLeft) run.log(`the pre-lock ${plan.preLock.table} was still on ${req.to} after the restore; removed`, 'warn', req.to);
     for (const p of (await Promise.all(state.announcements)).flat()) run.log(`announce: ${p}`, 'warn', req.to);

@@ -28,6 +28,8 @@ export const REQUIRED_TOOLS: Record<string, string> = {
   arping: 'iputils-arping (gratuitous ARP)',
   tar: 'tar (image transfer)',
   ps: 'procps (process list)',
+  socat: 'socat (the page-stream relay, TLS)',
+  perl: 'perl-base (hands the relay socket to CRIU)',
 };
 
 export interface ProbeOptions {

@@ -98,6 +98,14 @@ export interface StepRecord {
   error?: FerryErrorInfo;
 }
 
+/** One part of the freeze window (they add up to the window). */
+export interface FreezePart {
+  name: string;
+  ms: number;
+  host: 'source' | 'destination' | 'controller';
+  detail?: string;
+}
+
 /** One connection's state before and after. */
 export interface ConnectionOutcome {
   key: string;
@@ -119,6 +127,10 @@ export interface MigrationRecord {
   steps: StepRecord[];
   /** Network locked on the source → restored process running on the destination. */
   freeze?: { startedAt: number; endedAt?: number; ms?: number };
+  /** The freeze window split into its parts (streamed and lazy: scripts' markers and CRIU's log times). */
+  freezeParts?: FreezePart[];
+  /** The freeze scripts' markers, each on its host's clock (ms since the epoch). */
+  freezeMarkers?: { source: { name: string; atMs: number }[]; destination: { name: string; atMs: number }[] };
   imageBytes?: number;
   transferMs?: number;
   connections: ConnectionOutcome[];

@@ -145,6 +145,7 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
   const endedAt = Date.now();
   srcMarks.end();
   dstMarks.end();
+  record.freezeMarkers = { source: [...srcMarks.markers], destination: [...dstMarks.markers] };
   record.transferMs = Math.round((srcMarks.at('sent') ?? 0) - (srcMarks.at('dump-done') ?? 0)) || undefined;
 
   // Close the steps that did not finish.

@@ -6,6 +6,7 @@ import { FerryError, toErrorInfo } from '../../app/errors';
 import type { MigrationRecord, MigrationRequest } from '../../app/model/migration';
 import { buildPlan } from '../../app/plan/build-plan';
 import { verifyConnections } from '../../app/plan/verify';
+import { freezeBreakdown } from '../../app/review/freeze-parts';
 import type { NftTable } from '../../app/parse/nft';
 import { announceAddresses } from '../net/address-move';
 import { criuCandidates, probeHost } from '../net/host-probe';
@@ -187,6 +188,10 @@ async function lockedPipeline(deps: MigrateDeps, run: StepRunner, lock: (address
     if (bytes !== undefined) record.imageBytes = bytes;
     record.logs.dump = persistLog(deps, record.id, 'dump.log', dlog);
     record.logs.restore = persistLog(deps, record.id, 'restore.log', rlog);
+    if (record.freezeMarkers && record.freeze?.ms !== undefined) {
+      const parts = freezeBreakdown({ mode: plan.transferMode, freezeMs: record.freeze.ms, ...record.freezeMarkers, dumpLog: dlog, restoreLog: rlog });
+      if (parts) record.freezeParts = parts;
+    }
     const root = dst.processes?.find((p) => p.pid === req.pid);
     record.connections = verifyConnections(plan.connections, dst.sockets ?? [], plan.treePids, src.sockets ?? []);
     const bad = record.connections.filter((c) => !c.ok);

@@ -32,6 +32,15 @@ export function pageTlsFiles(plan: MigrationPlan, side: Side): CriuTls | undefin
  * the destination's relay and page server and the source's relay, connected (TLS handshake done).
  */
 export async function preparePageStream(exec: Executor, plan: MigrationPlan): Promise<void> {
+  await listenForPageStream(exec, plan);
+  if (plan.transferMode === 'streamed') await connectPageStream(exec, plan);
+}
+
+/**
+ * The listening half: keys on both hosts, the guard on the listener, and in streamed mode the destination's
+ * relay (listening) with its page server behind it. Lazy mode's listener is the dump itself, in the freeze.
+ */
+export async function listenForPageStream(exec: Executor, plan: MigrationPlan): Promise<void> {
   const ps = plan.pageServer;
   if (!ps || plan.transferMode === 'staged') return;
   if (ps.tls) {
@@ -43,29 +52,39 @@ export async function preparePageStream(exec: Executor, plan: MigrationPlan): Pr
   if (ps.guardTable && ps.peer) {
     await mustRun(exec, hostOf(plan, listener), ['nft', '-f', '-'], pageGuardTableText(ps.guardTable, ps.address, ps.port, ps.peer));
   }
-  if (plan.transferMode === 'streamed') await startRelays(exec, plan);
+  if (plan.transferMode === 'streamed') await startListeningRelay(exec, plan, ps);
 }
 
-async function startRelays(exec: Executor, plan: MigrationPlan): Promise<void> {
+/** Streamed: the source's relay connects to the destination's (TCP and TLS handshake, before the freeze). */
+export async function connectPageStream(exec: Executor, plan: MigrationPlan): Promise<void> {
   const ps = plan.pageServer;
-  if (!ps) return;
-  const { to, from } = plan.request;
-  const dst = pageStreamPaths(plan.destinationImageDir);
+  if (!ps || plan.transferMode !== 'streamed') return;
   const src = pageStreamPaths(plan.sourceImageDir);
-  const start = async (host: string, p: typeof dst, relay: string[]) => {
-    const r = await exec.run(host, ['sh', '-c', RELAY_START_SCRIPT, 'ferry-relay', p.pidFile, p.log, p.socket, ...relay], { timeoutMs: 20_000 });
-    if (r.code !== 0) {
-      throw new FerryError({
-        code: 'TRANSFER_FAILED', host,
-        message: `cannot set up the page stream ${from} → ${to} (${ps.address}:${ps.port}): ${r.stderr.trim() || `exit ${r.code}`}`,
-        hint: 'is the port in use, the address not on the destination, or the link between the hosts down? Retry, or use --mode staged',
-      });
-    }
-  };
-  const dtls = pageTlsFiles(plan, 'destination');
   const stls = pageTlsFiles(plan, 'source');
-  // Destination: the relay takes the page server's connection first, then listens for the source.
-  await start(to, dst, listeningRelayArgv({ socket: dst.socket, address: ps.address, port: ps.port, ...(dtls ? { tls: dtls } : {}) }));
+  await startRelay(exec, plan, plan.request.from, src, connectingRelayArgv({ socket: src.socket, address: ps.address, port: ps.port, ...(ps.peer ? { bind: ps.peer } : {}), ...(stls ? { tls: stls } : {}) }));
+}
+
+type PageServer = NonNullable<MigrationPlan['pageServer']>;
+
+async function startRelay(exec: Executor, plan: MigrationPlan, host: string, p: ReturnType<typeof pageStreamPaths>, relay: string[]): Promise<void> {
+  const ps = plan.pageServer;
+  const { to, from } = plan.request;
+  const r = await exec.run(host, ['sh', '-c', RELAY_START_SCRIPT, 'ferry-relay', p.pidFile, p.log, p.socket, ...relay], { timeoutMs: 20_000 });
+  if (r.code !== 0) {
+    throw new FerryError({
+      code: 'TRANSFER_FAILED', host,
+      message: `cannot set up the page stream ${from} → ${to} (${ps?.address}:${ps?.port}): ${r.stderr.trim() || `exit ${r.code}`}`,
+      hint: 'is the port in use, the address not on the destination, or the link between the hosts down? Retry, or use --mode staged',
+    });
+  }
+}
+
+/** Destination: the relay takes the page server's connection first, then listens for the source. */
+async function startListeningRelay(exec: Executor, plan: MigrationPlan, ps: PageServer): Promise<void> {
+  const to = plan.request.to;
+  const dst = pageStreamPaths(plan.destinationImageDir);
+  const dtls = pageTlsFiles(plan, 'destination');
+  await startRelay(exec, plan, to, dst, listeningRelayArgv({ socket: dst.socket, address: ps.address, port: ps.port, ...(dtls ? { tls: dtls } : {}) }));
   const dir = plan.destinationImageDir;
   const r = await exec.run(to, withSocketFd3(dst.socket, [
     plan.criu.destination, 'page-server', '--images-dir', dir, '--ps-socket', '3',
@@ -78,8 +97,6 @@ async function startRelays(exec: Executor, plan: MigrationPlan): Promise<void> {
       hint: 'retry, or use --mode staged',
     });
   }
-  // Source: connects (and completes the TLS handshake) now, then waits for the dump on its UNIX socket.
-  await start(from, src, connectingRelayArgv({ socket: src.socket, address: ps.address, port: ps.port, ...(ps.peer ? { bind: ps.peer } : {}), ...(stls ? { tls: stls } : {}) }));
 }
 
 /**

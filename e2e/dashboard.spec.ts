@@ -76,7 +76,7 @@ test('hosts, processes, connections, migrate with a live countdown, review, hist
 
     await ui.migrate.watchCountdown();
     await ui.migrate.runButton.click();
-    await expect(ui.migrate.freezeMeter).toHaveAttribute('data-state', 'frozen', { timeout: 60_000 });
+    await ui.migrate.waitUntilFrozen(60_000);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'migration-in-progress.png') });
     await expect(ui.migrate.outcome()).toHaveText('Succeeded', { timeout: 120_000 });
     id = (await page.getByRole('heading', { name: /^Migration m-/ }).locator('code').textContent()) ?? '';
@@ -84,7 +84,11 @@ test('hosts, processes, connections, migrate with a live countdown, review, hist
 
     const seen = await ui.migrate.countdownValues();
     const frozen = seen.filter((s) => s.state === 'frozen');
-    expect(frozen.length, `countdown values while frozen: ${JSON.stringify(seen)}`).toBeGreaterThanOrEqual(3);
+    const resumed = seen.find((s) => s.state === 'resumed');
+    expect(resumed?.ms).toBeGreaterThan(0);
+    // At ≥ 10 updates/s the meter moves at least once per 100 ms of the freeze (and at least once however short).
+    const expected = Math.max(1, Math.floor((resumed?.ms ?? 0) / 100));
+    expect(frozen.length, `countdown values while frozen: ${JSON.stringify(seen)}`).toBeGreaterThanOrEqual(expected);
     for (let i = 1; i < frozen.length; i++) expect(frozen[i]!.ms).toBeGreaterThanOrEqual(frozen[i - 1]!.ms);
     // The countdown ticks at ≥ 10 Hz: the median interval between updates while frozen is ≤ 100 ms (the median
     // ignores the stalls a screenshot or a busy machine cause).
@@ -94,8 +98,6 @@ test('hosts, processes, connections, migrate with a live countdown, review, hist
     // A starved CPU (other jobs on this machine) stretches every timer; then only a weaker bound holds.
     const overloaded = os.loadavg()[0]! > os.cpus().length * 1.5;
     if (gaps.length >= 4) expect(median, `update intervals ${JSON.stringify(gaps.map(Math.round))}`).toBeLessThanOrEqual(overloaded ? 250 : 100);
-    const resumed = seen.find((s) => s.state === 'resumed');
-    expect(resumed?.ms).toBeGreaterThan(0);
     await expect(ui.migrate.steps.getByRole('listitem', { name: 'verify: done' })).toBeVisible();
     await page.screenshot({ path: path.join(SCREENSHOTS, 'migration-done.png'), fullPage: true });
   });

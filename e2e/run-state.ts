@@ -24,5 +24,8 @@ export function e2eRun(): E2eRun {
   return JSON.parse(readFileSync(runStateFile(), 'utf8')) as E2eRun;
 }
 
-/** Where the e2e run writes its screenshots (named in the README). */
-export const SCREENSHOTS = path.join(process.cwd(), 'docs', 'screenshots');
+/**
+ * Where the e2e run writes its screenshots: an ignored folder, so a test run leaves the work tree unchanged.
+ * `npm run screenshots` points it at docs/screenshots to refresh the committed ones (FERRY_SCREENSHOTS).
+ */
+export const SCREENSHOTS = path.resolve(process.env.FERRY_SCREENSHOTS ?? path.join('.ferry', 'screenshots'));

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isKernelThread, parseProcStatIds, parseProcStatStartTicks, parsePs, PS_ARGV } from './ps';
+import { isKernelThread, isRunningState, parseProcStatIds, parseProcStatStartTicks, parseProcStatState, parsePs, PS_ARGV } from './ps';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 // PS_ARGV's format (with -p instead of -e) on this machine: kernel threads plus test processes whose comm was set
@@ -55,7 +55,7 @@ describe('parsePs', () => {
   });
 
   it('skips lines that do not fit and tolerates CRLF', () => {
-    const line = `   12     1   100     5 ${'www-data'.padEnd(32)} ${'x'.padEnd(64)} -bash -c 'a  b'\r`;
+    const line = `   12     1   100     5 S ${'www-data'.padEnd(32)} ${'x'.padEnd(64)} -bash -c 'a  b'\r`;
     expect(parsePs(`garbage\n\n${line}\n 13 1 x\n`)).toEqual([
       { pid: 12, ppid: 1, rssKiB: 100, elapsedSec: 5, user: 'www-data', comm: 'x', args: "-bash -c 'a  b'" },
     ]);
@@ -66,10 +66,31 @@ describe('parsePs', () => {
     const r = spawnSync(cmd, args, { encoding: 'utf8' });
     expect(r.status).toBe(0);
     const live = parsePs(r.stdout);
-    expect(live.length).toBe(r.stdout.trimEnd().split('\n').length);
+    // Every line is read except the zombies' (this machine's PID 1 reaps late, so there often are some).
+    const lines = r.stdout.trimEnd().split('\n');
+    const zombies = lines.filter((l) => /^\s*\d+\s+\d+\s+\d+\s+\d+ [ZXx] /.test(l));
+    expect(live.length).toBe(lines.length - zombies.length);
     const me = live.find((p) => p.pid === process.pid);
     expect(me).toMatchObject({ ppid: process.ppid });
     expect(me?.args).toContain(process.argv0.split('/').pop() ?? 'node');
+  });
+});
+
+describe('zombies', () => {
+  // A real zombie (`(sleep 0.1 & exec sleep 3)`: the child exited, its parent never reaps it) and its parent.
+  const text = fixture('ps-zombie.txt');
+
+  it('are not listed: they no longer run, though ps still shows their PID', () => {
+    expect(text).toMatch(/ Z root .*\[sleep\] <defunct>/);
+    expect(parsePs(text).map((p) => p.args)).toEqual(['sleep 3']);
+  });
+
+  it('are told from their /proc/PID/stat state', () => {
+    expect(parseProcStatState(fixture('proc-pid-stat-zombie.txt'))).toBe('Z');
+    expect(parseProcStatState(fixture('proc-pid-stat.txt'))).toBe('S');
+    expect(parseProcStatState('garbage')).toBeNull();
+    expect(['R', 'S', 'D', 'T', 't', 'I'].every(isRunningState)).toBe(true);
+    expect(['Z', 'X', 'x'].some(isRunningState)).toBe(false);
   });
 });
 

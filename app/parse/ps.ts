@@ -13,12 +13,15 @@ const COMM_WIDTH = 64;
  */
 export const PS_ARGV: readonly string[] = [
   'env', 'LC_ALL=C.UTF-8', 'ps', '-e', '-ww',
-  '-o', `pid=,ppid=,rss=,etimes=,user:${USER_WIDTH}=,comm:${COMM_WIDTH}=,args=`,
+  '-o', `pid=,ppid=,rss=,etimes=,s=,user:${USER_WIDTH}=,comm:${COMM_WIDTH}=,args=`,
 ];
 
-const NUMBERS = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+) /;
+const NUMBERS = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+) ([A-Za-z]) /;
 
-/** Parses the output of PS_ARGV; lines that do not fit the format are skipped. */
+/**
+ * Parses the output of PS_ARGV; lines that do not fit the format are skipped, and so are processes that no longer
+ * run (zombies waiting to be reaped, dead ones being torn down): to every caller they are gone.
+ */
 export function parsePs(text: string): ProcessInfo[] {
   const out: ProcessInfo[] = [];
   for (const line of text.split('\n')) {
@@ -30,7 +33,7 @@ export function parsePs(text: string): ProcessInfo[] {
 
 function parseLine(line: string): ProcessInfo | null {
   const m = NUMBERS.exec(line);
-  if (!m) return null;
+  if (!m || !isRunningState(m[5] ?? '')) return null;
   const rest = line.slice(m[0].length);
   const [user, afterUser] = takeColumn(rest, USER_WIDTH);
   const [comm, afterComm] = takeColumn(afterUser, COMM_WIDTH);
@@ -76,6 +79,22 @@ export function parseProcStatStartTicks(stat: string): number | null {
 export function isKernelThread(p: Pick<ProcessInfo, 'pid' | 'ppid' | 'rssKiB' | 'args'>): boolean {
   if (p.pid === 2 && p.ppid === 0) return true;
   return p.ppid === 2 && p.rssKiB === 0 && /^\[.*\]$/.test(p.args);
+}
+
+/** The state letter (field 3) from `/proc/PID/stat` (`R`, `S`, `D`, `Z`, …); null when it does not parse. */
+export function parseProcStatState(stat: string): string | null {
+  const close = stat.lastIndexOf(')');
+  if (close < 0) return null;
+  const state = stat.slice(close + 1).trim().split(/\s+/)[0];
+  return state && /^[A-Za-z]$/.test(state) ? state : null;
+}
+
+/**
+ * Whether a process in this state still runs. `Z` (zombie: exited, waiting for its parent to reap it), `X`/`x`
+ * (dead, being torn down) do not, though their PID still answers `kill -0` and `ps`.
+ */
+export function isRunningState(state: string): boolean {
+  return !/^[ZXx]/.test(state);
 }
 
 /** Parent, process group and session (fields 4, 5, 6) from `/proc/PID/stat`; null when it does not parse. */

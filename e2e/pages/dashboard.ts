@@ -113,6 +113,18 @@ export class MigratePage {
     });
   }
 
+  /**
+   * Waits until the recorded countdown has been in the frozen state. The record is kept by the MutationObserver, so a
+   * freeze shorter than any polling interval is still seen.
+   */
+  async waitUntilFrozen(timeoutMs: number): Promise<void> {
+    await this.page.waitForFunction(
+      () => (window as unknown as { __countdown: { state: string }[] }).__countdown.some((s) => s.state === 'frozen'),
+      undefined,
+      { timeout: timeoutMs },
+    );
+  }
+
   async countdownValues(): Promise<{ t: number; ms: number; state: string }[]> {
     return this.page.evaluate(() => (window as unknown as { __countdown: { t: number; ms: number; state: string }[] }).__countdown);
   }

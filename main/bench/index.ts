@@ -2,11 +2,9 @@
 // memory sizes and connection counts; plus the controller's own costs. Prints a table, writes JSON and an SVG.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { summarize } from '../../app/bench/stats';
 import { renderChart } from '../../app/bench/svg-chart';
 import { toErrorInfo } from '../../app/errors';
-import type { TransferMode } from '../../app/model/migration';
 import { createController } from '../controller/controller';
 import { migrate } from '../engine/migrate';
 import { LAB_NAME } from '../lab/lab-config';
@@ -15,10 +13,8 @@ import { repoRoot } from '../util/repo-root';
 import { resetLab, startWorkload, stopWorkload, witnessGap } from './bench-workload';
 import { controllerCosts, plainCopyMs } from './bench-costs';
 import { handRecipe } from './hand-recipe';
+import { BENCH_USAGE, modeOf, parseBenchArgs, type Method } from './bench-args';
 
-/** `streamed-plain` and `lazy-plain`: the page stream without TLS, to measure what TLS costs. */
-type Method = 'hand' | TransferMode | 'streamed-plain' | 'lazy-plain';
-const modeOf = (m: Exclude<Method, 'hand'>): TransferMode => (m === 'streamed-plain' ? 'streamed' : m === 'lazy-plain' ? 'lazy' : m);
 
 interface Sample {
   method: Method;
@@ -36,38 +32,17 @@ interface Sample {
   error?: string;
 }
 
-const { values } = parseArgs({
-  options: {
-    reps: { type: 'string', default: '3' },
-    rss: { type: 'string', default: '16,256,1024' },
-    conns: { type: 'string', default: '1,100,1000' },
-    methods: { type: 'string', default: 'hand,streamed,staged,lazy' },
-    out: { type: 'string', default: 'docs/benchmarks' },
-    'skip-costs': { type: 'boolean', default: false },
-    keep: { type: 'boolean', default: false },
-    cells: { type: 'string' },
-    help: { type: 'boolean', default: false },
-  },
-});
-if (values.help) {
-  process.stdout.write([
-    'npm run bench -- [options]   (FERRY_LAB names the lab; default "bench")',
-    '  --reps N            repetitions per cell and method (3)',
-    '  --rss A,B           memory sizes in MiB (16,256,1024)',
-    '  --conns A,B         connection counts (1,100,1000)',
-    '  --cells RxC,…       explicit cells instead of the grid (e.g. 1024x100)',
-    '  --methods M,…       hand,streamed,staged,lazy (also streamed-plain, lazy-plain: page stream without TLS)',
-    '  --out PATH          report prefix (docs/benchmarks)',
-    '  --skip-costs        skip the controller cost measurements',
-    '  --keep              leave the lab up',
-    '',
-  ].join('\n'));
+const args = parseBenchArgs(process.argv.slice(2));
+if (args.kind === 'help') {
+  process.stdout.write(`${BENCH_USAGE}\n`);
   process.exit(0);
 }
-const reps = Number(values.reps);
-const rssList = values.rss.split(',').map(Number);
-const connList = values.conns.split(',').map(Number);
-const methods = values.methods.split(',') as Method[];
+if (args.kind === 'error') {
+  process.stderr.write(`bench: ${args.message}\n\n${BENCH_USAGE}\n`);
+  process.exit(2);
+}
+const opts = args.options;
+const { reps, rssList, connList, methods } = opts;
 const say = (m: string) => process.stderr.write(`bench: ${m}\n`);
 
 // The lab's name is read when the lab modules load: npm run bench sets FERRY_LAB=bench before node starts.
@@ -82,17 +57,8 @@ const samples: Sample[] = [];
 const plain: Record<number, number> = {};
 let pidSeq = 20000;
 
-// A grid that varies memory at 100 connections and connections at 16 MiB, plus the corner cells.
-const cells: { rssMib: number; connections: number }[] = [];
-if (values.cells) {
-  for (const c of values.cells.split(',')) {
-    const [r, n] = c.split('x').map(Number);
-    if (!r || !n) throw new Error(`--cells takes RSSxCONNS,… (e.g. 16x1,1024x100), got ${c}`);
-    cells.push({ rssMib: r, connections: n });
-  }
-} else {
-  for (const r of rssList) for (const c of connList) cells.push({ rssMib: r, connections: c });
-}
+// A grid that varies memory at 100 connections and connections at 16 MiB, plus the corner cells (or --cells).
+const cells = opts.cells;
 
 try {
   for (const r of [...new Set(cells.map((c) => c.rssMib))]) {
@@ -145,12 +111,12 @@ try {
       }
     }
   }
-  const costs = values['skip-costs'] ? undefined : await controllerCosts(controller.exec, say);
+  const costs = opts.skipCosts ? undefined : await controllerCosts(controller.exec, say);
   await writeReport(samples, plain, costs);
 } finally {
   await controller.close();
   await resetLab().catch(() => undefined);
-  if (!values.keep) await labDown();
+  if (!opts.keep) await labDown();
 }
 
 async function writeReport(all: Sample[], plainMs: Record<number, number>, costs: unknown, quiet = false): Promise<void> {
@@ -176,7 +142,7 @@ async function writeReport(all: Sample[], plainMs: Record<number, number>, costs
   }
   const table = rows.join('\n');
   if (!quiet) process.stdout.write(`${table}\n`);
-  const out = path.resolve(repoRoot(), values.out);
+  const out = path.resolve(repoRoot(), opts.out);
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(`${out}.json`, JSON.stringify({ date: new Date().toISOString(), reps, plainCopyMs: plainMs, cells: cellsOut, samples: all, controllerCosts: costs }, null, 2));
   const colors: Record<string, string> = { hand: '#c0392b', streamed: '#2471a3', staged: '#7d3c98', lazy: '#229954', 'streamed-plain': '#85c1e9', 'lazy-plain': '#82e0aa' };

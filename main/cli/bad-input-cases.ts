@@ -44,6 +44,11 @@ export const BAD_INPUT_CASES: readonly BadInputCase[] = [
   migrate('host name with ; (shell command)', 'Invalid host name "a;reboot"', { '--from': 'a;reboot' }),
   migrate('host name with $() (command substitution)', 'Invalid host name "$(id)"', { '--to': '$(id)' }),
   migrate('host name with backticks', 'Invalid host name "`id`"', { '--to': '`id`' }),
+  // The command line itself: usage errors read and exit like every other bad input.
+  run('unknown option', 'BAD_INPUT', "unknown option '--bogus'", ['migrate', '--from', 'x', '--pid', '4242', '--to', 'y', '--bogus']),
+  run('unknown command', 'BAD_INPUT', "unknown command 'migrat'", ['migrat']),
+  run('missing argument', 'BAD_INPUT', "missing required argument 'host'", ['ps']),
+  run('option without its value', 'BAD_INPUT', "option '--pid <pid>' argument missing", ['migrate', '--from', 'x', '--to', 'y', '--pid']),
   run('option-like host name (ssh option injection)', 'BAD_INPUT', 'it starts with "-"', ['ps', '--', '-oProxyCommand=touch /tmp/x']),
   run('host name with a newline', 'BAD_INPUT', 'it contains whitespace', ['check', 'x\ny']),
   migrate('empty host name', 'Invalid host name "": it is empty', { '--from': '' }),
@@ -133,6 +138,7 @@ export const BAD_INPUT_CASES: readonly BadInputCase[] = [
 function code(s: string): string {
   const visible = s
     .replaceAll('{dir}', '$DIR')
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is made visible here
     .replace(/[\u0000-\u001f]/g, (ch) => ({ '\n': '\\n', '\t': '\\t', '\r': '\\r' })[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`)
     .replaceAll('|', '\\|');
   const shown = visible.length > 120 ? `${visible.slice(0, 40)}…(${s.length} characters)` : visible;

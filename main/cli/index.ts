@@ -6,6 +6,7 @@ import { registerLab } from './commands/lab';
 import { registerMigrate } from './commands/migrate';
 import { registerPs } from './commands/ps';
 import { registerRecover } from './commands/recover';
+import { usageErrorsAsBadInput } from './output';
 
 const program = new Command();
 program
@@ -13,6 +14,7 @@ program
   .description('Move a running Linux process to another machine without dropping its TCP connections')
   .showHelpAfterError()
   .enablePositionalOptions();
+usageErrorsAsBadInput(program);
 
 registerLab(program);
 registerHosts(program);

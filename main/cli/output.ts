@@ -1,4 +1,5 @@
 // CLI output helpers: JSON or human text, and errors an operator can act on.
+import type { Command } from 'commander';
 import { FerryError, toErrorInfo, type FerryErrorInfo } from '../../app/errors';
 
 /** Prints a value as pretty JSON on stdout. */
@@ -15,6 +16,21 @@ export function formatError(info: FerryErrorInfo): string {
 /** Exit status for an error: 2 for bad input, 1 otherwise. */
 export function exitCodeFor(info: FerryErrorInfo): number {
   return info.code === 'BAD_INPUT' || info.code === 'UNKNOWN_HOST' ? 2 : 1;
+}
+
+/**
+ * Makes the command's own usage errors (unknown option or command, missing or extra argument) read and exit like
+ * every other bad input: `ferry: error [BAD_INPUT]: …` and status 2; help and --version still exit 0. Set on the
+ * program before its subcommands are added: they inherit it.
+ */
+export function usageErrorsAsBadInput(program: Command): void {
+  program
+    .configureOutput({
+      outputError: (str, write) => write(`${formatError({ code: 'BAD_INPUT', message: str.replace(/^error: /, '').trim() })}\n`),
+    })
+    .exitOverride((err) => {
+      process.exit(err.exitCode === 0 ? 0 : 2);
+    });
 }
 
 /** Wraps a command action: errors become a readable message (or JSON with --json) and an exit status. */

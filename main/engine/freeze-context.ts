@@ -1,6 +1,7 @@
 // What the freeze phase of a migration shares: the executor, the step runner, the plan, and what has
 // changed so far (so a failure knows what to undo).
 import { FerryError } from '../../app/errors';
+import type { HostSpec } from '../../app/model/host';
 import type { AddressMove, MigrationPlan } from '../../app/model/migration';
 import type { Executor } from '../hosts/executor';
 import { saveLog } from '../store/record-store';
@@ -10,7 +11,7 @@ import type { StepRunner } from './step-runner';
 export interface MigrateDeps {
   exec: Executor;
   /** Resolves an inventory name (throws UNKNOWN_HOST). */
-  resolveHost: (name: string) => import('../../app/model/host').HostSpec;
+  resolveHost: (name: string) => HostSpec;
   /** Base folder for CRIU images on the hosts. */
   imageBase?: string;
   /** Persist the record and logs on the controller (default true). */

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { MigrationPlan } from '../../app/model/migration';
 import type { NftTable } from '../../app/parse/nft';
 import { migrationDir, stateDir } from '../store/record-store';
-import { isAlive } from '../util/process-alive';
+import { isAlive, processStartTicks } from '../util/process-alive';
 
 /** Phases in the order a migration passes them. */
 export type JournalPhase =
@@ -18,7 +18,7 @@ export interface JournalEntry {
   phase: JournalPhase;
   /** On `planned`: everything recovery needs. */
   plan?: MigrationPlan;
-  owner?: { pid: number; host: string };
+  owner?: { pid: number; host: string; startTicks?: number };
   /** CRIU lock tables that existed on the source before the dump (not ours to delete). */
   tablesBefore?: Pick<NftTable, 'family' | 'name'>[];
   outcome?: string;
@@ -46,7 +46,7 @@ export class Journal {
 
   /** Opens the journal with the plan and this controller as its owner. */
   start(plan: MigrationPlan, tablesBefore: Pick<NftTable, 'family' | 'name'>[]): void {
-    this.write({ phase: 'planned', plan, tablesBefore, owner: { pid: process.pid, host: os.hostname() } });
+    this.write({ phase: 'planned', plan, tablesBefore, owner: { pid: process.pid, host: os.hostname(), startTicks: processStartTicks(process.pid) } });
   }
 }
 
@@ -94,7 +94,7 @@ export function openJournals(): OpenJournal[] {
       plan: planned.plan,
       tablesBefore: planned.tablesBefore ?? [],
       phase: entries[entries.length - 1]?.phase ?? 'planned',
-      ownerAlive: !!owner && owner.host === os.hostname() && owner.pid !== process.pid && isAlive(owner.pid),
+      ownerAlive: !!owner && owner.host === os.hostname() && owner.pid !== process.pid && isAlive(owner.pid, owner.startTicks),
     });
   }
   return out;

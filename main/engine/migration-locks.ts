@@ -7,6 +7,7 @@ import { FerryError } from '../../app/errors';
 import { normalizeAddress } from '../../app/ip-address';
 import type { MigrationRequest } from '../../app/model/migration';
 import { stateDir } from '../store/record-store';
+import { isAlive, processStartTicks } from '../util/process-alive';
 
 /** What a lock file holds. */
 export interface LockOwner {
@@ -197,28 +198,9 @@ function readOwner(file: string): LockOwner | undefined {
   }
 }
 
-/** True when the owner process exists and (when recorded) started when the lock says it did. */
+/** True when the owner process still runs (not a zombie) and, when recorded, started when the lock says it did. */
 function ownerAlive(o: LockOwner): boolean {
-  try {
-    process.kill(o.pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  if (o.startTicks === undefined) return true;
-  const now = processStartTicks(o.pid);
-  return now === undefined || now === o.startTicks;
-}
-
-/** Start time of a process in clock ticks since boot, from /proc (undefined off Linux). */
-export function processStartTicks(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const n = Number(fields[19]);
-    return Number.isFinite(n) ? n : undefined;
-  } catch {
-    return undefined;
-  }
+  return isAlive(o.pid, o.startTicks);
 }
 
 function ageMs(file: string): number {

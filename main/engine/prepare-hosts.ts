@@ -4,6 +4,7 @@ import { FerryError } from '../../app/errors';
 import type { MigrationPlan } from '../../app/model/migration';
 import { preLockTableText, unlockActionScript } from '../../app/plan/pre-lock';
 import type { Executor } from '../hosts/executor';
+import { RUNNING_FN, waitWhileRunningArgv } from '../../app/shell/running';
 import { mustRun } from './freeze-context';
 import { endPageStream } from './page-stream';
 
@@ -55,7 +56,7 @@ export async function raisePipeMaxSize(exec: Executor, host: string, min = LAZY_
 export async function waitForLazyPages(exec: Executor, plan: MigrationPlan, timeoutMs = 600_000): Promise<number> {
   const r = await exec.run(
     plan.request.to,
-    ['sh', '-c', 'p=$(cat "$1" 2>/dev/null) || exit 0; while kill -0 "$p" 2>/dev/null; do sleep 0.02; done', 'ferry-wait', `${plan.destinationImageDir}/lazy-pages.pid`],
+    waitWhileRunningArgv(`${plan.destinationImageDir}/lazy-pages.pid`),
     { timeoutMs },
   );
   if (r.code !== 0) throw new FerryError({ code: 'TRANSFER_FAILED', host: plan.request.to, message: `waiting for the lazy pages failed: ${r.stderr.trim()}` });
@@ -71,8 +72,9 @@ export async function lazyDumpExit(exec: Executor, plan: MigrationPlan, timeoutM
   const r = await exec.run(plan.request.from, [
     // Exit 3: still running at the deadline; 4: gone without leaving its status (a controller that died long ago).
     'sh', '-c',
-    'f=$1/dump-exit; n=$(($2 / 20)); i=0; while [ ! -s "$f" ]; do [ $i -lt $n ] || exit 3; ' +
-      'p=$(cat "$1/dump.pid" 2>/dev/null) && kill -0 "$p" 2>/dev/null || { [ -s "$f" ] || exit 4; }; sleep 0.02; i=$((i+1)); done; cat "$f"',
+    `${RUNNING_FN}; f=$1/dump-exit; n=$(($2 / 20)); i=0; ` +
+      'while [ ! -s "$f" ]; do [ $i -lt $n ] || exit 3; ' +
+      'p=$(cat "$1/dump.pid" 2>/dev/null) && running "$p" || { [ -s "$f" ] || exit 4; }; sleep 0.02; i=$((i+1)); done; cat "$f"',
     'ferry-dump-exit', plan.sourceImageDir, String(timeoutMs),
   ], { timeoutMs: timeoutMs + 10_000 });
   if (r.code === 3 || r.code === 4) return undefined;

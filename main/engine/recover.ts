@@ -4,6 +4,7 @@ import { toErrorInfo } from '../../app/errors';
 import type { MigrationPlan, MigrationRecord } from '../../app/model/migration';
 import { decideRecovery, type RecoveryAction, type RecoveryFacts } from '../../app/plan/recovery';
 import { verifyConnections } from '../../app/plan/verify';
+import { killAndWaitArgv } from '../../app/shell/running';
 import type { Executor } from '../hosts/executor';
 import { announceAddresses } from '../net/address-move';
 import { probeHost } from '../net/host-probe';
@@ -11,7 +12,7 @@ import { deleteNewCriuTables } from '../net/network-lock';
 import { loadRecord, saveRecord } from '../store/record-store';
 import { addressesBackToSource, addressesToDestination } from './address-placement';
 import { criuRestore } from './criu-run';
-import { destinationDevice, sourceDevice } from './freeze-context';
+import { destinationDevice, mustRun, sourceDevice } from './freeze-context';
 import { Journal, openJournals, type OpenJournal } from './journal';
 import { lazyDumpExit, stopPageServer, unlockDestination } from './prepare-hosts';
 import { resolveCopies } from './split-brain';
@@ -80,7 +81,7 @@ async function recoverOne(exec: Executor, j: OpenJournal): Promise<RecoveryRepor
 
     if (action === 'finish') {
       if (facts.runningOnSource && plan.transferMode !== 'lazy') {
-        await attempt(`stopped the leftover copy on ${from}`, () => exec.run(from, ['kill', '-KILL', ...plan.treePids.map(String)]));
+        await attempt(`stopped the leftover copy on ${from}`, () => mustRun(exec, from, killAndWaitArgv(plan.treePids)));
       }
       await addressesToDestination(exec, plan, src, dst, attempt);
       await attempt(`announced the addresses from ${to}`, () => announceAddresses(exec, to, plan.addresses, destinationDevice));
@@ -91,7 +92,7 @@ async function recoverOne(exec: Executor, j: OpenJournal): Promise<RecoveryRepor
       });
     } else if (action === 'keep-source' || action === 'restore-source') {
       if (facts.runningOnDestination) {
-        await attempt(`stopped the copy without connections on ${to}`, () => exec.run(to, ['kill', '-KILL', ...plan.treePids.map(String)]));
+        await attempt(`stopped the copy without connections on ${to}`, () => mustRun(exec, to, killAndWaitArgv(plan.treePids)));
       }
       const offSrc = await addressesBackToSource(exec, plan, src, dst, attempt);
       if (action === 'restore-source') {

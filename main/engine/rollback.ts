@@ -1,10 +1,11 @@
 // Undoes a freeze that failed: the destination unlocked, the address back on the source, and the process
 // restored on the source from its own dump (fetching the pages back from the destination when they streamed).
+import { killAndWaitArgv } from '../../app/shell/running';
 import { addAddresses, announceAddresses, removeAddresses } from '../net/address-move';
 import { probeHost } from '../net/host-probe';
 import { deleteNewCriuTables } from '../net/network-lock';
 import { criuRestore, readRemoteFile } from './criu-run';
-import { destinationDevice, persistLog, sourceDevice, type FreezeContext } from './freeze-context';
+import { destinationDevice, mustRun, persistLog, sourceDevice, type FreezeContext } from './freeze-context';
 import { stopPageServer, unlockDestination } from './prepare-hosts';
 import { transferDirectory } from './transfer';
 import { UndoLog } from './undo-log';
@@ -21,7 +22,7 @@ export async function rollback(ctx: FreezeContext): Promise<void> {
   if (state.restoreStarted) {
     // A restore that died half-way (CRIU killed) can leave part of the tree on the destination. Its PIDs were
     // free there at preflight, so whatever holds them now is that partial copy: it must not run beside the source.
-    await attempt(`stopped what the failed restore left on ${to}`, () => exec.run(to, ['kill', '-KILL', ...plan.treePids.map(String)]));
+    await attempt(`stopped what the failed restore left on ${to}`, () => mustRun(exec, to, killAndWaitArgv(plan.treePids)));
   }
   // The address leaves the destination before its lock does: in between, a peer's retransmission reaching the
   // destination would be answered with RST.

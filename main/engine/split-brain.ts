@@ -5,6 +5,7 @@ import type { MigrationPlan, MigrationRecord } from '../../app/model/migration';
 import { preLockTableText } from '../../app/plan/pre-lock';
 import { decideSplitBrain, type Side, type SplitBrainFacts } from '../../app/plan/split-brain';
 import { verifyConnections } from '../../app/plan/verify';
+import { killAndWaitArgv } from '../../app/shell/running';
 import type { HostSnapshot } from '../../app/model/snapshot';
 import type { Executor } from '../hosts/executor';
 import { announceAddresses } from '../net/address-move';
@@ -67,11 +68,7 @@ async function stopSilently(exec: Executor, host: string, plan: MigrationPlan): 
   const table = `${plan.preLock.table}-stop`;
   await mustRun(exec, host, ['nft', '-f', '-'], preLockTableText(table, plan.connections));
   try {
-    await mustRun(exec, host, [
-      'sh', '-c',
-      'kill -KILL "$@" 2>/dev/null; i=0; while [ $i -lt 250 ]; do a=0; for p; do kill -0 "$p" 2>/dev/null && a=1; done; [ $a = 0 ] && exit 0; sleep 0.02; i=$((i+1)); done; echo "still running after 5 s" >&2; exit 1',
-      'ferry-stop', ...plan.treePids.map(String),
-    ]);
+    await mustRun(exec, host, killAndWaitArgv(plan.treePids));
     await Promise.all(
       plan.connections.map((c) =>
         exec.run(host, ['ss', '-K', 'src', c.local.address, 'sport', '=', `:${c.local.port}`, 'dst', c.remote.address, 'dport', '=', `:${c.remote.port}`]),

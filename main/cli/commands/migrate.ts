@@ -115,7 +115,7 @@ function parseMode(text: string): TransferMode {
 }
 
 function parseImageBase(text: string): string {
-  if (!/^\/[A-Za-z0-9_.\/+-]{0,200}$/.test(text) || text.split('/').includes('..')) {
+  if (!/^\/[A-Za-z0-9_./+-]{0,200}$/.test(text) || text.split('/').includes('..')) {
     throw new FerryError({ code: 'BAD_INPUT', message: `--image-base must be an absolute path of letters, digits and ._+-/, got ${JSON.stringify(text)}` });
   }
   return text.replace(/\/+$/, '') || '/';

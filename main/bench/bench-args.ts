@@ -1,0 +1,98 @@
+// The bench's command line: options, their checks and the usage text (no stack trace for a typo).
+import { parseArgs } from 'node:util';
+import type { TransferMode } from '../../app/model/migration';
+
+/** `streamed-plain` and `lazy-plain`: the page stream without TLS, to measure what TLS costs. */
+export type Method = 'hand' | TransferMode | 'streamed-plain' | 'lazy-plain';
+const METHODS: readonly Method[] = ['hand', 'streamed', 'staged', 'lazy'];
+const EXTRA_METHODS: readonly Method[] = ['streamed-plain', 'lazy-plain'];
+
+/** The transfer mode a Ferry method runs. */
+export const modeOf = (m: Exclude<Method, 'hand'>): TransferMode => (m === 'streamed-plain' ? 'streamed' : m === 'lazy-plain' ? 'lazy' : m);
+
+/** Where results go unless `--out` says otherwise: an ignored folder, so a bench run leaves the work tree as it was. */
+export const DEFAULT_BENCH_OUT = '.ferry/bench/benchmarks';
+
+export const BENCH_USAGE = `Usage: npm run bench -- [options]   (as root; runs in its own lab, FERRY_LAB=bench unless set)
+
+Measures the freeze window of the hand recipe and of each Ferry mode on a grid of memory sizes and connection
+counts, plus the controller's own costs; prints a table and writes <out>.json, <out>.svg and <out>-table.md.
+
+Options:
+  --reps N            repetitions per cell and method (default 3)
+  --rss LIST          memory sizes in MiB, comma-separated (default 16,256,1024)
+  --conns LIST        connection counts, comma-separated (default 1,100,1000)
+  --cells LIST        explicit cells RSSxCONNS,… instead of the grid (e.g. 16x1,1024x100)
+  --methods LIST      any of ${METHODS.join(',')} (default all), or ${EXTRA_METHODS.join(', ')}
+                      (the page stream without TLS, to measure what TLS costs)
+  --out PATH          output path without extension, relative to the repository (default ${DEFAULT_BENCH_OUT});
+                      --out docs/benchmarks refreshes the published figures
+  --skip-costs        do not measure the controller's costs
+  --keep              keep the lab up afterwards
+  -h, --help          this text`;
+
+export interface BenchOptions {
+  reps: number;
+  rssList: number[];
+  connList: number[];
+  cells: { rssMib: number; connections: number }[];
+  methods: Method[];
+  out: string;
+  skipCosts: boolean;
+  keep: boolean;
+}
+
+export type BenchArgs = { kind: 'help' } | { kind: 'error'; message: string } | { kind: 'run'; options: BenchOptions };
+
+/** Parses and checks the bench's arguments. */
+export function parseBenchArgs(argv: readonly string[]): BenchArgs {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        reps: { type: 'string', default: '3' },
+        rss: { type: 'string', default: '16,256,1024' },
+        conns: { type: 'string', default: '1,100,1000' },
+        methods: { type: 'string', default: METHODS.join(',') },
+        out: { type: 'string', default: DEFAULT_BENCH_OUT },
+        'skip-costs': { type: 'boolean', default: false },
+        keep: { type: 'boolean', default: false },
+        cells: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (err) {
+    return { kind: 'error', message: (err as Error).message };
+  }
+  if (values.help) return { kind: 'help' };
+  const reps = Number(values.reps);
+  if (!Number.isInteger(reps) || reps < 1) return { kind: 'error', message: `--reps takes a whole number ≥ 1, got ${JSON.stringify(values.reps)}` };
+  const rssList = positiveList(values.rss);
+  if (!rssList) return { kind: 'error', message: `--rss takes MiB values like 16,256, got ${JSON.stringify(values.rss)}` };
+  const connList = positiveList(values.conns);
+  if (!connList) return { kind: 'error', message: `--conns takes counts like 1,100, got ${JSON.stringify(values.conns)}` };
+  const methods = values.methods.split(',');
+  const unknown = methods.filter((m) => ![...METHODS, ...EXTRA_METHODS].includes(m as Method));
+  if (unknown.length || methods.length === 0) return { kind: 'error', message: `--methods takes ${METHODS.join(', ')}; unknown: ${unknown.join(', ')}` };
+  const cells: BenchOptions['cells'] = [];
+  if (values.cells !== undefined) {
+    for (const c of values.cells.split(',')) {
+      const m = /^(\d+)x(\d+)$/.exec(c);
+      if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) return { kind: 'error', message: `--cells takes RSSxCONNS,… (e.g. 16x1,1024x100), got ${JSON.stringify(c)}` };
+      cells.push({ rssMib: Number(m[1]), connections: Number(m[2]) });
+    }
+  } else {
+    for (const r of rssList) for (const n of connList) cells.push({ rssMib: r, connections: n });
+  }
+  if (!values.out || values.out.startsWith('-')) return { kind: 'error', message: `--out takes a path, got ${JSON.stringify(values.out)}` };
+  return {
+    kind: 'run',
+    options: { reps, rssList, connList, cells, methods: methods as Method[], out: values.out, skipCosts: values['skip-costs'], keep: values.keep },
+  };
+}
+
+function positiveList(s: string): number[] | undefined {
+  const out = s.split(',').map((x) => (/^\d+$/.test(x) ? Number(x) : NaN));
+  return out.length > 0 && out.every((n) => Number.isInteger(n) && n >= 1) ? out : undefined;
+}

@@ -111,3 +111,15 @@ export function isUnspecified(s: string): boolean {
   const a = normalizeAddress(s);
   return a === '0.0.0.0' || a === '::';
 }
+
+/** Addresses that occur more than once in `list` once normalized (`198.18.0.100` and `2001:db8::1` forms), in order. */
+export function duplicateAddresses(list: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const twice = new Set<string>();
+  for (const a of list) {
+    const key = parseIpAddress(a)?.address ?? a;
+    if (seen.has(key)) twice.add(key);
+    seen.add(key);
+  }
+  return [...twice];
+}

@@ -20,7 +20,7 @@ test('hosts, processes, connections, migrate with a live countdown, review, hist
 
   await test.step('open the dashboard: lab-a and lab-b are ready', async () => {
     await page.goto(run.url);
-    await expect(page).toHaveURL(`${run.origin}/`); // the token moved from the address bar into a cookie
+    await expect(page).toHaveURL(`${run.origin}/`); // the token left the address bar for this tab's sessionStorage
     await ui.hosts.expectReady('lab-a');
     await ui.hosts.expectReady('lab-b');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'hosts.png') });

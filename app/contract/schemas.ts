@@ -1,7 +1,21 @@
 // Validation of every request's parameters, applied once where requests enter main (both transports).
 import { z } from 'zod';
 import { aliasProblem, hostNameProblem, userProblem } from '../inventory/host-name';
+import { duplicateAddresses } from '../ip-address';
 import { TRANSFER_MODES } from '../model/migration';
+
+/** Limits of a migration request, shared by the contract and the CLI (main/cli/args.ts). */
+export const MIGRATION_LIMITS = {
+  /** Highest PID the kernel hands out (PID_MAX_LIMIT). */
+  pidMax: 4_194_304,
+  /** Addresses one migration may move. */
+  maxAddresses: 16,
+  /** Longest text accepted as one address (the engine then parses it strictly). */
+  maxAddressLength: 64,
+  budgetMsMin: 100,
+  budgetMsMax: 3_600_000,
+  budgetMsDefault: 60_000,
+} as const;
 
 const alias = z.string().superRefine((v, ctx) => {
   const why = aliasProblem(v);
@@ -14,9 +28,12 @@ const migrationId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$/, 'inval
 export const migrationRequestSchema = z.object({
   from: alias,
   to: alias,
-  pid: z.number().int().min(1).max(4_194_304),
-  addresses: z.array(z.string().max(64)).max(16).default([]),
-  budgetMs: z.number().int().min(100).max(3_600_000).default(60_000),
+  pid: z.number().int().min(1).max(MIGRATION_LIMITS.pidMax),
+  addresses: z.array(z.string().max(MIGRATION_LIMITS.maxAddressLength)).max(MIGRATION_LIMITS.maxAddresses).default([]).superRefine((list, ctx) => {
+    const twice = duplicateAddresses(list);
+    if (twice.length) ctx.addIssue({ code: 'custom', message: `${twice.join(', ')} given more than once` });
+  }),
+  budgetMs: z.number().int().min(MIGRATION_LIMITS.budgetMsMin).max(MIGRATION_LIMITS.budgetMsMax).default(MIGRATION_LIMITS.budgetMsDefault),
   keepImages: z.boolean().default(false),
   /** Absent: the engine picks the fastest safe mode. */
   mode: z.enum(TRANSFER_MODES).optional(),
@@ -24,8 +41,13 @@ export const migrationRequestSchema = z.object({
   allowSharedAddress: z.boolean().optional(),
 });
 
-/** A host added by hand (an ssh_config Host block Ferry keeps in its state folder). */
-export const newHostSchema = z.object({
+/**
+ * A host added by hand (an ssh_config Host block Ferry keeps in its state folder). No IdentityFile: a client of
+ * the dashboard must not choose which file on the controller is read as a private key (it would be any file,
+ * a FIFO or a device); such hosts use the default keys and the agent, and anything else belongs in ~/.ssh/config.
+ * Strict: an unknown field (identityFile included) is refused, not dropped.
+ */
+export const newHostSchema = z.strictObject({
   name: alias,
   hostName: z.string().superRefine((v, ctx) => {
     const why = hostNameProblem(v);
@@ -36,7 +58,6 @@ export const newHostSchema = z.object({
     if (why) ctx.addIssue({ code: 'custom', message: `invalid user: ${why}` });
   }).default('root'),
   port: z.number().int().min(1).max(65_535).default(22),
-  identityFile: z.string().max(4096).regex(/^[^\s"]*$/, 'no spaces or quotes in the key path').optional(),
   proxyJump: alias.optional(),
 });
 

@@ -7,6 +7,7 @@ import { pageGuardTableName } from './page-guard';
 import { preLockTableName } from './pre-lock';
 import type { HostSnapshot } from '../model/snapshot';
 import { subtreePids } from '../process-tree';
+import { duplicateAddresses } from '../ip-address';
 import { addressesToMove, isLoopback, parseIpAddress, socketsOfTree } from '../sockets';
 import { moveProblem } from './move-check';
 import { hostReadiness } from './readiness';
@@ -85,6 +86,8 @@ export function buildPlan(input: PlanInput): PlanResult {
   // Addresses: explicit (--ip) or detected from the connections.
   let wanted: string[];
   if (req.addresses.length) {
+    const twice = duplicateAddresses(req.addresses);
+    if (twice.length) problems.push({ code: 'BAD_INPUT', message: `${twice.join(', ')} given more than once`, hint: 'name each address to move once' });
     wanted = [];
     for (const a of req.addresses) {
       const p = parseIpAddress(a);

@@ -1,15 +1,12 @@
-// Who may talk to the bridge: the right Host (no DNS rebinding), our own Origin, and the per-start token.
+// Who may talk to the bridge: the right Host (no DNS rebinding), our own Origin, and (for the API) the per-start
+// token presented as a WebSocket subprotocol or a Bearer header; never a cookie (app/contract/bridge-token.ts).
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { tokenFromSubprotocols } from '../../app/contract/bridge-token';
 
 /** A new secret for one start of the bridge. */
 export function newToken(): string {
   return randomBytes(32).toString('base64url');
-}
-
-/** The cookie that carries the token after the first visit (port-specific: cookies ignore ports). */
-export function cookieName(port: number): string {
-  return `ferry-${port}`;
 }
 
 /** Constant-time comparison of a presented token. */
@@ -20,30 +17,35 @@ export function tokenMatches(presented: string | undefined, token: string): bool
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** Reads one cookie from a request. */
-export function readCookie(req: IncomingMessage, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
+/** A refusal: HTTP status and a message an operator can act on. */
+export interface Refusal {
+  status: number;
+  message: string;
 }
 
-/** Why a request is refused (status and a message an operator can act on), or undefined when it may proceed. */
-export function refusal(
-  req: IncomingMessage,
-  opts: { port: number; token: string; requireOrigin: boolean },
-): { status: number; message: string } | undefined {
+/** Why a request is refused for its Host or Origin (any path), or undefined. */
+export function originRefusal(req: IncomingMessage, opts: { port: number; requireOrigin: boolean }): Refusal | undefined {
   const hosts = [`127.0.0.1:${opts.port}`, `localhost:${opts.port}`];
   if (!hosts.includes(req.headers.host ?? '')) return { status: 421, message: 'wrong Host header: open the dashboard at the URL `ferry dashboard` printed' };
   const origin = req.headers.origin;
   const allowed = hosts.map((h) => `http://${h}`);
   if (origin !== undefined && !allowed.includes(origin)) return { status: 403, message: `requests from ${origin} are not allowed` };
   if (opts.requireOrigin && origin === undefined) return { status: 403, message: 'the Origin header is missing' };
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-  const presented = readCookie(req, cookieName(opts.port)) ?? url.searchParams.get('token') ?? bearer(req);
+  return undefined;
+}
+
+/** Why an API request is refused (Host, Origin, then the token), or undefined when it may proceed. */
+export function apiRefusal(req: IncomingMessage, opts: { port: number; token: string }): Refusal | undefined {
+  const why = originRefusal(req, { port: opts.port, requireOrigin: true });
+  if (why) return why;
+  const presented = tokenFromSubprotocols(header(req, 'sec-websocket-protocol')) ?? bearer(req);
   if (!tokenMatches(presented, opts.token)) return { status: 401, message: 'missing or wrong token: open the URL printed by `ferry dashboard` (it carries the token)' };
   return undefined;
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v.join(',') : v;
 }
 
 function bearer(req: IncomingMessage): string | undefined {

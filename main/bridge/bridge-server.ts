@@ -1,12 +1,16 @@
-// The local bridge: serves the built renderer and the contract over a WebSocket, on 127.0.0.1 only,
-// behind a per-start token (in the printed URL, then a cookie) and an Origin check.
+// The local bridge: serves the built renderer and the contract over a WebSocket, on 127.0.0.1 only. The API is
+// behind a per-start token (printed in the URL's fragment, presented as a WebSocket subprotocol: see
+// app/contract/bridge-token.ts) and an Origin check. No frame, handshake or socket error can take it down: a
+// socket that misbehaves is closed, every other client and every running migration carry on.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
+import { API_SUBPROTOCOL, dashboardUrl } from '../../app/contract/bridge-token';
 import { serveContract } from '../../app/contract/rpc-server';
+import { registerSecret } from '../../app/redact';
 import type { Api } from '../api/create-api';
-import { cookieName, newToken, refusal, tokenMatches } from './bridge-auth';
+import { apiRefusal, newToken, originRefusal } from './bridge-auth';
 import { securityHeaders, serveStatic } from './static-files';
 import { wsTransport } from './ws-transport';
 
@@ -18,6 +22,8 @@ export interface BridgeOptions {
   port?: number;
   /** Fixed token (tests); default a new random one. */
   token?: string;
+  /** Largest WebSocket message accepted (bytes); a larger one closes that socket (1009). Default 1 MiB. */
+  maxPayload?: number;
 }
 
 export interface Bridge {
@@ -28,13 +34,26 @@ export interface Bridge {
 }
 
 const API_PATH = '/api';
+const REASONS: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 421: 'Misdirected Request' };
 
 /** Starts the bridge on 127.0.0.1. */
 export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
   const token = opts.token ?? newToken();
+  registerSecret(token);
   let port = 0;
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: opts.maxPayload ?? 1 << 20,
+    perMessageDeflate: false,
+    // Answer with the API's subprotocol only: the one carrying the token is never echoed back.
+    handleProtocols: (offered) => (offered.has(API_SUBPROTOCOL) ? API_SUBPROTOCOL : false),
+  });
   const server = createServer((req, res) => handleHttp(req, res));
+  // A malformed request line or headers: answer 400 when the socket still can, and drop it.
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    socket.destroy();
+  });
 
   const handleHttp = (req: IncomingMessage, res: ServerResponse) => {
     const headers = securityHeaders(port);
@@ -43,33 +62,27 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
       res.end(`${message}\n`);
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return deny(405, 'only GET');
-    const why = refusal(req, { port, token, requireOrigin: false });
+    const why = originRefusal(req, { port, requireOrigin: false });
     if (why) return deny(why.status, why.message);
+    // Never a redirect: no Location header is ever built from the request.
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (url.searchParams.has('token')) {
-      // First visit: keep the token in an HttpOnly cookie and drop it from the address bar.
-      if (!tokenMatches(url.searchParams.get('token') ?? '', token)) return deny(401, 'wrong token');
-      res.writeHead(303, {
-        ...headers,
-        'Set-Cookie': `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`,
-        Location: url.pathname,
-        'Cache-Control': 'no-store',
-      });
-      res.end();
-      return;
-    }
     if (url.pathname === API_PATH) return deny(426, 'this path takes a WebSocket');
     serveStatic(opts.staticDir, url.pathname, res, headers);
   };
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node removes its own listeners before 'upgrade': without this, a reset during the handshake would throw.
+    socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const why = url.pathname !== API_PATH ? { status: 404, message: 'not found' } : refusal(req, { port, token, requireOrigin: true });
+    const why = url.pathname !== API_PATH ? { status: 404, message: 'not found' } : apiRefusal(req, { port, token });
     if (why) {
-      socket.end(`HTTP/1.1 ${why.status} ${why.status === 401 ? 'Unauthorized' : why.status === 403 ? 'Forbidden' : 'Refused'}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${why.message}\n`);
+      socket.end(`HTTP/1.1 ${why.status} ${REASONS[why.status] ?? 'Refused'}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${why.message}\n`);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
+      // An oversized message, invalid UTF-8, a bad opcode or an unmasked frame: ws emits 'error' and closes
+      // this socket (1009/1007/1002); without a listener the error would end the whole process.
+      ws.on('error', () => ws.terminate());
       serveContract(wsTransport(ws), opts.api.handlers, opts.api.events.source);
     });
   });
@@ -80,7 +93,7 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
   });
   port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}/?token=${token}`,
+    url: dashboardUrl(port, token),
     port,
     token,
     close: async () => {

@@ -1,7 +1,9 @@
 // The bad-input catalogue: malformed and hostile inputs to the CLI, the dashboard contract and inventory files,
 // each with the error code and a fragment of the message it must produce. One table drives the test
 // (bad-input-catalogue.test.ts) and docs/bad-input.md.
+import { MIGRATION_LIMITS } from '../../app/contract/schemas';
 import type { ErrorCode } from '../../app/errors';
+import { INVENTORY_LIMITS } from '../hosts/inventory';
 
 /** One catalogue entry; `{dir}` in args, env and files stands for a fresh temporary folder. */
 export interface BadInputCase {
@@ -11,16 +13,23 @@ export interface BadInputCase {
   code: ErrorCode;
   /** A fragment of the error message (case-sensitive). */
   fragment: string;
-  /** CLI: arguments after `ferry`, extra environment, files written into {dir} first, expected exit status. */
-  cli?: { args: string[]; env?: Record<string, string>; files?: Record<string, string>; exit?: number };
+  /** CLI: arguments after `ferry`, extra environment, files written into {dir} first (and FIFOs made there), expected exit status. */
+  cli?: { args: string[]; env?: Record<string, string>; files?: Record<string, string>; fifos?: string[]; exit?: number };
   /** Contract: a request as a client (the dashboard) sends it. */
   contract?: { method: string; params: unknown };
   /** Inventory: files written into {dir}; the first is loaded, then `alias` resolved. */
   inventory?: { files: Record<string, string>; alias: string };
 }
 
-/** The inventory every CLI case sees (FERRY_INVENTORY): two hosts on a local port the test watches: never reached. */
-export const BASE_INVENTORY = 'Host x y\n  HostName 127.0.0.1\n  Port {port}\n  User root\n';
+/**
+ * The inventory every CLI case sees (FERRY_INVENTORY): hosts x (also named x2) and y on local addresses whose
+ * port the test watches: never reached.
+ */
+export const BASE_INVENTORY = 'Host x x2\n  HostName 127.0.0.1\n  Port {port}\n  User root\nHost y\n  HostName 127.0.0.2\n  Port {port}\n  User root\n';
+
+const { budgetMsMin, budgetMsMax, maxAddresses } = MIGRATION_LIMITS;
+const budgetRange = `--budget-ms must be ${budgetMsMin}..${budgetMsMax} ms`;
+const migrateArgs = (...more: string[]) => ['migrate', '--from', 'x', '--pid', '4242', '--to', 'y', ...more];
 
 const run = (what: string, code: ErrorCode, fragment: string, args: string[], more: Omit<NonNullable<BadInputCase['cli']>, 'args'> = {}): BadInputCase =>
   ({ surface: 'cli', what, code, fragment, cli: { args, ...more } });
@@ -39,8 +48,10 @@ const inventory = (what: string, text: string, fragment: string, alias = 'evil',
 /** Every case. */
 export const BAD_INPUT_CASES: readonly BadInputCase[] = [
   // Host names on the command line.
-  migrate('unknown host', 'Unknown host "nohost". Known hosts: x, y', { '--from': 'nohost' }, 'UNKNOWN_HOST'),
-  migrate('same host on both sides', 'source and destination are the same host', { '--to': 'x' }),
+  migrate('unknown host', 'Unknown host "nohost". Known hosts: x, x2, y', { '--from': 'nohost' }, 'UNKNOWN_HOST'),
+  migrate('same host on both sides', 'source and destination are the same host (x)', { '--to': 'x' }),
+  migrate('same host in another case', 'source and destination are the same host (x)', { '--to': 'X' }),
+  migrate('two names of one HostName:port', 'source and destination are the same host: x and x2 both reach 127.0.0.1:', { '--to': 'x2' }),
   migrate('host name with ; (shell command)', 'Invalid host name "a;reboot"', { '--from': 'a;reboot' }),
   migrate('host name with $() (command substitution)', 'Invalid host name "$(id)"', { '--to': '$(id)' }),
   migrate('host name with backticks', 'Invalid host name "`id`"', { '--to': '`id`' }),
@@ -71,12 +82,27 @@ export const BAD_INPUT_CASES: readonly BadInputCase[] = [
   migrate('address with a shell command', 'not an IP address: "198.18.0.100;reboot"', { '--ip': '198.18.0.100;reboot' }),
   migrate('address with a leading space', 'not an IP address: " 198.18.0.100"', { '--ip': ' 198.18.0.100' }),
   migrate('host name instead of an address', 'not an IP address: "localhost"', { '--ip': 'localhost' }),
+  run('the same address twice', 'BAD_INPUT', '--ip 198.18.0.100 given more than once', migrateArgs('--ip', '198.18.0.100', '--ip', '198.18.0.101', '--ip', '198.18.0.100')),
+  run('one IPv6 address in two spellings', 'BAD_INPUT', '--ip 2001:db8::1 given more than once', migrateArgs('--ip', '2001:db8::1', '--ip', '2001:DB8:0:0::1')),
+  run(`more than ${maxAddresses} addresses`, 'BAD_INPUT', `at most ${maxAddresses} --ip addresses per migration, got ${maxAddresses + 1}`,
+    migrateArgs(...Array.from({ length: maxAddresses + 1 }, (_, i) => ['--ip', `198.18.1.${i + 1}`]).flat())),
   // Options.
   migrate('unknown transfer mode', '--mode must be one of streamed, staged, lazy, got "fast"', { '--mode': 'fast' }),
-  migrate('negative budget', '--budget-ms must be 1..3600000 ms, got "-5"', { '--budget-ms': '-5' }),
-  migrate('budget of 0 ms', '--budget-ms must be 1..3600000 ms, got "0"', { '--budget-ms': '0' }),
-  migrate('budget over an hour', 'got "3600001"', { '--budget-ms': '3600001' }),
+  migrate('negative budget', `${budgetRange}, got "-5"`, { '--budget-ms': '-5' }),
+  migrate('budget of 0 ms', `${budgetRange}, got "0"`, { '--budget-ms': '0' }),
+  migrate('budget of 1 ms', `${budgetRange}, got "1"`, { '--budget-ms': '1' }),
+  migrate('budget just under the contract\'s minimum', `${budgetRange}, got "${budgetMsMin - 1}"`, { '--budget-ms': String(budgetMsMin - 1) }),
+  migrate('budget over the contract\'s maximum', `got "${budgetMsMax + 1}"`, { '--budget-ms': String(budgetMsMax + 1) }),
   migrate('budget in exponent notation', 'got "1e3"', { '--budget-ms': '1e3' }),
+  migrate('image base /', '--image-base "/" refused: / is a shared system folder', { '--image-base': '/' }),
+  migrate('image base /etc', 'it is inside /etc, a system folder', { '--image-base': '/etc' }),
+  migrate('image base inside /usr', 'it is inside /usr, a system folder', { '--image-base': '/usr/local/ferry' }),
+  migrate('image base inside /proc', 'it is inside /proc, a system folder', { '--image-base': '/proc/1/cwd' }),
+  migrate('image base inside /lib64', 'it is inside /lib64, a system folder', { '--image-base': '/lib64/x' }),
+  migrate('image base /tmp (world-writable)', '/tmp is a shared system folder', { '--image-base': '/tmp' }),
+  migrate('image base /var/lib', '/var/lib is a shared system folder', { '--image-base': '/var/lib/' }),
+  migrate('image base with ..', 'it must not contain . or .. components', { '--image-base': '/var/lib/ferry/../../../etc' }),
+  migrate('relative image base', 'it must be an absolute path', { '--image-base': 'images' }),
   run('lab with too many demo connections', 'BAD_INPUT', '--connections must be 0..1000, got "5000"', ['lab', 'up', '--connections', '5000']),
   run('lab exec on a host the lab does not have', 'UNKNOWN_HOST', 'no lab host "nohost"', ['lab', 'exec', 'nohost', '--', 'true']),
   run('lab exec asking for PID 0', 'BAD_INPUT', 'not a PID: "0"', ['lab', 'exec', 'lab-a', '--pid', '0', '--', 'true']),
@@ -101,6 +127,19 @@ export const BAD_INPUT_CASES: readonly BadInputCase[] = [
   hostFile('Port out of range', 'Host evil\n  Port 70000\n', 'extra.conf:2: bad port "70000"'),
   hostFile('unterminated quote', 'Host "evil\n', 'extra.conf:1: unterminated quote'),
   hostFile('Include that includes itself', 'Host *\n  Include {dir}/extra.conf\n', 'Include nested too deeply'),
+  hostFile('Include of /dev/zero (never ends)', 'Include /dev/zero\n', 'Include (from {dir}/extra.conf) /dev/zero is a character device, not a regular file'),
+  hostFile('IdentityFile /dev/zero', 'Host evil\n  HostName 127.0.0.1\n  IdentityFile /dev/zero\n', 'IdentityFile /dev/zero is not a regular file'),
+  hostFile('IdentityFile naming a folder', 'Host evil\n  HostName 127.0.0.1\n  IdentityFile {dir}\n', 'is not a regular file'),
+  run('Include of a FIFO (no writer: a plain read would wait forever)', 'BAD_INPUT', 'Include (from {dir}/extra.conf) {dir}/fifo is a FIFO, not a regular file', ['hosts'],
+    { files: { 'extra.conf': 'Include {dir}/fifo\n' }, fifos: ['fifo'], env: { FERRY_INVENTORY: '{dir}/hosts:{dir}/extra.conf' } }),
+  run('inventory file that is a FIFO', 'BAD_INPUT', 'inventory file {dir}/fifo is a FIFO', ['hosts'], { fifos: ['fifo'], env: { FERRY_INVENTORY: '{dir}/fifo' } }),
+  run('IdentityFile that is a FIFO', 'BAD_INPUT', 'IdentityFile {dir}/fifo is not a regular file', ['migrate', '--from', 'evil', '--pid', '4242', '--to', 'y'],
+    { files: { 'extra.conf': 'Host evil\n  HostName 127.0.0.1\n  IdentityFile {dir}/fifo\n' }, fifos: ['fifo'], env: { FERRY_INVENTORY: '{dir}/hosts:{dir}/extra.conf' } }),
+  // Each level includes the next four times: 4^12 files to read without a cap, no cycle for the depth limit to catch.
+  run('a fan-out of Includes (12 levels, each including the next 4 times)', 'BAD_INPUT', `the inventory reads more than ${INVENTORY_LIMITS.files} files`, ['hosts'],
+    { files: Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`l${i}`, `Include${' {dir}/l'.concat(String(i + 1)).repeat(4)}\n`])), env: { FERRY_INVENTORY: '{dir}/hosts:{dir}/l0' } }),
+  run('UserKnownHostsFile /dev/zero', 'BAD_INPUT', 'known_hosts file /dev/zero is a character device', ['ps', 'evil'],
+    { files: { 'extra.conf': 'Host evil\n  HostName 127.0.0.1\n  Port {port}\n  UserKnownHostsFile /dev/zero\n' }, env: { FERRY_INVENTORY: '{dir}/hosts:{dir}/extra.conf' } }),
   // The dashboard's contract (app/contract/schemas.ts), over a real transport pair.
   request('host name with ;', 'migration:start', start({ from: 'a;b' }), 'from: invalid host name'),
   request('option-like destination', 'migration:plan', start({ to: '-oProxyCommand=x' }), 'to: invalid host name: it starts with "-"'),
@@ -109,7 +148,8 @@ export const BAD_INPUT_CASES: readonly BadInputCase[] = [
   request('fractional PID', 'migration:start', start({ pid: 1.5 }), 'pid: Invalid input: expected int'),
   request('budget under 100 ms', 'migration:start', start({ budgetMs: 50 }), 'budgetMs: Too small'),
   request('unknown transfer mode', 'migration:start', start({ mode: 'fast' }), 'mode: Invalid option'),
-  request('more than 16 addresses', 'migration:start', start({ addresses: Array(17).fill('198.18.0.100') }), 'addresses: Too big'),
+  request(`more than ${maxAddresses} addresses`, 'migration:start', start({ addresses: Array.from({ length: maxAddresses + 1 }, (_, i) => `198.18.1.${i + 1}`) }), 'addresses: Too big'),
+  request('the same address twice', 'migration:start', start({ addresses: ['198.18.0.100', '198.18.0.100'] }), 'addresses: 198.18.0.100 given more than once'),
   request('address longer than 64 characters', 'migration:start', start({ addresses: ['1'.repeat(65)] }), 'addresses.0: Too big'),
   request('keepImages as a string', 'migration:start', start({ keepImages: 'yes' }), 'keepImages: Invalid input: expected boolean'),
   request('allowSharedAddress as a number', 'migration:start', start({ allowSharedAddress: 1 }), 'allowSharedAddress: Invalid input: expected boolean'),
@@ -117,7 +157,7 @@ export const BAD_INPUT_CASES: readonly BadInputCase[] = [
   request('host added with a shell command as address', 'hosts:add', { name: 'n', hostName: 'a;reboot' }, 'hostName: invalid address'),
   request('host added with a shell command as user', 'hosts:add', { name: 'n', hostName: 'h', user: 'root;id' }, 'user: invalid user'),
   request('host added with port 0', 'hosts:add', { name: 'n', hostName: 'h', port: 0 }, 'port: Too small'),
-  request('host added with a space in the key path', 'hosts:add', { name: 'n', hostName: 'h', identityFile: '/k ey' }, 'identityFile: no spaces or quotes'),
+  request('host added with an IdentityFile (a file on the controller read as a key)', 'hosts:add', { name: 'n', hostName: 'h', identityFile: '/dev/zero' }, 'Unrecognized key: "identityFile"'),
   request('host added with a hostile ProxyJump', 'hosts:add', { name: 'n', hostName: 'h', proxyJump: 'j;k' }, 'proxyJump: invalid host name'),
   request('processes of a host name with a newline', 'processes:list', { host: 'a\nb' }, 'host: invalid host name: it contains whitespace'),
   request('history id with a path', 'history:get', { id: '../../etc/passwd' }, 'id: invalid migration id'),
@@ -133,6 +173,10 @@ export const BAD_INPUT_CASES: readonly BadInputCase[] = [
   inventory('ProxyJump with an empty hop', 'Host evil\n  ProxyJump a,\n', 'empty hop'),
   inventory('ProxyJump with an unclosed [', 'Host evil\n  ProxyJump [::1\n', 'unclosed ['),
   inventory('two files including each other', 'Include {dir}/other\n', 'Include nested too deeply', 'evil', { other: 'Include {dir}/config\n' }),
+  inventory('Include of a character device', 'Include /dev/zero\n', '/dev/zero is a character device, not a regular file'),
+  inventory('Include of a folder', 'Include {dir}\n', 'is a folder, not a regular file'),
+  inventory('Include glob over the whole filesystem', 'Include /*/*/*/*\n', `matches more than ${INVENTORY_LIMITS.files} paths`),
+  inventory('an included file over the size cap', 'Include {dir}/big\n', `/big is larger than ${INVENTORY_LIMITS.fileBytes} bytes`, 'evil', { big: `# ${'x'.repeat(INVENTORY_LIMITS.fileBytes)}\n` }),
 ];
 
 function code(s: string): string {
@@ -150,7 +194,8 @@ function input(c: BadInputCase): string {
     const env = Object.entries(c.cli.env ?? {}).map(([k, v]) => `${k}=${shellWord(v)} `).join('');
     const args = c.cli.args.map(shellWord).join(' ');
     const files = Object.entries(c.cli.files ?? {}).map(([f, t]) => `<br>${f}: ${code(t)}`).join('');
-    return `${code(`${env}ferry ${args}`)}${files}`;
+    const fifos = (c.cli.fifos ?? []).map((f) => `<br>${f}: a FIFO (mkfifo)`).join('');
+    return `${code(`${env}ferry ${args}`)}${files}${fifos}`;
   }
   if (c.contract) return `${code(c.contract.method)} ${code(JSON.stringify(c.contract.params))}`;
   const inv = c.inventory!;

@@ -1,6 +1,6 @@
 // Runs the bad-input catalogue: the built CLI, the contract over a transport pair and the inventory loader each
 // refuse every case with its code and message, without connecting to any host; docs/bad-input.md matches the table.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -20,6 +20,7 @@ const DOC = path.join(repoRoot(), 'docs', 'bad-input.md');
 const dirs: string[] = [];
 let bundle: string;
 let sentinel: net.Server;
+let sentinel2: net.Server;
 let port: number;
 let connections = 0;
 
@@ -32,9 +33,16 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => sentinel.listen(0, '127.0.0.1', resolve));
   port = (sentinel.address() as net.AddressInfo).port;
+  // Host y's address, on the same port.
+  sentinel2 = net.createServer((s) => {
+    connections++;
+    s.destroy();
+  });
+  await new Promise<void>((resolve) => sentinel2.listen(port, '127.0.0.2', resolve));
 }, 60_000);
 afterAll(async () => {
   await new Promise((resolve) => sentinel?.close(resolve));
+  await new Promise((resolve) => sentinel2?.close(resolve));
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
   if (bundle) rmSync(bundle, { force: true });
 });
@@ -67,6 +75,7 @@ const inventory = BAD_INPUT_CASES.filter((c) => c.inventory);
 describe('bad input: the built CLI', () => {
   it.concurrent.each(cli.map((c) => [label(c), c] as const))('%s', async (_l, c) => {
     const { dir, sub } = freshDir({ hosts: BASE_INVENTORY, ...c.cli!.files });
+    for (const f of c.cli!.fifos ?? []) execFileSync('mkfifo', [path.join(dir, f)]);
     const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FERRY_') && k !== 'SSH_AUTH_SOCK'));
     Object.assign(env, {
       FERRY_CLI_BUNDLE: bundle, HOME: dir, FERRY_LAB: 'tnolab', FERRY_STATE_DIR: path.join(dir, 'state'), FERRY_INVENTORY: path.join(dir, 'hosts'),

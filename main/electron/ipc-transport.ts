@@ -1,15 +1,16 @@
-// The contract's transport over Electron IPC: one channel, one window, messages from any other sender dropped.
+// The contract's transport over Electron IPC: one channel, one window, messages from any other sender (another
+// window, an iframe, a frame that navigated away) dropped.
 import { ipcMain, type IpcMainEvent, type WebContents } from 'electron';
 import { IPC_CHANNEL } from '../../app/contract/preload-bridge';
 import { HandlerSet, isWireMessage, type Transport, type WireMessage } from '../../app/contract/wire';
+import { isTrustedSender } from './sender-check';
 
 /** Serves one window; `trustedUrl` is the renderer's own page (file://…/index.html). */
 export function ipcMainTransport(contents: WebContents, isTrustedUrl: (url: string) => boolean): Transport {
   const handlers = new HandlerSet<[WireMessage]>();
   const closers = new HandlerSet<[]>();
   const listener = (event: IpcMainEvent, message: unknown) => {
-    // Unknown senders (another window, a frame that navigated away) are ignored.
-    if (event.sender !== contents || !event.senderFrame || !isTrustedUrl(event.senderFrame.url)) return;
+    if (!isTrustedSender(event, contents, isTrustedUrl)) return;
     if (!isWireMessage(message) || (message.kind !== 'request' && message.kind !== 'cancel')) return;
     handlers.emit(message);
   };

@@ -5,6 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { serveContract } from '../../app/contract/rpc-server';
 import { createApi, type Api } from '../api/create-api';
 import { ipcMainTransport } from './ipc-transport';
+import { pageUrlCheck } from './sender-check';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const INDEX = path.join(here, '..', 'renderer', 'index.html');
@@ -30,7 +31,7 @@ async function openWindow(): Promise<void> {
   wc.on('will-navigate', (e) => e.preventDefault());
   wc.on('will-redirect', (e) => e.preventDefault());
   wc.setWindowOpenHandler(() => ({ action: 'deny' }));
-  serveContract(ipcMainTransport(wc, (url) => url.split('#')[0] === INDEX_URL), api.handlers, api.events.source);
+  serveContract(ipcMainTransport(wc, pageUrlCheck(INDEX_URL)), api.handlers, api.events.source);
   win.once('ready-to-show', () => win.show());
   await win.loadFile(INDEX);
 }
@@ -40,7 +41,11 @@ app.on('web-contents-created', (_e, contents) => {
 });
 
 void app.whenReady().then(async () => {
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, done) => done(false));
+  // No permission for anything: not asked (request), not assumed (check), no devices (USB, HID, serial).
+  const s = session.defaultSession;
+  s.setPermissionRequestHandler((_wc, _permission, done) => done(false));
+  s.setPermissionCheckHandler(() => false);
+  s.setDevicePermissionHandler(() => false);
   await openWindow();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) void openWindow();

@@ -1,11 +1,14 @@
 // The migration journal on the controller: written before each phase, so that `ferry recover` can find a
-// migration whose controller died and finish it or roll it back.
-import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync } from 'node:fs';
+// migration whose controller died and finish it or roll it back. Private (0600 in a 0700 folder) and redacted
+// like the records (app/redact.ts): the plan holds the process's command line.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { MigrationPlan } from '../../app/model/migration';
 import type { NftTable } from '../../app/parse/nft';
-import { migrationDir, stateDir } from '../store/record-store';
+import { redactValue } from '../../app/redact';
+import { appendPrivateFile } from '../store/private-files';
+import { ensureMigrationDir, migrationDir, stateDir } from '../store/record-store';
 import { isAlive, processStartTicks } from '../util/process-alive';
 
 /** Phases in the order a migration passes them. */
@@ -32,16 +35,10 @@ export class Journal {
     this.file = path.join(migrationDir(id), 'journal.jsonl');
   }
 
-  /** Writes an entry and waits until it is on disk. */
+  /** Writes an entry (secrets redacted) and waits until it is on disk. */
   write(entry: Omit<JournalEntry, 'at'>): void {
-    mkdirSync(path.dirname(this.file), { recursive: true });
-    const fd = openSync(this.file, 'a');
-    try {
-      appendFileSync(fd, `${JSON.stringify({ at: Date.now(), ...entry })}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    ensureMigrationDir(this.id);
+    appendPrivateFile(this.file, `${JSON.stringify(redactValue({ at: Date.now(), ...entry }))}\n`, { sync: true });
   }
 
   /** Opens the journal with the plan and this controller as its owner. */

@@ -3,8 +3,11 @@
 // freeze rolls back to the source.
 import { randomInt } from 'node:crypto';
 import { FerryError, toErrorInfo } from '../../app/errors';
+import { sameHostProblem } from '../../app/inventory/host-identity';
+import type { HostSpec } from '../../app/model/host';
 import type { MigrationRecord, MigrationRequest } from '../../app/model/migration';
 import { buildPlan } from '../../app/plan/build-plan';
+import { DEFAULT_IMAGE_BASE, parseImageBase } from '../../app/plan/image-base';
 import { verifyConnections } from '../../app/plan/verify';
 import { freezeBreakdown } from '../../app/review/freeze-parts';
 import type { NftTable } from '../../app/parse/nft';
@@ -27,7 +30,7 @@ import { StepRunner, type EventSink } from './step-runner';
 
 export type { MigrateDeps } from './freeze-context';
 
-export const DEFAULT_IMAGE_BASE = '/var/lib/ferry/images';
+export { DEFAULT_IMAGE_BASE } from '../../app/plan/image-base';
 
 /** Runs one migration to its end; never throws: the record says what happened. */
 export async function migrate(deps: MigrateDeps, request: MigrationRequest, sink: EventSink = () => {}): Promise<MigrationRecord> {
@@ -58,13 +61,21 @@ export async function migrate(deps: MigrateDeps, request: MigrationRequest, sink
 async function pipeline(deps: MigrateDeps, run: StepRunner): Promise<void> {
   const record = run.record;
   const req = record.request;
-  if (req.from === req.to) throw new FerryError({ code: 'BAD_INPUT', message: 'source and destination are the same host' });
+  // Refused before any connection: one host under two names (or one name in two cases) is still one host.
+  const from = deps.resolveHost(req.from);
+  const to = deps.resolveHost(req.to);
+  const same = sameHostProblem(from, to, req);
+  if (same) {
+    record.outcome = 'refused';
+    throw new FerryError(same);
+  }
   criuCandidates();
+  if (deps.imageBase !== undefined) parseImageBase(deps.imageBase);
   // One migration per process and per address at a time, across every controller on this machine.
   const releases: Array<() => void> = [];
   const lock = (addresses: string[]) => {
     try {
-      releases.push(acquireMigrationLocks(lockKeys(req, addresses), record.id));
+      releases.push(acquireMigrationLocks(lockKeys({ from, to, pid: req.pid }, addresses), record.id));
     } catch (err) {
       record.outcome = 'refused';
       throw err;
@@ -72,18 +83,16 @@ async function pipeline(deps: MigrateDeps, run: StepRunner): Promise<void> {
   };
   lock(req.addresses);
   try {
-    await lockedPipeline(deps, run, lock);
+    await lockedPipeline(deps, run, lock, from, to);
   } finally {
     for (const release of releases.reverse()) release();
   }
 }
 
-async function lockedPipeline(deps: MigrateDeps, run: StepRunner, lock: (addresses: string[]) => void): Promise<void> {
+async function lockedPipeline(deps: MigrateDeps, run: StepRunner, lock: (addresses: string[]) => void, from: HostSpec, to: HostSpec): Promise<void> {
   const { exec } = deps;
   const record = run.record;
   const req = record.request;
-  const from = deps.resolveHost(req.from);
-  const to = deps.resolveHost(req.to);
 
   const [srcSnap, dstSnap, tablesBefore] = await run.step('connect', async (s) => {
     const out = await Promise.all([

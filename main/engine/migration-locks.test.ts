@@ -70,6 +70,28 @@ describe('lockKeys', () => {
       'process:lab-b:4242',
     ]);
   });
+
+  it('names a host by its identity: two aliases of one host share its process lock', () => {
+    const host = (hostName: string, more = {}) => ({ hostName, port: 22, ...more });
+    const a = lockKeys({ from: host('198.18.0.2'), to: host('198.18.0.3'), pid: 7 }, []);
+    const b = lockKeys({ from: host('198.18.0.2'), to: host('198.18.0.4'), pid: 7 }, []);
+    expect(a).toContain('process:198.18.0.2:22:7');
+    expect(b).toContain('process:198.18.0.2:22:7');
+    const routed = lockKeys({ from: host('198.18.0.2', { proxyCommand: `nsenter --net=/run/netns/${'x'.repeat(300)} nc %h %p` }), to: host('198.18.0.3'), pid: 7 }, []);
+    expect(routed[0]).toMatch(/^process:198\.18\.0\.2:22~[0-9a-f]{12}:7$/);
+  });
+
+  it('says which host a busy process lock is on without the route hash', () => {
+    freshDir();
+    const keys = lockKeys({ from: { hostName: '198.18.0.2', port: 22, proxyCommand: 'nc %h %p' }, to: 'lab-b', pid: 7 }, []);
+    const release = acquireMigrationLocks(keys, 'm-1', { dir });
+    try {
+      const err = busyError(() => acquireMigrationLocks(keys, 'm-2', { dir }));
+      expect(err.message).toContain('process 7 on 198.18.0.2:22 is in use by migration m-1');
+    } finally {
+      release();
+    }
+  });
 });
 
 describe('acquireMigrationLocks', { timeout: 60_000 }, () => {

@@ -1,11 +1,13 @@
 // One migration per process and per address at a time, across every controller process (CLI, dashboard):
 // lock files under <state>/locks/, created atomically (link), holding the migration id and the owner PID.
-import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, readdirSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { linkSync, mkdirSync, readFileSync, readdirSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { FerryError } from '../../app/errors';
 import { normalizeAddress } from '../../app/ip-address';
-import type { MigrationRequest } from '../../app/model/migration';
+import { hostIdentity } from '../../app/inventory/host-identity';
+import type { HostSpec } from '../../app/model/host';
+import { ensurePrivateDir, ensurePrivateDirs, writePrivateFile } from '../store/private-files';
 import { stateDir } from '../store/record-store';
 import { isAlive, processStartTicks } from '../util/process-alive';
 
@@ -26,6 +28,17 @@ export interface LockOptions {
   dir?: string;
 }
 
+/** A host in a lock key: its spec (named by identity), or a bare name (tests, tools). */
+type HostLockName = string | Pick<HostSpec, 'hostName' | 'port' | 'proxyJump' | 'proxyCommand'>;
+
+/** `host:port` (lower-case), with a short hash of the route when there is one, so the file name stays short. */
+function hostLockName(h: HostLockName): string {
+  const id = typeof h === 'string' ? h.toLowerCase() : hostIdentity(h);
+  const via = id.indexOf(' via ');
+  if (via < 0 && id.length <= 120) return id;
+  return `${id.slice(0, Math.min(via < 0 ? 120 : via, 120))}~${createHash('sha256').update(id).digest('hex').slice(0, 12)}`;
+}
+
 /** A takeover guard older than this belongs to a process that died holding it (it is held for microseconds). */
 const GUARD_STALE_MS = 5000;
 const GUARD_TRIES = 200;
@@ -35,11 +48,14 @@ export function locksDir(): string {
   return path.join(stateDir(), 'locks');
 }
 
-/** Lock keys of a migration: the process on both hosts (it keeps its PID) and every address that moves. */
-export function lockKeys(request: Pick<MigrationRequest, 'from' | 'to' | 'pid'>, addresses: readonly string[]): string[] {
+/**
+ * Lock keys of a migration: the process on both hosts (it keeps its PID) and every address that moves. A host
+ * is named by its identity (app/inventory/host-identity.ts), so two aliases of one host share its locks.
+ */
+export function lockKeys(request: { from: HostLockName; to: HostLockName; pid: number }, addresses: readonly string[]): string[] {
   const keys = [
-    `process:${request.from.toLowerCase()}:${request.pid}`,
-    `process:${request.to.toLowerCase()}:${request.pid}`,
+    `process:${hostLockName(request.from)}:${request.pid}`,
+    `process:${hostLockName(request.to)}:${request.pid}`,
     ...addresses.map((a) => `address:${normalizeAddress(a)}`),
   ];
   return [...new Set(keys)].sort();
@@ -52,7 +68,8 @@ export function lockKeys(request: Pick<MigrationRequest, 'from' | 'to' | 'pid'>,
  */
 export function acquireMigrationLocks(keys: readonly string[], migrationId: string, opts: LockOptions = {}): () => void {
   const dir = opts.dir ?? locksDir();
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (opts.dir) ensurePrivateDir(dir);
+  else ensurePrivateDirs(stateDir(), 'locks');
   const me: Omit<LockOwner, 'key'> = { migrationId, pid: process.pid, acquiredAt: Date.now() };
   const start = processStartTicks(process.pid);
   if (start !== undefined) me.startTicks = start;
@@ -102,7 +119,7 @@ function lockFile(dir: string, key: string): string {
 function takeOne(dir: string, owner: LockOwner): boolean {
   const file = lockFile(dir, owner.key);
   const tmp = path.join(dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
-  writeFileSync(tmp, `${JSON.stringify(owner)}\n`, { mode: 0o600 });
+  writePrivateFile(tmp, `${JSON.stringify(owner)}\n`);
   try {
     for (let attempt = 0; attempt < 3; attempt++) {
       if (tryLink(tmp, file)) return true;
@@ -146,7 +163,7 @@ function withGuard<T>(dir: string, fn: () => T): T {
   const guard = path.join(dir, '.takeover');
   for (let i = 0; i < GUARD_TRIES; i++) {
     try {
-      mkdirSync(guard);
+      mkdirSync(guard, 0o700);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       if (ageMs(guard) > GUARD_STALE_MS) {
@@ -178,8 +195,9 @@ function releaseAll(dir: string, keys: readonly string[], me: Omit<LockOwner, 'k
 
 function busy(key: string, holder: LockOwner): FerryError {
   const [kind, ...rest] = key.split(':');
-  const what = kind === 'process' ? `process ${rest[rest.length - 1]} on ${rest.slice(0, -1).join(':')}` : `address ${rest.join(':')}`;
-  const host = kind === 'process' ? rest.slice(0, -1).join(':') : undefined;
+  // A process key names its host by identity; the route's hash is left out of the message.
+  const host = kind === 'process' ? rest.slice(0, -1).join(':').replace(/~[0-9a-f]{12}$/, '') : undefined;
+  const what = kind === 'process' ? `process ${rest[rest.length - 1]} on ${host}` : `address ${rest.join(':')}`;
   return new FerryError({
     code: 'BUSY',
     ...(host ? { host } : {}),

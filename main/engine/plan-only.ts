@@ -2,6 +2,7 @@
 import { toErrorInfo } from '../../app/errors';
 import type { PlanPreview } from '../../app/contract/contract';
 import type { MigrationRequest } from '../../app/model/migration';
+import { sameHostProblem } from '../../app/inventory/host-identity';
 import { buildPlan } from '../../app/plan/build-plan';
 import { hostReadiness, type ReadinessCheck } from '../../app/plan/readiness';
 import { probeHost } from '../net/host-probe';
@@ -12,12 +13,13 @@ import { newMigrationId } from './migration-id';
 export async function planOnly(deps: MigrateDeps, request: MigrationRequest): Promise<PlanPreview> {
   const started = Date.now();
   const preview: PlanPreview = { request, ok: false, problems: [], warnings: [], readiness: { source: [], destination: [] }, probedMs: 0 };
-  if (request.from === request.to) {
-    preview.problems.push({ code: 'BAD_INPUT', message: 'source and destination are the same host', hint: 'pick another destination' });
-    return preview;
-  }
   const from = deps.resolveHost(request.from);
   const to = deps.resolveHost(request.to);
+  const same = sameHostProblem(from, to, request);
+  if (same) {
+    preview.problems.push(same);
+    return preview;
+  }
   const probe = (host: string, opts: Parameters<typeof probeHost>[2]) =>
     probeHost(deps.exec, host, opts).then(
       (snap) => ({ snap }),

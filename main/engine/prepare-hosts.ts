@@ -2,18 +2,78 @@
 // stream is set up by page-stream.ts).
 import { FerryError } from '../../app/errors';
 import type { MigrationPlan } from '../../app/model/migration';
+import { SHARED_ROOTS, SYSTEM_TREES } from '../../app/plan/image-base';
 import { preLockTableText, unlockActionScript } from '../../app/plan/pre-lock';
 import type { Executor } from '../hosts/executor';
 import { RUNNING_FN, waitWhileRunningArgv } from '../../app/shell/running';
 import { mustRun } from './freeze-context';
 import { endPageStream } from './page-stream';
 
-/** Creates both image folders. */
+/**
+ * Creates one migration's image folder on a host, in one command, refusing (exit 2, the reason on stderr) a base
+ * that resolves (symlinks followed) into a system folder, a path through a folder not owned by root or writable
+ * by others (a sticky one such as /tmp may be crossed: others cannot rename root's entries in it), or a leaf
+ * that already exists; the new leaf is checked to be root's, mode 0700, a real folder. Positional parameters:
+ * base, leaf, the system trees, `--`, the shared roots (app/plan/image-base.ts).
+ */
+export const MAKE_IMAGE_DIR_SCRIPT = [
+  'set -u; umask 077; base=$1; leaf=$2; shift 2',
+  'fail() { echo "image folder on this host: $*" >&2; exit 2; }',
+  'real=$(realpath -m -- "$base") || fail "cannot resolve $base"',
+  'trees=1; for r in "$@"; do',
+  '  if [ "$r" = -- ]; then trees=0; continue; fi',
+  '  if [ $trees = 1 ]; then case "$real/" in "$r"/*) fail "$base resolves to $real, inside $r (a system folder)";; esac',
+  '  elif [ "$real" = "$r" ]; then fail "$base resolves to $real, a shared system folder"; fi',
+  'done',
+  'case "$real/" in /lib*/*) fail "$base resolves to $real, inside a system folder";; esac',
+  // Every folder from / down to the base (one stat for all: lines come in order, none for a missing one): a
+  // real folder, root's, not writable by others unless sticky, the base not at all. Checked before creating
+  // what is missing (nothing is made inside a folder another user controls), then again with all of them.
+  'set -- /; p=/; rest=${real#/}',
+  'while [ -n "$rest" ]; do c=${rest%%/*}; case $rest in */*) rest=${rest#*/};; *) rest=;; esac; p=${p%/}/$c; set -- "$@" "$p"; done',
+  'walk() { stat -c "%u %a %F" -- "$@" 2>/dev/null | { k=0; while read -r uid mode type; do k=$((k+1)); eval "p=\\${$k}"',
+  '  [ "$type" = directory ] || fail "$p is a $type, not a folder"',
+  '  [ "$uid" = 0 ] || fail "$p belongs to uid $uid, not root: another user could swap what is restored as root"',
+  '  w=$((0$mode & 022)); sticky=$((0$mode & 01000))',
+  '  if [ "$w" != 0 ] && { [ "$sticky" = 0 ] || [ "$k" = $# ]; }; then fail "$p (mode $mode) is writable by other users"; fi',
+  '  done; [ "$need" = some ] || [ "$k" = $# ] || fail "$real is missing"; }; }',
+  'need=some; walk "$@" || exit 2',
+  'mkdir -p -m 700 -- "$real" || fail "cannot create $real"',
+  'need=all; walk "$@" || exit 2',
+  'd=$real/$leaf',
+  'mkdir -m 700 -- "$d" 2>/dev/null || fail "$d already exists or cannot be created: each migration makes its own"',
+  'st=$(stat -c "%u %a %F" -- "$d"); [ "$st" = "0 700 directory" ] || fail "$d is $st (uid, mode, type), not 0 700 directory"',
+  'echo "$d"',
+].join('\n');
+
+/** The argv that makes `imageDir` on a host (base and leaf split at the last /). */
+export function makeImageDirArgv(imageDir: string): string[] {
+  const cut = imageDir.lastIndexOf('/');
+  const base = cut > 0 ? imageDir.slice(0, cut) : '/';
+  return ['sh', '-c', MAKE_IMAGE_DIR_SCRIPT, 'ferry-image-dir', base, imageDir.slice(cut + 1), ...SYSTEM_TREES, '--', ...SHARED_ROOTS];
+}
+
+/** Makes one image folder (see MAKE_IMAGE_DIR_SCRIPT); BAD_INPUT naming the host when its folder is refused. */
+async function makeImageDir(exec: Executor, host: string, imageDir: string): Promise<void> {
+  const r = await exec.run(host, makeImageDirArgv(imageDir));
+  if (r.code === 0) return;
+  const why = r.stderr.trim().split('\n').pop() || `exit ${r.code}`;
+  throw new FerryError({
+    code: r.code === 2 ? 'BAD_INPUT' : 'COMMAND_FAILED', host,
+    message: why,
+    hint: 'pass --image-base a folder of its own, owned by root and closed to other users (default /var/lib/ferry/images)',
+  });
+}
+
+/** Creates both image folders (each new, root's, 0700, on a path no other user can change). */
 export async function prepareFolders(exec: Executor, plan: MigrationPlan): Promise<void> {
-  await Promise.all([
-    mustRun(exec, plan.request.from, ['mkdir', '-p', '-m', '700', plan.sourceImageDir]),
-    mustRun(exec, plan.request.to, ['mkdir', '-p', '-m', '700', plan.destinationImageDir]),
-  ]);
+  const sides = [[plan.request.from, plan.sourceImageDir], [plan.request.to, plan.destinationImageDir]] as const;
+  const made = await Promise.allSettled(sides.map(([host, dir]) => makeImageDir(exec, host, dir)));
+  const failed = made.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (!failed) return;
+  // Nothing was frozen: take back the (empty) folder the other side made.
+  await Promise.all(sides.map(([host, dir], i) => (made[i]?.status === 'fulfilled' ? exec.run(host, ['rmdir', '--', dir]) : undefined)));
+  throw failed.reason;
 }
 
 /**

@@ -1,5 +1,5 @@
 // Loads the host inventory from ssh_config-style files (the lab's file, ~/.ssh/config) and resolves host names.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FerryError } from '../../app/errors';
@@ -16,6 +16,13 @@ import {
 } from '../../app/inventory/ssh-config';
 import { matchPattern } from '../../app/inventory/ssh-pattern';
 import { expandProxyCommand, parseProxyJump } from '../../app/inventory/ssh-tokens';
+import { readBoundedFile } from '../util/bounded-read';
+
+/**
+ * Bounds on what one inventory load reads: each file (ssh_config files are a few KiB), and the files in all,
+ * Includes and their globs counted (a fan-out of Includes would otherwise multiply at every level).
+ */
+export const INVENTORY_LIMITS = { fileBytes: 1 << 20, files: 256 } as const;
 
 /** One inventory file; `source` is what HostSpec.source shows (default: the path). */
 export interface InventoryFile {
@@ -52,9 +59,16 @@ export function loadInventory(opts: InventoryOptions): Inventory {
   const home = opts.home ?? os.homedir();
   const localUser = opts.localUser ?? os.userInfo().username;
   const sshDir = path.join(home, '.ssh');
-  const include = (arg: string): IncludedText[] => {
+  let filesRead = 0;
+  const read = (file: string, what: string): string => {
+    if (++filesRead > INVENTORY_LIMITS.files) {
+      throw new FerryError({ code: 'BAD_INPUT', message: `the inventory reads more than ${INVENTORY_LIMITS.files} files (at ${file}): an Include fan-out?`, hint: 'include fewer files' });
+    }
+    return readBoundedFile(file, INVENTORY_LIMITS.fileBytes, what).toString('utf8');
+  };
+  const include = (arg: string, from: string): IncludedText[] => {
     const abs = path.resolve(sshDir, expandTilde(arg, home));
-    return globPaths(abs).map((p) => ({ source: p, text: readFileSync(p, 'utf8') }));
+    return globPaths(abs, INVENTORY_LIMITS.files).map((p) => ({ source: p, text: read(p, `Include (from ${from})`) }));
   };
   const configs: SshConfigFile[] = [];
   for (const f of opts.files) {
@@ -62,11 +76,11 @@ export function loadInventory(opts: InventoryOptions): Inventory {
     if (!existsSync(file.path)) {
       throw new FerryError({ code: 'BAD_INPUT', message: `Inventory file not found: ${file.path}` });
     }
-    configs.push(parseSshConfig(readFileSync(file.path, 'utf8'), { source: file.source ?? file.path, include }));
+    configs.push(parseSshConfig(read(file.path, 'inventory file'), { source: file.source ?? file.path, include }));
   }
   if (opts.userConfig !== false) {
     const userPath = typeof opts.userConfig === 'string' ? opts.userConfig : path.join(sshDir, 'config');
-    if (existsSync(userPath)) configs.push(parseSshConfig(readFileSync(userPath, 'utf8'), { source: userPath, include }));
+    if (existsSync(userPath)) configs.push(parseSshConfig(read(userPath, 'ssh config'), { source: userPath, include }));
   }
 
   const ctx = { home, localUser };
@@ -112,7 +126,7 @@ export function loadInventory(opts: InventoryOptions): Inventory {
 }
 
 function checked(spec: SshHostSpec): SshHostSpec {
-  const why = hostNameProblem(spec.hostName) ?? userProblem(spec.user) ?? proxyProblem(spec);
+  const why = hostNameProblem(spec.hostName) ?? userProblem(spec.user) ?? proxyProblem(spec) ?? identityProblem(spec);
   if (why) {
     throw new FerryError({
       code: 'BAD_INPUT',
@@ -138,12 +152,32 @@ function proxyProblem(spec: SshHostSpec): string | undefined {
   return undefined;
 }
 
+/**
+ * Why an IdentityFile cannot be a key: it exists but is not a regular file (a FIFO would block the read, a
+ * device never ends). Missing files are skipped at connect, as OpenSSH does; /dev/null reads as empty.
+ */
+function identityProblem(spec: SshHostSpec): string | undefined {
+  for (const f of spec.identityFiles) {
+    let st;
+    try {
+      st = statSync(f);
+    } catch {
+      continue;
+    }
+    if (!st.isFile() && f !== '/dev/null') return `IdentityFile ${f} is not a regular file`;
+  }
+  return undefined;
+}
+
 function assertName(name: string, why: string | undefined): void {
   if (why) throw new FerryError({ code: 'BAD_INPUT', message: `Invalid host name ${JSON.stringify(name)}: ${why}` });
 }
 
-/** Expands `*` and `?` in an absolute path, segment by segment (like glob(3), sorted, no dotfiles for wildcards). */
-export function globPaths(absPattern: string): string[] {
+/**
+ * Expands `*` and `?` in an absolute path, segment by segment (like glob(3), sorted, no dotfiles for wildcards);
+ * BAD_INPUT when a step matches more than `limit` paths.
+ */
+export function globPaths(absPattern: string, limit = INVENTORY_LIMITS.files): string[] {
   const parts = absPattern.split('/').filter(Boolean);
   let found = ['/'];
   for (const part of parts) {
@@ -163,6 +197,7 @@ export function globPaths(absPattern: string): string[] {
         if (!n.startsWith('.') && matchPattern(part, n, false)) next.push(path.join(dir, n));
       }
     }
+    if (next.length > limit) throw new FerryError({ code: 'BAD_INPUT', message: `Include ${absPattern} matches more than ${limit} paths`, hint: 'include fewer files' });
     found = next;
   }
   return found.filter((p) => existsSync(p));

@@ -1,9 +1,13 @@
 // Host key checking against OpenSSH known_hosts files (plain, wildcard, [host]:port, hashed, @revoked).
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { FerryError } from '../../app/errors';
 import { matchPatternList } from '../../app/inventory/ssh-pattern';
+import { readBoundedFile } from '../util/bounded-read';
+
+/** Largest known_hosts file read. */
+export const MAX_KNOWN_HOSTS_BYTES = 16 << 20;
 
 /** One key line of a known_hosts file. */
 export interface KnownHostEntry {
@@ -87,14 +91,15 @@ export function checkHostKey(entries: readonly KnownHostEntry[], host: string, p
 
 /** Reads and parses known_hosts files; missing files count as empty. */
 export function readKnownHosts(files: readonly string[]): KnownHostEntry[] {
-  return files.flatMap((f) => (existsSync(f) ? parseKnownHosts(readFileSync(f, 'utf8'), f) : []));
+  // Bounded: a known_hosts that is a FIFO or a device is refused instead of hanging or exhausting memory.
+  return files.flatMap((f) => (existsSync(f) ? parseKnownHosts(readBoundedFile(f, MAX_KNOWN_HOSTS_BYTES, 'known_hosts file').toString('utf8'), f) : []));
 }
 
 /** Appends a plain `name keytype base64` line for host:port to `file` (created 0600, its folder 0700). */
 export function appendKnownHost(file: string, host: string, port: number, key: Buffer): void {
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const line = `${knownHostsName(host, port)} ${keyTypeOf(key)} ${key.toString('base64')}\n`;
-  const needsNewline = existsSync(file) && !/(^|\n)$/.test(readFileSync(file, 'utf8'));
+  const needsNewline = existsSync(file) && !/(^|\n)$/.test(readBoundedFile(file, MAX_KNOWN_HOSTS_BYTES, 'known_hosts file').toString('utf8'));
   appendFileSync(file, (needsNewline ? '\n' : '') + line, { mode: 0o600 });
 }
 

@@ -1,8 +1,12 @@
 // Builds the list of ssh2 authentication methods for a host: its IdentityFiles, then the ssh-agent.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import ssh2, { type AnyAuthMethod } from 'ssh2';
 import type { HostSpec } from '../../app/model/host';
+import { readBoundedFile } from '../util/bounded-read';
+
+/** Largest private key file read (an RSA-16384 key is about 13 KiB). */
+export const MAX_KEY_FILE_BYTES = 256 * 1024;
 
 /** Auth methods plus what went into them (for the SSH_AUTH hint). */
 export interface AuthPlan {
@@ -34,9 +38,11 @@ export function planAuth(spec: Pick<HostSpec, 'user' | 'identityFiles'>, opts: A
   for (const file of files) {
     let text: Buffer;
     try {
-      text = readFileSync(file);
+      text = readBoundedFile(file, MAX_KEY_FILE_BYTES, 'IdentityFile');
     } catch (err) {
-      plan.skipped.push(`${file} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+      // `ENOENT` for a file that cannot be opened, else why it is not a key file (a FIFO, a device, too large).
+      const why = String((err as Error).message ?? err).replace(`IdentityFile ${file} `, '').replace(/^cannot be opened \((\w+)\)$/, '$1');
+      plan.skipped.push(`${file} (${why})`);
       continue;
     }
     const parsed = ssh2.utils.parseKey(text);

@@ -1,7 +1,7 @@
 // The migration history in an embedded SQLite (sql.js: SQLite compiled to WebAssembly, so no native module
 // and no Electron rebuild). The database is a single file; every write takes a lock file, re-reads the file if
 // another process (the CLI, another dashboard) changed it, and replaces it atomically.
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
@@ -9,6 +9,7 @@ import { FerryError } from '../../app/errors';
 import type { HistoryEntry } from '../../app/contract/contract';
 import type { MigrationRecord } from '../../app/model/migration';
 import { historyEntry } from '../../app/review/history-entry';
+import { createPrivateFileExclusive, ensurePrivateDir, writePrivateFileAtomic } from './private-files';
 import { stateDir } from './record-store';
 
 /** The history of migrations. */
@@ -55,7 +56,7 @@ export function historyFile(): string {
 /** Opens (creating if needed) the history database. */
 export async function openHistory(file = historyFile()): Promise<HistoryStore> {
   const SQL = await loadSql();
-  mkdirSync(path.dirname(file), { recursive: true });
+  ensurePrivateDir(path.dirname(file));
   let db: Database;
   let seen = '';
   const stamp = () => {
@@ -75,9 +76,7 @@ export async function openHistory(file = historyFile()): Promise<HistoryStore> {
     seen = now;
   };
   const save = () => {
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, db.export());
-    renameSync(tmp, file);
+    writePrivateFileAtomic(file, db.export());
     seen = stamp();
   };
   const write = <T>(fn: () => T): T =>
@@ -148,7 +147,7 @@ function withLock<T>(lock: string, fn: () => T): T {
   const until = Date.now() + 10_000;
   for (;;) {
     try {
-      closeSync(openSync(lock, 'wx'));
+      createPrivateFileExclusive(lock);
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;

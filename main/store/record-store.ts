@@ -1,9 +1,11 @@
-// Keeps every migration's record and CRIU logs on the controller (one folder per migration).
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+// Keeps every migration's record and CRIU logs on the controller (one folder per migration), private to the
+// controller's user (private-files.ts).
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { MigrationRecord } from '../../app/model/migration';
 import { redactText, redactValue } from '../../app/redact';
+import { ensurePrivateDirs, writePrivateFile, writePrivateFileAtomic } from './private-files';
 
 /** The controller's state folder (records, journal). */
 export function stateDir(): string {
@@ -15,22 +17,23 @@ export function migrationDir(id: string): string {
   return path.join(stateDir(), 'migrations', id);
 }
 
+/** Creates (0700 from the state folder down) and returns the folder of one migration. */
+export function ensureMigrationDir(id: string): string {
+  return ensurePrivateDirs(stateDir(), 'migrations', id);
+}
+
 /** Writes the record atomically (temp file + rename), secrets redacted. */
 export function saveRecord(record: MigrationRecord): string {
-  const dir = migrationDir(record.id);
-  mkdirSync(dir, { recursive: true });
+  const dir = ensureMigrationDir(record.id);
   const file = path.join(dir, 'record.json');
-  writeFileSync(`${file}.tmp`, JSON.stringify(redactValue(record), null, 2));
-  renameSync(`${file}.tmp`, file);
+  writePrivateFileAtomic(file, JSON.stringify(redactValue(record), null, 2), `${file}.tmp`);
   return dir;
 }
 
 /** Stores a log (CRIU dump/restore) next to the record, secrets redacted; returns its path. */
 export function saveLog(id: string, name: string, text: string): string {
-  const dir = migrationDir(id);
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, name);
-  writeFileSync(file, redactText(text));
+  const file = path.join(ensureMigrationDir(id), name);
+  writePrivateFile(file, redactText(text));
   return file;
 }
 

@@ -66,7 +66,7 @@ export function App() {
         </button>
       </header>
       {disconnected && (
-        <ErrorNote error={{ code: 'HOST_UNREACHABLE', message: 'Lost the connection to Ferry.', hint: 'Restart `ferry dashboard` (or the app) and open the new URL.' }} />
+        <ErrorNote error={{ code: 'HOST_UNREACHABLE', message: 'Not connected to Ferry.', hint: 'Open the URL `ferry dashboard` printed (it carries this start\'s token); if it stopped, start it again and open the new URL.' }} />
       )}
       {info && <RecoveryNote recovery={info.recovery} />}
       <main id={`panel-${view}`} role="tabpanel" aria-labelledby={`tab-${view}`} className="panel">

@@ -26,6 +26,8 @@ describe('bad input is refused and changes nothing', () => {
     writeFileSync(inv, [
       'Host lab-gone', '  HostName 198.18.0.99', '  User root', ...common, `  ProxyCommand nsenter --net=/run/netns/${LAB}-a nc -w 3 %h %p`, '',
       'Host lab-a-user', '  HostName 198.18.0.2', `  User ${NOPRIV_USER}`, ...common, `  ProxyCommand nsenter --net=/run/netns/${LAB}-a nc %h %p`, '',
+      // lab-a under a second name (same HostName, port and route as the lab's own entry).
+      'Host lab-a-again', '  HostName 198.18.0.2', '  User root', ...common, `  ProxyCommand nsenter --net=/run/netns/${LAB}-a nc %h %p`, '',
     ].join('\n'));
     env = { FERRY_INVENTORY: inv };
     try {
@@ -83,6 +85,34 @@ describe('bad input is refused and changes nothing', () => {
     expectRefused(await migrate(['--from', 'lab-a', '--pid', '-5', '--to', 'lab-b']), 'BAD_INPUT', 2);
     expectRefused(await migrate(['--from', 'lab-a', '--pid', String(demoPid), '--to', 'lab-b', '--ip', '198.18.0.100;reboot']), 'BAD_INPUT', 2);
     expectRefused(await migrate(['--from', 'lab-a', '--pid', String(demoPid), '--to', 'lab-a']), 'BAD_INPUT', 2);
+    await expectNothingChanged();
+  });
+
+  it('one host under two names, an address given twice, a budget under the contract\'s minimum: refused before connecting', async () => {
+    const base = ['--from', 'lab-a', '--pid', String(demoPid)];
+    expect(expectRefused(await migrate([...base, '--to', 'LAB-A']), 'BAD_INPUT', 2).message).toContain('same host');
+    const alias = expectRefused(await migrate([...base, '--to', 'lab-a-again']), 'BAD_INPUT', 2);
+    expect(alias.message).toContain('lab-a and lab-a-again both reach 198.18.0.2:22');
+    const twice = expectRefused(await migrate([...base, '--to', 'lab-b', '--ip', '198.18.0.100', '--ip', '198.18.0.100']), 'BAD_INPUT', 2);
+    expect(twice.message).toContain('198.18.0.100 given more than once');
+    expectRefused(await migrate([...base, '--to', 'lab-b', '--budget-ms', '1']), 'BAD_INPUT', 2);
+    await expectNothingChanged();
+  });
+
+  it('an image base that is a symlink into /etc, or a folder another user owns, is refused on the host before the freeze', async () => {
+    const link = path.join(tmp, 'etc-link');
+    execFileSync('ln', ['-s', '/etc', link]);
+    const r = await migrate(['--from', 'lab-a', '--pid', String(demoPid), '--to', 'lab-b', '--image-base', `${link}/ferry`]);
+    const err = expectRefused(r, 'BAD_INPUT', 2);
+    expect(err.message).toContain('resolves to /etc/ferry, inside /etc (a system folder)');
+    expect(['lab-a', 'lab-b']).toContain(err.host);
+    expect(r.json.record.steps.find((s: { name: string }) => s.name === 'dump')).toBeUndefined();
+    const theirs = path.join(tmp, 'theirs');
+    execFileSync('mkdir', ['-m', '755', theirs]);
+    execFileSync('chown', [NOPRIV_USER, theirs]);
+    const owned = expectRefused(await migrate(['--from', 'lab-a', '--pid', String(demoPid), '--to', 'lab-b', '--image-base', `${theirs}/images`]), 'BAD_INPUT', 2);
+    expect(owned.message).toContain('not root');
+    expect(execFileSync('ls', ['-A', theirs], { encoding: 'utf8' })).toBe('');
     await expectNothingChanged();
   });
 

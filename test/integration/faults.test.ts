@@ -82,8 +82,9 @@ describe('faults during a migration', () => {
     const tiny = '/var/lib/ferry/tiny-images';
     mkdirSync(tiny, { recursive: true });
     const initB = status.hosts.find((h) => h.name === 'lab-b')!.initPid!;
-    // A 4 MiB tmpfs on lab-b only (its own mount namespace); lab-a sees the plain folder.
-    execFileSync('nsenter', ['-t', String(initB), '--mount', 'mount', '-t', 'tmpfs', '-o', 'size=4m', 'ferry-tiny', tiny]);
+    // A 4 MiB tmpfs on lab-b only (its own mount namespace); lab-a sees the plain folder. Mode 0700: a tmpfs
+    // root is 1777 by default, which Ferry refuses as an image base (writable by other users).
+    execFileSync('nsenter', ['-t', String(initB), '--mount', 'mount', '-t', 'tmpfs', '-o', 'size=4m,mode=0700', 'ferry-tiny', tiny]);
     try {
       const pid = status.demo!.pid;
       const r = await ferry(['migrate', '--from', 'lab-a', '--pid', String(pid), '--to', 'lab-b', '--mode', 'staged', '--image-base', tiny, '--json']);

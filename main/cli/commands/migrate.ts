@@ -2,10 +2,12 @@
 import type { Command } from 'commander';
 import { FerryError } from '../../../app/errors';
 import { TRANSFER_MODES, type MigrationEvent, type MigrationRecord, type TransferMode } from '../../../app/model/migration';
+import { DEFAULT_IMAGE_BASE, parseImageBase } from '../../../app/plan/image-base';
 import { createController } from '../../controller/controller';
 import { migrate } from '../../engine/migrate';
 import { witnessViewFor } from '../../lab/witness-view';
-import { parseAddressArg, parseMs, parsePid } from '../args';
+import { MIGRATION_LIMITS } from '../../../app/contract/schemas';
+import { parseAddressArgs, parseBudgetMs, parsePid } from '../args';
 import { action, formatError, printJson } from '../output';
 
 interface MigrateOptions {
@@ -29,12 +31,12 @@ export function registerMigrate(program: Command): void {
     .requiredOption('--from <host>', 'source host (inventory name)')
     .requiredOption('--pid <pid>', 'root of the process tree, as seen on the source')
     .requiredOption('--to <host>', 'destination host (inventory name)')
-    .option('--ip <addr>', 'address to move (repeatable); default: the local addresses of its connections', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option('--budget-ms <ms>', 'freeze budget the operator accepts', '60000')
+    .option('--ip <addr>', `address to move (repeatable, at most ${MIGRATION_LIMITS.maxAddresses}); default: the local addresses of its connections`, (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--budget-ms <ms>', `freeze budget the operator accepts (${MIGRATION_LIMITS.budgetMsMin}..${MIGRATION_LIMITS.budgetMsMax})`, String(MIGRATION_LIMITS.budgetMsDefault))
     .option('--mode <mode>', `how memory moves: ${TRANSFER_MODES.join(' | ')} (default: the fastest safe one)`)
     .option('--keep-images', 'keep the CRIU images on both hosts after success')
     .option('--allow-shared-address', 'move the addresses even though processes outside the tree use them (their connections break)')
-    .option('--image-base <dir>', 'folder for the CRIU images on both hosts', '/var/lib/ferry/images')
+    .option('--image-base <dir>', 'folder for the CRIU images on both hosts (root\'s, closed to other users, outside the system\'s folders)', DEFAULT_IMAGE_BASE)
     .option('--json', 'print the migration record as JSON')
     .action(
       action(async (o: MigrateOptions) => {
@@ -42,19 +44,19 @@ export function registerMigrate(program: Command): void {
           from: o.from,
           to: o.to,
           pid: parsePid(o.pid),
-          addresses: o.ip.map(parseAddressArg),
-          budgetMs: parseMs(o.budgetMs, '--budget-ms'),
+          addresses: parseAddressArgs(o.ip),
+          budgetMs: parseBudgetMs(o.budgetMs),
           keepImages: !!o.keepImages,
           ...(o.allowSharedAddress ? { allowSharedAddress: true } : {}),
           ...(o.mode === undefined ? {} : { mode: parseMode(o.mode) }),
         };
-        parseImageBase(o.imageBase ?? '/var/lib/ferry/images');
+        const imageBase = parseImageBase(o.imageBase ?? DEFAULT_IMAGE_BASE);
         const c = createController();
         c.resolveHost(request.from);
         c.resolveHost(request.to);
         let record: MigrationRecord;
         try {
-          record = await migrate({ exec: c.exec, resolveHost: c.resolveHost, imageBase: parseImageBase(o.imageBase ?? '/var/lib/ferry/images') }, request, o.json ? () => {} : printEvent);
+          record = await migrate({ exec: c.exec, resolveHost: c.resolveHost, imageBase }, request, o.json ? () => {} : printEvent);
         } finally {
           await c.close();
         }
@@ -112,11 +114,4 @@ function parseMode(text: string): TransferMode {
   const m = TRANSFER_MODES.find((x) => x === text);
   if (!m) throw new FerryError({ code: 'BAD_INPUT', message: `--mode must be one of ${TRANSFER_MODES.join(', ')}, got ${JSON.stringify(text)}` });
   return m;
-}
-
-function parseImageBase(text: string): string {
-  if (!/^\/[A-Za-z0-9_./+-]{0,200}$/.test(text) || text.split('/').includes('..')) {
-    throw new FerryError({ code: 'BAD_INPUT', message: `--image-base must be an absolute path of letters, digits and ._+-/, got ${JSON.stringify(text)}` });
-  }
-  return text.replace(/\/+$/, '') || '/';
 }

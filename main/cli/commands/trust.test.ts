@@ -26,7 +26,9 @@ describe.skipIf(skipReason !== '')(title, { timeout: 60_000 }, () => {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'ferry-trust-'));
     kh = path.join(tmp, 'known_hosts');
     inv = path.join(tmp, 'inventory');
-    writeFileSync(inv, `Host t\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User root\n  IdentityFile ${sshd.clientKey}\n  UserKnownHostsFile ${kh}\n`);
+    // tj: the same sshd reached through t as its jump host, under another name (localhost): two keys to trust.
+    writeFileSync(inv, `Host t\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User root\n  IdentityFile ${sshd.clientKey}\n  UserKnownHostsFile ${kh}\n`
+      + `Host tj\n  HostName localhost\n  Port ${sshd.port}\n  User root\n  ProxyJump t\n  IdentityFile ${sshd.clientKey}\n  UserKnownHostsFile ${kh}\n`);
   }, 60_000);
   afterAll(async () => {
     await sshd?.stop();
@@ -96,6 +98,25 @@ describe.skipIf(skipReason !== '')(title, { timeout: 60_000 }, () => {
     expect(err.message).toContain(sshd.hostFingerprint);
     expect(err.hint).toContain('ssh-keygen -R');
     expect(readFileSync(kh, 'utf8')).toBe(stale);
+  });
+
+  it('names a jump host\'s key with the jump host\'s name, not the target\'s', async () => {
+    const talk = io(true, 'y');
+    const out = await trustHost(inventory(), 'tj', {}, talk, pool);
+    expect(talk.said[0]).toContain(`The host key of jump host t ([127.0.0.1]:${sshd.port}, on the way to tj)`);
+    expect(talk.asked[0]).toContain(`Add this key for [127.0.0.1]:${sshd.port} (jump host t)`);
+    expect(talk.said[1]).toContain(`The host key of tj ([localhost]:${sshd.port})`);
+    expect(talk.asked[1]).toContain(`Add this key for [localhost]:${sshd.port} to`);
+    expect(out).toMatchObject({ status: 'added', name: `[localhost]:${sshd.port}` });
+    expect(out.keys?.map((k) => [k.host, k.name, k.jump])).toEqual([['t', `[127.0.0.1]:${sshd.port}`, true], ['tj', `[localhost]:${sshd.port}`, false]]);
+    expect(readFileSync(kh, 'utf8')).toBe(`${entry()}\n[localhost]:${sshd.port} ${sshd.hostPub}\n`);
+
+    // Without a terminal, the refusal names the jump host and says to trust it first.
+    rmSync(kh, { force: true });
+    const err = await refused(trustHost(inventory(), 'tj', {}, io(false), pool), 'HOST_KEY_UNKNOWN');
+    expect(err.host).toBe('t');
+    expect(err.message).toContain('jump host t');
+    expect(err.hint).toContain(`ferry hosts trust t --fingerprint ${sshd.hostFingerprint}`);
   });
 
   it('refuses malformed options before connecting', async () => {

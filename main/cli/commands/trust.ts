@@ -26,15 +26,29 @@ export interface TrustIo {
   say(line: string): void;
 }
 
+/** One key added to known_hosts: the host it belongs to (the target, or a jump host on its way). */
+export interface TrustedKey {
+  host: string;
+  /** `host` or `[host]:port`, as known_hosts names it. */
+  name: string;
+  keyType: string;
+  fingerprint: string;
+  file: string;
+  /** The key is a jump host's (ProxyJump), met on the way to the target. */
+  jump: boolean;
+}
+
 /** What trustHost did. */
 export interface TrustOutcome {
   host: string;
-  /** `host` or `[host]:port`, as known_hosts names it. */
+  /** `host` or `[host]:port`, as known_hosts names the target. */
   name: string;
   status: 'added' | 'already-trusted';
   keyType?: string;
   fingerprint?: string;
   file?: string;
+  /** Every key added, jump hosts' included, each under its own host's name. */
+  keys?: TrustedKey[];
   /** Set when the key was added but logging in then failed (the host is not usable yet). */
   loginError?: ReturnType<typeof toErrorInfo>;
 }
@@ -60,37 +74,49 @@ export async function trustHost(
   }
   const spec = inventory.resolveHost(host);
   const name = knownHostsName(spec.hostName, spec.port);
-  let offered: NewHostKey | undefined;
+  const added: TrustedKey[] = [];
+  let pending: TrustedKey | undefined;
   let refusal: FerryError | undefined;
   const decide = async (key: NewHostKey): Promise<boolean> => {
-    offered = key;
-    io.say(`The host key of ${key.host} (${name}) is not in known_hosts:\n  ${key.keyType} ${key.fingerprint}`);
+    // The key belongs to the host that presented it: a jump host on the way is named as itself, not as the target.
+    const jump = key.host.toLowerCase() !== spec.name.toLowerCase() || key.hostName !== spec.hostName || key.port !== spec.port;
+    const owner = key.host;
+    const keyName = knownHostsName(key.hostName, key.port);
+    const who = jump ? `jump host ${owner} (${keyName}, on the way to ${host})` : `${owner} (${keyName})`;
+    pending = { host: owner, name: keyName, keyType: key.keyType, fingerprint: key.fingerprint, file: key.file, jump };
+    io.say(`The host key of ${who} is not in known_hosts:\n  ${key.keyType} ${key.fingerprint}`);
     const unknown = (message: string) =>
       new FerryError({
         code: 'HOST_KEY_UNKNOWN',
-        host,
+        host: owner,
         message,
-        hint: `Compare with the host's own fingerprint (on the host: ssh-keygen -lf /etc/ssh/ssh_host_${key.keyType.replace(/^ssh-|-.*$/g, '')}_key.pub), then run: ferry hosts trust ${host} --fingerprint ${key.fingerprint}`,
+        hint: `Compare with the host's own fingerprint (on ${owner}: ssh-keygen -lf /etc/ssh/ssh_host_${key.keyType.replace(/^ssh-|-.*$/g, '')}_key.pub), then run: ferry hosts trust ${jump ? owner : host} --fingerprint ${key.fingerprint}`,
       });
     if (opts.fingerprint !== undefined) {
       if (key.fingerprint !== opts.fingerprint) {
         refusal = new FerryError({
           code: 'HOST_KEY_MISMATCH',
-          host,
-          message: `${host} (${name}) presented ${key.keyType} ${key.fingerprint}, not the expected ${opts.fingerprint}. Not trusted.`,
-          hint: 'Someone may be intercepting the connection, or you checked another host or key type. Nothing was written.',
+          host: owner,
+          message: `${who} presented ${key.keyType} ${key.fingerprint}, not the expected ${opts.fingerprint}. Not trusted.`,
+          hint: jump
+            ? `--fingerprint is checked against each unknown key in turn: trust the jump host first (ferry hosts trust ${owner} --fingerprint …), then ${host}. Nothing was written for ${owner}.`
+            : 'Someone may be intercepting the connection, or you checked another host or key type. Nothing was written.',
         });
         return false;
       }
-      if (opts.yes || !io.interactive) return true;
+      if (opts.yes || !io.interactive) return accepted();
     } else if (!io.interactive) {
-      refusal = unknown(`Host key of ${host} (${name}) not trusted: no terminal to confirm ${key.fingerprint} and no --fingerprint given`);
+      refusal = unknown(`Host key of ${who} not trusted: no terminal to confirm ${key.fingerprint} and no --fingerprint given`);
       return false;
     }
-    const answer = await io.ask(`Add this key for ${name} to ${key.file}? [y/N] `);
-    if (/^\s*y(es)?\s*$/i.test(answer)) return true;
-    refusal = unknown(`Host key of ${host} (${name}) not trusted: declined`);
+    const answer = await io.ask(`Add this key for ${keyName}${jump ? ` (jump host ${owner})` : ''} to ${key.file}? [y/N] `);
+    if (/^\s*y(es)?\s*$/i.test(answer)) return accepted();
+    refusal = unknown(`Host key of ${who} not trusted: declined`);
     return false;
+  };
+  const accepted = () => {
+    if (pending) added.push(pending);
+    return true;
   };
   const pool = new SshPool({
     resolveJumpHost: (n) => inventory.resolveAny(n),
@@ -104,16 +130,18 @@ export async function trustHost(
     if (refusal) throw refusal;
     const info = toErrorInfo(err);
     // The key was written before authentication, which then failed: say both.
-    if (offered && info.code !== 'HOST_KEY_UNKNOWN' && info.code !== 'HOST_KEY_MISMATCH') return outcome(host, name, offered, info);
+    if (added.length && info.code !== 'HOST_KEY_UNKNOWN' && info.code !== 'HOST_KEY_MISMATCH') return outcome(host, name, added, info);
     throw err;
   } finally {
     await pool.close();
   }
-  return offered ? outcome(host, name, offered) : { host, name, status: 'already-trusted' };
+  return added.length ? outcome(host, name, added) : { host, name, status: 'already-trusted' };
 }
 
-function outcome(host: string, name: string, key: NewHostKey, loginError?: TrustOutcome['loginError']): TrustOutcome {
-  return { host, name, status: 'added', keyType: key.keyType, fingerprint: key.fingerprint, file: key.file, ...(loginError ? { loginError } : {}) };
+/** The outcome; its top-level key fields are the target's key when it was added, else the last one added. */
+function outcome(host: string, name: string, keys: TrustedKey[], loginError?: TrustOutcome['loginError']): TrustOutcome {
+  const main = keys.find((k) => !k.jump) ?? keys[keys.length - 1]!;
+  return { host, name, status: 'added', keyType: main.keyType, fingerprint: main.fingerprint, file: main.file, keys, ...(loginError ? { loginError } : {}) };
 }
 
 /** Registers `trust` under `ferry hosts`. */
@@ -153,7 +181,7 @@ export function registerTrust(hosts: Command): void {
         if (o.json) printJson({ ok: !result.loginError, ...result });
         else if (result.status === 'already-trusted') console.log(`${host} (${result.name}): host key already in known_hosts`);
         else {
-          console.log(`${host}: added ${result.keyType} ${result.fingerprint} for ${result.name} to ${result.file}`);
+          for (const k of result.keys ?? []) console.log(`${k.host}${k.jump ? ' (jump host)' : ''}: added ${k.keyType} ${k.fingerprint} for ${k.name} to ${k.file}`);
           if (result.loginError) process.stderr.write(`ferry: but logging in failed [${result.loginError.code}]: ${result.loginError.message}\n`);
         }
         if (result.loginError) process.exitCode = 1;

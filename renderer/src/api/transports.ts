@@ -1,4 +1,5 @@
 // The renderer's transports: Electron's preload bridge when present, else the local WebSocket bridge.
+import { clientSubprotocols, TOKEN_STORAGE_KEY, tokenFromUrl } from '../../../app/contract/bridge-token';
 import type { PreloadBridge } from '../../../app/contract/preload-bridge';
 import { HandlerSet, type Transport, type WireMessage } from '../../../app/contract/wire';
 
@@ -19,9 +20,23 @@ export function ipcTransport(bridge: PreloadBridge): Transport {
   };
 }
 
-/** The transport over the bridge's WebSocket (same origin; the token travels in the HttpOnly cookie). */
-export function wsTransport(url: string): Transport {
-  const ws = new WebSocket(url);
+/**
+ * The bridge's token for this tab: a token in the address (the URL `ferry dashboard` printed) replaces the one
+ * kept from an earlier start and leaves the address bar; it is kept in sessionStorage (this origin and tab only).
+ */
+export function bridgeToken(): string | undefined {
+  const fresh = tokenFromUrl(location.hash, location.search);
+  if (fresh) {
+    sessionStorage.setItem(TOKEN_STORAGE_KEY, fresh);
+    history.replaceState(null, '', location.pathname);
+    return fresh;
+  }
+  return sessionStorage.getItem(TOKEN_STORAGE_KEY) ?? undefined;
+}
+
+/** The transport over the bridge's WebSocket (same origin; the token travels as a subprotocol, never a cookie). */
+export function wsTransport(url: string, token: string | undefined): Transport {
+  const ws = new WebSocket(url, token ? clientSubprotocols(token) : []);
   const queue: string[] = [];
   const handlers = new HandlerSet<[WireMessage]>();
   const closers = new HandlerSet<[]>();
@@ -54,5 +69,9 @@ export function wsTransport(url: string): Transport {
 export function pageTransport(): { transport: Transport; kind: 'electron' | 'bridge' } {
   if (window.ferry) return { transport: ipcTransport(window.ferry), kind: 'electron' };
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  return { transport: wsTransport(`${scheme}://${location.host}/api`), kind: 'bridge' };
+  // A new URL pasted into this tab (only its fragment differs): take its token and start over.
+  window.addEventListener('hashchange', () => {
+    if (tokenFromUrl(location.hash, '')) location.reload();
+  });
+  return { transport: wsTransport(`${scheme}://${location.host}/api`, bridgeToken()), kind: 'bridge' };
 }

@@ -11,6 +11,8 @@
 // socket of its own the stall stays (206 ms with --tls), and its TLS page server expects record boundaries that
 // only CRIU's own sender produces (a socat TLS client stalls it). So the relays do the TLS, with keys made for
 // this migration, and their connection (TCP connect and TLS handshake) is made before the freeze.
+// Streamed mode only: CRIU's lazy page server takes a clean end of its stream for the end of the session, and a
+// relay turns every broken link into a clean close, so lazy mode keeps CRIU's own TCP (and --tls).
 import { FerryError } from '../../app/errors';
 import { parseIpAddress } from '../../app/ip-address';
 

@@ -13,6 +13,7 @@ import type { AddressMove } from '../app/model/migration';
 import { preLockTableName, preLockTableText, unlockActionScript } from '../app/plan/pre-lock';
 import { criuDumpArgv, criuRestoreArgv } from './criu/criu-argv';
 import { connectingRelayArgv, listeningRelayArgv, withSocketFd3 } from './criu/page-relay';
+import { UFFD_HOLDER_PY } from './criu/uffd-holder';
 import {
   DESTINATION_FREEZE_SCRIPT,
   DESTINATION_LAZY_FREEZE_SCRIPT,
@@ -161,7 +162,7 @@ describe('freeze scripts (freeze-scripts.ts: positional arguments)', { timeout: 
     // tar -C DIR -xf - (destination) or tar -C DIR --exclude=… -cf - . (source), recorded apart.
     fakeTool('tar', 'if [ "$3" = -xf ]; then printf \'%s\\0\' "$@" > "$REC/tar-x.argv"; cat > "$REC/tar.stdin"; else printf \'%s\\0\' "$@" > "$REC/tar-c.argv"; printf images; fi');
     // CRIU, under a hostile file name: records its argv per verb; a lazy dump reports on --status-fd 3.
-    const criuBody = 'printf \'%s\\0\' "$@" > "$REC/criu.$1.argv"; case " $* " in *" --status-fd 3 "*) printf x >&3 ;; esac';
+    const criuBody = 'printf \'%s\\0\' "$@" > "$REC/criu.$1.argv"; n=; p=; for a; do [ "$p" = --status-fd ] && n=$a; p=$a; done; [ -z "$n" ] || eval "printf x >&$n"';
     const criu = fakeTool("cr iu;$(x)`y`'q'", criuBody);
     const lazyCriu = fakeTool('criu-lazy $(z)', criuBody);
     const exec = new LocalShellExecutor({ PATH: `${fakebin}:/usr/bin:/bin`, REC: path.join(tmp, 'rec') });
@@ -176,7 +177,7 @@ describe('freeze scripts (freeze-scripts.ts: positional arguments)', { timeout: 
         exec,
         { host: 'a', script: lazy ? SOURCE_LAZY_FREEZE_SCRIPT : SOURCE_FREEZE_SCRIPT, args: [dir, srcBatch, criu, 'dump', ...criuArgs] },
         lazy
-          ? { host: 'b', script: DESTINATION_LAZY_FREEZE_SCRIPT, args: [dir, dstBatch, lazyCriu, '2001:db8::1', '27001', `${dir}/tls`, criu, 'restore', ...criuArgs] }
+          ? { host: 'b', script: DESTINATION_LAZY_FREEZE_SCRIPT, args: [dir, dstBatch, lazyCriu, '2001:db8::1', '27001', UFFD_HOLDER_PY, '1234', `${dir}/tls`, criu, 'restore', ...criuArgs] }
           : { host: 'b', script: DESTINATION_FREEZE_SCRIPT, args: [dir, dstBatch, criu, 'restore', ...criuArgs] },
       );
       go(streams);
@@ -190,11 +191,15 @@ describe('freeze scripts (freeze-scripts.ts: positional arguments)', { timeout: 
       expect(recordedArgv('criu.dump')).toEqual(['dump', ...criuArgs, ...(lazy ? ['--status-fd', '3'] : [])]);
       expect(recordedArgv('criu.restore')).toEqual(['restore', ...criuArgs]);
       if (lazy) {
-        expect(recordedArgv('criu.lazy-pages')).toEqual([
-          'lazy-pages', '--page-server', '--address', '2001:db8::1', '--port', '27001', '--images-dir', dir, '--daemon',
-          '--pidfile', `${dir}/lazy-pages.pid`, '--log-file', `${dir}/lazy-pages.log`, '-v4',
+        // Run by the guard (main/criu/uffd-holder.ts), which adds its own status pipe.
+        for (let i = 0; i < 100 && !existsSync(path.join(tmp, 'rec', 'criu.lazy-pages.argv')); i++) await new Promise((r) => setTimeout(r, 20));
+        const lazyArgv = recordedArgv('criu.lazy-pages');
+        expect(lazyArgv.slice(0, -2)).toEqual([
+          'lazy-pages', '--page-server', '--address', '2001:db8::1', '--port', '27001', '--images-dir', dir,
+          '--log-file', `${dir}/lazy-pages.log`, '-v4',
           '--tls', '--tls-cacert', `${dir}/tls/ca.crt`, '--tls-cert', `${dir}/tls/cert.pem`, '--tls-key', `${dir}/tls/key.pem`,
         ]);
+        expect(lazyArgv.at(-2)).toBe('--status-fd');
       }
       expect(recorded('ip', 'stdin').toString()).toBe(dstBatch);
       expect(recordedArgv('tar-x')).toEqual(['-C', dir, '-xf', '-']);

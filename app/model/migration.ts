@@ -139,7 +139,11 @@ export interface MigrationRecord {
   logs: { dump?: string; restore?: string };
   rollback?: { attempted: boolean; actions: string[]; ok: boolean };
   /** Lazy mode: when the last page arrived (the destination stopped depending on the source). */
-  lazyPages?: { completedAt?: number; msAfterRestore?: number; ok: boolean; detail?: string };
+  lazyPages?: {
+    completedAt?: number; msAfterRestore?: number; ok: boolean; detail?: string;
+    /** CRIU's transfer broke and Ferry fetched the missing pages again from the stopped source copy. */
+    recovered?: { pages: number; ms: number };
+  };
   /** Lazy mode, after a failed page transfer: which copies ran, which one was kept, and what was done. */
   splitBrain?: {
     keep: 'source' | 'destination' | 'none';
@@ -148,7 +152,17 @@ export interface MigrationRecord {
     splitBrain: boolean;
     why: string;
     warning?: string;
-    facts: { pagesComplete: boolean; sourceRuns: boolean; destinationRuns: boolean; sourceConnections: number; destinationConnections: number };
+    facts: {
+      pagesComplete: boolean; sourceRuns: boolean; destinationRuns: boolean; sourceConnections: number; destinationConnections: number;
+      /** The destination copy's connections compared with the source copy's (stream positions). */
+      streams?: { same: number; moved: number; unknown: number };
+    };
+    /** The side whose connections were reset so that the peers see them end. */
+    end?: 'source' | 'destination';
+    /** The connections that could not be kept without loss and were ended, and why. */
+    connectionsEnded?: { connection: string; streams: 'same' | 'moved' | 'unknown'; why: string }[];
+    /** The source's lazy `criu dump` exit status once Ferry made it let go of the source copy. */
+    sourceDumpExit?: number;
     actions: string[];
     ok: boolean;
   };
@@ -165,6 +179,12 @@ export type MigrationEvent =
   | { type: 'log'; id: string; at: number; level: 'info' | 'warn' | 'error'; message: string; host?: string }
   | { type: 'freeze-started'; id: string; at: number }
   | { type: 'freeze-ended'; id: string; at: number; ms: number }
+  /**
+   * Lazy mode, between the restore and the last page: the restored copy still needs the source. Sent about once a
+   * second while that lasts (`missingKiB`: the source's resident memory not yet resident on the destination, an
+   * estimate), and once more when it ends.
+   */
+  | { type: 'lazy-window'; id: string; at: number; restoredAt: number; source: string; missingKiB?: number; totalKiB: number; ended?: 'complete' | 'broken' }
   | { type: 'plan'; id: string; plan: MigrationPlan }
   | { type: 'done'; id: string; record: MigrationRecord }
   | { type: 'failed'; id: string; record: MigrationRecord };

@@ -11,7 +11,7 @@ import { buildPlan, managementAddresses, type PlanInput } from './build-plan';
 // Captured from the lab with the demo workload (pid 4242) on lab-a: ss -tainpHO, ip -j addr/route, ps, /proc/4242/stat.
 const fx = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 const pfx = (name: string) => readFileSync(new URL(`../parse/fixtures/${name}`, import.meta.url), 'utf8');
-const TOOLS = { ip: '/usr/sbin/ip', ss: '/usr/bin/ss', nft: '/usr/sbin/nft', arping: '/usr/bin/arping', tar: '/usr/bin/tar', ps: '/usr/bin/ps', socat: '/usr/bin/socat', perl: '/usr/bin/perl' };
+const TOOLS = { ip: '/usr/sbin/ip', ss: '/usr/bin/ss', nft: '/usr/sbin/nft', arping: '/usr/bin/arping', tar: '/usr/bin/tar', ps: '/usr/bin/ps', python3: '/usr/bin/python3', socat: '/usr/bin/socat', perl: '/usr/bin/perl' };
 
 function snapshot(host: 'a' | 'b'): HostSnapshot {
   const stat = host === 'a' ? parseProcStatIds(fx('lab-a-stat-4242.txt')) : null;
@@ -83,6 +83,11 @@ describe('buildPlan on lab snapshots', () => {
     expect(problems(forced)).toEqual(['BAD_INPUT@']);
     const lazy = buildPlan(input({ mode: 'lazy' }));
     expect(lazy.ok && [lazy.plan.transferMode, lazy.plan.pageServer]).toEqual(['lazy', { address: '198.18.0.2', port: 27123, peer: '198.18.0.3', guardTable: 'ferry-ps-m-test', tls: true }]);
+    // Lazy mode's page guard and recovery run python3 on both hosts.
+    const noPython = buildPlan(input({ mode: 'lazy' }, (_s, d) => (d.tools.python3 = null)));
+    expect(noPython.ok).toBe(false);
+    expect(!noPython.ok && noPython.problems[0]).toMatchObject({ code: 'TOOL_MISSING', host: 'lab-b', message: expect.stringMatching(/python3 on lab-b/) });
+    expect(buildPlan(input({ mode: 'streamed' }, (_s, d) => (d.tools.python3 = null))).ok).toBe(true);
   });
 
   it('finds the management address from the SSH sessions and the inventory', () => {

@@ -158,6 +158,13 @@ export function buildPlan(input: PlanInput): PlanResult {
   if (problems.length) return { ok: false, problems, warnings };
   const transfer = chooseTransfer(req.mode, { sourceHostName: input.sourceHostName, destinationHostName: input.destinationHostName, srcMgmt, dstMgmt }, input.pageServerPort);
   if ('problem' in transfer) return { ok: false, problems: [transfer.problem], warnings };
+  if (transfer.mode === 'lazy') {
+    // The destination's page guard and the recovery's page source are python3 programs.
+    const without = ([[req.from, src], [req.to, dst]] as const).filter(([, s]) => !s.tools.python3).map(([h]) => h);
+    if (without.length) {
+      return { ok: false, warnings, problems: [{ code: 'TOOL_MISSING', host: without[0]!, message: `lazy mode needs python3 on ${without.join(' and ')} (the page guard that keeps missing pages from reading as zeros, and the page recovery)`, hint: 'apt-get install python3-minimal, or use --mode streamed' }] };
+    }
+  }
   if (transfer.pageServer) {
     transfer.pageServer.tls = input.pageStreamTls !== false;
     if (transfer.pageServer.peer) transfer.pageServer.guardTable = pageGuardTableName(input.id);

@@ -27,6 +27,8 @@ export interface MigrationProgress {
   logs: LogLine[];
   plan?: MigrationPlan;
   freeze?: { startedAt: number; endedAt?: number; ms?: number };
+  /** Lazy mode's window (restored, pages still coming from the source), as last reported. */
+  lazy?: { restoredAt: number; at: number; source: string; missingKiB?: number; totalKiB: number; ended?: 'complete' | 'broken' };
   /** The step running now (the last started, not yet finished). */
   current?: StepName;
   finished: boolean;
@@ -65,6 +67,8 @@ export function applyMigrationEvent(s: MigrationProgress, e: MigrationEvent): Mi
       return { ...s, freeze: { startedAt: s.freeze?.startedAt ?? e.at - e.ms, endedAt: e.at, ms: e.ms } };
     case 'plan':
       return { ...s, plan: e.plan };
+    case 'lazy-window':
+      return { ...s, lazy: { restoredAt: e.restoredAt, at: e.at, source: e.source, totalKiB: e.totalKiB, ...(e.missingKiB !== undefined ? { missingKiB: e.missingKiB } : {}), ...(e.ended ? { ended: e.ended } : {}) } };
     case 'done':
     case 'failed': {
       // The record is the truth: steps that never ran stay pending, those it has take its values.

@@ -67,19 +67,23 @@ export const SOURCE_LAZY_FREEZE_SCRIPT = [
 
 /**
  * Destination, lazy pages: $1 image dir, $2 `ip -batch` lines, $3 criu, $4 the source's address and $5 port
- * (where the source serves the pages), $6 the folder of this side's TLS files (ca.crt, cert.pem, key.pem; empty:
- * plain TCP), $7.. the `criu restore --lazy-pages` argv. The lazy-pages daemon is started once the images are
- * in: it fetches the pages the restored process faults on, then the rest.
+ * (where the source serves the pages), $6 the lazy-pages guard (python3 source, main/criu/uffd-holder.ts),
+ * $7 the tree's PIDs (comma-separated), $8 the folder of this side's TLS files (ca.crt, cert.pem, key.pem; empty:
+ * plain TCP), $9.. the `criu restore --lazy-pages` argv. The lazy-pages daemon is started once the images are in,
+ * under the guard: it fetches the pages the restored process faults on, then the rest.
  */
 export const DESTINATION_LAZY_FREEZE_SCRIPT = [
   MARK,
-  'dir=$1; batch=$2; criu=$3; addr=$4; port=$5; tls=$6; shift 6',
+  'dir=$1; batch=$2; criu=$3; addr=$4; port=$5; guard=$6; pids=$7; tls=$8; shift 8',
+  // The guard starts before the freeze and waits for its go.
+  'lp() { python3 -c "$guard" "$dir" "$pids" "$criu" lazy-pages --page-server --address "$addr" --port "$port" --images-dir "$dir" ' +
+    '--log-file "$dir/lazy-pages.log" -v4 "$@"; }',
+  'rm -f "$dir/guard.go" "$dir/guard.ready" && mkfifo "$dir/guard.go" "$dir/guard.ready" && ' +
+    'if [ -n "$tls" ]; then lp --tls --tls-cacert "$tls/ca.crt" --tls-cert "$tls/cert.pem" --tls-key "$tls/key.pem"; else lp; fi || { mark lazy-pages-failed; exit 23; }',
   'mark armed',
   'tar -C "$dir" -xf - || { mark receive-failed; exit 20; }',
   'mark received',
-  'lp() { "$criu" lazy-pages --page-server --address "$addr" --port "$port" --images-dir "$dir" --daemon ' +
-    '--pidfile "$dir/lazy-pages.pid" --log-file "$dir/lazy-pages.log" -v4 "$@"; }',
-  'if [ -n "$tls" ]; then lp --tls --tls-cacert "$tls/ca.crt" --tls-cert "$tls/cert.pem" --tls-key "$tls/key.pem"; else lp; fi || { mark lazy-pages-failed; exit 23; }',
+  'printf go >"$dir/guard.go" && [ "$(head -c1 "$dir/guard.ready")" = 1 ] || { mark lazy-pages-failed; exit 23; }',
   'mark lazy-pages-started',
   'if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - || { mark address-add-failed; exit 21; }; fi',
   'mark address-added',

@@ -35,6 +35,8 @@ export interface FreezeState {
   /** Log files on the hosts. */
   dumpLog?: string;
   restoreLog?: string;
+  /** Lazy mode: the SIGSTOP that keeps the source copy stopped whatever CRIU does with it after the dump. */
+  sourceHeld?: Promise<void>;
   /** Announcements in flight (arping takes a second): their problems. */
   announcements: Promise<string[]>[];
 }

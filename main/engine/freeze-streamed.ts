@@ -15,7 +15,9 @@ import {
   go,
   startFreeze,
 } from '../criu/freeze-scripts';
+import { UFFD_HOLDER_PY } from '../criu/uffd-holder';
 import { addBatch, addedBeforeFailure, announceAddresses, removeBatch } from '../net/address-move';
+import { holdSource } from './lazy-copies';
 import { criuError, planDumpArgv, planRestoreArgv, readRemoteFile } from './criu-run';
 import { destinationDevice, persistLog, sourceDevice, type FreezeContext } from './freeze-context';
 import type { FreezeStreams } from '../criu/freeze-scripts';
@@ -39,6 +41,7 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
   state.dumpLog = path.posix.join(plan.sourceImageDir, 'dump.log');
   state.restoreLog = path.posix.join(plan.destinationImageDir, 'restore.log');
 
+  const lazy = plan.transferMode === 'lazy';
   // Step records follow the markers as they arrive, on the controller's clock.
   const open = new Map<StepName, StepRecord>();
   const onMarker = (m: Marker) => {
@@ -62,6 +65,9 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
     }
     if (m.name === 'dump-done') {
       state.dumped = true;
+      // Lazy: whatever CRIU does with the source copy when the page transfer ends (it resumes it on a failure,
+      // sockets still in repair mode), it stays stopped until Ferry decides which copy lives.
+      if (lazy) state.sourceHeld = holdSource(exec, from, plan.treePids);
       ctx.journal?.write({ phase: 'dumped' });
     }
     if (m.name === 'address-removed') {
@@ -102,7 +108,6 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
 
   const srcBatch = removeBatch(plan.addresses, sourceDevice);
   const dstBatch = addBatch(plan.addresses, destinationDevice);
-  const lazy = plan.transferMode === 'lazy';
   const ps = plan.pageServer;
   if (lazy && !ps) throw new FerryError({ code: 'INTERNAL', message: 'lazy mode without the source page server address' });
   const streams = await startFreeze(
@@ -113,7 +118,7 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
       ...(lazy ? {} : { prefix: withSocketFd3(pageStreamPaths(plan.sourceImageDir).socket, []) }),
     },
     lazy && ps
-      ? { host: to, script: DESTINATION_LAZY_FREEZE_SCRIPT, args: [plan.destinationImageDir, dstBatch, plan.criu.destination, ps.address, String(ps.port), ps.tls ? pageStreamPaths(plan.destinationImageDir).tlsDir : '', ...planRestoreArgv(plan, 'destination')] }
+      ? { host: to, script: DESTINATION_LAZY_FREEZE_SCRIPT, args: [plan.destinationImageDir, dstBatch, plan.criu.destination, ps.address, String(ps.port), UFFD_HOLDER_PY, plan.treePids.join(','), ps.tls ? pageStreamPaths(plan.destinationImageDir).tlsDir : '', ...planRestoreArgv(plan, 'destination')] }
       : { host: to, script: DESTINATION_FREEZE_SCRIPT, args: [plan.destinationImageDir, dstBatch, ...planRestoreArgv(plan, 'destination')] },
   );
   relayed = streams.bytes;

@@ -25,7 +25,9 @@ import { newMigrationId } from './migration-id';
 import { LAZY_PIPE_MAX_SIZE, lazyDumpExit, lazyPagesErrors, lockDestination, prepareFolders, raisePipeMaxSize, unlockDestination, waitForLazyPages } from './prepare-hosts';
 import { endPageStream, preparePageStream } from './page-stream';
 import { rollback } from './rollback';
-import { resolveCopies } from './split-brain';
+import { followLazyWindow, lazyPagesExit } from './lazy-copies';
+import { recoverPages } from './lazy-recovery';
+import { resolveCopies, stopSilently } from './split-brain';
 import { StepRunner, type EventSink } from './step-runner';
 
 export type { MigrateDeps } from './freeze-context';
@@ -174,17 +176,26 @@ async function lockedPipeline(deps: MigrateDeps, run: StepRunner, lock: (address
       const restoredAt = record.freeze?.endedAt ?? Date.now();
       let done = Date.now();
       let dumpExit: number | undefined;
+      let daemonExit: number | undefined;
+      const closeWindow = followLazyWindow(exec, plan, restoredAt, (w) =>
+        run.emit({ type: 'lazy-window', id: record.id, restoredAt, source: req.from, totalKiB: plan.rssKiB, ...w }),
+      );
       try {
+        await state.sourceHeld?.catch(() => undefined);
         done = await waitForLazyPages(exec, plan);
-        dumpExit = await lazyDumpExit(exec, plan);
+        daemonExit = await lazyPagesExit(exec, plan);
+        // A daemon that failed holds the source's CRIU in its page connection (the guard keeps it open): only a
+        // complete transfer is waited for on the source.
+        if (daemonExit === 0) dumpExit = await lazyDumpExit(exec, plan);
       } catch (e) {
         run.log(`could not follow the page transfer: ${toErrorInfo(e).message}`, 'error');
       }
+      closeWindow(dumpExit === 0 ? 'complete' : 'broken');
       if (dumpExit === 0) {
         record.lazyPages = { completedAt: done, msAfterRestore: done - restoredAt, ok: true };
         run.log(`all pages arrived ${done - restoredAt} ms after the restore: ${req.to} no longer depends on ${req.from}`);
-      } else {
-        await resolveLazyFailure(ctx, dumpExit);
+      } else if (!(await recoverLazyPages(ctx, restoredAt, daemonExit))) {
+        await resolveLazyFailure(ctx, dumpExit, daemonExit);
       }
     }
     const [dst, src, dlog, rlog, bytes] = await Promise.all([
@@ -242,15 +253,44 @@ async function lockedPipeline(deps: MigrateDeps, run: StepRunner, lock: (address
 
 
 /**
+ * The lazy page transfer broke with both copies still there: fetches the missing pages again from the stopped
+ * source copy. On success the source copy goes (silenced) and the migration carries on; false: it did not work.
+ */
+async function recoverLazyPages(ctx: FreezeContext, restoredAt: number, daemonExit: number | undefined): Promise<boolean> {
+  const { deps, run, plan } = ctx;
+  const { from, to } = plan.request;
+  if (daemonExit === undefined) return false;
+  const errors = await lazyPagesErrors(deps.exec, plan).catch(() => [] as string[]);
+  const broke = `${to}'s lazy-pages daemon ${daemonExit > 128 ? `was killed by signal ${daemonExit - 128}` : `exited ${daemonExit}`}${errors.length ? ` (${errors.join(' / ')})` : ''}`;
+  run.log(`the page transfer broke after the restore: ${broke}; fetching the missing pages again from the stopped copy on ${from}`, 'warn');
+  ctx.journal?.write({ phase: 'split-brain' });
+  const r = await recoverPages(deps.exec, plan);
+  if (!r.ok) {
+    run.log(`recovering the pages failed after ${r.ms} ms: ${r.detail}`, 'error');
+    return false;
+  }
+  const done = Date.now();
+  run.emit({ type: 'lazy-window', id: run.record.id, at: done, restoredAt, source: from, totalKiB: plan.rssKiB, ended: 'complete' });
+  run.log(`recovered: ${r.detail} in ${r.ms} ms; all pages arrived ${done - restoredAt} ms after the restore`, 'warn');
+  await stopSilently(deps.exec, from, plan);
+  const removed = await deleteNewCriuTables(deps.exec, from, ctx.tablesBefore ?? []);
+  run.record.lazyPages = { completedAt: done, msAfterRestore: done - restoredAt, ok: true, detail: `${broke}; ${r.detail}`, recovered: { pages: r.pages ?? 0, ms: r.ms } };
+  run.log(`stopped the source copy on ${from} (its connections silenced first); removed its network lock (${removed.join(', ') || 'none left'})`);
+  return true;
+}
+
+/**
  * The lazy page transfer failed after the restore: CRIU resumed the source copy while the destination copy
  * may still run. Keeps exactly one copy, says which and why in the record, and fails the migration.
  */
-async function resolveLazyFailure(ctx: FreezeContext, dumpExit: number | undefined): Promise<never> {
+async function resolveLazyFailure(ctx: FreezeContext, dumpExit: number | undefined, daemonExit: number | undefined): Promise<never> {
   const { deps, run, plan } = ctx;
   const { from, to } = plan.request;
   const record = run.record;
   const errors = await lazyPagesErrors(deps.exec, plan).catch(() => [] as string[]);
-  const why = `${dumpExit === undefined ? `the source's criu dump had not ended` : `the source's criu dump exited ${dumpExit}`}${errors.length ? `; ${to}: ${errors.join(' / ')}` : ''}`;
+  const daemon = daemonExit === undefined ? '' : daemonExit > 128 ? `${to}'s lazy-pages daemon was killed by signal ${daemonExit - 128}` : `${to}'s lazy-pages daemon exited ${daemonExit}`;
+  const dump = dumpExit === undefined ? '' : `the source's criu dump exited ${dumpExit}`;
+  const why = `${[daemon, dump].filter(Boolean).join('; ') || `the source's criu dump had not ended`}${errors.length ? `; ${to}: ${errors.join(' / ')}` : ''}`;
   record.lazyPages = { ok: false, detail: why };
   run.log(`the page transfer failed after the restore (${why}): finding which copies run`, 'error');
   ctx.journal?.write({ phase: 'split-brain' });
@@ -260,7 +300,10 @@ async function resolveLazyFailure(ctx: FreezeContext, dumpExit: number | undefin
   run.log(`${sb.splitBrain ? 'split brain: both copies ran; ' : ''}${kept} (${sb.why}): ${sb.actions.join('; ')}`, sb.ok ? 'warn' : 'error');
   if (sb.warning) run.log(sb.warning, 'warn');
   if (!sb.facts.destinationRuns) {
-    run.log(`the copy on ${to} ended by itself when its pages stopped coming, before it could be silenced: the peers saw its connections close, so the copy kept on ${from} has connections the peers no longer know`, 'warn', to);
+    run.log(`the copy on ${to} ended by itself when its pages stopped coming, before it could be silenced: the peers saw its connections close`, 'warn', to);
+  }
+  if (sb.connectionsEnded?.length) {
+    run.log(`connections ended (reset from ${sb.end === 'source' ? from : to}, so the peers see it): ${sb.connectionsEnded.map((c) => `${c.connection} (${c.streams})`).join(', ')}`, 'warn');
   }
   if (sb.keep === 'source') record.rollback = { attempted: true, actions: sb.actions, ok: sb.ok };
   ctx.journal?.write({ phase: 'ended', outcome: `lazy transfer failed: ${kept}` });

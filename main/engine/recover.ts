@@ -15,7 +15,9 @@ import { criuRestore } from './criu-run';
 import { destinationDevice, mustRun, sourceDevice } from './freeze-context';
 import { Journal, openJournals, type OpenJournal } from './journal';
 import { lazyDumpExit, stopPageServer, unlockDestination } from './prepare-hosts';
-import { resolveCopies } from './split-brain';
+import { lazyPagesExit } from './lazy-copies';
+import { recoverPages } from './lazy-recovery';
+import { resolveCopies, stopSilently } from './split-brain';
 import { transferDirectory } from './transfer';
 import { UndoLog } from './undo-log';
 
@@ -52,9 +54,25 @@ async function recoverOne(exec: Executor, j: OpenJournal): Promise<RecoveryRepor
   const undo = new UndoLog(report);
   const { attempt } = undo;
   try {
-    if (plan.transferMode === 'lazy' && ['restored', 'verified', 'split-brain'].includes(j.phase)) {
+    // Lazy and past the address move: the restore may have finished without the journal saying so yet.
+    if (plan.transferMode === 'lazy' && ['address-added', 'restored', 'verified', 'split-brain'].includes(j.phase)) {
       // Restored without its memory: the page transfer decides which copy may live (never both).
-      const exit = await lazyDumpExit(exec, plan, 60_000);
+      // A failed lazy-pages daemon leaves the source's dump waiting on its held page connection: no wait then.
+      const daemonExit = await lazyPagesExit(exec, plan);
+      if (daemonExit !== undefined && daemonExit !== 0) {
+        // The transfer broke: recovery before surrender, as during a migration.
+        const pages = await recoverPages(exec, plan);
+        if (pages.ok) {
+          Object.assign(report, { action: 'finish', why: `lazy pages: ${to}'s lazy-pages daemon exited ${daemonExit}; ${pages.detail}` });
+          await attempt(`stopped the source copy on ${from}, its connections silenced first`, () => stopSilently(exec, from, plan));
+          await attempt(`removed this migration's network lock on ${from}`, () => deleteNewCriuTables(exec, from, j.tablesBefore));
+          await attempt(`announced the addresses from ${to}`, () => announceAddresses(exec, to, plan.addresses, destinationDevice));
+          finishRecord(j, report);
+          return report;
+        }
+        report.actions.push(`recovering the missing pages failed: ${pages.detail}`);
+      }
+      const exit = daemonExit !== undefined && daemonExit !== 0 ? undefined : await lazyDumpExit(exec, plan, 60_000);
       const sb = await resolveCopies(exec, plan, exit === 0, j.tablesBefore);
       Object.assign(report, { action: sb.keep === 'destination' ? 'finish' : sb.keep === 'source' ? 'keep-source' : 'lost', why: `lazy pages ${exit === 0 ? 'complete' : `incomplete (source dump exit ${exit ?? 'unknown'})`}: ${sb.why}`, ok: sb.ok });
       report.actions.push(...sb.actions);

@@ -1,11 +1,13 @@
 // Undoes a freeze that failed: the destination unlocked, the address back on the source, and the process
-// restored on the source from its own dump (fetching the pages back from the destination when they streamed).
+// restored on the source from its own dump (fetching the pages back from the destination when they streamed),
+// or, in lazy mode, the still-frozen original let go of by its dump and resumed.
 import { killAndWaitArgv } from '../../app/shell/running';
 import { addAddresses, announceAddresses, removeAddresses } from '../net/address-move';
 import { probeHost } from '../net/host-probe';
 import { deleteNewCriuTables } from '../net/network-lock';
 import { criuRestore, readRemoteFile } from './criu-run';
 import { destinationDevice, mustRun, persistLog, sourceDevice, type FreezeContext } from './freeze-context';
+import { failSourceDump, leaveRepair, releaseGuard, signalTree } from './lazy-copies';
 import { stopPageServer, unlockDestination } from './prepare-hosts';
 import { transferDirectory } from './transfer';
 import { UndoLog } from './undo-log';
@@ -42,7 +44,24 @@ export async function rollback(ctx: FreezeContext): Promise<void> {
       await deleteNewCriuTables(exec, from, ctx.tablesBefore ?? []);
     });
   }
-  if (state.dumped) {
+  if (state.dumped && plan.transferMode === 'lazy') {
+    // The lazy dump still holds the source copy (it waits to serve pages): made to fail, it lets go of it
+    // without killing it, into the SIGSTOP queued at the dump, its sockets still in repair mode.
+    const pids = plan.treePids;
+    await state.sourceHeld?.catch(() => undefined);
+    await attempt(`made the lazy dump on ${from} let go of process ${plan.request.pid}`, async () => {
+      if ((await failSourceDump(exec, plan)) === undefined) throw new Error('the lazy dump did not end');
+    });
+    await attempt(`took its connections out of repair mode`, async () => {
+      await leaveRepair(exec, from, pids);
+    });
+    await attempt(`removed this migration's network lock on ${from}`, async () => {
+      await deleteNewCriuTables(exec, from, ctx.tablesBefore ?? []);
+    });
+    await attempt(`resumed process ${plan.request.pid} on ${from}`, () => signalTree(exec, from, pids, 'CONT'));
+    await releaseGuard(exec, plan);
+    run.freezeEnded(Date.now());
+  } else if (state.dumped) {
     if (plan.transferMode === 'streamed') {
       await attempt(`fetched the memory pages back from ${to}`, () =>
         transferDirectory(exec, { host: to, dir: plan.destinationImageDir }, { host: from, dir: plan.sourceImageDir }),

@@ -32,6 +32,11 @@ export const REQUIRED_TOOLS: Record<string, string> = {
   perl: 'perl-base (hands the relay socket to CRIU)',
 };
 
+/** Tools only some modes need (probed, not required for readiness). */
+export const MODE_TOOLS: Record<string, string> = {
+  python3: 'python3 (lazy mode: the page guard and its recovery)',
+};
+
 export interface ProbeOptions {
   criuCheck?: boolean;
   processes?: boolean;
@@ -54,7 +59,7 @@ IFS=:; for c in $cands; do p=$(command -v "$c" 2>/dev/null) && { criu=$p; break;
 if [ -n "$criu" ]; then echo "$criu"; "$criu" --version 2>&1; fi
 if [ -n "$criu" ] && [ "$docheck" = 1 ]; then sec criu-check; "$criu" check 2>&1; echo "exit=$?"; fi
 sec tools
-for t in ${Object.keys(REQUIRED_TOOLS).join(' ')}; do printf '%s %s\\n' "$t" "$(command -v "$t" 2>/dev/null || echo -)"; done
+for t in ${[...Object.keys(REQUIRED_TOOLS), ...Object.keys(MODE_TOOLS)].join(' ')}; do printf '%s %s\\n' "$t" "$(command -v "$t" 2>/dev/null || echo -)"; done
 sec addr; ip -j addr show
 sec route; ip -j route show table all
 if [ "$dops" = 1 ]; then sec ps; "$@"; fi

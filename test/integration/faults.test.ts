@@ -1,12 +1,15 @@
 // Faults produced for real in the lab: the destination's image folder fills up, the link between the hosts goes
 // down mid-transfer, the address is claimed on the destination mid-freeze, the destination's restore is killed:
 // each time the process comes back on the source with its connections. Then lazy mode's page connection is
-// destroyed after the restore: exactly one copy survives, and the record says which, why, and what the peer saw.
-import { execFileSync, spawn } from 'node:child_process';
+// destroyed after the restore under a busy and a quiet process: Ferry fetches the missing pages again from the
+// stopped source copy and the connections survive (lazy mode's faults under a request/response peer, and what
+// happens when recovery is impossible: lazy-faults.test.ts).
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, ferry, sleep } from './cli';
+import { migrateWithFault } from './fault-run';
 import { hostProcesses, labDown, labExecLog, labStatus, labUp, type LabStatusJson } from './lab-fixture';
 
 const LAB = process.env.FERRY_LAB ?? 'ferry';
@@ -41,28 +44,6 @@ async function startBigWorkload(clientId: string, rssMib: number, pid: number): 
   }
   await sleep(1000);
   return w;
-}
-
-/**
- * Runs `ferry migrate ARGS` and does `fault` once, when its output first matches `when`; resolves with the
- * exit code, the output and the saved record. Fails the test when the fault never fired.
- */
-async function migrateWithFault(args: string[], when: RegExp, fault: () => void): Promise<{ code: number; out: string; rec: any }> {
-  const child = spawn(process.execPath, [path.join(REPO, 'bin', 'ferry.mjs'), 'migrate', ...args], { cwd: REPO });
-  let out = '';
-  let fired = false;
-  child.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-    if (!fired && when.test(out)) {
-      fired = true;
-      fault();
-    }
-  });
-  const code = await new Promise<number>((res) => child.on('close', (c) => res(c ?? -1)));
-  expect(fired, out).toBe(true);
-  const recordDir = /^record: (.*)$/m.exec(out)?.[1];
-  expect(recordDir, out).toBeTruthy();
-  return { code, out, rec: JSON.parse(readFileSync(path.join(recordDir!, 'record.json'), 'utf8')) };
 }
 
 /** Destroys the connections between lab-a and lab-b (CRIU's page transfer) from lab-a's side. */
@@ -175,46 +156,34 @@ describe('faults during a migration', () => {
     await ferry(['lab', 'exec', 'lab-a', '--', 'kill', String(w.pid)]);
   });
 
-  // Last: the demo shares the service address, and in lazy mode the address stays on lab-b until the failure.
-  it('the lazy page transfer breaks after the restore (lazy): exactly one copy is kept, the record says which and why', async () => {
+  // Last: the demo shares the service address, and in lazy mode the address stays on lab-b.
+  it('the lazy page transfer breaks after the restore (lazy): recovered from the stopped source copy, the connections intact', async () => {
     const w = await startBigWorkload('big3', 800, 6300);
     const original = (await labStatus()).witness!.connections.filter((c) => c.clientId === 'big3' && c.closeReason === 'open').map((c) => c.id);
     expect(original).toHaveLength(2);
     // Restored on lab-b, 800 MiB still to fetch: destroy the page connection (lab-a ⇄ lab-b) under both CRIUs.
     const { code, out, rec } = await migrateWithFault(['--from', 'lab-a', '--pid', String(w.pid), '--to', 'lab-b', '--mode', 'lazy', '--allow-shared-address'], /✓ restore/, cutPageConnection);
-    expect(code, out).toBe(1);
-    expect(rec.error.code).toBe('TRANSFER_FAILED');
-    expect(rec.lazyPages.ok).toBe(false);
-    expect(rec.lazyPages.detail).toMatch(/criu dump exited [1-9]/);
-    // CRIU resumed the source copy by itself; the record names the copy kept and why.
-    expect(rec.splitBrain.facts.sourceRuns).toBe(true);
-    expect(rec.splitBrain.keep).toBe('source');
-    expect(rec.splitBrain.ok).toBe(true);
-    expect(rec.splitBrain.actions.join('\n')).toContain('put 198.18.0.100 back on lab-a');
+    expect(code, out).toBe(0);
+    expect(rec.lazyPages.ok).toBe(true);
+    expect(rec.lazyPages.detail).toMatch(/lazy-pages daemon exited [1-9]/);
+    expect(rec.lazyPages.recovered.pages).toBeGreaterThan(0);
+    expect(rec.splitBrain).toBeUndefined();
     await sleep(1000);
-    // Exactly one copy, on lab-a, with the address.
-    const a = await hostProcesses('lab-a');
-    const b = await hostProcesses('lab-b');
-    expect(a.get(w.pid)?.comm).toBe('node');
-    expect(b.has(w.pid)).toBe(false);
+    // Exactly one copy, on lab-b, with the address; the witness saw the same two connections throughout.
+    expect((await hostProcesses('lab-a')).has(w.pid)).toBe(false);
+    expect((await hostProcesses('lab-b')).get(w.pid)?.comm).toBe('node');
     const s = await labStatus();
-    expect(s.serviceAddress.holder).toBe('lab-a');
-    expect(execFileSync('nsenter', [`--net=/run/netns/${LAB}-b`, 'ip', '-o', 'addr', 'show', 'to', '198.18.0.100/32']).toString()).toBe('');
-    // What the peer saw, said as it is: when the copy on lab-b ended by itself, its connections closed at the peer.
+    expect(s.serviceAddress.holder).toBe('lab-b');
     const mine = s.witness!.connections.filter((c) => original.includes(c.id));
-    const closed = mine.filter((c) => c.closeReason !== 'open');
-    if (!rec.splitBrain.facts.destinationRuns) {
-      expect(rec.warnings.join('\n')).toMatch(/the peers saw its connections close/);
-      expect(closed.length).toBe(mine.length);
-    }
-    console.log(
-      `lazy transfer broken: ${rec.lazyPages.detail}; ${rec.splitBrain.splitBrain ? 'both copies ran; ' : ''}kept ${rec.splitBrain.keep} (${rec.splitBrain.why}); ` +
-        `actions: ${rec.splitBrain.actions.join('; ')}; peer: ${mine.map((c) => `${c.clientId}#${c.connIndex} ${c.closeReason}`).join(', ')}`,
-    );
+    expect(mine.every((c) => c.closeReason === 'open' && c.intact === true)).toBe(true);
+    expect(s.witness!.clients.filter((c) => c.clientId === 'big3').every((c) => c.reconnects === 0)).toBe(true);
+    console.log(`lazy transfer broken: ${rec.lazyPages.detail}; all pages ${rec.lazyPages.msAfterRestore} ms after the restore; peer: ${mine.map((c) => `${c.clientId}#${c.connIndex} ${c.closeReason} intact=${c.intact} gap ${c.maxGapMs} ms`).join(', ')}`);
+    // Back to lab-a, which also returns the service address for the next case.
+    expect((await ferry(['migrate', '--from', 'lab-b', '--pid', String(w.pid), '--to', 'lab-a', '--mode', 'streamed', '--allow-shared-address'])).code).toBe(0);
     await ferry(['lab', 'exec', 'lab-a', '--', 'kill', String(w.pid)]);
   });
 
-  it('split brain (lazy): a quiet copy survives the broken transfer on lab-b, both run; the source copy is kept, its connection alive', async () => {
+  it('a quiet process (lazy) survives the broken transfer: recovered on lab-b, its connection alive', async () => {
     const script = path.join(REPO, 'test/integration/quiet-client.py');
     const q = await labExecLog('lab-a', ['/usr/bin/python3', script, '198.18.0.1', '7000', '600'], 6500);
     const pid = q.pid;
@@ -234,28 +203,22 @@ describe('faults during a migration', () => {
     expect(before.bytesIn).toBeGreaterThan(0);
 
     const { code, out, rec } = await migrateWithFault(['--from', 'lab-a', '--pid', String(pid), '--to', 'lab-b', '--mode', 'lazy', '--allow-shared-address'], /✓ restore/, cutPageConnection);
-    expect(code, out).toBe(1);
-    // Both copies ran: CRIU resumed the source, and the restored copy on lab-b slept on, needing no page.
-    expect(rec.splitBrain).toMatchObject({ splitBrain: true, keep: 'source', stop: ['destination'], ok: true });
-    expect(rec.splitBrain.facts).toMatchObject({ sourceRuns: true, destinationRuns: true, pagesComplete: false });
-    expect(rec.splitBrain.actions.join('\n')).toMatch(/stopped the copy on lab-b, its connections silenced first/);
-    // Exactly one copy, on lab-a, with the address; its connection is the peer's and still carries data.
+    expect(code, out).toBe(0);
+    expect(rec.lazyPages.recovered.pages).toBeGreaterThan(0);
     await sleep(500);
-    expect((await hostProcesses('lab-b')).has(pid)).toBe(false);
-    expect((await hostProcesses('lab-a')).get(pid)?.comm).toBe('python3');
-    expect((await labStatus()).serviceAddress.holder).toBe('lab-a');
+    expect((await hostProcesses('lab-a')).has(pid)).toBe(false);
+    expect((await hostProcesses('lab-b')).get(pid)?.comm).toBe('python3');
+    expect((await labStatus()).serviceAddress.holder).toBe('lab-b');
     const pingedAt = Date.now();
-    await ping('lab-a');
-    // The line may wait for a retransmission (the peer's ARP entry may still name lab-b for a moment).
+    await ping('lab-b');
     let after = await conn();
     for (let i = 0; i < 80 && after.bytesIn <= before.bytesIn; i++) {
       await sleep(250);
       after = await conn();
     }
-    const sockets = ((await hostProcesses('lab-a')).get(pid)?.sockets ?? []) as any[];
-    expect(after.closeReason, JSON.stringify(sockets)).toBe('open');
-    expect(after.bytesIn, JSON.stringify(sockets)).toBeGreaterThan(before.bytesIn);
-    console.log(`split brain: ${rec.splitBrain.why}; actions: ${rec.splitBrain.actions.join('; ')}; peer: connection ${after.closeReason}, ${before.bytesIn} → ${after.bytesIn} bytes (${Date.now() - pingedAt} ms after the ping)`);
-    await ferry(['lab', 'exec', 'lab-a', '--', 'kill', String(pid)]);
+    expect(after.closeReason).toBe('open');
+    expect(after.bytesIn).toBeGreaterThan(before.bytesIn);
+    console.log(`quiet process: ${rec.lazyPages.detail}; peer: connection ${after.closeReason}, ${before.bytesIn} → ${after.bytesIn} bytes (${Date.now() - pingedAt} ms after the ping)`);
+    await ferry(['lab', 'exec', 'lab-b', '--', 'kill', String(pid)]);
   });
 });

@@ -9,6 +9,7 @@ import { witnessViewFor } from '../../lab/witness-view';
 import { MIGRATION_LIMITS } from '../../../app/contract/schemas';
 import { parseAddressArgs, parseBudgetMs, parsePid } from '../args';
 import { action, formatError, printJson } from '../output';
+import { formatLazyWindow } from '../../../app/review/lazy-window';
 
 interface MigrateOptions {
   from: string;
@@ -84,6 +85,9 @@ function printEvent(e: MigrationEvent): void {
       break;
     case 'freeze-ended':
       console.log(`  … freeze ended: ${e.ms} ms`);
+      break;
+    case 'lazy-window':
+      console.log(`  … ${formatLazyWindow(e)}`);
       break;
     case 'log':
       console.log(`  ${e.level === 'info' ? '·' : e.level === 'warn' ? '!' : '✗'} ${e.host ? `${e.host}: ` : ''}${e.message}`);

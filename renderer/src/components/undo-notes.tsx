@@ -14,6 +14,11 @@ export function UndoNotes({ record }: { record: MigrationRecord }) {
           {sb.keep === 'none' ? 'Neither copy runs' : `Kept the copy on ${host(sb.keep)}`}
           {sb.stop.length ? `, stopped the one on ${sb.stop.map(host).join(' and ')} (its packets dropped first)` : ''}: {sb.why}.
           {sb.warning ? <div className="hint">{sb.warning}</div> : null}
+          {sb.connectionsEnded?.length && sb.end ? (
+            <div className="hint" aria-label="Connections ended">
+              Connections ended (reset from {host(sb.end)}, so the peers see them end): {sb.connectionsEnded.map((c) => `${c.connection} (${c.streams})`).join(', ')}.
+            </div>
+          ) : null}
           {!record.rollback && sb.actions.length ? <ul>{sb.actions.map((a) => <li key={a}>{a}</li>)}</ul> : null}
         </div>
       )}

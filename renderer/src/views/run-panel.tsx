@@ -1,6 +1,7 @@
 // A running (or finished) migration: each step's progress, the live countdown, the log, and the result.
 import type { MigrationProgress } from '../../../app/review/migration-progress';
 import { formatDuration } from '../../../app/countdown/freeze-countdown';
+import { formatLazyWindow } from '../../../app/review/lazy-window';
 import { ErrorNote } from '../components/error-note';
 import { UndoNotes } from '../components/undo-notes';
 import { useNow } from '../hooks/use-now';
@@ -30,6 +31,7 @@ export function RunPanel({ run, budgetMs }: { run: MigrationProgress; budgetMs: 
           Migrated {record.plan?.comm ?? `PID ${record.request.pid}`} from {record.request.from} to {record.request.to}: freeze window{' '}
           <strong>{record.freeze?.ms ?? '–'} ms</strong> of a {formatDuration(budget)} budget, {record.connections.filter((c) => c.ok).length}/
           {record.connections.length} connections intact.{' '}
+          {record.lazyPages?.recovered ? `The page transfer broke and was recovered: ${record.lazyPages.detail ?? ''}. ` : ''}
           <button type="button" onClick={() => { void openRecord(record.id); setView('review'); }}>Review timings</button>
         </div>
       )}
@@ -39,6 +41,11 @@ export function RunPanel({ run, budgetMs }: { run: MigrationProgress; budgetMs: 
           {record.problems && record.problems.length > 1 && record.problems.slice(1).map((p, i) => <ErrorNote key={i} error={p} />)}
           <UndoNotes record={record} />
         </>
+      )}
+      {run.lazy && (
+        <div className={`note ${run.lazy.ended === 'complete' ? 'ok' : 'warn'}`} role="status" aria-label="Lazy window">
+          {formatLazyWindow(run.lazy)}
+        </div>
       )}
       <CountdownChart connections={run.plan?.connections ?? []} budgetMs={budget} freeze={run.freeze} clockOffsetMs={clockOffsetMs} />
       <div className="two-col">

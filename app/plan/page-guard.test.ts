@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FerryError } from '../errors';
-import { pageGuardTableName, pageGuardTableText } from './page-guard';
+import { lazyRecoveryPort, pageGuardTableName, pageGuardTableText } from './page-guard';
 
 describe('page-stream guard (nft)', () => {
   it('admits the one peer to the listener port and drops every other source', () => {
@@ -8,6 +8,14 @@ describe('page-stream guard (nft)', () => {
     expect(t).toContain('table inet ferry-ps-m-20261201-194118-2276d8 {');
     const rules = t.split('\n').map((l) => l.trim()).filter((l) => /accept$|drop$/.test(l) && !l.startsWith('type'));
     expect(rules).toEqual(['ip daddr 198.18.0.3 tcp dport 27123 ip saddr 198.18.0.2 accept', 'tcp dport 27123 drop']);
+  });
+
+  it('guards several ports at once (lazy: the page stream and the page recovery)', () => {
+    const t = pageGuardTableText('ferry-ps-x', '198.18.0.2', [27123, lazyRecoveryPort(27123)], '198.18.0.3');
+    expect(t).toContain('ip daddr 198.18.0.2 tcp dport { 27123, 27124 } ip saddr 198.18.0.3 accept');
+    expect(t).toContain('tcp dport { 27123, 27124 } drop');
+    expect(() => pageGuardTableText('ferry-ps-x', '198.18.0.2', [], '198.18.0.3')).toThrow(FerryError);
+    expect(() => pageGuardTableText('ferry-ps-x', '198.18.0.2', [1, 70000], '198.18.0.3')).toThrow(FerryError);
   });
 
   it('speaks IPv6 for IPv6 listeners', () => {

@@ -2,7 +2,7 @@
 // both hosts (0600), the guard on the listening host (only the other host reaches the port), and in streamed mode
 // the relay pair with the destination's page server behind it, connected before anything is frozen.
 import type { MigrationPlan } from '../../app/model/migration';
-import { pageGuardTableText } from '../../app/plan/page-guard';
+import { lazyRecoveryPort, pageGuardTableText } from '../../app/plan/page-guard';
 import type { CriuTls } from '../criu/criu-argv';
 import { RELAY_START_SCRIPT, STOP_PIDS_SCRIPT, connectingRelayArgv, listeningRelayArgv, pageStreamPaths, withSocketFd3 } from '../criu/page-relay';
 import type { Executor } from '../hosts/executor';
@@ -50,7 +50,9 @@ export async function listenForPageStream(exec: Executor, plan: MigrationPlan): 
   }
   const listener = pageListener(plan);
   if (ps.guardTable && ps.peer) {
-    await mustRun(exec, hostOf(plan, listener), ['nft', '-f', '-'], pageGuardTableText(ps.guardTable, ps.address, ps.port, ps.peer));
+    // Lazy: the page recovery's port too (lazy-recovery.ts serves the source's memory there after a break).
+    const ports = plan.transferMode === 'lazy' ? [ps.port, lazyRecoveryPort(ps.port)] : [ps.port];
+    await mustRun(exec, hostOf(plan, listener), ['nft', '-f', '-'], pageGuardTableText(ps.guardTable, ps.address, ports, ps.peer));
   }
   if (plan.transferMode === 'streamed') await startListeningRelay(exec, plan, ps);
 }

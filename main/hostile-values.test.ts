@@ -12,6 +12,7 @@ import type { TcpSocket } from '../app/model/host';
 import type { AddressMove } from '../app/model/migration';
 import { preLockTableName, preLockTableText, unlockActionScript } from '../app/plan/pre-lock';
 import { criuDumpArgv, criuRestoreArgv } from './criu/criu-argv';
+import { connectingRelayArgv, listeningRelayArgv, withSocketFd3 } from './criu/page-relay';
 import { UFFD_HOLDER_PY } from './criu/uffd-holder';
 import {
   DESTINATION_FREEZE_SCRIPT,
@@ -134,6 +135,25 @@ describe('CRIU argv (criu-argv.ts)', { timeout: 60_000 }, () => {
   });
 });
 
+describe('page-stream relay (page-relay.ts: socat address strings, the fd-3 connector)', { timeout: 60_000 }, () => {
+  const tls = { ca: '/i/tls/ca.crt', cert: '/i/tls/cert.pem', key: '/i/tls/key.pem' };
+  it('passes safe values byte-exact and refuses every path socat would parse as options or addresses', () => {
+    expectByteExact(listeningRelayArgv({ socket: '/var/lib/ferry/images/m-1-restore/page-stream.sock', address: '198.18.0.3', port: 27001, tls }));
+    expectByteExact(connectingRelayArgv({ socket: '/i/page-stream.sock', address: '2001:db8::3', port: 27001, bind: '2001:db8::2', tls }));
+    expectByteExact(withSocketFd3('/i/page-stream.sock', HOSTILE.filter((v) => v.length < 1000)));
+    for (const v of [...HOSTILE_PATHS.filter((p) => !/^\/tmp\/[A-Za-z0-9._-]*$/.test(p)), '/i/a,fork', '/i/a:b', '/i/../etc/x', 'relative', '/i/x!!y']) {
+      badInput(() => listeningRelayArgv({ socket: v, address: '198.18.0.3', port: 27001 }));
+      badInput(() => connectingRelayArgv({ socket: '/i/s', address: '198.18.0.3', port: 27001, tls: { ...tls, key: v } }));
+      badInput(() => withSocketFd3(v, ['criu']));
+    }
+    for (const [address, port] of [['198.18.0.3,fork', 1], ['198.18.0.3', 0], ['198.18.0.3', 65536], ['x', 1], ['2001:DB8::1', 1]] as const) {
+      badInput(() => connectingRelayArgv({ socket: '/i/s', address, port }));
+      badInput(() => listeningRelayArgv({ socket: '/i/s', address, port }));
+    }
+    badInput(() => connectingRelayArgv({ socket: '/i/s', address: '198.18.0.3', port: 1, bind: '198.18.0.2,reuseaddr' }));
+  });
+});
+
 describe('freeze scripts (freeze-scripts.ts: positional arguments)', { timeout: 60_000 }, () => {
   it.each([
     ['streamed and staged', false],
@@ -161,7 +181,7 @@ describe('freeze scripts (freeze-scripts.ts: positional arguments)', { timeout: 
           ? { host: 'a', script: SOURCE_LAZY_FREEZE_SCRIPT, args: sourceLazyArgs(dir, srcBatch, undefined, [criu, 'dump', ...criuArgs]) }
           : { host: 'a', script: SOURCE_FREEZE_SCRIPT, args: [dir, srcBatch, criu, 'dump', ...criuArgs] },
         lazy
-          ? { host: 'b', script: DESTINATION_LAZY_FREEZE_SCRIPT, args: destinationLazyArgs(dir, dstBatch, lazyCriu, { address: '2001:db8::1', port: 27001 }, { guard: UFFD_HOLDER_PY, pids: [1234] }, undefined, [criu, 'restore', ...criuArgs]) }
+          ? { host: 'b', script: DESTINATION_LAZY_FREEZE_SCRIPT, args: destinationLazyArgs(dir, dstBatch, lazyCriu, { address: '2001:db8::1', port: 27001 }, { guard: UFFD_HOLDER_PY, pids: [1234] }, `${dir}/tls`, undefined, [criu, 'restore', ...criuArgs]) }
           : { host: 'b', script: DESTINATION_FREEZE_SCRIPT, args: [dir, dstBatch, criu, 'restore', ...criuArgs] },
       );
       go(streams);
@@ -181,6 +201,7 @@ describe('freeze scripts (freeze-scripts.ts: positional arguments)', { timeout: 
         expect(lazyArgv.slice(0, -2)).toEqual([
           'lazy-pages', '--page-server', '--address', '2001:db8::1', '--port', '27001', '--images-dir', dir,
           '--log-file', `${dir}/lazy-pages.log`, '-v4',
+          '--tls', '--tls-cacert', `${dir}/tls/ca.crt`, '--tls-cert', `${dir}/tls/cert.pem`, '--tls-key', `${dir}/tls/key.pem`,
         ]);
         expect(lazyArgv.at(-2)).toBe('--status-fd');
       }

@@ -31,7 +31,7 @@ fi
 # ---------------------------------------------------------------- system packages
 packages=(
   iproute2 procps psmisc util-linux kmod
-  openssh-server openssh-client
+  openssh-server openssh-client openssl perl-base
   tini nftables iptables
   iputils-arping ndisc6
   netcat-openbsd socat python3 jq

@@ -83,8 +83,13 @@ export interface MigrationPlan {
   transferMode: TransferMode;
   /** Why this mode. */
   transferReason: string;
-  /** Streamed: the destination's page server (reachable from the source); lazy: the source's (reachable from the destination). */
-  pageServer?: { address: string; port: number };
+  /**
+   * Streamed: where the destination listens for the page stream (reachable from the source); lazy: where the
+   * source serves the pages (reachable from the destination). `peer`: the other host's address, the only one
+   * the listener admits (an nft table named `guardTable` on the listener); `tls`: the stream is encrypted and
+   * both ends authenticated with keys made for this migration.
+   */
+  pageServer?: { address: string; port: number; peer?: string; guardTable?: string; tls?: boolean };
   /** The destination's pre-lock (nft table, inet) and the CRIU action script that drops it at unlock. */
   preLock: { table: string; actionScript: string };
   sourceImageDir: string;
@@ -103,6 +108,14 @@ export interface StepRecord {
   endedAt?: number;
   detail?: string;
   error?: FerryErrorInfo;
+}
+
+/** One part of the freeze window (they add up to the window). */
+export interface FreezePart {
+  name: string;
+  ms: number;
+  host: 'source' | 'destination' | 'controller';
+  detail?: string;
 }
 
 /** One connection's state before and after. */
@@ -126,6 +139,10 @@ export interface MigrationRecord {
   steps: StepRecord[];
   /** Network locked on the source → restored process running on the destination. */
   freeze?: { startedAt: number; endedAt?: number; ms?: number };
+  /** The freeze window split into its parts (streamed and lazy: scripts' markers and CRIU's log times). */
+  freezeParts?: FreezePart[];
+  /** The freeze scripts' markers, each on its host's clock (ms since the epoch). */
+  freezeMarkers?: { source: { name: string; atMs: number }[]; destination: { name: string; atMs: number }[] };
   imageBytes?: number;
   transferMs?: number;
   /** Bytes of images the controller relayed from the source to the destination inside the freeze (scripted modes). */

@@ -116,3 +116,21 @@ export function criuLogErrors(logText: string): string[] {
   }
   return out;
 }
+
+/** One timed line of a CRIU log (`(00.025747) text`): seconds since CRIU started, as ms. */
+export interface CriuLogLine {
+  ms: number;
+  text: string;
+}
+
+const TIMED_LINE = /^\(\s*(\d+\.\d+)\)\s?(.*)$/;
+
+/** The timed lines of a CRIU `-v4` log, in order (untimed lines, e.g. a leading config warning, skipped). */
+export function criuLogLines(logText: string): CriuLogLine[] {
+  const out: CriuLogLine[] = [];
+  for (const raw of logText.split('\n')) {
+    const m = TIMED_LINE.exec(raw);
+    if (m?.[1] !== undefined) out.push({ ms: Number(m[1]) * 1000, text: (m[2] ?? '').trim() });
+  }
+  return out;
+}

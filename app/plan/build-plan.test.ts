@@ -12,7 +12,7 @@ import { buildPlan, managementAddresses, type PlanInput } from './build-plan';
 // Captured from the lab with the demo workload (pid 4242) on lab-a: ss -tainpHO, ip -j addr/route, ps, /proc/4242/stat.
 const fx = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 const pfx = (name: string) => readFileSync(new URL(`../parse/fixtures/${name}`, import.meta.url), 'utf8');
-const TOOLS = { ip: '/usr/sbin/ip', ss: '/usr/bin/ss', nft: '/usr/sbin/nft', arping: '/usr/bin/arping', tar: '/usr/bin/tar', ps: '/usr/bin/ps', python3: '/usr/bin/python3' };
+const TOOLS = { ip: '/usr/sbin/ip', ss: '/usr/bin/ss', nft: '/usr/sbin/nft', arping: '/usr/bin/arping', tar: '/usr/bin/tar', ps: '/usr/bin/ps', python3: '/usr/bin/python3', socat: '/usr/bin/socat', perl: '/usr/bin/perl' };
 
 function snapshot(host: 'a' | 'b'): HostSnapshot {
   const stat = host === 'a' ? parseProcStatIds(fx('lab-a-stat-4242.txt')) : null;
@@ -67,7 +67,8 @@ describe('buildPlan on lab snapshots', () => {
     expect(p.destinationImageDir).toBe('/var/lib/ferry/images/m-test-restore');
     expect(p.criu).toEqual({ source: '/opt/ferry/bin/criu', destination: '/opt/ferry/bin/criu' });
     expect(p.transferMode).toBe('streamed');
-    expect(p.pageServer).toEqual({ address: '198.18.0.3', port: 27123 });
+    // The page stream: TLS, and only the source (198.18.0.2) admitted to the destination's port.
+    expect(p.pageServer).toEqual({ address: '198.18.0.3', port: 27123, peer: '198.18.0.2', guardTable: 'ferry-ps-m-test', tls: true });
     expect(p.preLock).toEqual({ table: 'ferry-m-test', actionScript: '/var/lib/ferry/images/m-test-restore/unlock.sh' });
     expect(p.warnings).toEqual([]);
   });
@@ -82,7 +83,7 @@ describe('buildPlan on lab snapshots', () => {
     const forced = { ...noAddr, request: { ...noAddr.request, mode: 'streamed' as const } };
     expect(problems(forced)).toEqual(['BAD_INPUT@']);
     const lazy = buildPlan(input({ mode: 'lazy' }));
-    expect(lazy.ok && [lazy.plan.transferMode, lazy.plan.pageServer]).toEqual(['lazy', { address: '198.18.0.2', port: 27123 }]);
+    expect(lazy.ok && [lazy.plan.transferMode, lazy.plan.pageServer]).toEqual(['lazy', { address: '198.18.0.2', port: 27123, peer: '198.18.0.3', guardTable: 'ferry-ps-m-test', tls: true }]);
     // Lazy mode's page guard and recovery run python3 on both hosts.
     const noPython = buildPlan(input({ mode: 'lazy' }, (_s, d) => (d.tools.python3 = null)));
     expect(noPython.ok).toBe(false);

@@ -3,6 +3,7 @@ import type { FerryErrorInfo } from '../errors';
 import type { TcpSocket } from '../model/host';
 import { fourTupleKey } from '../model/host';
 import type { AddressMove, MigrationPlan, MigrationRequest, TransferMode } from '../model/migration';
+import { pageGuardTableName } from './page-guard';
 import { preLockTableName } from './pre-lock';
 import type { HostSnapshot } from '../model/snapshot';
 import { subtreePids } from '../process-tree';
@@ -32,6 +33,8 @@ export interface PlanInput {
   preferTmpfs?: boolean;
   /** Secret the direct stream's sender proves itself with (random per migration). */
   directStreamToken?: string;
+  /** Encrypt and authenticate the page stream (default true; false only to measure what TLS costs). */
+  pageStreamTls?: boolean;
 }
 
 export type PlanResult = { ok: true; plan: MigrationPlan } | { ok: false; problems: FerryErrorInfo[]; warnings: string[] };
@@ -191,6 +194,11 @@ export function buildPlan(input: PlanInput): PlanResult {
   warnings.push(...shm.warnings);
   const rssKiB = procs.filter((p) => treePids.includes(p.pid)).reduce((n, p) => n + p.rssKiB, 0);
   const dirs = imageDirs(input.id, input.imageBase, transfer.mode, src, dst, shm.sharedMemory?.kib ?? 0, input.preferTmpfs ?? false, rssKiB);
+  if (transfer.pageServer) {
+    transfer.pageServer.tls = input.pageStreamTls !== false;
+    if (transfer.pageServer.peer) transfer.pageServer.guardTable = pageGuardTableName(input.id);
+    else warnings.push(`no address of the ${transfer.mode === 'lazy' ? 'destination' : 'source'} in the family of ${transfer.pageServer.address} is known: the page-stream port is not limited to it (TLS still authenticates the other end)`);
+  }
   // A tree whose session or process group leader is outside it (started from a shell) needs --shell-job.
   const st = src.stat?.pid === req.pid ? src.stat : undefined;
   const shellJob = !!st && (!treePids.includes(st.session) || !treePids.includes(st.pgrp));
@@ -223,7 +231,7 @@ export function buildPlan(input: PlanInput): PlanResult {
 }
 
 type TransferChoice =
-  | { mode: TransferMode; reason: string; pageServer?: { address: string; port: number } }
+  | { mode: TransferMode; reason: string; pageServer?: NonNullable<MigrationPlan['pageServer']> }
   | { problem: FerryErrorInfo };
 
 /**
@@ -233,13 +241,18 @@ type TransferChoice =
 function chooseTransfer(wanted: TransferMode | undefined, hosts: { sourceHostName: string; destinationHostName: string; srcMgmt: string[]; dstMgmt: string[] }, port: number): TransferChoice {
   const toDst = parseIpAddress(hosts.destinationHostName)?.address ?? hosts.dstMgmt[0];
   const toSrc = parseIpAddress(hosts.sourceHostName)?.address ?? hosts.srcMgmt[0];
+  // The one address the listener admits: the other host's, in the listener's family.
+  const peerOf = (listen: string, candidates: (string | undefined)[]) => {
+    const fam = parseIpAddress(listen)?.family;
+    return candidates.map((c) => (c === undefined ? undefined : parseIpAddress(c))).find((c) => c && c.family === fam)?.address;
+  };
   if (wanted === 'staged') return { mode: 'staged', reason: 'asked for: images dumped to disk, then copied' };
   if (wanted === 'lazy') {
     if (!toSrc) return { problem: { code: 'BAD_INPUT', message: 'lazy transfer needs an address of the source the destination can reach; none is known', hint: 'use --mode streamed or staged' } };
     return {
       mode: 'lazy',
       reason: `asked for: restored without its memory, pages fetched from ${toSrc}:${port} afterwards; the process depends on the source until the last page has arrived`,
-      pageServer: { address: toSrc, port },
+      pageServer: { address: toSrc, port, ...opt('peer', peerOf(toSrc, [parseIpAddress(hosts.destinationHostName)?.address, ...hosts.dstMgmt])) },
     };
   }
   if (!toDst) {
@@ -251,9 +264,11 @@ function chooseTransfer(wanted: TransferMode | undefined, hosts: { sourceHostNam
   return {
     mode: 'streamed',
     reason: `${wanted === 'streamed' ? 'asked for' : 'fastest safe mode'}: memory pages stream from the dump straight to a page server on ${toDst}:${port}, nothing is written to the source's disk twice, and nothing depends on the source after the restore`,
-    pageServer: { address: toDst, port },
+    pageServer: { address: toDst, port, ...opt('peer', peerOf(toDst, [parseIpAddress(hosts.sourceHostName)?.address, ...hosts.srcMgmt])) },
   };
 }
+
+const opt = <K extends string, V>(k: K, v: V | undefined): Partial<Record<K, V>> => (v === undefined ? {} : ({ [k]: v } as Record<K, V>));
 
 function pickDevice(dst: HostSnapshot, sourceDevice: string, address: string): string | undefined {
   if (dst.addresses.some((a) => a.ifname === sourceDevice)) return sourceDevice;

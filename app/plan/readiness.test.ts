@@ -11,7 +11,7 @@ function snap(over: Partial<HostSnapshot> = {}): HostSnapshot {
     host: 'h', takenAt: 0, uid: 0, kernel: '6.18.44-fc-v782',
     criu: { path: '/opt/ferry/bin/criu', version: parseCriuVersion(pfx('criu-version.txt')), versionText: pfx('criu-version.txt') },
     criuCheck: parseCriuCheck(pfx('criu-check.txt'), 0),
-    tools: { ip: '/x', ss: '/x', nft: '/x', arping: '/x', tar: '/x', ps: '/x' },
+    tools: { ip: '/x', ss: '/x', nft: '/x', arping: '/x', tar: '/x', ps: '/x', socat: '/x', perl: '/x' },
     addresses: [], routes: [],
     ...over,
   };
@@ -37,7 +37,7 @@ describe('hostReadiness', () => {
     expect(failed(snap({ criu: undefined, criuCheck: undefined }))).toEqual(['CRIU_MISSING']);
     expect(failed(snap({ criuCheck: { ok: false, warnings: [], errors: ['vdso: Failed to fill self vdso symtable'] } }))).toEqual(['CRIU_CHECK_FAILED']);
     expect(failed(snap({ uid: 1000 }))).toEqual(['NO_PRIVILEGES']);
-    const tools = hostReadiness(snap({ tools: { ip: '/x', ss: '/x', nft: null, arping: null, tar: '/x', ps: '/x' } })).filter((c) => !c.ok);
+    const tools = hostReadiness(snap({ tools: { ip: '/x', ss: '/x', nft: null, arping: null, tar: '/x', ps: '/x', socat: '/x', perl: '/x' } })).filter((c) => !c.ok);
     expect(tools.map((c) => c.fix)).toEqual(['apt-get install nftables', 'apt-get install iputils-arping']);
   });
 });

@@ -23,6 +23,8 @@ export const TOOL_PACKAGES: Record<string, string> = {
   arping: 'iputils-arping',
   tar: 'tar',
   ps: 'procps',
+  socat: 'socat',
+  perl: 'perl-base',
 };
 
 const INSTALL_CRIU = 'install CRIU >= 4.2 (Ferry: scripts/install-criu.sh puts Debian unstable\'s build in /opt/ferry)';

@@ -15,6 +15,8 @@ export interface TimingSummary {
   totalMs?: number;
   rows: WaterfallRow[];
   freeze?: { startMs: number; ms?: number; budgetMs: number; budgetUsed?: number };
+  /** The freeze window part by part, laid end to end from its start (offsets from the migration's start). */
+  freezeParts?: { name: string; startMs: number; ms: number; host: string; detail?: string; share: number }[];
   imageBytes?: number;
   transferMs?: number;
   /** Transfer rate in MiB/s. */
@@ -48,6 +50,14 @@ export function timingSummary(r: MigrationRecord, now?: number): TimingSummary {
       ...(ms !== undefined ? { ms, budgetUsed: ms / r.request.budgetMs } : {}),
     };
     if (ms !== undefined) rows.push({ name: 'freeze', startMs: out.freeze.startMs, durationMs: ms, status: 'freeze' });
+    if (r.freezeParts?.length && ms) {
+      let at = out.freeze.startMs;
+      out.freezeParts = r.freezeParts.map((p) => {
+        const row = { name: p.name, startMs: Math.round(at), ms: p.ms, host: p.host, share: p.ms / ms, ...(p.detail ? { detail: p.detail } : {}) };
+        at += p.ms;
+        return row;
+      });
+    }
   }
   if (r.imageBytes !== undefined) out.imageBytes = r.imageBytes;
   if (r.transferMs !== undefined) {

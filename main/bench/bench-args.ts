@@ -2,10 +2,17 @@
 import { parseArgs } from 'node:util';
 import type { TransferMode } from '../../app/model/migration';
 
-/** hand: the plain recipe; expert: the strongest plain recipe (ControlMaster, nftables lock, page server). */
-export type Method = 'hand' | 'expert' | TransferMode;
+/**
+ * hand: the plain recipe; expert: the strongest plain recipe (ControlMaster, nftables lock, page server);
+ * `streamed-plain` and `lazy-plain`: the page stream without TLS, to measure what TLS costs.
+ */
+export type Method = 'hand' | 'expert' | TransferMode | 'streamed-plain' | 'lazy-plain';
 const METHODS: readonly Method[] = ['hand', 'expert', 'streamed', 'staged', 'lazy'];
+const EXTRA_METHODS: readonly Method[] = ['streamed-plain', 'lazy-plain'];
 const MODES: readonly TransferMode[] = ['streamed', 'staged', 'lazy'];
+
+/** The transfer mode a Ferry method runs. */
+export const modeOf = (m: Exclude<Method, 'hand' | 'expert'>): TransferMode => (m === 'streamed-plain' ? 'streamed' : m === 'lazy-plain' ? 'lazy' : m);
 
 /** demo: the demo workload (RSS × connections); shm: shm-workload.py (RSS MiB of MAP_SHARED memory, 1 connection). */
 export type Kind = 'demo' | 'shm';
@@ -32,7 +39,8 @@ Options:
   --rss LIST          memory sizes in MiB, comma-separated (default 16,256,1024)
   --conns LIST        connection counts, comma-separated (default 1,100,1000)
   --cells LIST        explicit cells RSSxCONNS,… instead of the grid (e.g. 16x1,1024x100)
-  --methods LIST      any of ${METHODS.join(',')} (default hand,streamed,staged,lazy)
+  --methods LIST      any of ${METHODS.join(',')} (default hand,streamed,staged,lazy), or ${EXTRA_METHODS.join(', ')}
+                      (the page stream without TLS, to measure what TLS costs)
   --shm LIST          shared-memory cells: MiB of MAP_SHARED memory with one connection (e.g. 400), every method but hand
   --pingpong N        the demo workload (4 connections) lab-a ⇄ lab-b N times per mode first (its own table)
   --pingpong-modes L  modes of the ping-pong (default streamed,lazy)
@@ -94,7 +102,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   const connList = positiveList(values.conns);
   if (!connList) return { kind: 'error', message: `--conns takes counts like 1,100, got ${JSON.stringify(values.conns)}` };
   const methods = values.methods.split(',');
-  const unknown = methods.filter((m) => !(METHODS as readonly string[]).includes(m));
+  const unknown = methods.filter((m) => ![...METHODS, ...EXTRA_METHODS].includes(m as Method));
   if (unknown.length || methods.length === 0) return { kind: 'error', message: `--methods takes ${METHODS.join(', ')}; unknown: ${unknown.join(', ')}` };
   const pingpongModes = values['pingpong-modes'].split(',');
   if (pingpongModes.some((m) => !(MODES as readonly string[]).includes(m))) return { kind: 'error', message: `--pingpong-modes takes ${MODES.join(', ')}, got ${JSON.stringify(values['pingpong-modes'])}` };

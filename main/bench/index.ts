@@ -14,7 +14,7 @@ import { resetLab, startShmWorkload, startWorkload, stopWorkload, witnessGap, ty
 import { controllerCosts, plainCopyMs } from './bench-costs';
 import { expertRecipe } from './expert-recipe';
 import { handRecipe } from './hand-recipe';
-import { BENCH_USAGE, parseBenchArgs, type Cell, type Kind, type Method } from './bench-args';
+import { BENCH_USAGE, modeOf, parseBenchArgs, type Cell, type Kind, type Method } from './bench-args';
 
 
 interface Sample {
@@ -90,8 +90,8 @@ try {
             Object.assign(sample, { freezeMs: h.freezeMs, totalMs: h.totalMs, imageBytes: h.imageBytes, ok: true });
           } else {
             const rec = await migrate(
-              { exec: controller.exec, resolveHost: controller.resolveHost },
-              { from: 'lab-a', to: 'lab-b', pid: w.pid, addresses: [], budgetMs: 60_000, keepImages: false, mode: method },
+              { exec: controller.exec, resolveHost: controller.resolveHost, ...(method.endsWith('-plain') ? { pageStreamTls: false } : {}) },
+              { from: 'lab-a', to: 'lab-b', pid: w.pid, addresses: [], budgetMs: 60_000, keepImages: false, mode: modeOf(method) },
             );
             Object.assign(sample, recordFigures(rec));
           }
@@ -210,7 +210,7 @@ async function writeReport(all: Sample[], plainMs: Record<number, number>, costs
   const out = path.resolve(repoRoot(), opts.out);
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(`${out}.json`, JSON.stringify({ date: new Date().toISOString(), reps, plainCopyMs: plainMs, cells: cellsOut, samples: all, pingpong: pingpongSamples, controllerCosts: costs }, null, 2));
-  const colors: Record<string, string> = { hand: '#c0392b', expert: '#b9770e', streamed: '#2471a3', staged: '#7d3c98', lazy: '#229954' };
+  const colors: Record<string, string> = { hand: '#c0392b', expert: '#b9770e', streamed: '#2471a3', staged: '#7d3c98', lazy: '#229954', 'streamed-plain': '#85c1e9', 'lazy-plain': '#82e0aa' };
   const grid = cells.filter((c) => c.kind === 'demo');
   const gridRss = [...new Set(grid.map((c) => c.rssMib))].sort((a, b) => a - b);
   const gridConns = [...new Set(grid.map((c) => c.connections))].sort((a, b) => a - b);

@@ -13,6 +13,18 @@ describe('CRIU command lines', () => {
       .toEqual(['--page-server', '--address', '198.18.0.3', '--port', '27001']);
   });
 
+  it('sends pages over an inherited socket (fd 3), or serves them lazily with TLS; never two of those at once', () => {
+    const base = { criu: 'criu', pid: 1, imageDir: '/x', logFile: '/y', shellJob: false };
+    expect(criuDumpArgv({ ...base, pageSocketFd3: true }).slice(-3)).toEqual(['--page-server', '--ps-socket', '3']);
+    const tls = { ca: '/x/tls/ca.crt', cert: '/x/tls/cert.pem', key: '/x/tls/key.pem' };
+    expect(criuDumpArgv({ ...base, lazyPages: { address: '198.18.0.2', port: 27001 }, tls }).slice(-12)).toEqual([
+      '--lazy-pages', '--address', '198.18.0.2', '--port', '27001',
+      '--tls', '--tls-cacert', '/x/tls/ca.crt', '--tls-cert', '/x/tls/cert.pem', '--tls-key', '/x/tls/key.pem',
+    ]);
+    expect(() => criuDumpArgv({ ...base, pageSocketFd3: true, lazyPages: { address: '198.18.0.2', port: 27001 } })).toThrow(/one of/);
+    expect(() => criuDumpArgv({ ...base, tls: { ...tls, key: '--tls-key' } })).toThrow(/key/);
+  });
+
   it('restores detached (criu returns once the tree runs) with a pidfile', () => {
     const argv = criuRestoreArgv({ criu: 'criu', imageDir: '/i/r', logFile: '/i/r/restore.log', pidFile: '/i/r/pid', shellJob: false });
     expect(argv.slice(0, 2)).toEqual(['criu', 'restore']);

@@ -10,8 +10,27 @@ export interface CriuDumpArgs {
   shellJob: boolean;
   /** Send the memory pages to this page server instead of the images folder. */
   pageServer?: { address: string; port: number };
+  /** Send the memory pages to a page server over the socket already open as fd 3 (a relay: see page-relay.ts). */
+  pageSocketFd3?: boolean;
   /** Leave the memory out and serve it lazily on this address and port after the dump. */
   lazyPages?: { address: string; port: number };
+  /** CRIU's own TLS on the page connection (lazy mode): this migration's CA, this side's certificate and key. */
+  tls?: CriuTls;
+}
+
+/** PEM files for CRIU's --tls. */
+export interface CriuTls {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+/** CRIU's TLS options (the peer's certificate must come from `ca` and name the listener's address). */
+export function criuTlsArgv(t: CriuTls): string[] {
+  checkPath('CA file', t.ca);
+  checkPath('certificate', t.cert);
+  checkPath('key', t.key);
+  return ['--tls', '--tls-cacert', t.ca, '--tls-cert', t.cert, '--tls-key', t.key];
 }
 
 /** `criu dump` of the tree rooted at pid, established TCP connections included, locked with nftables. */
@@ -22,6 +41,7 @@ export function criuDumpArgv(a: CriuDumpArgs): string[] {
   if (!Number.isInteger(a.pid) || a.pid < 1 || a.pid > 4_194_304) bad(`PID ${JSON.stringify(a.pid)}`);
   if (a.pageServer) checkEndpoint('page server', a.pageServer);
   if (a.lazyPages) checkEndpoint('lazy-pages', a.lazyPages);
+  if ([a.pageServer, a.pageSocketFd3, a.lazyPages].filter(Boolean).length > 1) bad('page transfer: one of page server, page socket, lazy pages');
   return [
     a.criu, 'dump',
     '--tree', String(a.pid),
@@ -33,7 +53,9 @@ export function criuDumpArgv(a: CriuDumpArgs): string[] {
     '-v4',
     ...(a.shellJob ? ['--shell-job'] : []),
     ...(a.pageServer ? ['--page-server', '--address', a.pageServer.address, '--port', String(a.pageServer.port)] : []),
+    ...(a.pageSocketFd3 ? ['--page-server', '--ps-socket', '3'] : []),
     ...(a.lazyPages ? ['--lazy-pages', '--address', a.lazyPages.address, '--port', String(a.lazyPages.port)] : []),
+    ...(a.tls ? criuTlsArgv(a.tls) : []),
   ];
 }
 

@@ -9,7 +9,8 @@ const ARM = 'mark armed; read -r go || { mark not-started; exit 13; }';
 
 /**
  * Source (started before the freeze; the freeze begins when the controller writes a line to its input):
- * $1 image dir, $2 `ip -batch` lines removing the addresses, $3.. the `criu dump` argv.
+ * $1 image dir, $2 `ip -batch` lines removing the addresses, $3.. the `criu dump` argv. Streamed mode runs it
+ * with fd 3 connected to the page-stream relay (the dump's --ps-socket 3), so nothing connects in the freeze.
  * Exit 10: dump failed (the process keeps running: CRIU resumes it); 11: address removal failed;
  * 12: sending the images failed.
  */
@@ -79,27 +80,30 @@ export const SOURCE_LAZY_FREEZE_SCRIPT = [
 /**
  * Destination, lazy pages: $1 image dir, $2 `ip -batch` lines, $3 criu, $4 the source's address and $5 port
  * (where the source serves the pages), $6 the lazy-pages guard (python3 source, main/criu/uffd-holder.ts),
- * $7 the tree's PIDs (comma-separated), $8 $9 the direct stream's port and token (empty: none), $10.. the
- * `criu restore --lazy-pages` argv. The direct stream's listener is up before the freeze and accepts a sender
- * that opens with the token; the lazy-pages daemon is started once the images are in, under the guard: it
- * fetches the pages the restored process faults on, then the rest.
+ * $7 the tree's PIDs (comma-separated), $8 the folder of this side's TLS files (ca.crt, cert.pem, key.pem; empty:
+ * plain TCP), $9 $10 the direct stream's port and token (empty: none), $11.. the `criu restore --lazy-pages` argv.
+ * The direct stream's listener is up before the freeze and accepts a sender that opens with the token. The
+ * lazy-pages daemon is started once the images are in, under the guard: it fetches the pages the restored process
+ * faults on, then the rest.
  */
 export const DESTINATION_LAZY_FREEZE_SCRIPT = [
   MARK,
-  'dir=$1; batch=$2; criu=$3; addr=$4; port=$5; guard=$6; pids=$7; dport=$8; dtoken=$9; shift 9',
+  'dir=$1; batch=$2; criu=$3; addr=$4; port=$5; guard=$6; pids=$7; tls=$8; dport=$9; dtoken=${10}; shift 10',
   'if [ -n "$dport" ]; then',
   '  ( nc -l -d -p "$dport" </dev/null & echo $! >"$dir/direct.pid"; wait ) | { IFS= read -r t && [ "$t" = "$dtoken" ] && tar -C "$dir" -xf -; } & direct=$!',
   `  trap 'kill $(cat "$dir/direct.pid" 2>/dev/null) 2>/dev/null' EXIT`,
   'fi',
   // The guard starts before the freeze and waits for its go.
-  'rm -f "$dir/guard.go" "$dir/guard.ready" && mkfifo "$dir/guard.go" "$dir/guard.ready" && python3 -c "$guard" "$dir" "$pids" ' +
-    '"$criu" lazy-pages --page-server --address "$addr" --port "$port" --images-dir "$dir" ' +
-    '--log-file "$dir/lazy-pages.log" -v4 || { mark lazy-pages-failed; exit 23; }',
+  'lp() { python3 -c "$guard" "$dir" "$pids" "$criu" lazy-pages --page-server --address "$addr" --port "$port" --images-dir "$dir" ' +
+    '--log-file "$dir/lazy-pages.log" -v4 "$@"; }',
+  'rm -f "$dir/guard.go" "$dir/guard.ready" && mkfifo "$dir/guard.go" "$dir/guard.ready" && ' +
+    'if [ -n "$tls" ]; then lp --tls --tls-cacert "$tls/ca.crt" --tls-cert "$tls/cert.pem" --tls-key "$tls/key.pem"; else lp; fi || { mark lazy-pages-failed; exit 23; }',
   'mark armed',
   'tar -C "$dir" -xf - || { mark receive-failed; exit 20; }',
   'if [ -n "$dport" ]; then wait $direct || { mark direct-failed; exit 24; }; fi',
   'mark received',
   'printf go >"$dir/guard.go" && [ "$(head -c1 "$dir/guard.ready")" = 1 ] || { mark lazy-pages-failed; exit 23; }',
+  'mark lazy-pages-started',
   'if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - || { mark address-add-failed; exit 21; }; fi',
   'mark address-added',
   '"$@" || { mark restore-failed; exit 22; }',
@@ -120,13 +124,13 @@ export function sourceLazyArgs(dir: string, batch: string, direct: DirectStream 
 
 /**
  * Positional arguments of DESTINATION_LAZY_FREEZE_SCRIPT; `pages`: where the source serves the lazy pages;
- * `guard`: the lazy-pages guard's python3 source and the tree's PIDs it watches.
+ * `guard`: the lazy-pages guard's python3 source and the tree's PIDs it watches; `tlsDir`: '' for plain TCP.
  */
 export function destinationLazyArgs(
   dir: string, batch: string, criu: string, pages: { address: string; port: number }, guard: { guard: string; pids: readonly number[] },
-  direct: DirectStream | undefined, restoreArgv: string[],
+  tlsDir: string, direct: DirectStream | undefined, restoreArgv: string[],
 ): string[] {
-  return [dir, batch, criu, pages.address, String(pages.port), guard.guard, guard.pids.join(','), direct ? String(direct.port) : '', direct?.token ?? '', ...restoreArgv];
+  return [dir, batch, criu, pages.address, String(pages.port), guard.guard, guard.pids.join(','), tlsDir, direct ? String(direct.port) : '', direct?.token ?? '', ...restoreArgv];
 }
 
 /** What each script's exit status means. */
@@ -155,12 +159,14 @@ export interface FreezeSide {
   script: string;
   /** Positional arguments after the script name. */
   args: string[];
+  /** A command the script runs under (it execs `sh -c SCRIPT …`): the source's page-socket connector. */
+  prefix?: string[];
 }
 
 /** Starts both scripts (the destination first: it waits on its input); the source waits for `go`. */
 export async function startFreeze(exec: Executor, src: FreezeSide, dst: FreezeSide): Promise<FreezeStreams> {
-  const destination = await exec.spawn(dst.host, ['sh', '-c', dst.script, 'ferry-restore', ...dst.args]);
-  const source = await exec.spawn(src.host, ['sh', '-c', src.script, 'ferry-dump', ...src.args]);
+  const destination = await exec.spawn(dst.host, [...(dst.prefix ?? []), 'sh', '-c', dst.script, 'ferry-restore', ...dst.args]);
+  const source = await exec.spawn(src.host, [...(src.prefix ?? []), 'sh', '-c', src.script, 'ferry-dump', ...src.args]);
   let bytes = 0;
   source.stdout.on('data', (d: Buffer) => (bytes += d.length));
   source.stdout.pipe(destination.stdin);

@@ -5,6 +5,7 @@ import type { MigrationPlan } from '../../app/model/migration';
 import { criuLogErrors, explainCriuErrors } from '../../app/parse/criu';
 import { criuDumpArgv, criuRestoreArgv } from '../criu/criu-argv';
 import type { Executor } from '../hosts/executor';
+import { pageTlsFiles } from './page-stream';
 
 export interface CriuRunResult {
   ok: boolean;
@@ -26,11 +27,14 @@ export async function readRemoteFile(exec: Executor, host: string, file: string)
 
 /** The `criu dump` argv of a plan (pages to the page server in streamed mode). */
 export function planDumpArgv(plan: MigrationPlan): string[] {
+  const tls = pageTlsFiles(plan, 'source');
   return criuDumpArgv({
     criu: plan.criu.source, pid: plan.request.pid, imageDir: plan.sourceImageDir,
     logFile: path.posix.join(plan.sourceImageDir, 'dump.log'), shellJob: plan.shellJob,
-    ...(plan.transferMode === 'streamed' && plan.pageServer ? { pageServer: plan.pageServer } : {}),
-    ...(plan.transferMode === 'lazy' && plan.pageServer ? { lazyPages: plan.pageServer } : {}),
+    // Streamed: the pages go to the source's page-stream relay, open as fd 3 (see page-relay.ts).
+    ...(plan.transferMode === 'streamed' && plan.pageServer ? { pageSocketFd3: true } : {}),
+    ...(plan.transferMode === 'lazy' && plan.pageServer ? { lazyPages: { address: plan.pageServer.address, port: plan.pageServer.port } } : {}),
+    ...(plan.transferMode === 'lazy' && tls ? { tls } : {}),
   });
 }
 

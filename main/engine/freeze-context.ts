@@ -16,6 +16,8 @@ export interface MigrateDeps {
   imageBase?: string;
   /** Persist the record and logs on the controller (default true). */
   persist?: boolean;
+  /** Encrypt the page stream (default true; false only to measure what TLS costs: the bench). */
+  pageStreamTls?: boolean;
 }
 
 /** What the freeze has changed, for clean-up and rollback. */

@@ -13,8 +13,8 @@ import {
   SOURCE_FREEZE_SCRIPT,
   SOURCE_LAZY_FREEZE_SCRIPT,
   destinationLazyArgs,
-  go,
   sourceLazyArgs,
+  go,
   startFreeze,
 } from '../criu/freeze-scripts';
 import { UFFD_HOLDER_PY } from '../criu/uffd-holder';
@@ -23,6 +23,7 @@ import { holdSource } from './lazy-copies';
 import { criuError, planDumpArgv, planRestoreArgv, readRemoteFile } from './criu-run';
 import { destinationDevice, persistLog, sourceDevice, type FreezeContext } from './freeze-context';
 import type { FreezeStreams } from '../criu/freeze-scripts';
+import { pageStreamPaths, withSocketFd3 } from '../criu/page-relay';
 import { describeMoves } from './freeze-staged';
 
 /** Which markers open and close each step of the freeze. */
@@ -116,11 +117,19 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
   if (lazy && !ps) throw new FerryError({ code: 'INTERNAL', message: 'lazy mode without the source page server address' });
   const streams = await startFreeze(
     exec,
-    lazy
-      ? { host: from, script: SOURCE_LAZY_FREEZE_SCRIPT, args: sourceLazyArgs(plan.sourceImageDir, srcBatch, plan.directStream, planDumpArgv(plan)) }
-      : { host: from, script: SOURCE_FREEZE_SCRIPT, args: [plan.sourceImageDir, srcBatch, ...planDumpArgv(plan)] },
+    {
+      host: from,
+      ...(lazy
+        ? { script: SOURCE_LAZY_FREEZE_SCRIPT, args: sourceLazyArgs(plan.sourceImageDir, srcBatch, plan.directStream, planDumpArgv(plan)) }
+        : { script: SOURCE_FREEZE_SCRIPT, args: [plan.sourceImageDir, srcBatch, ...planDumpArgv(plan)] }),
+      // Streamed: the script (and the dump) inherit fd 3 connected to the page-stream relay, before the freeze.
+      ...(lazy ? {} : { prefix: withSocketFd3(pageStreamPaths(plan.sourceImageDir).socket, []) }),
+    },
     lazy && ps
-      ? { host: to, script: DESTINATION_LAZY_FREEZE_SCRIPT, args: destinationLazyArgs(plan.destinationImageDir, dstBatch, plan.criu.destination, ps, { guard: UFFD_HOLDER_PY, pids: plan.treePids }, plan.directStream, planRestoreArgv(plan, 'destination')) }
+      ? {
+          host: to, script: DESTINATION_LAZY_FREEZE_SCRIPT,
+          args: destinationLazyArgs(plan.destinationImageDir, dstBatch, plan.criu.destination, ps, { guard: UFFD_HOLDER_PY, pids: plan.treePids }, ps.tls ? pageStreamPaths(plan.destinationImageDir).tlsDir : '', plan.directStream, planRestoreArgv(plan, 'destination')),
+        }
       : { host: to, script: DESTINATION_FREEZE_SCRIPT, args: [plan.destinationImageDir, dstBatch, ...planRestoreArgv(plan, 'destination')] },
   );
   relayed = streams.bytes;
@@ -152,6 +161,7 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
   const endedAt = Date.now();
   srcMarks.end();
   dstMarks.end();
+  record.freezeMarkers = { source: [...srcMarks.markers], destination: [...dstMarks.markers] };
   record.transferMs = Math.round((srcMarks.at('sent') ?? 0) - (srcMarks.at('dump-done') ?? 0)) || undefined;
   record.relayedBytes = relayed();
   const direct = directBytes(srcMarks.lines);

@@ -5,6 +5,7 @@
 // every page still missing from it. The destination copy then is complete and the source copy is not needed.
 import { randomBytes } from 'node:crypto';
 import type { MigrationPlan } from '../../app/model/migration';
+import { lazyRecoveryPort } from '../../app/plan/page-guard';
 import type { HostSnapshot } from '../../app/model/snapshot';
 import { PAGE_SOURCE_PY } from '../criu/page-source';
 import type { Executor } from '../hosts/executor';
@@ -35,7 +36,7 @@ export async function recoverPages(exec: Executor, plan: MigrationPlan, timeoutM
     const runs = (s: HostSnapshot) => !!s.processes?.some((p) => p.pid === pid && p.comm === plan.comm);
     if (!runs(src)) return done(false, `the source copy on ${from} is gone: its pages cannot be fetched again`);
     if (!runs(dst)) return done(false, `the destination copy on ${to} is gone`);
-    const port = ps.port + 1;
+    const port = lazyRecoveryPort(ps.port);
     // Only the guard gets the memory: a one-time token, in both image folders (root only), never on a command line.
     const token = randomBytes(16).toString('hex');
     const putToken = (host: string, file: string, text: string) =>

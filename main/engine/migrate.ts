@@ -9,6 +9,7 @@ import type { MigrationRecord, MigrationRequest } from '../../app/model/migratio
 import { buildPlan } from '../../app/plan/build-plan';
 import { DEFAULT_IMAGE_BASE, parseImageBase } from '../../app/plan/image-base';
 import { verifyConnections } from '../../app/plan/verify';
+import { freezeBreakdown } from '../../app/review/freeze-parts';
 import type { NftTable } from '../../app/parse/nft';
 import { announceAddresses } from '../net/address-move';
 import { criuCandidates, probeHost } from '../net/host-probe';
@@ -21,7 +22,8 @@ import { freezeStreamed } from './freeze-streamed';
 import { Journal } from './journal';
 import { acquireMigrationLocks, lockKeys } from './migration-locks';
 import { newMigrationId } from './migration-id';
-import { LAZY_PIPE_MAX_SIZE, clearStaleSockets, lazyDumpExit, lazyPagesErrors, lockDestination, prepareFolders, raisePipeMaxSize, startPageServer, stopPageServer, unlockDestination, waitForLazyPages } from './prepare-hosts';
+import { LAZY_PIPE_MAX_SIZE, clearStaleSockets, lazyDumpExit, lazyPagesErrors, lockDestination, prepareFolders, raisePipeMaxSize, unlockDestination, waitForLazyPages } from './prepare-hosts';
+import { endPageStream, preparePageStream } from './page-stream';
 import { rollback } from './rollback';
 import { followLazyWindow, lazyPagesExit } from './lazy-copies';
 import { recoverPages } from './lazy-recovery';
@@ -113,6 +115,7 @@ async function lockedPipeline(deps: MigrateDeps, run: StepRunner, lock: (address
       preferTmpfs: deps.imageBase === undefined,
       pageServerPort: 27000 + randomInt(1000),
       directStreamToken: randomBytes(16).toString('hex'),
+      ...(deps.pageStreamTls === false ? { pageStreamTls: false } : {}),
     });
     for (const w of result.ok ? result.plan.warnings : result.warnings) run.log(w, 'warn');
     if (!result.ok) {
@@ -133,14 +136,20 @@ async function lockedPipeline(deps: MigrateDeps, run: StepRunner, lock: (address
   await run.step('prepare', async (s) => {
     const [, cleared] = await Promise.all([prepareFolders(exec, plan), clearStaleSockets(exec, plan)]);
     if (cleared) run.log(`destroyed ${cleared} leftover socket(s) on ${req.to} holding the four-tuples of connections that move`, 'info', req.to);
-    if (plan.transferMode === 'streamed') await startPageServer(exec, plan);
     if (plan.transferMode === 'lazy') {
       const before = await Promise.all([raisePipeMaxSize(exec, req.from), raisePipeMaxSize(exec, req.to)]);
       before.forEach((v, i) => {
         if (v < LAZY_PIPE_MAX_SIZE) run.log(`raised fs.pipe-max-size from ${v} to ${LAZY_PIPE_MAX_SIZE} (CRIU's lazy page pipes need it)`, 'info', i === 0 ? req.from : req.to);
       });
     }
-    s.detail = `${plan.transferMode}: ${plan.transferReason}`;
+    try {
+      await preparePageStream(exec, plan);
+    } catch (err) {
+      await endPageStream(exec, plan);
+      throw err;
+    }
+    const ps = plan.pageServer;
+    s.detail = `${plan.transferMode}: ${plan.transferReason}${ps ? `; page stream ${ps.tls ? 'TLS (keys made for this migration)' : 'plain TCP'}${ps.peer ? `, port ${ps.port} open to ${ps.peer} only` : ''}` : ''}`;
   });
   const state: FreezeState = { dumped: false, addressRemoved: false, addressAdded: false, announcements: [] };
   const journal = deps.persist === false ? undefined : new Journal(record.id);
@@ -202,6 +211,10 @@ async function lockedPipeline(deps: MigrateDeps, run: StepRunner, lock: (address
     if (bytes !== undefined) record.imageBytes = bytes;
     record.logs.dump = persistLog(deps, record.id, 'dump.log', dlog);
     record.logs.restore = persistLog(deps, record.id, 'restore.log', rlog);
+    if (record.freezeMarkers && record.freeze?.ms !== undefined) {
+      const parts = freezeBreakdown({ mode: plan.transferMode, freezeMs: record.freeze.ms, ...record.freezeMarkers, dumpLog: dlog, restoreLog: rlog });
+      if (parts) record.freezeParts = parts;
+    }
     const root = dst.processes?.find((p) => p.pid === req.pid);
     record.connections = verifyConnections(plan.connections, dst.sockets ?? [], plan.treePids, src.sockets ?? []);
     const bad = record.connections.filter((c) => !c.ok);
@@ -226,7 +239,7 @@ async function lockedPipeline(deps: MigrateDeps, run: StepRunner, lock: (address
     const [fromSource, preLockLeft] = await Promise.all([
       deleteNewCriuTables(exec, req.from, tablesBefore),
       unlockDestination(exec, plan),
-      plan.transferMode === 'streamed' ? stopPageServer(exec, plan) : Promise.resolve(),
+      endPageStream(exec, plan),
     ]);
     if (preLockLeft) run.log(`the pre-lock ${plan.preLock.table} was still on ${req.to} after the restore; removed`, 'warn', req.to);
     for (const p of (await Promise.all(state.announcements)).flat()) run.log(`announce: ${p}`, 'warn', req.to);

@@ -1,5 +1,5 @@
-// Everything done before the freeze: image folders, the destination's pre-lock and unlock script, and
-// (streamed mode) a CRIU page server listening on the destination.
+// Everything done before the freeze: image folders, the destination's pre-lock and unlock script (the page
+// stream is set up by page-stream.ts).
 import { FerryError } from '../../app/errors';
 import type { MigrationPlan } from '../../app/model/migration';
 import { fourTupleKey } from '../../app/model/host';
@@ -10,6 +10,7 @@ import { describeStates, ssTupleFilters } from '../../app/plan/stale-sockets';
 import type { Executor } from '../hosts/executor';
 import { RUNNING_FN, waitWhileRunningArgv } from '../../app/shell/running';
 import { mustRun } from './freeze-context';
+import { endPageStream } from './page-stream';
 
 /**
  * Creates one migration's image folder on a host, in one command, refusing (exit 2, the reason on stderr) a base
@@ -113,27 +114,9 @@ export async function clearStaleSockets(exec: Executor, plan: MigrationPlan): Pr
   return stale.length;
 }
 
-/** Starts the destination's page server (it daemonizes once listening, and exits after one dump). */
-export async function startPageServer(exec: Executor, plan: MigrationPlan): Promise<void> {
-  const ps = plan.pageServer;
-  if (!ps) throw new FerryError({ code: 'INTERNAL', message: 'streamed mode without a page server address' });
-  const dir = plan.destinationImageDir;
-  const r = await exec.run(plan.request.to, [
-    plan.criu.destination, 'page-server', '--images-dir', dir, '--address', ps.address, '--port', String(ps.port),
-    '--daemon', '--pidfile', `${dir}/page-server.pid`, '--log-file', `${dir}/page-server.log`, '-v4',
-  ]);
-  if (r.code !== 0) {
-    throw new FerryError({
-      code: 'TRANSFER_FAILED', host: plan.request.to,
-      message: `cannot start a CRIU page server on ${ps.address}:${ps.port}: ${r.stderr.trim() || `exit ${r.code}`}`,
-      hint: 'is the port in use, or the address not on the destination? Retry, or use --mode staged',
-    });
-  }
-}
-
-/** Stops a page server still waiting (the dump never came); fine when it already exited. */
+/** Takes the page stream down (page server, relays, guard, keys); fine when it already ended: see page-stream.ts. */
 export async function stopPageServer(exec: Executor, plan: MigrationPlan): Promise<void> {
-  await exec.run(plan.request.to, ['sh', '-c', 'p=$(cat "$1" 2>/dev/null) && kill "$p" 2>/dev/null; exit 0', 'ferry-stop', `${plan.destinationImageDir}/page-server.pid`]);
+  await endPageStream(exec, plan);
 }
 
 /** Removes the pre-lock table when it is still there (the restore did not reach its unlock). */

@@ -29,6 +29,8 @@ export const REQUIRED_TOOLS: Record<string, string> = {
   arping: 'iputils-arping (gratuitous ARP)',
   tar: 'tar (image transfer)',
   ps: 'procps (process list)',
+  socat: 'socat (the page-stream relay, TLS)',
+  perl: 'perl-base (hands the relay socket to CRIU)',
 };
 
 /** Tools only some modes need (probed, not required for readiness): python3 for lazy mode's page guard, nc to

@@ -56,6 +56,19 @@ export function MigrationDetail({ record, onExport }: { record: MigrationRecord;
           ))}
         </tbody>
       </table>
+      {t.freezeParts && (
+        <>
+          <h4>Freeze, part by part</h4>
+          <table className="grid small" aria-label="Freeze parts">
+            <thead><tr><th scope="col">Part</th><th scope="col">Where</th><th scope="col">Duration</th><th scope="col">Share</th><th scope="col">Detail</th></tr></thead>
+            <tbody>
+              {t.freezeParts.map((p) => (
+                <tr key={p.name}><th scope="row">{p.name}</th><td>{p.host}</td><td>{p.ms} ms</td><td>{(p.share * 100).toFixed(0)}%</td><td>{p.detail ?? ''}</td></tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
       <h4>Connections before and after</h4>
       {record.connections.length === 0 ? (
         <p className="muted">No established connections were recorded.</p>

@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { MigrationRecord } from '../model/migration';
+import type { Marker } from '../parse/markers';
+import { freezeBreakdown } from './freeze-parts';
+import { timingSummary } from './timing';
+
+const fixture = (name: string) => readFileSync(new URL(`../parse/fixtures/${name}`, import.meta.url), 'utf8');
+const captured = (name: string) => JSON.parse(fixture(name)) as { mode: 'streamed' | 'lazy'; freezeMs: number; markers: { source: Marker[]; destination: Marker[] } };
+const sum = (ps: { ms: number }[]) => ps.reduce((n, p) => n + p.ms, 0);
+const part = (ps: { name: string; ms: number; detail?: string }[], name: string) => ps.find((p) => p.name === name);
+
+describe('freeze breakdown (markers + CRIU log times)', () => {
+  it('streamed through the relays: no stall at the page-server close, and the parts add up to the window', () => {
+    const c = captured('freeze-streamed-relay.json');
+    const parts = freezeBreakdown({ mode: c.mode, freezeMs: c.freezeMs, ...c.markers, dumpLog: fixture('criu-dump-streamed-relay.log'), restoreLog: fixture('criu-restore-streamed-relay.log') });
+    expect(parts?.map((p) => p.name)).toEqual([
+      'criu dump: freeze, collect, send pages', 'criu dump: page-server close', 'criu dump: unfreeze, finish', 'criu dump: start and exit',
+      'source: address removed', 'images through the controller', 'destination: address added', 'criu restore', 'criu restore: start and exit',
+      'signals (controller ↔ hosts)',
+    ]);
+    expect(sum(parts ?? [])).toBeCloseTo(c.freezeMs, 0);
+    const close = part(parts ?? [], 'criu dump: page-server close');
+    expect(close?.ms).toBeLessThan(20);
+    expect(close?.detail).not.toMatch(/stall/);
+    // The dump's parts are the dump script's span (dump-start → dump-done on the source's clock).
+    const span = (c.markers.source.find((m) => m.name === 'dump-done')?.atMs ?? 0) - (c.markers.source.find((m) => m.name === 'dump-start')?.atMs ?? 0);
+    expect(sum((parts ?? []).filter((p) => p.name.startsWith('criu dump')))).toBeCloseTo(span, 0);
+  });
+
+  it('a dump straight to a TCP page server shows the ~200 ms cork stall as its own part', () => {
+    // The log is from a real dump over TCP (before the relays); the markers follow that run's step times
+    // (dump 242 ms, images 7, address 3, restore 62; freeze 317 ms).
+    const m = (name: string, atMs: number): Marker => ({ name, atMs: 1_000_000 + atMs });
+    const source = [m('armed', -50), m('dump-start', 0), m('dump-done', 242), m('address-removed', 244)];
+    const destination = [m('armed', -60), m('received', 249), m('address-added', 252), m('restored', 314)];
+    const parts = freezeBreakdown({ mode: 'streamed', freezeMs: 317, source, destination, dumpLog: fixture('criu-dump-streamed-cork-stall.log') }) ?? [];
+    const close = part(parts, 'criu dump: page-server close');
+    expect(close?.ms).toBeCloseTo(207.7, 1);
+    expect(close?.detail).toMatch(/cork stall/);
+    expect(part(parts, 'criu dump: freeze, collect, send pages')?.ms).toBeCloseTo(25.7, 1);
+    expect(part(parts, 'criu restore')?.ms).toBe(62);
+    expect(sum(parts)).toBeCloseTo(317, 0);
+  });
+
+  it('lazy with TLS: the dump without memory, the lazy-pages daemon start, and the parts add up', () => {
+    const c = captured('freeze-lazy-tls.json');
+    const parts = freezeBreakdown({ mode: c.mode, freezeMs: c.freezeMs, ...c.markers, dumpLog: fixture('criu-dump-lazy-tls.log'), restoreLog: fixture('criu-restore-lazy-tls.log') }) ?? [];
+    expect(parts.map((p) => p.name)).toContain('lazy-pages daemon start');
+    expect(part(parts, 'criu dump: freeze, collect (memory stays)')?.ms).toBeCloseTo(30.5, 1);
+    expect(part(parts, 'criu dump: page-server close')).toBeUndefined();
+    expect(sum(parts)).toBeCloseTo(c.freezeMs, 0);
+    expect(parts.every((p) => p.ms >= 0)).toBe(true);
+  });
+
+  it('without logs the dump and restore are one part each; a missing marker gives no breakdown', () => {
+    const c = captured('freeze-streamed-relay.json');
+    const parts = freezeBreakdown({ mode: 'streamed', freezeMs: c.freezeMs, ...c.markers }) ?? [];
+    expect(parts.filter((p) => p.name.startsWith('criu dump')).map((p) => p.name)).toEqual(['criu dump']);
+    expect(sum(parts)).toBeCloseTo(c.freezeMs, 0);
+    expect(freezeBreakdown({ mode: 'streamed', freezeMs: 100, source: c.markers.source, destination: c.markers.destination.filter((x) => x.name !== 'restored') })).toBeUndefined();
+    expect(freezeBreakdown({ mode: 'lazy', freezeMs: 100, ...c.markers })).toBeUndefined();
+  });
+
+  it('the review lays the parts end to end from the freeze start, with their share of the window', () => {
+    const c = captured('freeze-streamed-relay.json');
+    const freezeParts = freezeBreakdown({ mode: 'streamed', freezeMs: c.freezeMs, ...c.markers }) ?? [];
+    const r = {
+      id: 'm', request: { from: 'a', to: 'b', pid: 1, addresses: [], budgetMs: 60_000, keepImages: false }, startedAt: 0, endedAt: 1000,
+      outcome: 'succeeded', steps: [], connections: [], logs: {}, warnings: [], freeze: { startedAt: 500, endedAt: 500 + c.freezeMs, ms: c.freezeMs }, freezeParts,
+    } satisfies MigrationRecord;
+    const t = timingSummary(r);
+    expect(t.freezeParts?.[0]?.startMs).toBe(500);
+    const last = t.freezeParts?.at(-1);
+    expect((last?.startMs ?? 0) + (last?.ms ?? 0)).toBeCloseTo(500 + c.freezeMs, -1);
+    expect(sum((t.freezeParts ?? []).map((p) => ({ ms: p.share })))).toBeCloseTo(1, 2);
+  });
+});

@@ -1,0 +1,80 @@
+// Where the freeze went: the window split into its parts from the freeze scripts' markers (each host's clock)
+// and CRIU's own log timestamps. The parts add up to the window: what no marker or log line covers (the start
+// signal reaching the source, the scripts' exit reaching the controller, clock differences) is its own part.
+import type { FreezePart, TransferMode } from '../model/migration';
+import type { Marker } from '../parse/markers';
+import { criuLogLines, type CriuLogLine } from '../parse/criu';
+
+export type { FreezePart };
+
+export interface FreezeBreakdownInput {
+  mode: TransferMode;
+  /** The freeze window as the controller measured it. */
+  freezeMs: number;
+  source: readonly Marker[];
+  destination: readonly Marker[];
+  dumpLog?: string;
+  restoreLog?: string;
+}
+
+/** A page-server close that took longer than this is CRIU's cork stall (the request sat corked in the socket). */
+export const CORK_STALL_MS = 100;
+
+/** The freeze split into parts (streamed and lazy modes); undefined when a marker of a finished freeze is missing. */
+export function freezeBreakdown(i: FreezeBreakdownInput): FreezePart[] | undefined {
+  const at = (ms: readonly Marker[], name: string) => ms.find((m) => m.name === name)?.atMs;
+  const s = (n: string) => at(i.source, n);
+  const d = (n: string) => at(i.destination, n);
+  const lazy = i.mode === 'lazy';
+  const marks = {
+    dumpStart: s('dump-start'), dumpDone: s('dump-done'), removed: s('address-removed'),
+    received: d('received'), lazyStarted: d('lazy-pages-started'), added: d('address-added'), restored: d('restored'),
+  };
+  if (Object.entries(marks).some(([k, v]) => v === undefined && (k !== 'lazyStarted' || lazy))) return undefined;
+  const m = marks as Record<keyof typeof marks, number>;
+  const parts: FreezePart[] = [];
+  const add = (name: string, ms: number, host: FreezePart['host'], detail?: string) => parts.push({ name, ms: round(Math.max(0, ms)), host, ...(detail ? { detail } : {}) });
+
+  dumpParts(lazy, m.dumpDone - m.dumpStart, i.dumpLog ? criuLogLines(i.dumpLog) : []).forEach((p) => add(p.name, p.ms, 'source', p.detail));
+  add('source: address removed', m.removed - m.dumpDone, 'source');
+  add('images through the controller', m.received - m.removed, 'controller', 'the page-less images: source tar → SSH → controller → SSH → destination tar');
+  const beforeAdd = lazy ? m.lazyStarted : m.received;
+  if (lazy) add('lazy-pages daemon start', m.lazyStarted - m.received, 'destination', 'criu lazy-pages reads the images and connects to the source (TLS handshake)');
+  add('destination: address added', m.added - beforeAdd, 'destination');
+  const restore = m.restored - m.added;
+  const rlog = i.restoreLog ? criuLogLines(i.restoreLog) : [];
+  const rEnd = rlog.at(-1)?.ms;
+  if (rEnd !== undefined && rEnd <= restore) {
+    add('criu restore', rEnd, 'destination', 'from its first log line to its last');
+    add('criu restore: start and exit', restore - rEnd, 'destination', 'process start-up before the first log line, and exit');
+  } else {
+    add('criu restore', restore, 'destination');
+  }
+  const covered = parts.reduce((n, p) => n + p.ms, 0);
+  add('signals (controller ↔ hosts)', i.freezeMs - covered, 'controller', 'the start line reaching the source script, and both scripts\' exit reaching the controller');
+  return parts;
+}
+
+function dumpParts(lazy: boolean, span: number, log: CriuLogLine[]): { name: string; ms: number; detail?: string }[] {
+  const end = lazy ? log.find((l) => l.text.startsWith('Running status-ready scripts'))?.ms : log.at(-1)?.ms;
+  if (end === undefined || end > span) return [{ name: 'criu dump', ms: span }];
+  const out: { name: string; ms: number; detail?: string }[] = [];
+  const di = log.findIndex((l) => l.text.startsWith('page-xfer: Disconnect from the page server'));
+  const next = di >= 0 ? log[di + 1] : undefined;
+  const disc = di >= 0 ? log[di] : undefined;
+  if (!lazy && disc && next) {
+    const close = next.ms - disc.ms;
+    out.push({ name: 'criu dump: freeze, collect, send pages', ms: disc.ms });
+    out.push({
+      name: 'criu dump: page-server close', ms: close,
+      detail: close >= CORK_STALL_MS ? 'cork stall: the close request waited in a corked socket' : 'the page server confirms it has every page',
+    });
+    out.push({ name: 'criu dump: unfreeze, finish', ms: end - next.ms });
+  } else {
+    out.push({ name: lazy ? 'criu dump: freeze, collect (memory stays)' : 'criu dump', ms: end });
+  }
+  out.push({ name: 'criu dump: start and exit', ms: span - end, detail: lazy ? 'process start-up before the first log line, and the ready signal' : 'process start-up before the first log line, and exit' });
+  return out;
+}
+
+const round = (n: number) => Math.round(n * 10) / 10;

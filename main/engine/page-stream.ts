@@ -1,0 +1,120 @@
+// The page stream of a migration, set up before the freeze and taken down after it: this migration's keys on
+// both hosts (0600), the guard on the listening host (only the other host reaches the port), and in streamed mode
+// the relay pair with the destination's page server behind it, connected before anything is frozen.
+import type { MigrationPlan } from '../../app/model/migration';
+import { lazyRecoveryPort, pageGuardTableText } from '../../app/plan/page-guard';
+import type { CriuTls } from '../criu/criu-argv';
+import { RELAY_START_SCRIPT, STOP_PIDS_SCRIPT, connectingRelayArgv, listeningRelayArgv, pageStreamPaths, withSocketFd3 } from '../criu/page-relay';
+import type { Executor } from '../hosts/executor';
+import { FerryError } from '../../app/errors';
+import { mustRun } from './freeze-context';
+import { makePageTls, pushPageTls } from './page-tls';
+
+type Side = 'source' | 'destination';
+
+/** The host that listens for the page stream: the destination (streamed) or the source (lazy). */
+export function pageListener(plan: MigrationPlan): Side {
+  return plan.transferMode === 'lazy' ? 'source' : 'destination';
+}
+
+const hostOf = (plan: MigrationPlan, side: Side) => (side === 'source' ? plan.request.from : plan.request.to);
+const dirOf = (plan: MigrationPlan, side: Side) => (side === 'source' ? plan.sourceImageDir : plan.destinationImageDir);
+
+/** One side's TLS files, when the plan's stream is encrypted. */
+export function pageTlsFiles(plan: MigrationPlan, side: Side): CriuTls | undefined {
+  if (!plan.pageServer?.tls) return undefined;
+  const p = pageStreamPaths(dirOf(plan, side));
+  return { ca: p.ca, cert: p.cert, key: p.key };
+}
+
+/**
+ * Before the freeze (image folders exist): keys to both hosts, the guard on the listener, and in streamed mode
+ * the destination's relay and page server and the source's relay, connected (TLS handshake done).
+ */
+export async function preparePageStream(exec: Executor, plan: MigrationPlan): Promise<void> {
+  await listenForPageStream(exec, plan);
+  if (plan.transferMode === 'streamed') await connectPageStream(exec, plan);
+}
+
+/**
+ * The listening half: keys on both hosts, the guard on the listener, and in streamed mode the destination's
+ * relay (listening) with its page server behind it. Lazy mode's listener is the dump itself, in the freeze.
+ */
+export async function listenForPageStream(exec: Executor, plan: MigrationPlan): Promise<void> {
+  const ps = plan.pageServer;
+  if (!ps || plan.transferMode === 'staged') return;
+  if (ps.tls) {
+    const keys = await makePageTls(plan.id, ps.address);
+    await Promise.all((['source', 'destination'] as const).map((side) =>
+      pushPageTls(exec, hostOf(plan, side), pageStreamPaths(dirOf(plan, side)).tlsDir, { ca: keys.ca, ...keys[side] })));
+  }
+  const listener = pageListener(plan);
+  if (ps.guardTable && ps.peer) {
+    // Lazy: the page recovery's port too (lazy-recovery.ts serves the source's memory there after a break).
+    const ports = plan.transferMode === 'lazy' ? [ps.port, lazyRecoveryPort(ps.port)] : [ps.port];
+    await mustRun(exec, hostOf(plan, listener), ['nft', '-f', '-'], pageGuardTableText(ps.guardTable, ps.address, ports, ps.peer));
+  }
+  if (plan.transferMode === 'streamed') await startListeningRelay(exec, plan, ps);
+}
+
+/** Streamed: the source's relay connects to the destination's (TCP and TLS handshake, before the freeze). */
+export async function connectPageStream(exec: Executor, plan: MigrationPlan): Promise<void> {
+  const ps = plan.pageServer;
+  if (!ps || plan.transferMode !== 'streamed') return;
+  const src = pageStreamPaths(plan.sourceImageDir);
+  const stls = pageTlsFiles(plan, 'source');
+  await startRelay(exec, plan, plan.request.from, src, connectingRelayArgv({ socket: src.socket, address: ps.address, port: ps.port, ...(ps.peer ? { bind: ps.peer } : {}), ...(stls ? { tls: stls } : {}) }));
+}
+
+type PageServer = NonNullable<MigrationPlan['pageServer']>;
+
+async function startRelay(exec: Executor, plan: MigrationPlan, host: string, p: ReturnType<typeof pageStreamPaths>, relay: string[]): Promise<void> {
+  const ps = plan.pageServer;
+  const { to, from } = plan.request;
+  const r = await exec.run(host, ['sh', '-c', RELAY_START_SCRIPT, 'ferry-relay', p.pidFile, p.log, p.socket, ...relay], { timeoutMs: 20_000 });
+  if (r.code !== 0) {
+    throw new FerryError({
+      code: 'TRANSFER_FAILED', host,
+      message: `cannot set up the page stream ${from} → ${to} (${ps?.address}:${ps?.port}): ${r.stderr.trim() || `exit ${r.code}`}`,
+      hint: 'is the port in use, the address not on the destination, or the link between the hosts down? Retry, or use --mode staged',
+    });
+  }
+}
+
+/** Destination: the relay takes the page server's connection first, then listens for the source. */
+async function startListeningRelay(exec: Executor, plan: MigrationPlan, ps: PageServer): Promise<void> {
+  const to = plan.request.to;
+  const dst = pageStreamPaths(plan.destinationImageDir);
+  const dtls = pageTlsFiles(plan, 'destination');
+  await startRelay(exec, plan, to, dst, listeningRelayArgv({ socket: dst.socket, address: ps.address, port: ps.port, ...(dtls ? { tls: dtls } : {}) }));
+  const dir = plan.destinationImageDir;
+  const r = await exec.run(to, withSocketFd3(dst.socket, [
+    plan.criu.destination, 'page-server', '--images-dir', dir, '--ps-socket', '3',
+    '--daemon', '--pidfile', `${dir}/page-server.pid`, '--log-file', `${dir}/page-server.log`, '-v4',
+  ]));
+  if (r.code !== 0) {
+    throw new FerryError({
+      code: 'TRANSFER_FAILED', host: to,
+      message: `cannot start a CRIU page server on ${to}: ${r.stderr.trim() || `exit ${r.code}`}`,
+      hint: 'retry, or use --mode staged',
+    });
+  }
+}
+
+/**
+ * Takes the page stream down (after the migration, in rollback, clean-up and recovery): relays and page server
+ * stopped, the guard removed, this migration's keys deleted on both hosts. Never throws; fine when parts were
+ * never set up.
+ */
+export async function endPageStream(exec: Executor, plan: MigrationPlan): Promise<void> {
+  const ps = plan.pageServer;
+  const side = async (s: Side) => {
+    const host = hostOf(plan, s);
+    const p = pageStreamPaths(dirOf(plan, s));
+    const pids = s === 'destination' ? [p.pidFile, `${dirOf(plan, s)}/page-server.pid`] : [p.pidFile];
+    await exec.run(host, ['sh', '-c', STOP_PIDS_SCRIPT, 'ferry-stop', ...pids]).catch(() => undefined);
+    await exec.run(host, ['rm', '-rf', '--', p.tlsDir, p.socket]).catch(() => undefined);
+    if (ps?.guardTable && pageListener(plan) === s) await exec.run(host, ['nft', 'delete', 'table', 'inet', ps.guardTable]).catch(() => undefined);
+  };
+  await Promise.all([side('source'), side('destination')]);
+}

@@ -4,7 +4,7 @@
 // destroyed after the restore under a busy and a quiet process: Ferry fetches the missing pages again from the
 // stopped source copy and the connections survive (lazy mode's faults under a request/response peer, and what
 // happens when recovery is impossible: lazy-faults.test.ts).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -143,10 +143,16 @@ describe('faults during a migration', () => {
   it('the restore is killed on the destination (streamed): rolled back, nothing left on lab-b', async () => {
     const w = await startBigWorkload('big2', 400, 6200);
     const initB = status.hosts.find((h) => h.name === 'lab-b')!.initPid!;
-    // As soon as the address is on lab-b, the restore (reading 400 MiB of pages) is running: kill it.
-    const { code, rec } = await migrateWithFault(['--from', 'lab-a', '--pid', String(w.pid), '--to', 'lab-b', '--mode', 'streamed', '--allow-shared-address'], /✓ move-address/, () =>
-      execFileSync('nsenter', ['-t', String(initB), '--pid', '--mount', '--', 'pkill', '-KILL', '-f', 'sbin/criu restore']),
-    );
+    // The restore starts once the address is on lab-b. A watcher on lab-b, started when the freeze begins, kills it
+    // the moment it appears: killing it from here on the controller's "✓ move-address" lost the race to a restore
+    // that had already finished. (`[c]riu`: the pattern must not match the watcher's own command line.)
+    let watcher: ChildProcess | undefined;
+    const { code, rec } = await migrateWithFault(['--from', 'lab-a', '--pid', String(w.pid), '--to', 'lab-b', '--mode', 'streamed', '--allow-shared-address'], /freeze started/, () => {
+      watcher = spawn('nsenter', ['-t', String(initB), '--pid', '--mount', '--', 'sh', '-c',
+        'i=0; while [ $i -lt 3000 ]; do pkill -KILL -f "sbin/[c]riu restore" && exit 0; sleep 0.01; i=$((i+1)); done; exit 1'], { stdio: 'ignore' });
+    });
+    const killed = await new Promise<number | null>((res) => (watcher!.exitCode !== null ? res(watcher!.exitCode) : watcher!.once('exit', res)));
+    expect(killed, 'the watcher never found the restore').toBe(0);
     expect(code).toBe(1);
     expect(rec.error.code).toBe('CRIU_RESTORE_FAILED');
     expect(rec.rollback).toMatchObject({ attempted: true, ok: true });

@@ -7,7 +7,7 @@ import { parseIpAddr, parseIpRoute } from '../parse/ip';
 import { parseProcStatIds, parsePs } from '../parse/ps';
 import { parseSharedMemory } from '../parse/smaps';
 import { parseSs } from '../parse/ss';
-import { buildPlan, managementAddresses, type PlanInput } from './build-plan';
+import { buildPlan, LAZY_DEFAULT_MIN_KIB, managementAddresses, type PlanInput } from './build-plan';
 
 // Captured from the lab with the demo workload (pid 4242) on lab-a: ss -tainpHO, ip -j addr/route, ps, /proc/4242/stat.
 const fx = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
@@ -185,6 +185,41 @@ describe('buildPlan on lab snapshots', () => {
 
     const none = buildPlan(input({ mode: 'lazy' }));
     expect(none.ok && none.plan.sharedMemory).toBeUndefined();
+  });
+
+  it('chooses lazy by default from 256 MiB of private memory when both hosts can run the page guard, and says why', () => {
+    const withRss = (kib: number) => (src: HostSnapshot) => {
+      const p = src.processes!.find((x) => x.pid === 4242)!;
+      p.rssKiB = kib;
+    };
+    const small = buildPlan(input());
+    if (!small.ok) throw new Error(JSON.stringify(small.problems));
+    expect(small.plan.transferMode).toBe('streamed');
+    expect(small.plan.transferReason).toMatch(/^fastest safe mode \(\d+ MiB of private memory: below 256 MiB a streamed freeze is as short as a lazy one\)/);
+
+    const big = buildPlan(input({}, withRss(LAZY_DEFAULT_MIN_KIB)));
+    if (!big.ok) throw new Error(JSON.stringify(big.problems));
+    expect(big.plan.transferMode).toBe('lazy');
+    expect(big.plan.pageServer).toMatchObject({ address: '198.18.0.2', peer: '198.18.0.3', tls: true });
+    expect(big.plan.transferReason).toMatch(/^fastest safe mode for 256 MiB of private memory .*depends on the source until the last page has arrived \(a broken page transfer is recovered/);
+
+    // Asked for streamed, it stays streamed; without python3 on a host the default stays streamed and says why.
+    const asked = buildPlan(input({ mode: 'streamed' }, withRss(1024 * 1024)));
+    expect(asked.ok && asked.plan.transferMode).toBe('streamed');
+    const noPython = buildPlan(input({}, (s, d) => {
+      withRss(1024 * 1024)(s);
+      d.tools.python3 = null;
+    }));
+    if (!noPython.ok) throw new Error(JSON.stringify(noPython.problems));
+    expect([noPython.plan.transferMode, noPython.plan.transferReason]).toEqual(['streamed', expect.stringContaining('lazy mode would need python3 on both hosts')]);
+
+    // Mostly shared memory (never lazy): streamed.
+    const shared = buildPlan(input({}, (s) => {
+      withRss(900 * 1024)(s);
+      s.sharedMemory = [{ id: '00:01:42', name: '/dev/zero (deleted)', sizeKiB: 500 * 1024, rssKiB: 500 * 1024, pids: [4242] }];
+    }));
+    if (!shared.ok) throw new Error(JSON.stringify(shared.problems));
+    expect([shared.plan.transferMode, shared.plan.transferReason]).toEqual(['streamed', expect.stringContaining('most of its memory is shared')]);
   });
 
   it('refuses when a PID of the tree is taken on the destination', () => {

@@ -12,6 +12,7 @@ import { addressesToMove, isLoopback, parseIpAddress, socketsOfTree } from '../s
 import { moveProblem } from './move-check';
 import { imageDirs } from './image-dirs';
 import { planSharedMemory } from './shared-memory';
+import { sharedMemoryKiB } from '../parse/smaps';
 import { describeStates, tupleClashes } from './stale-sockets';
 import { hostReadiness } from './readiness';
 
@@ -177,7 +178,14 @@ export function buildPlan(input: PlanInput): PlanResult {
   }
 
   if (problems.length) return { ok: false, problems, warnings };
-  const transfer = chooseTransfer(req.mode, { sourceHostName: input.sourceHostName, destinationHostName: input.destinationHostName, srcMgmt, dstMgmt }, input.pageServerPort);
+  const treeKiB = procs.filter((p) => treePids.includes(p.pid)).reduce((n, p) => n + p.rssKiB, 0);
+  const memory = {
+    // Resident memory counts resident shared pages too; what is left is the private memory lazy mode defers.
+    privateKiB: Math.max(0, treeKiB - sharedMemoryKiB(src.sharedMemory ?? [])),
+    sharedKiB: sharedMemoryKiB(src.sharedMemory ?? []),
+    lazyTools: !!src.tools.python3 && !!dst.tools.python3,
+  };
+  const transfer = chooseTransfer(req.mode, { sourceHostName: input.sourceHostName, destinationHostName: input.destinationHostName, srcMgmt, dstMgmt }, input.pageServerPort, memory);
   if ('problem' in transfer) return { ok: false, problems: [transfer.problem], warnings };
   if (transfer.mode === 'lazy') {
     // The destination's page guard and the recovery's page source are python3 programs.
@@ -192,7 +200,7 @@ export function buildPlan(input: PlanInput): PlanResult {
     port: input.pageServerPort + 1, token: input.directStreamToken ?? 'plan-only',
   });
   warnings.push(...shm.warnings);
-  const rssKiB = procs.filter((p) => treePids.includes(p.pid)).reduce((n, p) => n + p.rssKiB, 0);
+  const rssKiB = treeKiB;
   const dirs = imageDirs(input.id, input.imageBase, transfer.mode, src, dst, shm.sharedMemory?.kib ?? 0, input.preferTmpfs ?? false, rssKiB);
   if (transfer.pageServer) {
     transfer.pageServer.tls = input.pageStreamTls !== false;
@@ -235,10 +243,46 @@ type TransferChoice =
   | { problem: FerryErrorInfo };
 
 /**
- * Streamed when the source can reach a page server on the destination's management address; else staged.
- * Lazy only when asked for: it freezes least, but the restored process needs the source until its last page.
+ * Private memory from which lazy mode is the default. Measured on the lab (docs/benchmarks.md, docs/page-streams.md):
+ * the streamed freeze grows with the memory it copies (52 MiB: ≈ 0.2 s either way; 256 MiB: ≈ 0.8 s streamed against
+ * ≈ 0.3 s lazy; 1 GiB: 2–5 s streamed against 0.3–0.7 s lazy), while lazy mode's freeze barely does. Below this the
+ * two freezes are alike and streamed mode, which needs nothing from the source afterwards, wins.
  */
-function chooseTransfer(wanted: TransferMode | undefined, hosts: { sourceHostName: string; destinationHostName: string; srcMgmt: string[]; dstMgmt: string[] }, port: number): TransferChoice {
+export const LAZY_DEFAULT_MIN_KIB = 256 * 1024;
+
+/** What the mode choice needs to know of the tree's memory and the hosts. */
+export interface MemoryFacts {
+  /** Private memory (lazy mode defers it). */
+  privateKiB: number;
+  /** Shared anonymous memory (never lazy: it is copied inside the freeze in every mode). */
+  sharedKiB: number;
+  /** Both hosts have what lazy mode's page guard and recovery need (python3). */
+  lazyTools: boolean;
+}
+
+const mibText = (kib: number) => `${Math.round(kib / 1024)} MiB`;
+
+/** Why the default is not lazy, for the plan's reason. */
+function whyNotLazy(m: MemoryFacts): string {
+  if (m.privateKiB < LAZY_DEFAULT_MIN_KIB) return `${mibText(m.privateKiB)} of private memory: below ${mibText(LAZY_DEFAULT_MIN_KIB)} a streamed freeze is as short as a lazy one`;
+  if (m.privateKiB <= m.sharedKiB) return `most of its memory is shared, which cannot be lazy`;
+  if (!m.lazyTools) return 'lazy mode would need python3 on both hosts';
+  return 'the destination knows no address of the source to fetch pages from';
+}
+
+/**
+ * Streamed when the source can reach a page server on the destination's management address; else staged.
+ * Lazy when asked for, or by default when the tree holds at least LAZY_DEFAULT_MIN_KIB of private memory, most of
+ * its memory can be lazy, both hosts can run the page guard and the destination can reach the source: then the
+ * streamed freeze would last as long as the copy, while a broken page transfer is recovered from the stopped source
+ * copy and only the loss of the source host itself ends the connections (visibly).
+ */
+function chooseTransfer(
+  wanted: TransferMode | undefined,
+  hosts: { sourceHostName: string; destinationHostName: string; srcMgmt: string[]; dstMgmt: string[] },
+  port: number,
+  memory: MemoryFacts,
+): TransferChoice {
   const toDst = parseIpAddress(hosts.destinationHostName)?.address ?? hosts.dstMgmt[0];
   const toSrc = parseIpAddress(hosts.sourceHostName)?.address ?? hosts.srcMgmt[0];
   // The one address the listener admits: the other host's, in the listener's family.
@@ -247,11 +291,17 @@ function chooseTransfer(wanted: TransferMode | undefined, hosts: { sourceHostNam
     return candidates.map((c) => (c === undefined ? undefined : parseIpAddress(c))).find((c) => c && c.family === fam)?.address;
   };
   if (wanted === 'staged') return { mode: 'staged', reason: 'asked for: images dumped to disk, then copied' };
-  if (wanted === 'lazy') {
+  const lazyByDefault =
+    wanted === undefined && !!toSrc && memory.lazyTools && memory.privateKiB >= LAZY_DEFAULT_MIN_KIB && memory.privateKiB > memory.sharedKiB;
+  if (wanted === 'lazy' || lazyByDefault) {
     if (!toSrc) return { problem: { code: 'BAD_INPUT', message: 'lazy transfer needs an address of the source the destination can reach; none is known', hint: 'use --mode streamed or staged' } };
     return {
       mode: 'lazy',
-      reason: `asked for: restored without its memory, pages fetched from ${toSrc}:${port} afterwards; the process depends on the source until the last page has arrived`,
+      reason: `${
+        lazyByDefault
+          ? `fastest safe mode for ${mibText(memory.privateKiB)} of private memory (from ${mibText(LAZY_DEFAULT_MIN_KIB)} on, a streamed freeze would last as long as copying it)`
+          : 'asked for'
+      }: restored without its memory, pages fetched from ${toSrc}:${port} afterwards; the process depends on the source until the last page has arrived (a broken page transfer is recovered from the stopped source copy; only the loss of the source host ends its connections, visibly)`,
       pageServer: { address: toSrc, port, ...opt('peer', peerOf(toSrc, [parseIpAddress(hosts.destinationHostName)?.address, ...hosts.dstMgmt])) },
     };
   }
@@ -263,7 +313,7 @@ function chooseTransfer(wanted: TransferMode | undefined, hosts: { sourceHostNam
   }
   return {
     mode: 'streamed',
-    reason: `${wanted === 'streamed' ? 'asked for' : 'fastest safe mode'}: memory pages stream from the dump straight to a page server on ${toDst}:${port}, nothing is written to the source's disk twice, and nothing depends on the source after the restore`,
+    reason: `${wanted === 'streamed' ? 'asked for' : `fastest safe mode (${whyNotLazy(memory)})`}: memory pages stream from the dump straight to a page server on ${toDst}:${port}, nothing is written to the source's disk twice, and nothing depends on the source after the restore`,
     pageServer: { address: toDst, port, ...opt('peer', peerOf(toDst, [parseIpAddress(hosts.sourceHostName)?.address, ...hosts.srcMgmt])) },
   };
 }

@@ -171,7 +171,8 @@ describe('faults during a migration', () => {
     const { code, out, rec } = await migrateWithFault(['--from', 'lab-a', '--pid', String(w.pid), '--to', 'lab-b', '--mode', 'lazy', '--allow-shared-address'], /✓ restore/, cutPageConnection);
     expect(code, out).toBe(0);
     expect(rec.lazyPages.ok).toBe(true);
-    expect(rec.lazyPages.detail).toMatch(/lazy-pages daemon exited [1-9]/);
+    // CRIU's daemon ends with an error, or aborts (its TLS receive path hits a BUG() on a cut connection).
+    expect(rec.lazyPages.detail).toMatch(/lazy-pages daemon (exited [1-9]|was killed by signal)/);
     expect(rec.lazyPages.recovered.pages).toBeGreaterThan(0);
     expect(rec.splitBrain).toBeUndefined();
     await sleep(1000);

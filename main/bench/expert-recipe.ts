@@ -1,12 +1,11 @@
 // The strongest plain recipe an expert would type (no Ferry code on the path): OpenSSH connections opened
 // before the freeze (ControlMaster), CRIU's nftables network lock, and the pages streamed to a CRIU page server
 // on the destination; only the small images cross through the operator's machine.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FerryError } from '../../app/errors';
 import { SERVICE_ADDRESS, labPaths } from '../lab/lab-config';
+import { localSh } from './local-sh';
 
 export interface ExpertResult {
   freezeMs: number;
@@ -14,16 +13,7 @@ export interface ExpertResult {
   imageBytes: number;
 }
 
-function sh(script: string, ...args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', script, 'sh', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new FerryError({ code: 'COMMAND_FAILED', message: `expert recipe step failed (${code}): ${err.trim().slice(-500)}` }))));
-  });
-}
+const sh = (script: string, ...args: string[]) => localSh('expert recipe', script, ...args);
 
 // $1 ssh_config, $2 pid, $3 image dir, $4 service address, $5 page server port, $6 control socket dir.
 const RECIPE = `

@@ -1,8 +1,7 @@
 // The plain hand recipe, as an operator would type it with OpenSSH and CRIU (no Ferry code on the path):
 // criu dump to disk → copy the images → move the address → criu restore.
-import { spawn } from 'node:child_process';
-import { FerryError } from '../../app/errors';
 import { SERVICE_ADDRESS, labPaths } from '../lab/lab-config';
+import { localSh } from './local-sh';
 
 export interface HandResult {
   freezeMs: number;
@@ -10,17 +9,7 @@ export interface HandResult {
   imageBytes: number;
 }
 
-/** Runs `sh -c script` locally (the operator's terminal) and returns its stdout. */
-function sh(script: string, ...args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', script, 'sh', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new FerryError({ code: 'COMMAND_FAILED', message: `hand recipe step failed (${code}): ${err.trim().slice(-500)}` }))));
-  });
-}
+const sh = (script: string, ...args: string[]) => localSh('hand recipe', script, ...args);
 
 // $1 ssh_config, $2 pid, $3 image dir, $4 service address. Each line is what the operator types.
 const RECIPE = `

@@ -29,11 +29,15 @@ export async function addressesBackToSource(exec: Executor, plan: MigrationPlan,
   return offSrc;
 }
 
-/** On to the destination: off the source where still there, then onto the destination where missing. */
-export async function addressesToDestination(exec: Executor, plan: MigrationPlan, src: HostSnapshot, dst: HostSnapshot, attempt: UndoLog['attempt']): Promise<void> {
+/**
+ * On to the destination: off the source where still there, then onto the destination where missing. Returns the
+ * addresses it added on the destination (to be announced from there).
+ */
+export async function addressesToDestination(exec: Executor, plan: MigrationPlan, src: HostSnapshot, dst: HostSnapshot, attempt: UndoLog['attempt']): Promise<AddressMove[]> {
   const { from, to } = plan.request;
   const stale = plan.addresses.filter((m) => on(src, m));
   const missing = plan.addresses.filter((m) => !on(dst, m));
   if (stale.length) await attempt(`removed ${list(stale)} from ${from}`, () => removeAddresses(exec, from, stale, sourceDevice));
   if (missing.length) await attempt(`added ${list(missing)} on ${to}`, () => addAddresses(exec, to, missing, destinationDevice));
+  return missing;
 }

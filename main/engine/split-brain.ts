@@ -14,7 +14,7 @@ import { probeHost } from '../net/host-probe';
 import { deleteNewCriuTables } from '../net/network-lock';
 import { readTcpSeqs } from '../net/tcp-seqs';
 import { addressesBackToSource, addressesToDestination } from './address-placement';
-import { mustRun, sourceDevice } from './freeze-context';
+import { destinationDevice, mustRun, sourceDevice } from './freeze-context';
 import { failSourceDump, releaseGuard, resetConnections, signalTree } from './lazy-copies';
 import { UndoLog } from './undo-log';
 
@@ -79,12 +79,16 @@ export async function resolveCopies(
     // Twice, a second apart: a neighbour ignores an update within its ARP locktime (1 s) of the last one.
     if (offSrc.length) await attempt(`announced ${offSrc.map((m) => m.address).join(', ')} from ${from}`, () => announceAddresses(exec, from, offSrc, sourceDevice, 2));
   } else if (decision.keep === 'destination') {
-    await addressesToDestination(exec, plan, src, dst, attempt);
+    const onDst = await addressesToDestination(exec, plan, src, dst, attempt);
+    if (onDst.length) await attempt(`announced ${onDst.map((m) => m.address).join(', ')} from ${to}`, () => announceAddresses(exec, to, onDst, destinationDevice, 2));
     await attempt(`resumed the copy on ${to}`, () => signalTree(exec, to, pids, 'CONT'));
     await attempt(`removed this migration's network locks`, () => deleteNewCriuTables(exec, from, knownTables));
   } else {
-    // Nothing runs: the addresses go back where they came from, as after a rollback.
-    await addressesBackToSource(exec, plan, src, dst, attempt);
+    // Nothing runs: the addresses go back where they came from, as after a rollback, and are announced from there:
+    // else the peers' neighbour entries still point at the destination, and new connections from the source
+    // (another process, a restarted service) get no answer until they expire.
+    const offSrc = await addressesBackToSource(exec, plan, src, dst, attempt);
+    if (offSrc.length) await attempt(`announced ${offSrc.map((m) => m.address).join(', ')} from ${from}`, () => announceAddresses(exec, from, offSrc, sourceDevice, 2));
     await attempt(`removed this migration's network locks`, () => deleteNewCriuTables(exec, from, knownTables));
   }
   if (decision.end) report.connectionsEnded = compared.map((c) => ({ connection: c.key, streams: c.result, why: decision.why }));

@@ -287,6 +287,8 @@ describe('lazy mode: broken page transfers under a request/response peer', () =>
     expect(v.closed).toBe('reset');
     expect((await hostProcesses('lab-b')).has(rr.pid)).toBe(false);
     expect((await labStatus()).serviceAddress.holder).toBe('lab-a');
+    // Announced from lab-a: else the peer keeps answering lab-b's MAC and new connections from lab-a hang.
+    expect(rec.splitBrain.actions.join('\n')).toContain('announced 198.18.0.100 from lab-a');
     console.log(`source copy lost: ${rec.splitBrain.why}; peer: ${v.answered}/${v.sent} answered, all correct, connection ${v.closed}`);
   });
 

@@ -2,6 +2,10 @@
 // service address and streams the (page-less) images; the destination receives them, takes the address and
 // restores. No controller round trip sits between these steps; markers on stderr time each one.
 import type { Executor, RemoteProcess } from '../hosts/executor';
+import { PAGE_STREAM_FILES } from './page-relay';
+
+/** The relay's socket, pid file, log and TLS keys stay with their side (tar would warn on the socket, and copy keys). */
+const PAGE_STREAM_EXCLUDES = Object.values(PAGE_STREAM_FILES).map((f) => `--exclude=./${f}`).join(' ');
 
 const MARK = `mark() { printf '@@FERRY-AT %s %s\\n' "$1" "$(date +%s%N)" >&2; }`;
 /** The source script is started before the freeze and waits for one line on its input: the freeze begins then. */
@@ -23,7 +27,7 @@ export const SOURCE_FREEZE_SCRIPT = [
   'mark dump-done',
   'if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - || { mark address-remove-failed; exit 11; }; fi',
   'mark address-removed',
-  'tar -C "$dir" --exclude=./dump.log -cf - . || { mark send-failed; exit 12; }',
+  `tar -C "$dir" --exclude=./dump.log ${PAGE_STREAM_EXCLUDES} -cf - . || { mark send-failed; exit 12; }`,
   'mark sent',
 ].join('\n');
 
@@ -64,7 +68,7 @@ export const SOURCE_LAZY_FREEZE_SCRIPT = [
   'if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - || { mark address-remove-failed; exit 11; }; fi',
   'mark address-removed',
   // The dump argv is no longer needed: the positional parameters become tar's exclusions.
-  'set -- --exclude=./dump.log --exclude=./status --exclude=./dump-exit.tmp --exclude=./dump-exit --exclude=./dump.pid',
+  `set -- --exclude=./dump.log --exclude=./status --exclude=./dump-exit.tmp --exclude=./dump-exit --exclude=./dump.pid ${PAGE_STREAM_EXCLUDES}`,
   'if [ -n "$daddr" ]; then',
   '  files=$(cd "$dir" && ls pages-*.img 2>/dev/null); n=0',
   '  for f in $files; do n=$((n + $(stat -c %s "$dir/$f"))); done',

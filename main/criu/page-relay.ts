@@ -16,13 +16,16 @@
 import { FerryError } from '../../app/errors';
 import { parseIpAddress } from '../../app/ip-address';
 
+/** The page-stream files' names inside an image folder: each side's own, never sent with the images. */
+export const PAGE_STREAM_FILES = { socket: 'page-stream.sock', pidFile: 'page-relay.pid', log: 'page-relay.log', tlsDir: 'tls' } as const;
+
 /** Where one side keeps its page-stream files (inside its image folder, 0700). */
 export function pageStreamPaths(dir: string) {
   return {
-    socket: `${dir}/page-stream.sock`,
-    pidFile: `${dir}/page-relay.pid`,
-    log: `${dir}/page-relay.log`,
-    tlsDir: `${dir}/tls`,
+    socket: `${dir}/${PAGE_STREAM_FILES.socket}`,
+    pidFile: `${dir}/${PAGE_STREAM_FILES.pidFile}`,
+    log: `${dir}/${PAGE_STREAM_FILES.log}`,
+    tlsDir: `${dir}/${PAGE_STREAM_FILES.tlsDir}`,
     ca: `${dir}/tls/ca.crt`,
     cert: `${dir}/tls/cert.pem`,
     key: `${dir}/tls/key.pem`,

@@ -43,6 +43,17 @@ async function settled(peer: () => PeerVerdict): Promise<PeerVerdict> {
   return v;
 }
 
+/** The peer after `ms` more: every answer right, the connection open, and more than 30 new answers. */
+async function expectStillAnswering(peer: () => PeerVerdict, ms: number): Promise<PeerVerdict> {
+  const before = peer().answered;
+  await sleep(ms);
+  const v = peer();
+  expectIntegrity(v);
+  expect(v.closed).toBeNull();
+  expect(v.answered).toBeGreaterThan(before + 30);
+  return v;
+}
+
 /** Never a wrong, stale or zero-page answer; and never open without answers. */
 function expectIntegrity(v: PeerVerdict) {
   expect(v.problems, JSON.stringify(v)).toEqual([]);
@@ -80,12 +91,7 @@ describe('lazy mode: broken page transfers under a request/response peer', () =>
     expect(r.rec.lazyPages).toMatchObject({ ok: true });
     expect(r.rec.lazyPages.recovered.pages).toBeGreaterThan(0);
     expect(r.rec.connections.every((c: any) => c.ok)).toBe(true);
-    const before = rr.peer().answered;
-    await sleep(1000);
-    const v = rr.peer();
-    expectIntegrity(v);
-    expect(v.closed).toBeNull();
-    expect(v.answered).toBeGreaterThan(before + 30);
+    const v = await expectStillAnswering(rr.peer, 1000);
     expect((await hostProcesses('lab-a')).has(rr.pid)).toBe(false);
     expect((await hostProcesses('lab-b')).get(rr.pid)?.comm).toBe('python3');
     expect((await labStatus()).serviceAddress.holder).toBe('lab-b');
@@ -151,12 +157,7 @@ describe('lazy mode: broken page transfers under a request/response peer', () =>
     // Whether CRIU's own connection outlived the cut or Ferry fetched the rest again, the copy on lab-b is complete.
     expect(r.code, r.out).toBe(0);
     expect(r.rec.lazyPages.ok).toBe(true);
-    const before = rr.peer().answered;
-    await sleep(1000);
-    const v = rr.peer();
-    expectIntegrity(v);
-    expect(v.closed).toBeNull();
-    expect(v.answered).toBeGreaterThan(before + 30);
+    const v = await expectStillAnswering(rr.peer, 1000);
     expect(v.maxGapMs).toBeGreaterThan(9000);
     console.log(`link cut 10 s: ${r.rec.lazyPages.detail ?? 'CRIU\'s own transfer outlived the cut'}; all pages ${r.rec.lazyPages.msAfterRestore} ms after the restore; peer: ${v.answered}/${v.sent} answered, all correct, connection open, largest gap ${v.maxGapMs} ms`);
     const back = await ferry(['migrate', '--from', 'lab-b', '--pid', String(rr.pid), '--to', 'lab-a', '--mode', 'streamed', '--allow-shared-address']);
@@ -258,12 +259,7 @@ describe('lazy mode: broken page transfers under a request/response peer', () =>
     } else {
       // It had moved nothing (it waited on missing pages from the start): the source copy carries on with it.
       expect(sb.end).toBeUndefined();
-      const before = v.answered;
-      await sleep(1500);
-      v = rr.peer();
-      expectIntegrity(v);
-      expect(v.closed).toBeNull();
-      expect(v.answered).toBeGreaterThan(before + 30);
+      v = await expectStillAnswering(rr.peer, 1500);
       await ferry(['lab', 'exec', 'lab-a', '--', 'kill', String(rr.pid)]);
     }
     console.log(`recovery refused: ${sb.why}; peer: ${v.answered}/${v.sent} answered, all correct, connection ${v.closed ?? 'open'}`);
@@ -313,12 +309,7 @@ describe('lazy mode: broken page transfers under a request/response peer', () =>
     expect(rec.error.code).toBe('ADDRESS_MOVE_FAILED');
     expect(rec.rollback).toMatchObject({ attempted: true, ok: true });
     expect(rec.rollback.actions.join('\n')).toMatch(/made the lazy dump on lab-a let go of process/);
-    const before = rr.peer().answered;
-    await sleep(1500);
-    const v = rr.peer();
-    expectIntegrity(v);
-    expect(v.closed).toBeNull();
-    expect(v.answered).toBeGreaterThan(before + 30);
+    const v = await expectStillAnswering(rr.peer, 1500);
     expect((await hostProcesses('lab-b')).has(rr.pid)).toBe(false);
     expect((await labStatus()).serviceAddress.holder).toBe('lab-a');
     console.log(`lazy freeze rolled back: ${rec.rollback.actions.join('; ')}; peer: ${v.answered}/${v.sent} answered, all correct, connection open, largest gap ${v.maxGapMs} ms`);

@@ -289,10 +289,9 @@ describe('host probe (host-probe.ts: a fixed script with positional arguments)',
     const exec = new LocalShellExecutor();
     for (const v of ['criu', './criu', '/opt/criu;id', '/opt/$(id)', '/opt/cr iu', '/opt/criu\n/x', '/opt/*', '-x', '/a:/b']) {
       badInput(() => criuCandidates({ FERRY_CRIU: v }), /FERRY_CRIU must be an absolute path/);
-      process.env.FERRY_CRIU = v;
-      await badInputAsync(probeHost(exec, 'a'));
+      // The probe is given its candidates (the controller reads FERRY_CRIU) and refuses odd ones too.
+      if (v !== 'criu') await badInputAsync(probeHost(exec, 'a', { criu: [v] }));
     }
-    delete process.env.FERRY_CRIU;
     for (const pid of [0, -1, 1.5, NaN, 2 ** 40]) await badInputAsync(probeHost(exec, 'a', { statPid: pid }));
     expect(exec.calls).toEqual([]);
   });
@@ -300,7 +299,7 @@ describe('host probe (host-probe.ts: a fixed script with positional arguments)',
   it('runs for real with its positional arguments intact', async () => {
     process.env.FERRY_CRIU = '/nonexistent/ferry-criu+x_1.2';
     const exec = new LocalShellExecutor();
-    const snap = await probeHost(exec, 'local', { statPid: process.pid, processes: true });
+    const snap = await probeHost(exec, 'local', { criu: criuCandidates(), statPid: process.pid, processes: true });
     delete process.env.FERRY_CRIU;
     expect(snap.stat?.pid).toBe(process.pid);
     expect(snap.criu).toBeUndefined();

@@ -84,6 +84,8 @@ export interface MigrationSnapshot {
   request: MigrationRequest;
   events: MigrationEvent[];
   running: boolean;
+  /** Past the point of no return (the destination runs the restored process): a cancel is refused. */
+  noReturn?: boolean;
 }
 
 /** One line of the history. */
@@ -120,6 +122,8 @@ export interface RequestResults {
   'migration:plan': PlanPreview;
   'migration:start': { id: string };
   'migration:active': MigrationSnapshot[];
+  /** The cancel was passed on (before the freeze nothing is left behind; in it the migration rolls back). */
+  'migration:cancel': { id: string; cancelling: true };
   'history:list': HistoryEntry[];
   'history:get': MigrationRecord;
   'history:export': ExportFile;

@@ -1,7 +1,7 @@
 // Serves the contract's handler table on one transport: validates, runs, answers with a Result, forwards events.
 import { toErrorInfo } from '../errors';
 import type { EventName, EventPayloads, RequestResults } from './contract';
-import { requestSchemas, type RequestMethod, type ValidParams } from './schemas';
+import { issuesMessage, requestSchemas, type RequestMethod, type ValidParams } from './schemas';
 import type { Transport } from './wire';
 import { isWireMessage } from './wire';
 import { cancellation, type AbortSignalLike } from './cancel';
@@ -38,7 +38,7 @@ export function serveContract(transport: Transport, handlers: Handlers, events?:
     const m = method as RequestMethod;
     const parsed = requestSchemas[m].safeParse(msg.params ?? {});
     if (!parsed.success) {
-      const message = parsed.error.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ');
+      const message = issuesMessage(parsed.error.issues);
       transport.send({ kind: 'response', id, result: { ok: false, error: { code: 'BAD_INPUT', message } } });
       return;
     }

@@ -1,10 +1,12 @@
 // Validation of every request's parameters, applied once where requests enter main (both transports).
 import { z } from 'zod';
+import { FerryError } from '../errors';
 import { aliasProblem, hostNameProblem, userProblem } from '../inventory/host-name';
 import { duplicateAddresses } from '../ip-address';
-import { TRANSFER_MODES } from '../model/migration';
+import { TRANSFER_MODES, type MigrationRequest } from '../model/migration';
+import { imageBaseProblem, normalizeImageBase } from '../plan/image-base';
 
-/** Limits of a migration request, shared by the contract and the CLI (main/cli/args.ts). */
+/** Limits of a migration request: the schema below applies them, the CLI's options are checked by it (main/cli/args.ts). */
 export const MIGRATION_LIMITS = {
   /** Highest PID the kernel hands out (PID_MAX_LIMIT). */
   pidMax: 4_194_304,
@@ -15,6 +17,8 @@ export const MIGRATION_LIMITS = {
   budgetMsMin: 100,
   budgetMsMax: 3_600_000,
   budgetMsDefault: 60_000,
+  /** Longest image folder accepted. */
+  maxImageBaseLength: 201,
 } as const;
 
 const alias = z.string().superRefine((v, ctx) => {
@@ -39,7 +43,26 @@ export const migrationRequestSchema = z.object({
   mode: z.enum(TRANSFER_MODES).optional(),
   /** Move addresses that processes outside the tree also use (their connections break). */
   allowSharedAddress: z.boolean().optional(),
+  /** Folder for the CRIU images on both hosts (a trailing slash is dropped); absent: the engine picks. */
+  imageBase: z.string().max(MIGRATION_LIMITS.maxImageBaseLength).transform((text, ctx) => {
+    const base = normalizeImageBase(text);
+    const why = imageBaseProblem(base);
+    if (why) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)} refused: ${why}` });
+    return base;
+  }).optional(),
 });
+
+/** One line naming every problem of a request's parameters. */
+export function issuesMessage(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  return issues.map((i) => `${i.path.map(String).join('.') || 'params'}: ${i.message}`).join('; ');
+}
+
+/** A migration request as every client sends it, checked and completed with the defaults (BAD_INPUT otherwise). */
+export function parseMigrationRequest(input: z.input<typeof migrationRequestSchema>): MigrationRequest {
+  const r = migrationRequestSchema.safeParse(input);
+  if (!r.success) throw new FerryError({ code: 'BAD_INPUT', message: issuesMessage(r.error.issues) });
+  return r.data;
+}
 
 /**
  * A host added by hand (an ssh_config Host block Ferry keeps in its state folder). No IdentityFile: a client of
@@ -73,6 +96,7 @@ export const requestSchemas = {
   'migration:plan': migrationRequestSchema,
   'migration:start': migrationRequestSchema,
   'migration:active': empty,
+  'migration:cancel': z.object({ id: migrationId }),
   'history:list': empty,
   'history:get': z.object({ id: migrationId }),
   'history:export': z.object({ ids: z.array(migrationId).max(10_000).optional() }),

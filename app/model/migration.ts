@@ -41,6 +41,8 @@ export interface MigrationRequest {
   mode?: TransferMode;
   /** Move the addresses even though processes outside the tree use them (their connections break). */
   allowSharedAddress?: boolean;
+  /** Folder for the CRIU images on both hosts; absent = the default (lazy mode: /run when it is a tmpfs with room). */
+  imageBase?: string;
 }
 
 /** One address that moves with the process. */
@@ -135,7 +137,7 @@ export interface MigrationRecord {
   plan?: MigrationPlan;
   startedAt: number;
   endedAt?: number;
-  outcome: 'running' | 'succeeded' | 'failed' | 'refused';
+  outcome: 'running' | 'succeeded' | 'failed' | 'refused' | 'cancelled';
   steps: StepRecord[];
   /** Network locked on the source → restored process running on the destination. */
   freeze?: { startedAt: number; endedAt?: number; ms?: number };

@@ -30,9 +30,14 @@ export function imageBaseProblem(base: string): string | undefined {
   return undefined;
 }
 
+/** The text with its trailing slashes dropped (but `/` stays `/`). */
+export function normalizeImageBase(text: string): string {
+  return text.length > 1 ? text.replace(/\/+$/, '') : text;
+}
+
 /** The image base, checked (BAD_INPUT naming what is wrong); a trailing slash is dropped first. */
 export function parseImageBase(text: string): string {
-  const base = text.length > 1 ? text.replace(/\/+$/, '') : text;
+  const base = normalizeImageBase(text);
   const why = imageBaseProblem(base);
   if (why) throw new FerryError({ code: 'BAD_INPUT', message: `--image-base ${JSON.stringify(text)} refused: ${why}`, hint: `the default is ${DEFAULT_IMAGE_BASE}` });
   return base;

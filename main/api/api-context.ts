@@ -1,12 +1,12 @@
-// What every handler needs: the controller, the history, the event hub and the migration tasks.
+// What every handler needs: the controller, the history, the event hub and the migration service.
+import type { Controller } from '../controller/controller';
+import type { MigrationService } from '../service/migration-service';
 import type { HistoryStore } from '../store/history-db';
 import type { EventHub } from './event-hub';
-import type { LiveController } from './live-controller';
-import type { MigrationTasks } from './migration-api';
 
 export interface ApiContext {
-  controller: LiveController;
+  controller: Controller;
   history: HistoryStore;
   events: EventHub;
-  tasks: MigrationTasks;
+  service: MigrationService;
 }

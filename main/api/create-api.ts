@@ -14,8 +14,9 @@ import type { ApiContext } from './api-context';
 import { EventHub } from './event-hub';
 import { historyHandlers, importFileRecords } from './history-api';
 import { hostsHandlers } from './hosts-api';
-import { createLiveController } from './live-controller';
-import { MigrationTasks, migrationHandlers } from './migration-api';
+import { createController } from '../controller/controller';
+import { MigrationService } from '../service/migration-service';
+import { migrationHandlers } from './migration-api';
 import { processesHandlers } from './processes-api';
 
 /** The API: its handlers, its events and how to shut it down. */
@@ -29,13 +30,17 @@ export interface Api {
 /** Opens the history and builds every handler. */
 export async function createApi(opts: { historyFile?: string; userConfig?: boolean; recoverOnStart?: boolean } = {}): Promise<Api> {
   const history = await openHistory(opts.historyFile);
-  const ctx: ApiContext = {
-    controller: createLiveController(opts.userConfig === undefined ? {} : { userConfig: opts.userConfig }),
-    history,
-    events: new EventHub(),
-    tasks: new MigrationTasks(),
-  };
+  const controller = createController(opts.userConfig === undefined ? {} : { userConfig: opts.userConfig });
+  const events = new EventHub();
+  const service = new MigrationService({
+    controller, history,
+    onEvent: (e) => events.emit('migration:event', e),
+    onRecord: (id) => events.emit('history:changed', { id }),
+  });
+  const ctx: ApiContext = { controller, history, events, service };
   importFileRecords(ctx);
+  // Migrations another controller (the CLI) runs write the same history: their changes are announced here.
+  const stopWatching = watchHistory(ctx);
   // Migrations a dead controller left half-way are brought to one safe end before anyone starts a new one.
   const recovery: RecoveryStatus = { running: opts.recoverOnStart !== false, reports: [] };
   const recovering = opts.recoverOnStart === false ? Promise.resolve() : recoverOnStart(ctx, recovery);
@@ -64,6 +69,7 @@ export async function createApi(opts: { historyFile?: string; userConfig?: boole
   return {
     handlers, events: ctx.events, context: ctx,
     close: async () => {
+      stopWatching();
       await recovering;
       await ctx.controller.close();
     },
@@ -86,6 +92,25 @@ async function recoverOnStart(ctx: ApiContext, status: RecoveryStatus): Promise<
   } finally {
     status.running = false;
   }
+}
+
+/** How often the history file is looked at for changes another process made. */
+const HISTORY_POLL_MS = 1000;
+
+/** Emits `history:changed` for every migration whose stored outcome another process added or changed. */
+function watchHistory(ctx: ApiContext): () => void {
+  let seen = ctx.history.ids();
+  const timer = setInterval(() => {
+    try {
+      const now = ctx.history.ids();
+      for (const [id, outcome] of now) if (seen.get(id) !== outcome) ctx.events.emit('history:changed', { id });
+      seen = now;
+    } catch {
+      /* the file is being replaced: next time */
+    }
+  }, HISTORY_POLL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 function readVersion(): string {

@@ -1,28 +1,8 @@
 // Requests of the Hosts view: the inventory, each host's readiness, adding a host by hand.
-import { toErrorInfo } from '../../app/errors';
-import type { HostEntry, HostReadiness } from '../../app/contract/contract';
+import type { HostEntry } from '../../app/contract/contract';
 import type { Handlers } from '../../app/contract/rpc-server';
-import { hostReadiness, type ReadinessCheck } from '../../app/plan/readiness';
-import { probeHost } from '../net/host-probe';
 import type { ApiContext } from './api-context';
-import { addManualHost, manualHostsFile } from './manual-hosts';
-
-/** Probes a host with the CRIU check and turns it into readiness checks; SSH failures become the first check. */
-export async function checkHost(ctx: ApiContext, host: string): Promise<HostReadiness> {
-  ctx.controller.resolveHost(host);
-  const started = Date.now();
-  let checks: ReadinessCheck[];
-  let kernel: string | undefined;
-  try {
-    const snap = await probeHost(ctx.controller.exec, host, { criuCheck: true });
-    kernel = snap.kernel;
-    checks = [{ name: 'ssh', ok: true, detail: `connected and probed in ${Date.now() - started} ms` }, ...hostReadiness(snap)];
-  } catch (err) {
-    const info = toErrorInfo(err);
-    checks = [{ name: 'ssh', ok: false, detail: `[${info.code}] ${info.message}`, code: info.code, ...(info.hint ? { fix: info.hint } : {}) }];
-  }
-  return { host, ready: checks.every((c) => c.ok || c.warning), checks, probedMs: Date.now() - started, ...(kernel ? { kernel } : {}) };
-}
+import { addManualHost, manualHostsFile } from '../hosts/manual-hosts';
 
 /** The Hosts view's handlers. */
 export function hostsHandlers(ctx: ApiContext): Pick<Handlers, 'hosts:list' | 'hosts:check' | 'hosts:add'> {
@@ -35,7 +15,7 @@ export function hostsHandlers(ctx: ApiContext): Pick<Handlers, 'hosts:list' | 'h
       const inv = ctx.controller.inventory();
       return { hosts: entries(), warnings: inv.warnings, manualFile: manualHostsFile() };
     },
-    'hosts:check': async ({ host }) => checkHost(ctx, host),
+    'hosts:check': async ({ host }) => ctx.service.checkHost(host),
     'hosts:add': async (params) => {
       addManualHost(params, ctx.controller.inventory().hosts.map((h) => h.name));
       const added = entries().find((h) => h.name === params.name);

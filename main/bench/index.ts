@@ -6,6 +6,7 @@ import { summarize } from '../../app/bench/stats';
 import { renderChart } from '../../app/bench/svg-chart';
 import { toErrorInfo } from '../../app/errors';
 import { createController } from '../controller/controller';
+import { controllerDeps } from '../service/engine-effects';
 import { migrate } from '../engine/migrate';
 import { LAB_NAME } from '../lab/lab-config';
 import { labDown, labUp } from '../lab/lab';
@@ -90,7 +91,7 @@ try {
             Object.assign(sample, { freezeMs: h.freezeMs, totalMs: h.totalMs, imageBytes: h.imageBytes, ok: true });
           } else {
             const rec = await migrate(
-              { exec: controller.exec, resolveHost: controller.resolveHost, ...(method.endsWith('-plain') ? { pageStreamTls: false } : {}) },
+              controllerDeps(controller, method.endsWith('-plain') ? { pageStreamTls: false } : {}),
               { from: 'lab-a', to: 'lab-b', pid: w.pid, addresses: [], budgetMs: 60_000, keepImages: false, mode: modeOf(method) },
             );
             Object.assign(sample, recordFigures(rec));
@@ -152,7 +153,7 @@ async function runPingpong(): Promise<void> {
         const sample: Sample = { method: mode, kind: 'demo', rssMib: 0, connections: 4, rep: i, ok: false };
         const since = Date.now();
         try {
-          const rec = await migrate({ exec: controller.exec, resolveHost: controller.resolveHost }, { from, to, pid: w.pid, addresses: [], budgetMs: 60_000, keepImages: false, mode });
+          const rec = await migrate(controllerDeps(controller), { from, to, pid: w.pid, addresses: [], budgetMs: 60_000, keepImages: false, mode });
           Object.assign(sample, recordFigures(rec));
           judge(sample, await witnessGap(w, since));
         } catch (e) {

@@ -1,12 +1,14 @@
-// Validation of command-line values: clear BAD_INPUT errors before anything runs.
-import { MIGRATION_LIMITS } from '../../app/contract/schemas';
+// Validation of command-line values: clear BAD_INPUT errors naming the option, before anything runs. The limits
+// are the contract's: each value is checked by its field of the request schema (app/contract/schemas.ts).
+import { MIGRATION_LIMITS, migrationRequestSchema } from '../../app/contract/schemas';
 import { FerryError } from '../../app/errors';
 import { duplicateAddresses } from '../../app/ip-address';
+import { TRANSFER_MODES, type TransferMode } from '../../app/model/migration';
 import { parseIpAddress } from '../../app/sockets';
 
 /** A PID: a positive decimal integer within the kernel's range. */
 export function parsePid(text: string): number {
-  if (!/^[1-9][0-9]{0,9}$/.test(text) || Number(text) > MIGRATION_LIMITS.pidMax) {
+  if (!/^[1-9][0-9]{0,9}$/.test(text) || !migrationRequestSchema.shape.pid.safeParse(Number(text)).success) {
     throw new FerryError({ code: 'BAD_INPUT', message: `not a PID: ${JSON.stringify(text)}`, hint: 'a PID is a positive whole number (see ferry ps HOST)' });
   }
   return Number(text);
@@ -32,12 +34,17 @@ export function parseAddressArgs(texts: readonly string[]): string[] {
 
 /** The freeze budget (`--budget-ms`) within the contract's limits. */
 export function parseBudgetMs(text: string): number {
-  return parseMs(text, '--budget-ms', MIGRATION_LIMITS.budgetMsMin, MIGRATION_LIMITS.budgetMsMax);
+  if (!/^[0-9]+$/.test(text) || !migrationRequestSchema.shape.budgetMs.safeParse(Number(text)).success) {
+    throw new FerryError({ code: 'BAD_INPUT', message: `--budget-ms must be ${MIGRATION_LIMITS.budgetMsMin}..${MIGRATION_LIMITS.budgetMsMax} ms, got ${JSON.stringify(text)}` });
+  }
+  return Number(text);
 }
 
-/** A duration in milliseconds within [min, max]. */
-export function parseMs(text: string, what: string, min: number, max: number): number {
-  const n = Number(text);
-  if (!/^[0-9]+$/.test(text) || n < min || n > max) throw new FerryError({ code: 'BAD_INPUT', message: `${what} must be ${min}..${max} ms, got ${JSON.stringify(text)}` });
-  return n;
+/** A transfer mode (`--mode`), one of the contract's. */
+export function parseMode(text: string): TransferMode {
+  const m = migrationRequestSchema.shape.mode.safeParse(text);
+  if (!m.success || m.data === undefined) {
+    throw new FerryError({ code: 'BAD_INPUT', message: `--mode must be one of ${TRANSFER_MODES.join(', ')}, got ${JSON.stringify(text)}` });
+  }
+  return m.data;
 }

@@ -1,7 +1,10 @@
-// The controller's wiring: inventory (lab + ~/.ssh/config + FERRY_INVENTORY), SSH pool and executor.
-import { existsSync } from 'node:fs';
-import type { HostSpec } from '../../app/model/host';
+// The controller's one wiring, for the CLI and the dashboard: the inventory (the lab, FERRY_INVENTORY,
+// ~/.ssh/config and hosts added by hand, re-read when one of its files changes), the SSH pool and executor, and
+// where CRIU is on the hosts (FERRY_CRIU). Environment variables are read here, not in the engine.
+import { existsSync, statSync } from 'node:fs';
+import type { SshHostSpec } from '../../app/inventory/ssh-config';
 import { loadInventory, type Inventory } from '../hosts/inventory';
+import { manualHostsFile } from '../hosts/manual-hosts';
 import { SshExecutor } from '../hosts/ssh-executor';
 import { SshPool } from '../hosts/ssh-pool';
 import { labPaths } from '../lab/lab-config';
@@ -9,9 +12,12 @@ import { criuCandidates } from '../net/host-probe';
 
 /** What every command needs to reach hosts. */
 export interface Controller {
-  inventory: Inventory;
+  /** The inventory as of now (re-read when any of its files changed). */
+  inventory(): Inventory;
   exec: SshExecutor;
-  resolveHost(name: string): HostSpec;
+  resolveHost(name: string): SshHostSpec;
+  /** Where to look for CRIU on the hosts, in order. */
+  criu: readonly string[];
   close(): Promise<void>;
 }
 
@@ -24,20 +30,28 @@ export function inventoryFiles(): { path: string; source: string }[] {
   return files;
 }
 
-/** Builds the controller (BAD_INPUT for a malformed FERRY_CRIU); nothing connects until a command runs. */
+/** Builds the controller (BAD_INPUT for a malformed FERRY_CRIU or inventory); nothing connects until a command runs. */
 export function createController(opts: { userConfig?: boolean } = {}): Controller {
   // Settings are refused here, before any command can open a connection with them.
-  criuCandidates();
-  const inventory = loadInventory({ files: inventoryFiles(), userConfig: opts.userConfig ?? true });
-  const pool = new SshPool({
-    resolveJumpHost: (name) => inventory.resolveAny(name),
-    maxSessionsPerConnection: 32,
-  });
-  const exec = new SshExecutor({ pool, resolveHost: (n) => inventory.resolveHost(n) });
-  return {
-    inventory,
-    exec,
-    resolveHost: (n) => inventory.resolveHost(n),
-    close: () => exec.close(),
+  const criu = criuCandidates();
+  let current: Inventory | undefined;
+  let stamp = '';
+  const files = () => {
+    const list = inventoryFiles();
+    const manual = manualHostsFile();
+    if (existsSync(manual)) list.push({ path: manual, source: manual });
+    return list;
   };
+  const inventory = () => {
+    const list = files();
+    const now = list.map((f) => `${f.path}:${existsSync(f.path) ? statSync(f.path).mtimeMs : '-'}`).join('|');
+    if (!current || now !== stamp) {
+      current = loadInventory({ files: list, userConfig: opts.userConfig ?? true });
+      stamp = now;
+    }
+    return current;
+  };
+  const pool = new SshPool({ resolveJumpHost: (n) => inventory().resolveAny(n), maxSessionsPerConnection: 32 });
+  const exec = new SshExecutor({ pool, resolveHost: (n) => inventory().resolveHost(n) });
+  return { inventory, exec, resolveHost: (n) => inventory().resolveHost(n), criu, close: () => exec.close() };
 }

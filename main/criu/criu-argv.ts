@@ -1,6 +1,7 @@
 // Builds CRIU command lines (argv arrays) for dump and restore of a process tree with TCP connections.
 import { FerryError } from '../../app/errors';
 import { parseIpAddress } from '../../app/ip-address';
+import { MIGRATION_LIMITS } from '../../app/contract/schemas';
 
 export interface CriuDumpArgs {
   criu: string;
@@ -38,7 +39,7 @@ export function criuDumpArgv(a: CriuDumpArgs): string[] {
   checkPath('CRIU', a.criu);
   checkPath('image folder', a.imageDir);
   checkPath('log file', a.logFile);
-  if (!Number.isInteger(a.pid) || a.pid < 1 || a.pid > 4_194_304) bad(`PID ${JSON.stringify(a.pid)}`);
+  if (!Number.isInteger(a.pid) || a.pid < 1 || a.pid > MIGRATION_LIMITS.pidMax) bad(`PID ${JSON.stringify(a.pid)}`);
   if (a.pageServer) checkEndpoint('page server', a.pageServer);
   if (a.lazyPages) checkEndpoint('lazy-pages', a.lazyPages);
   if ([a.pageServer, a.pageSocketFd3, a.lazyPages].filter(Boolean).length > 1) bad('page transfer: one of page server, page socket, lazy pages');

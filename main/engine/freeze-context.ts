@@ -1,24 +1,12 @@
 // What the freeze phase of a migration shares: the executor, the step runner, the plan, and what has
 // changed so far (so a failure knows what to undo).
 import { FerryError } from '../../app/errors';
-import type { HostSpec } from '../../app/model/host';
 import type { AddressMove, MigrationPlan } from '../../app/model/migration';
 import type { Executor } from '../hosts/executor';
-import { saveLog } from '../store/record-store';
-import type { Journal } from './journal';
+import type { JournalWriter, MigrateDeps } from './engine-deps';
 import type { StepRunner } from './step-runner';
 
-export interface MigrateDeps {
-  exec: Executor;
-  /** Resolves an inventory name (throws UNKNOWN_HOST). */
-  resolveHost: (name: string) => HostSpec;
-  /** Base folder for CRIU images on the hosts. */
-  imageBase?: string;
-  /** Persist the record and logs on the controller (default true). */
-  persist?: boolean;
-  /** Encrypt the page stream (default true; false only to measure what TLS costs: the bench). */
-  pageStreamTls?: boolean;
-}
+export type { MigrateDeps } from './engine-deps';
 
 /** What the freeze has changed, for clean-up and rollback. */
 export interface FreezeState {
@@ -39,6 +27,8 @@ export interface FreezeState {
   sourceHeld?: Promise<void>;
   /** Announcements in flight (arping takes a second): their problems. */
   announcements: Promise<string[]>[];
+  /** The destination runs the restored process: a cancel is refused from here on (engine-cancel.ts). */
+  noReturn?: boolean;
 }
 
 export interface FreezeContext {
@@ -46,8 +36,8 @@ export interface FreezeContext {
   run: StepRunner;
   plan: MigrationPlan;
   state: FreezeState;
-  /** Written before each phase (absent when nothing is persisted). */
-  journal?: Journal;
+  /** Written before each phase. */
+  journal?: JournalWriter;
   /** CRIU lock tables on the source before this migration (not ours to remove). */
   tablesBefore?: { family: string; name: string }[];
 }
@@ -57,11 +47,11 @@ export const destinationDevice = (m: AddressMove) => m.destinationDevice;
 /** The source device of an address move. */
 export const sourceDevice = (m: AddressMove) => m.sourceDevice;
 
-/** Stores a log next to the record on the controller (when persisting); returns its path. */
+/** Stores a log next to the record on the controller (the deps' store); returns its path. */
 export function persistLog(deps: MigrateDeps, id: string, name: string, text: string): string | undefined {
-  if (deps.persist === false || !text) return undefined;
+  if (!text) return undefined;
   try {
-    return saveLog(id, name, text);
+    return deps.store.saveLog(id, name, text);
   } catch {
     return undefined;
   }

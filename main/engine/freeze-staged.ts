@@ -4,6 +4,7 @@ import { AddressAddError, addAddresses, announceAddresses, removeAddresses } fro
 import { criuDump, criuRestore } from './criu-run';
 import { destinationDevice, persistLog, type FreezeContext } from './freeze-context';
 import { transferDirectory } from './transfer';
+import { reachNoReturn, throwIfCancelled } from './engine-cancel';
 
 /** Runs the staged freeze; throws on failure (the caller rolls back according to ctx.state). */
 export async function freezeStaged(ctx: FreezeContext): Promise<void> {
@@ -26,6 +27,7 @@ export async function freezeStaged(ctx: FreezeContext): Promise<void> {
     ctx.journal?.write({ phase: 'dumped' });
     s.detail = `criu dump ${r.ms} ms`;
   });
+  throwIfCancelled(deps.signal, 'freeze');
 
   await Promise.all([
     run.step('transfer', async (s) => {
@@ -54,6 +56,7 @@ export async function freezeStaged(ctx: FreezeContext): Promise<void> {
       s.detail = describeMoves(ctx);
     }),
   ]);
+  throwIfCancelled(deps.signal, 'freeze');
 
   await run.step('restore', async (s) => {
     state.restoreStarted = true;
@@ -64,6 +67,7 @@ export async function freezeStaged(ctx: FreezeContext): Promise<void> {
       throw r.error;
     }
     ctx.journal?.write({ phase: 'restored' });
+    reachNoReturn(ctx);
     run.freezeEnded(r.endedAt);
     s.detail = `criu restore ${r.ms} ms`;
   });

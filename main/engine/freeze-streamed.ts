@@ -25,6 +25,7 @@ import { destinationDevice, persistLog, sourceDevice, type FreezeContext } from 
 import type { FreezeStreams } from '../criu/freeze-scripts';
 import { pageStreamPaths, withSocketFd3 } from '../criu/page-relay';
 import { describeMoves } from './freeze-staged';
+import { cancelledError, onCancel, reachNoReturn } from './engine-cancel';
 
 /** Which markers open and close each step of the freeze. */
 const STEPS: { step: StepName; start: string; end: string }[] = [
@@ -80,7 +81,10 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
       state.restoreStarted = true;
       ctx.journal?.write({ phase: 'address-added' });
     }
-    if (m.name === 'restored') ctx.journal?.write({ phase: 'restored' });
+    if (m.name === 'restored') {
+      ctx.journal?.write({ phase: 'restored' });
+      reachNoReturn(ctx);
+    }
     if (m.name === 'address-added' && plan.addresses.length) {
       state.addressAdded = true;
       state.announcements.push(announceAddresses(exec, to, plan.addresses, destinationDevice));
@@ -146,9 +150,17 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
     streams.destination.kill();
     throw new FerryError({ code: 'TRANSFER_FAILED', message: `the freeze scripts did not start: ${[...srcMarks.lines, ...dstMarks.lines].slice(-3).join(' | ')}` });
   }
+  if (deps.signal?.aborted) {
+    // Cancelled while the scripts armed: nothing is frozen yet.
+    streams.source.kill();
+    streams.destination.kill();
+    throw cancelledError('before-freeze');
+  }
   ctx.journal?.write({ phase: 'freeze-started' });
   run.freezeStarted(Date.now());
   go(streams);
+  // A cancel in the freeze stops it like an overrun budget does, then rolls back.
+  const cancel = onCancel(ctx, () => void abortFreeze(ctx, streams));
   // The operator's budget bounds the freeze: past it both scripts are killed and the migration rolls back.
   let overBudget = false;
   const budget = setTimeout(() => {
@@ -158,6 +170,7 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
   }, plan.request.budgetMs);
   const [srcCode, dstCode] = await Promise.all([streams.source.exit.catch(() => -1), streams.destination.exit.catch(() => -1)]);
   clearTimeout(budget);
+  cancel.off();
   const endedAt = Date.now();
   srcMarks.end();
   dstMarks.end();
@@ -185,6 +198,7 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
     // script says nothing, so any of them may be there.
     state.partialAdd = dstCode === 21 ? addedBeforeFailure(plan.addresses, destinationDevice, dstMarks.lines.join('\n')) : { moves: plan.addresses, certain: false };
   }
+  if (cancel.requested) throw cancelledError('freeze');
   if (overBudget) {
     throw new FerryError({
       code: 'TIMEOUT',

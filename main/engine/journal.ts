@@ -8,7 +8,7 @@ import type { MigrationPlan } from '../../app/model/migration';
 import type { NftTable } from '../../app/parse/nft';
 import { redactValue } from '../../app/redact';
 import { appendPrivateFile } from '../store/private-files';
-import { ensureMigrationDir, migrationDir, stateDir } from '../store/record-store';
+import { openRecordStore, type RecordStore } from '../store/record-store';
 import { isAlive, processStartTicks } from '../util/process-alive';
 
 /** Phases in the order a migration passes them. */
@@ -31,14 +31,18 @@ export interface JournalEntry {
 export class Journal {
   private readonly file: string;
 
-  constructor(readonly id: string) {
-    this.file = path.join(migrationDir(id), 'journal.jsonl');
+  constructor(
+    readonly id: string,
+    private readonly store: RecordStore = openRecordStore(),
+    private readonly now: () => number = Date.now,
+  ) {
+    this.file = path.join(store.migrationDir(id), 'journal.jsonl');
   }
 
   /** Writes an entry (secrets redacted) and waits until it is on disk. */
   write(entry: Omit<JournalEntry, 'at'>): void {
-    ensureMigrationDir(this.id);
-    appendPrivateFile(this.file, `${JSON.stringify(redactValue({ at: Date.now(), ...entry }))}\n`, { sync: true });
+    this.store.ensureMigrationDir(this.id);
+    appendPrivateFile(this.file, `${JSON.stringify(redactValue({ at: this.now(), ...entry }))}\n`, { sync: true });
   }
 
   /** Opens the journal with the plan and this controller as its owner. */
@@ -60,8 +64,8 @@ export interface OpenJournal {
 }
 
 /** Reads one journal file's entries (a torn last line is ignored). */
-export function readJournal(id: string): JournalEntry[] {
-  const file = path.join(migrationDir(id), 'journal.jsonl');
+export function readJournal(id: string, store: RecordStore = openRecordStore()): JournalEntry[] {
+  const file = path.join(store.migrationDir(id), 'journal.jsonl');
   if (!existsSync(file)) return [];
   const out: JournalEntry[] = [];
   for (const line of readFileSync(file, 'utf8').split('\n')) {
@@ -76,12 +80,12 @@ export function readJournal(id: string): JournalEntry[] {
 }
 
 /** Every migration whose journal has no `ended` entry. */
-export function openJournals(): OpenJournal[] {
-  const base = path.join(stateDir(), 'migrations');
+export function openJournals(store: RecordStore = openRecordStore()): OpenJournal[] {
+  const base = path.join(store.base, 'migrations');
   if (!existsSync(base)) return [];
   const out: OpenJournal[] = [];
   for (const id of readdirSync(base)) {
-    const entries = readJournal(id);
+    const entries = readJournal(id, store);
     const planned = entries.find((e) => e.phase === 'planned');
     if (!planned?.plan || entries.some((e) => e.phase === 'ended')) continue;
     const owner = planned.owner;

@@ -26,6 +26,8 @@ export interface LockOwner {
 export interface LockOptions {
   /** Default `<state>/locks`. */
   dir?: string;
+  /** The state folder `dir` is in: created 0700 down to it (default: `dir` alone is created). */
+  base?: string;
 }
 
 /** A host in a lock key: its spec (named by identity), or a bare name (tests, tools). */
@@ -68,8 +70,9 @@ export function lockKeys(request: { from: HostLockName; to: HostLockName; pid: n
  */
 export function acquireMigrationLocks(keys: readonly string[], migrationId: string, opts: LockOptions = {}): () => void {
   const dir = opts.dir ?? locksDir();
-  if (opts.dir) ensurePrivateDir(dir);
-  else ensurePrivateDirs(stateDir(), 'locks');
+  if (!opts.dir) ensurePrivateDirs(stateDir(), 'locks');
+  else if (opts.base && path.dirname(dir) === opts.base) ensurePrivateDirs(opts.base, path.basename(dir));
+  else ensurePrivateDir(dir);
   const me: Omit<LockOwner, 'key'> = { migrationId, pid: process.pid, acquiredAt: Date.now() };
   const start = processStartTicks(process.pid);
   if (start !== undefined) me.startTicks = start;

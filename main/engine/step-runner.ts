@@ -9,11 +9,13 @@ export class StepRunner {
   constructor(
     readonly record: MigrationRecord,
     private readonly sink: EventSink,
+    /** The controller's clock. */
+    readonly now: () => number = Date.now,
   ) {}
 
   /** Runs one step; its error is recorded on the step and rethrown. */
   async step<T>(name: StepName, fn: (s: StepRecord) => Promise<T>): Promise<T> {
-    const s: StepRecord = { name, status: 'running', startedAt: Date.now() };
+    const s: StepRecord = { name, status: 'running', startedAt: this.now() };
     this.record.steps.push(s);
     this.emit({ type: 'step-started', id: this.record.id, step: name, at: s.startedAt });
     try {
@@ -25,7 +27,7 @@ export class StepRunner {
       s.error = toErrorInfo(err);
       throw err;
     } finally {
-      s.endedAt = Date.now();
+      s.endedAt = this.now();
       this.emit({
         type: 'step-finished', id: this.record.id, step: name, at: s.endedAt, status: s.status,
         ...(s.detail !== undefined ? { detail: s.detail } : {}),
@@ -36,7 +38,7 @@ export class StepRunner {
 
   /** Logs a line into the event stream. */
   log(message: string, level: 'info' | 'warn' | 'error' = 'info', host?: string): void {
-    this.emit({ type: 'log', id: this.record.id, at: Date.now(), level, message, ...(host ? { host } : {}) });
+    this.emit({ type: 'log', id: this.record.id, at: this.now(), level, message, ...(host ? { host } : {}) });
     if (level === 'warn') this.record.warnings.push(message);
   }
 

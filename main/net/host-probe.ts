@@ -8,14 +8,18 @@ import { SECTION_MARKER, splitSections } from '../../app/parse/sections';
 import { parseSharedMemory } from '../../app/parse/smaps';
 import { parseSs } from '../../app/parse/ss';
 import type { Executor } from '../hosts/executor';
+import { MIGRATION_LIMITS } from '../../app/contract/schemas';
 
 /** Where Ferry looks for CRIU on a host, in order. */
 export const CRIU_CANDIDATES = ['/opt/ferry/bin/criu', '/usr/local/sbin/criu', '/usr/sbin/criu', 'criu'];
 
+/** A CRIU location given by the operator: an absolute path of plain characters. */
+const CRIU_PATH = /^\/[A-Za-z0-9_./+-]+$/;
+
 /** The candidates, with FERRY_CRIU (a path on the hosts, set on the controller) first when given. */
 export function criuCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
   const own = env.FERRY_CRIU;
-  if (own !== undefined && !/^\/[A-Za-z0-9_./+-]+$/.test(own)) {
+  if (own !== undefined && !CRIU_PATH.test(own)) {
     throw new FerryError({ code: 'BAD_INPUT', message: `FERRY_CRIU must be an absolute path, got ${JSON.stringify(own)}` });
   }
   return own ? [own] : CRIU_CANDIDATES;
@@ -41,8 +45,8 @@ export const MODE_TOOLS: Record<string, string> = {
 };
 
 export interface ProbeOptions {
-  /** Look for CRIU and its version (default true; `ferry ps` and the Processes view do not need it). */
-  criu?: boolean;
+  /** Where to look for CRIU (and read its version), in order; absent or false: CRIU is not looked for. */
+  criu?: readonly string[] | false;
   criuCheck?: boolean;
   processes?: boolean;
   sockets?: boolean;
@@ -86,12 +90,14 @@ sec end
 
 /** Probes a host in one round trip. */
 export async function probeHost(exec: Executor, host: string, opts: ProbeOptions = {}): Promise<HostSnapshot> {
-  if (opts.statPid !== undefined && (!Number.isInteger(opts.statPid) || opts.statPid < 1 || opts.statPid > 4_194_304)) {
+  if (opts.statPid !== undefined && (!Number.isInteger(opts.statPid) || opts.statPid < 1 || opts.statPid > MIGRATION_LIMITS.pidMax)) {
     throw new FerryError({ code: 'BAD_INPUT', host, message: `not a PID: ${JSON.stringify(opts.statPid)}` });
   }
+  const odd = (opts.criu || []).find((c) => c !== 'criu' && !CRIU_PATH.test(c));
+  if (odd !== undefined) throw new FerryError({ code: 'BAD_INPUT', host, message: `not a CRIU location: ${JSON.stringify(odd)}` });
   const argv = [
     'sh', '-c', PROBE_SCRIPT, 'ferry-probe',
-    opts.criu === false ? '' : criuCandidates().join(':'), opts.criuCheck ? '1' : '0', opts.processes ? '1' : '0', opts.sockets ? '1' : '0',
+    opts.criu ? opts.criu.join(':') : '', opts.criuCheck ? '1' : '0', opts.processes ? '1' : '0', opts.sockets ? '1' : '0',
     opts.statPid === undefined ? '' : String(opts.statPid),
     ...PS_ARGV,
   ];

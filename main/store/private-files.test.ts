@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MigrationPlan, MigrationRecord } from '../../app/model/migration';
 import { forgetSecret, REDACTED, registerSecret } from '../../app/redact';
-import { addManualHost } from '../api/manual-hosts';
+import { addManualHost } from '../hosts/manual-hosts';
 import { Journal, readJournal } from '../engine/journal';
 import { acquireMigrationLocks } from '../engine/migration-locks';
 import { openHistory } from './history-db';

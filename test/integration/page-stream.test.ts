@@ -7,7 +7,8 @@ import type { MigrationPlan, MigrationRecord } from '../../app/model/migration';
 import { createController, type Controller } from '../../main/controller/controller';
 import { pageStreamPaths } from '../../main/criu/page-relay';
 import { connectPageStream, endPageStream, listenForPageStream } from '../../main/engine/page-stream';
-import { planOnly } from '../../main/engine/plan-only';
+import { previewPlan } from '../../main/engine/probe-plan';
+import { controllerDeps } from '../../main/service/engine-effects';
 import { findLabHost } from '../../main/lab/lab-config';
 import { inNetns } from '../../main/lab/lab-network';
 import { prepareFolders } from '../../main/engine/prepare-hosts';
@@ -31,10 +32,10 @@ afterAll(async () => {
 
 const run = (host: string, argv: string[]) => ctl.exec.run(host, argv, { timeoutMs: 20_000 });
 const streamed = async (): Promise<MigrationPlan> => {
-  const preview = await planOnly({ exec: ctl.exec, resolveHost: ctl.resolveHost }, { from: 'lab-a', to: 'lab-b', pid, addresses: [], budgetMs: 60_000, keepImages: false, mode: 'streamed' });
+  const preview = await previewPlan(controllerDeps(ctl), { from: 'lab-a', to: 'lab-b', pid, addresses: [], budgetMs: 60_000, keepImages: false, mode: 'streamed' });
   expect(preview.ok, JSON.stringify(preview.problems)).toBe(true);
   const plan = preview.plan as MigrationPlan;
-  // A port of its own (plan-only always says 27000).
+  // A port of its own, away from the migrations' range.
   return { ...plan, pageServer: { ...plan.pageServer!, port: 28000 + Math.floor(Math.random() * 1000) } };
 };
 

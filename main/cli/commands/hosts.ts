@@ -1,9 +1,7 @@
 // `ferry hosts` and `ferry check HOST`: the inventory and each host's readiness.
 import type { Command } from 'commander';
-import { toErrorInfo } from '../../../app/errors';
-import { hostReadiness, type ReadinessCheck } from '../../../app/plan/readiness';
 import { createController } from '../../controller/controller';
-import { probeHost } from '../../net/host-probe';
+import { checkHost } from '../../engine/host-readiness';
 import { action, printJson, table } from '../output';
 import { registerTrust } from './trust';
 
@@ -16,17 +14,17 @@ export function registerHosts(program: Command): void {
     .action(
       action(async (o: { json?: boolean }) => {
         const c = createController();
-        const hosts = c.inventory.hosts;
-        if (o.json) return printJson({ hosts, warnings: c.inventory.warnings });
+        const hosts = c.inventory().hosts;
+        if (o.json) return printJson({ hosts, warnings: c.inventory().warnings });
         if (!hosts.length) {
           console.log('no hosts: bring up the lab (ferry lab up) or add Host entries to ~/.ssh/config');
-          for (const w of c.inventory.warnings) console.error(`warning: ${w}`);
+          for (const w of c.inventory().warnings) console.error(`warning: ${w}`);
           return;
         }
         const rows = [['HOST', 'ADDRESS', 'USER', 'PORT', 'VIA', 'FROM']];
         for (const h of hosts) rows.push([h.name, h.hostName, h.user, String(h.port), h.proxyJump ? `jump ${h.proxyJump}` : h.proxyCommand ? 'command' : '-', h.source]);
         console.log(table(rows));
-        for (const w of c.inventory.warnings) console.error(`warning: ${w}`);
+        for (const w of c.inventory().warnings) console.error(`warning: ${w}`);
       }),
     );
   registerTrust(hosts);
@@ -40,18 +38,7 @@ export function registerHosts(program: Command): void {
       action(async (host: string, o: { json?: boolean }) => {
         const c = createController();
         c.resolveHost(host);
-        const started = Date.now();
-        let checks: ReadinessCheck[];
-        try {
-          const snap = await probeHost(c.exec, host, { criuCheck: true });
-          checks = [{ name: 'ssh', ok: true, detail: `connected and probed in ${Date.now() - started} ms` }, ...hostReadiness(snap)];
-        } catch (err) {
-          const info = toErrorInfo(err);
-          checks = [{ name: 'ssh', ok: false, detail: `[${info.code}] ${info.message}`, ...(info.hint ? { fix: info.hint } : {}), code: info.code }];
-        } finally {
-          await c.close();
-        }
-        const ready = checks.every((x) => x.ok || x.warning);
+        const { ready, checks } = await checkHost(c, host).finally(() => c.close());
         if (o.json) printJson({ host, ready, checks });
         else {
           for (const x of checks) {

@@ -1,13 +1,14 @@
 // `ferry migrate`: moves a process tree with its TCP connections and service addresses to another host.
 import type { Command } from 'commander';
-import { FerryError } from '../../../app/errors';
-import { TRANSFER_MODES, type MigrationEvent, type MigrationRecord, type TransferMode } from '../../../app/model/migration';
+import { toErrorInfo } from '../../../app/errors';
+import { TRANSFER_MODES, type MigrationEvent, type MigrationRecord } from '../../../app/model/migration';
 import { DEFAULT_IMAGE_BASE, parseImageBase } from '../../../app/plan/image-base';
 import { createController } from '../../controller/controller';
-import { migrate } from '../../engine/migrate';
 import { witnessViewFor } from '../../lab/witness-view';
 import { MIGRATION_LIMITS } from '../../../app/contract/schemas';
-import { parseAddressArgs, parseBudgetMs, parsePid } from '../args';
+import { openMigrationService } from '../../service/open-service';
+import type { MigrationInput, MigrationService } from '../../service/migration-service';
+import { parseAddressArgs, parseBudgetMs, parseMode, parsePid } from '../args';
 import { action, formatError, printJson } from '../output';
 import { formatLazyWindow } from '../../../app/review/lazy-window';
 
@@ -41,33 +42,58 @@ export function registerMigrate(program: Command): void {
     .option('--json', 'print the migration record as JSON')
     .action(
       action(async (o: MigrateOptions) => {
-        const request = {
-          from: o.from,
-          to: o.to,
-          pid: parsePid(o.pid),
-          addresses: parseAddressArgs(o.ip),
-          budgetMs: parseBudgetMs(o.budgetMs),
-          keepImages: !!o.keepImages,
-          ...(o.allowSharedAddress ? { allowSharedAddress: true } : {}),
-          ...(o.mode === undefined ? {} : { mode: parseMode(o.mode) }),
-        };
-        // Without --image-base the engine picks the folders (lazy mode: /run when it is a tmpfs with room).
-        const imageBase = o.imageBase === undefined ? undefined : parseImageBase(o.imageBase);
+        const request = requestOf(o);
         const c = createController();
-        c.resolveHost(request.from);
-        c.resolveHost(request.to);
         let record: MigrationRecord;
         try {
-          record = await migrate({ exec: c.exec, resolveHost: c.resolveHost, ...(imageBase ? { imageBase } : {}) }, request, o.json ? () => {} : printEvent);
+          const service = await openMigrationService(c, (w) => console.error(`warning: ${w}`));
+          const { id, done } = await service.start(request, o.json ? () => {} : printEvent);
+          const stopCancel = cancelOnInterrupt(service, id, !o.json);
+          record = await done.finally(stopCancel);
         } finally {
           await c.close();
         }
         const witness = await witnessViewFor(record).catch(() => undefined);
         if (o.json) printJson({ ok: record.outcome === 'succeeded', record, ...(witness ? { witness } : {}) });
         else printSummary(record, witness);
-        process.exitCode = record.outcome === 'succeeded' ? 0 : record.error?.code === 'BAD_INPUT' || record.error?.code === 'UNKNOWN_HOST' ? 2 : 1;
+        process.exitCode = record.outcome === 'succeeded' ? 0 : record.outcome === 'cancelled' ? 130 : record.error?.code === 'BAD_INPUT' || record.error?.code === 'UNKNOWN_HOST' ? 2 : 1;
       }),
     );
+}
+
+/** The request the options stand for, each value checked by the contract's schema (its limits, its messages per option). */
+function requestOf(o: MigrateOptions): MigrationInput {
+  return {
+    from: o.from,
+    to: o.to,
+    pid: parsePid(o.pid),
+    addresses: parseAddressArgs(o.ip),
+    budgetMs: parseBudgetMs(o.budgetMs),
+    keepImages: !!o.keepImages,
+    ...(o.allowSharedAddress ? { allowSharedAddress: true } : {}),
+    ...(o.mode === undefined ? {} : { mode: parseMode(o.mode) }),
+    // Without --image-base the engine picks the folders (lazy mode: /run when it is a tmpfs with room).
+    ...(o.imageBase === undefined ? {} : { imageBase: parseImageBase(o.imageBase) }),
+  };
+}
+
+/**
+ * Ctrl-C cancels the migration (before the freeze: nothing left behind; in it: rolled back); once the destination
+ * runs the process the cancel is refused and said so. A second Ctrl-C ends the CLI the usual way (ferry recover
+ * then finishes what it left). Returns the function that stops listening.
+ */
+function cancelOnInterrupt(service: MigrationService, id: string, say: boolean): () => void {
+  const onInt = () => {
+    process.removeListener('SIGINT', onInt);
+    try {
+      service.cancel(id);
+      if (say) console.error('ferry: cancelling (Ctrl-C again to quit without waiting; then run ferry recover)');
+    } catch (err) {
+      console.error(`ferry: ${formatError(toErrorInfo(err))}`);
+    }
+  };
+  process.on('SIGINT', onInt);
+  return () => process.removeListener('SIGINT', onInt);
 }
 
 function printEvent(e: MigrationEvent): void {
@@ -111,12 +137,7 @@ function printSummary(r: MigrationRecord, witness: Awaited<ReturnType<typeof wit
   if (r.rollback) console.log(`rollback: ${r.rollback.ok ? 'complete' : 'INCOMPLETE'}: ${r.rollback.actions.join('; ')}`);
   if (r.problems && r.problems.length > 1) for (const p of r.problems) console.log(`  problem: ${formatError(p)}`);
   if (r.outcome === 'succeeded') console.log(`migration ${r.id}: succeeded`);
+  else if (r.outcome === 'cancelled') console.log(`${formatError(r.error ?? { code: 'CANCELLED', message: 'cancelled' })}\nmigration ${r.id}: cancelled`);
   else console.log(`${formatError(r.error ?? { code: 'INTERNAL', message: 'unknown failure' })}\nmigration ${r.id}: ${r.outcome}${r.outcome === 'refused' ? ' (nothing was changed)' : ''}`);
   if (r.recordDir) console.log(`record: ${r.recordDir}`);
-}
-
-function parseMode(text: string): TransferMode {
-  const m = TRANSFER_MODES.find((x) => x === text);
-  if (!m) throw new FerryError({ code: 'BAD_INPUT', message: `--mode must be one of ${TRANSFER_MODES.join(', ')}, got ${JSON.stringify(text)}` });
-  return m;
 }

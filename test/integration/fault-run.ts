@@ -1,5 +1,5 @@
 // Runs a migration and produces a fault for real at a chosen point of its output (shared by the fault tests).
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
@@ -7,9 +7,9 @@ import { REPO } from './cli';
 
 /**
  * Runs `ferry migrate ARGS` and does `fault` once, when its output first matches `when`; resolves with the
- * exit code, the output and the saved record. `fault` gets the output so far. Fails the test when the fault never fired.
+ * exit code, the output and the saved record. `fault` gets the output so far and the CLI's process. Fails the test when the fault never fired.
  */
-export async function migrateWithFault(args: string[], when: RegExp, fault: (outSoFar: string) => void): Promise<{ code: number; out: string; rec: any }> {
+export async function migrateWithFault(args: string[], when: RegExp, fault: (outSoFar: string, cli: ChildProcess) => void): Promise<{ code: number; out: string; rec: any }> {
   const child = spawn(process.execPath, [path.join(REPO, 'bin', 'ferry.mjs'), 'migrate', ...args], { cwd: REPO });
   let out = '';
   let fired = false;
@@ -17,7 +17,7 @@ export async function migrateWithFault(args: string[], when: RegExp, fault: (out
     out += d.toString();
     if (!fired && when.test(out)) {
       fired = true;
-      fault(out);
+      fault(out, child);
     }
   });
   const code = await new Promise<number>((res) => child.on('close', (c) => res(c ?? -1)));

@@ -1,14 +1,16 @@
 // Migrate: the draft request, its plan preview, and every migration's progress folded from the event stream.
 import { api } from '../api/client';
+import { MIGRATION_LIMITS } from '../../../app/contract/schemas';
 import { applyMigrationEvent, initialProgress, progressFromEvents } from '../../../app/review/migration-progress';
 import type { MigrationEvent } from '../../../app/model/migration';
 import type { MigrationDraft, MigrationSlice, SliceCreator, Store } from './types';
 
 export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get) => ({
-  draft: { budgetMs: 60_000 },
+  draft: { budgetMs: MIGRATION_LIMITS.budgetMsDefault },
   preview: { loading: false },
   runs: {},
   starting: false,
+  cancelling: false,
   clockOffsetMs: 0,
   clockSamples: 0,
   setDraft(d) {
@@ -26,10 +28,17 @@ export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get) => 
   async startMigration() {
     const { from, to, pid } = get().draft;
     if (!from || !to || !pid) return;
-    set({ starting: true, startError: undefined });
+    set({ starting: true, startError: undefined, cancelError: undefined });
     const r = await api.request('migration:start', requestOf(get().draft, from, to, pid));
     if (!r.ok) return set({ starting: false, startError: r.error });
     set((s) => ({ starting: false, activeId: r.value.id, runs: s.runs[r.value.id] ? s.runs : { ...s.runs, [r.value.id]: initialProgress(r.value.id) } }));
+  },
+  async cancelMigration() {
+    const id = get().activeId;
+    if (!id) return;
+    set({ cancelling: true, cancelError: undefined });
+    const r = await api.request('migration:cancel', { id });
+    set(r.ok ? { cancelling: false } : { cancelling: false, cancelError: r.error });
   },
   async loadActive() {
     const r = await api.request('migration:active', {});
@@ -52,7 +61,15 @@ export function onMigrationEvent(s: Store, e: MigrationEvent, sentAt: number): P
   return { runs: { ...s.runs, [e.id]: applyMigrationEvent(run, e) }, clockOffsetMs, clockSamples: s.clockSamples + 1 };
 }
 
-/** The request a complete draft stands for (only the options the operator set). */
+/** The request a complete draft stands for (only the options the operator set); main checks it with the contract's schema. */
 function requestOf(d: MigrationDraft, from: string, to: string, pid: number) {
-  return { from, to, pid, budgetMs: d.budgetMs, ...(d.mode ? { mode: d.mode } : {}), ...(d.allowSharedAddress ? { allowSharedAddress: true } : {}) };
+  const addresses = (d.addresses ?? '').split(/[\s,]+/).filter(Boolean);
+  const imageBase = d.imageBase?.trim();
+  return {
+    from, to, pid, budgetMs: d.budgetMs, addresses,
+    ...(d.mode ? { mode: d.mode } : {}),
+    ...(d.allowSharedAddress ? { allowSharedAddress: true } : {}),
+    ...(imageBase ? { imageBase } : {}),
+    ...(d.keepImages ? { keepImages: true } : {}),
+  };
 }

@@ -54,6 +54,12 @@ export interface MigrationDraft {
   mode?: TransferMode;
   /** Move the addresses even though processes outside the tree use them. */
   allowSharedAddress?: boolean;
+  /** Addresses to move, as typed (space or comma separated); empty: detected from the connections. */
+  addresses?: string;
+  /** Folder for the CRIU images on both hosts; empty: the engine's choice. */
+  imageBase?: string;
+  /** Keep the CRIU images on both hosts after success. */
+  keepImages?: boolean;
 }
 
 export interface MigrationSlice {
@@ -63,12 +69,17 @@ export interface MigrationSlice {
   activeId?: string;
   starting: boolean;
   startError?: FerryErrorInfo;
+  /** A cancel was sent for the active migration and not answered yet. */
+  cancelling: boolean;
+  cancelError?: FerryErrorInfo;
   /** Server clock minus this page's clock, estimated from the events' send times. */
   clockOffsetMs: number;
   clockSamples: number;
   setDraft(d: Partial<MigrationDraft>): void;
   checkPlan(): Promise<void>;
   startMigration(): Promise<void>;
+  /** Cancels the active migration (refused once the destination runs the restored process). */
+  cancelMigration(): Promise<void>;
   loadActive(): Promise<void>;
 }
 

@@ -17,9 +17,13 @@ export function MigrateView() {
   const activeId = useStore((s) => s.activeId);
   const starting = useStore((s) => s.starting);
   const startError = useStore((s) => s.startError);
-  const { setDraft, checkPlan, startMigration, setView } = useStore.getState();
+  const cancelling = useStore((s) => s.cancelling);
+  const cancelError = useStore((s) => s.cancelError);
+  const { setDraft, checkPlan, startMigration, cancelMigration, setView } = useStore.getState();
   const run = activeId ? runs[activeId] : undefined;
   const running = !!run && !run.finished;
+  // Once the restore finished the destination runs the process: main refuses a cancel from then on.
+  const restored = !!run?.freeze?.endedAt || run?.steps.find((s) => s.name === 'restore')?.status === 'ok';
   const complete = !!draft.from && !!draft.to && !!draft.pid;
 
   useEffect(() => {
@@ -65,12 +69,27 @@ export function MigrateView() {
           <input type="checkbox" checked={!!draft.allowSharedAddress} onChange={(e) => setDraft({ allowSharedAddress: e.target.checked })} disabled={running} />
           Move a shared address
         </label>
+        <details className="options">
+          <summary>More options</summary>
+          <label className="inline" title="Space or comma separated; empty: the local addresses of its connections">Addresses to move<input type="text" value={draft.addresses ?? ''} onChange={(e) => setDraft({ addresses: e.target.value })} disabled={running} placeholder="detected" /></label>
+          <label className="inline" title="Root's folder on both hosts, closed to other users, outside the system's folders">Image folder<input type="text" value={draft.imageBase ?? ''} onChange={(e) => setDraft({ imageBase: e.target.value })} disabled={running} placeholder="automatic" /></label>
+          <label className="inline">
+            <input type="checkbox" checked={!!draft.keepImages} onChange={(e) => setDraft({ keepImages: e.target.checked })} disabled={running} />
+            Keep images
+          </label>
+        </details>
         <button type="submit" disabled={!complete || preview.loading || running}>{preview.loading ? 'Checking…' : 'Check again'}</button>
         <button type="button" className="primary" disabled={!preview.value?.ok || running || starting} onClick={() => void startMigration()}>
           {starting ? 'Starting…' : running ? 'Migrating…' : 'Migrate now'}
         </button>
+        {running && (
+          <button type="button" disabled={cancelling || restored} onClick={() => void cancelMigration()} title={restored ? 'The destination runs the process: too late to cancel' : 'Before the freeze nothing is left behind; during it the process goes back to the source'}>
+            {cancelling ? 'Cancelling…' : 'Cancel'}
+          </button>
+        )}
       </form>
       {startError && <ErrorNote error={startError} title="Could not start" />}
+      {cancelError && <ErrorNote error={cancelError} title="Could not cancel" />}
       {preview.loading && <p role="status" className="muted">Probing {draft.from} and {draft.to} (criu check, processes, sockets)… nothing is frozen.</p>}
       {preview.error && <ErrorNote error={preview.error} title="Could not plan" />}
       {run && <RunPanel run={run} budgetMs={draft.budgetMs} />}

@@ -8,6 +8,8 @@ import { useNow } from '../hooks/use-now';
 import { useStore } from '../store/store';
 import { CountdownChart } from './countdown-chart';
 
+const OUTCOME_LABEL = { running: 'Running', succeeded: 'Succeeded', refused: 'Refused', failed: 'Failed', cancelled: 'Cancelled' } as const;
+
 const STATUS_LABEL = { pending: 'pending', running: 'running', ok: 'done', failed: 'failed', skipped: 'skipped' } as const;
 
 /** The progress of one migration. */
@@ -23,7 +25,7 @@ export function RunPanel({ run, budgetMs }: { run: MigrationProgress; budgetMs: 
       <h3 id="run-title">
         Migration <code>{run.id}</code>{' '}
         <span role="status" className={`badge ${record?.outcome === 'succeeded' ? 'ok' : record ? 'bad' : ''}`}>
-          {record ? (record.outcome === 'succeeded' ? 'Succeeded' : record.outcome === 'refused' ? 'Refused' : 'Failed') : 'Running'}
+          {record ? OUTCOME_LABEL[record.outcome] : 'Running'}
         </span>
       </h3>
       {record?.outcome === 'succeeded' && (
@@ -37,7 +39,7 @@ export function RunPanel({ run, budgetMs }: { run: MigrationProgress; budgetMs: 
       )}
       {record && record.outcome !== 'succeeded' && (
         <>
-          <ErrorNote error={record.error ?? { code: 'INTERNAL', message: 'the migration failed' }} title={record.outcome === 'refused' ? 'Refused before anything was frozen' : 'Migration failed'} />
+          <ErrorNote error={record.error ?? { code: 'INTERNAL', message: 'the migration failed' }} title={record.outcome === 'refused' ? 'Refused before anything was frozen' : record.outcome === 'cancelled' ? 'Cancelled' : 'Migration failed'} />
           {record.problems && record.problems.length > 1 && record.problems.slice(1).map((p, i) => <ErrorNote key={i} error={p} />)}
           <UndoNotes record={record} />
         </>

@@ -1,0 +1,147 @@
+// Cancel on the real lab (real CRIU, sshd, nftables, socat). Ctrl-C on `ferry migrate` while the page stream is
+// being prepared: nothing is frozen and nothing is left on either host or on the controller (image folders, TLS
+// keys, relays, page server, guard and pre-lock tables, locks, open journal), and the process still serves from
+// the source. The dashboard's cancel (over the contract, in-memory transport) during the freeze: rolled back,
+// the peer's streams intact. A cancel after the end is refused.
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryTransportPair } from '../../app/contract/memory-transport';
+import { createApiClient } from '../../app/contract/rpc-client';
+import { serveContract } from '../../app/contract/rpc-server';
+import type { MigrationEvent, MigrationRecord } from '../../app/model/migration';
+import { pageGuardTableName } from '../../app/plan/page-guard';
+import { preLockTableName } from '../../app/plan/pre-lock';
+import { createApi, type Api } from '../../main/api/create-api';
+import { openJournals } from '../../main/engine/journal';
+import { openRecordStore, stateDir } from '../../main/store/record-store';
+import { REPO, ferry, sleep } from './cli';
+import { migrateWithFault } from './fault-run';
+import { hostProcesses, labDown, labExecLog, labStatus, labUp, type LabStatusJson } from './lab-fixture';
+
+/** What a migration could leave on a host: folders, processes and nft tables naming it, CRIU lock tables. */
+async function leftovers(api: Api, host: string, id: string): Promise<{ files: string[]; processes: string[]; tables: string[]; criuTables: number }> {
+  const exec = api.context.controller.exec;
+  const files = await exec.run(host, ['find', '/var/lib/ferry/images', '/run/ferry', '-maxdepth', '3', '-name', `${id}*`]);
+  // Filtered here: a filter on the host would carry the id in its own command line.
+  const ps = await exec.run(host, ['ps', '-eo', 'pid=,args=']);
+  const nft = await exec.run(host, ['nft', 'list', 'tables']);
+  const tables = nft.stdout.split('\n').filter((l) => l.includes(preLockTableName(id)) || l.includes(pageGuardTableName(id)));
+  return {
+    files: files.stdout.split('\n').filter(Boolean),
+    processes: ps.stdout.split('\n').filter((l) => l.includes(id)),
+    tables,
+    criuTables: nft.stdout.split('\n').filter((l) => l.includes('CRIU-')).length,
+  };
+}
+
+/** Lock files in the state folder (any: none may outlive its migration). */
+const lockFiles = () => {
+  try {
+    return readdirSync(path.join(stateDir(), 'locks')).filter((f) => f.endsWith('.lock'));
+  } catch {
+    return [];
+  }
+};
+
+/** The process runs on lab-a, not on lab-b, its connections are open and intact at the peer and still talking. */
+async function expectServingOnSource(pid: number, clientId: string, connections: number): Promise<number> {
+  await sleep(1000);
+  const a = await hostProcesses('lab-a');
+  const b = await hostProcesses('lab-b');
+  expect(a.has(pid)).toBe(true);
+  expect(b.has(pid)).toBe(false);
+  const s: LabStatusJson = await labStatus();
+  const mine = s.witness!.connections.filter((c) => c.clientId === clientId);
+  expect(mine.filter((c) => c.closeReason === 'open')).toHaveLength(connections);
+  expect(mine.every((c) => c.closeReason === 'open' && c.intact === true)).toBe(true);
+  expect(s.witness!.clients.filter((c) => c.clientId === clientId).every((c) => c.reconnects === 0)).toBe(true);
+  expect(s.witness!.totals.resets).toBe(0);
+  const before = mine.map((c) => c.messages);
+  await sleep(1000);
+  const after = (await labStatus()).witness!.connections.filter((c) => c.clientId === clientId).map((c) => c.messages);
+  after.forEach((m, i) => expect(m).toBeGreaterThan(before[i]! + 10));
+  return Math.max(...mine.map((c) => c.maxGapMs));
+}
+
+describe('cancel', () => {
+  let status: LabStatusJson;
+  let api: Api;
+  beforeAll(async () => {
+    status = await labUp(2);
+    api = await createApi({ userConfig: false, recoverOnStart: false });
+    await sleep(500);
+  });
+  afterAll(async () => {
+    await api?.close();
+    await labDown();
+  });
+
+  it('Ctrl-C on ferry migrate while the page stream is prepared: nothing frozen, nothing left anywhere, still serving on the source', async () => {
+    const pid = status.demo!.pid;
+    const criuBefore = await leftovers(api, 'lab-a', 'none');
+    // The plan line is printed when the preflight passed: prepare (keys, guard, relays, page server) starts then.
+    const { code, out, rec } = await migrateWithFault(['--from', 'lab-a', '--pid', String(pid), '--to', 'lab-b', '--mode', 'streamed'], /transfer: streamed/, (_, cli) => cli.kill('SIGINT'));
+    expect(code, out).toBe(130);
+    expect(out).toMatch(/migration m-[^:]+: cancelled/);
+    const record = rec as MigrationRecord;
+    expect(record.outcome).toBe('cancelled');
+    expect(record.error?.code).toBe('CANCELLED');
+    expect(record.freeze).toBeUndefined();
+    expect(record.steps.map((s) => s.name)).not.toContain('dump');
+    expect(record.rollback).toBeUndefined();
+    for (const host of ['lab-a', 'lab-b']) {
+      const left = await leftovers(api, host, record.id);
+      expect(left, host).toMatchObject({ files: [], processes: [], tables: [] });
+      if (host === 'lab-a') expect(left.criuTables).toBe(criuBefore.criuTables);
+    }
+    expect(lockFiles()).toEqual([]);
+    expect(openJournals(openRecordStore()).map((j) => j.id)).not.toContain(record.id);
+    await expectServingOnSource(pid, 'demo', 2);
+    // The CLI's run is in the history the dashboard reads.
+    const entry = (await api.handlers['history:list']({}, { signal: new AbortController().signal })).find((e) => e.id === record.id);
+    expect(entry?.outcome).toBe('cancelled');
+    console.log(`cancelled before the freeze: ${record.steps.map((s) => `${s.name} ${s.status}`).join(', ')}; ${record.warnings.join('; ')}`);
+  });
+
+  it('Cancel in the dashboard during the freeze: rolled back, the peer sees one pause and intact streams', async () => {
+    // A workload whose pages take a while to stream, so that the cancel lands inside the dump.
+    const w = await labExecLog('lab-a', ['env', 'UV_USE_IO_URING=0', process.execPath, path.join(REPO, 'dist/lab/demo-workload.mjs'), '--connect', '198.18.0.1:7000', '--connections', '2', '--client-id', 'cancel', '--rss-mib', '600'], 6400);
+    for (let i = 0; i < 120; i++) {
+      const open = (await labStatus()).witness?.connections.filter((c) => c.clientId === 'cancel' && c.closeReason === 'open' && c.messages > 10).length ?? 0;
+      if (open === 2) break;
+      await sleep(500);
+    }
+    await sleep(1000);
+    const [clientSide, serverSide] = memoryTransportPair();
+    serveContract(serverSide, api.handlers, api.events.source);
+    const client = createApiClient(clientSide);
+    const events: MigrationEvent[] = [];
+    const cancelled = new Promise<unknown>((resolve) => {
+      client.on('migration:event', (e) => {
+        events.push(e);
+        if (e.type === 'freeze-started') setTimeout(() => resolve(client.request('migration:cancel', { id: e.id })), 150);
+      });
+    });
+    const ended = new Promise<MigrationRecord>((resolve) => client.on('migration:event', (e) => (e.type === 'done' || e.type === 'failed' ? resolve(e.record) : undefined)));
+    const started = await client.request('migration:start', { from: 'lab-a', to: 'lab-b', pid: w.pid, mode: 'streamed', allowSharedAddress: true });
+    expect(started.ok, JSON.stringify(started)).toBe(true);
+    expect(await cancelled).toMatchObject({ ok: true, value: { cancelling: true } });
+    const record = await ended;
+    expect(record.outcome, JSON.stringify(record.error)).toBe('cancelled');
+    expect(record.error?.message).toContain('during the freeze');
+    expect(record.freeze?.startedAt).toBeGreaterThan(0);
+    expect(record.rollback).toMatchObject({ attempted: true, ok: true });
+    const left = await leftovers(api, 'lab-b', record.id);
+    expect(left).toMatchObject({ processes: [], tables: [] });
+    expect((await leftovers(api, 'lab-a', record.id)).processes).toEqual([]);
+    expect(lockFiles()).toEqual([]);
+    expect(openJournals(openRecordStore()).map((j) => j.id)).not.toContain(record.id);
+    const gap = await expectServingOnSource(w.pid, 'cancel', 2);
+    // Over: a second cancel is refused, naming the migration.
+    const again = await client.request('migration:cancel', { id: record.id });
+    expect(again).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
+    console.log(`cancelled in the freeze: ${record.error?.message}; rollback: ${record.rollback?.actions.join('; ')}; peer's largest gap ${gap} ms`);
+    await ferry(['lab', 'exec', 'lab-a', '--', 'kill', String(w.pid)]);
+  });
+});

@@ -1,6 +1,6 @@
 // Builds and validates a migration plan from both hosts' snapshots: the preflight, with no I/O.
 import type { FerryErrorInfo } from '../errors';
-import type { TcpSocket } from '../model/host';
+import type { ProcessInfo, TcpSocket } from '../model/host';
 import { fourTupleKey } from '../model/host';
 import type { AddressMove, MigrationPlan, MigrationRequest, TransferMode } from '../model/migration';
 import { pageGuardTableName } from './page-guard';
@@ -55,23 +55,55 @@ function normalize(a: string): string {
   return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
 }
 
+/** What the preflight found so far: problems refuse the migration, warnings go into the plan. */
+interface Findings {
+  problems: FerryErrorInfo[];
+  warnings: string[];
+}
+
+/** The process tree on the source and how Ferry reaches both hosts. */
+interface TreeFacts {
+  root: ProcessInfo;
+  treePids: number[];
+  /** The tree's TCP sockets, and those of them that are connections. */
+  sockets: TcpSocket[];
+  connected: TcpSocket[];
+  srcMgmt: string[];
+  dstMgmt: string[];
+}
+
 /** Runs every preflight check; returns the plan or all problems found (nothing has run yet). */
 export function buildPlan(input: PlanInput): PlanResult {
-  const { request: req, source: src, destination: dst } = input;
-  const problems: FerryErrorInfo[] = [];
-  const warnings: string[] = [];
+  const found: Findings = { problems: [], warnings: [] };
+  readinessProblems(input, found);
+  const tree = processTree(input, found);
+  if (!tree) return { ok: false, ...found };
+  const { moves, wanted } = addressMoves(input, tree, found);
+  sharedAddressProblems(input, tree, moves, wanted, found);
+  const stale = destinationProblems(input, tree, found);
+  if (found.problems.length) return { ok: false, ...found };
+  return assemblePlan(input, tree, moves, stale, found.warnings);
+}
 
+/** Both hosts' readiness checks that block a migration. */
+function readinessProblems(input: PlanInput, found: Findings): void {
+  const { request: req, source: src, destination: dst } = input;
   for (const [snap, host] of [[src, req.from], [dst, req.to]] as const) {
     for (const c of hostReadiness(snap)) {
-      if (!c.ok && c.code && !c.warning) problems.push({ code: c.code, host, message: `${c.name}: ${c.detail}`, ...(c.fix ? { hint: c.fix } : {}) });
+      if (!c.ok && c.code && !c.warning) found.problems.push({ code: c.code, host, message: `${c.name}: ${c.detail}`, ...(c.fix ? { hint: c.fix } : {}) });
     }
   }
+}
 
+/** The tree rooted at the PID, its sockets, and the hosts' management addresses; undefined: no such process. */
+function processTree(input: PlanInput, found: Findings): TreeFacts | undefined {
+  const { request: req, source: src, destination: dst } = input;
+  const { problems, warnings } = found;
   const procs = src.processes ?? [];
   const root = procs.find((p) => p.pid === req.pid);
   if (!root) {
     problems.push({ code: 'NO_SUCH_PROCESS', host: req.from, message: `no process ${req.pid} on ${req.from}`, hint: `list processes with: ferry ps ${req.from}` });
-    return { ok: false, problems, warnings };
+    return undefined;
   }
   if (req.pid === 1) {
     problems.push({ code: 'BAD_INPUT', host: req.from, message: 'PID 1 is the host\'s init and cannot be migrated' });
@@ -90,8 +122,13 @@ export function buildPlan(input: PlanInput): PlanResult {
   if (connected.length === 0) warnings.push(`process ${req.pid} (${root.comm}) has no TCP connections: it migrates without any`);
   const loop = connected.filter((s) => isLoopback(s.local.address));
   if (loop.length) warnings.push(`${loop.length} loopback connection(s) stay behind unless both ends are in the process tree: ${loop.map(fourTupleKey).join(', ')}`);
+  return { root, treePids, sockets, connected, srcMgmt, dstMgmt };
+}
 
-  // Addresses: explicit (--ip) or detected from the connections.
+/** The addresses that move (explicit, or detected from the connections), each checked on both hosts. */
+function addressMoves(input: PlanInput, tree: TreeFacts, found: Findings): { moves: AddressMove[]; wanted: string[] } {
+  const { request: req, source: src, destination: dst } = input;
+  const { problems } = found;
   let wanted: string[];
   if (req.addresses.length) {
     const twice = duplicateAddresses(req.addresses);
@@ -103,11 +140,11 @@ export function buildPlan(input: PlanInput): PlanResult {
       else wanted.push(p.address);
     }
   } else {
-    wanted = addressesToMove(sockets, [], { includeListeners: true });
+    wanted = addressesToMove(tree.sockets, [], { includeListeners: true });
   }
   const moves: AddressMove[] = [];
   for (const address of wanted) {
-    if (srcMgmt.includes(address)) {
+    if (tree.srcMgmt.includes(address)) {
       problems.push({
         code: 'ADDRESS_IS_MANAGEMENT', host: req.from,
         message: `${address} is the address Ferry manages ${req.from} through; it cannot move`,
@@ -120,7 +157,7 @@ export function buildPlan(input: PlanInput): PlanResult {
       problems.push({ code: 'ADDRESS_NOT_LOCAL', host: req.from, message: `${address} is not an address of ${req.from}`, hint: 'check the address with: ip addr' });
       continue;
     }
-    if (dst.addresses.some((x) => x.address === address) || dstMgmt.includes(address)) {
+    if (dst.addresses.some((x) => x.address === address) || tree.dstMgmt.includes(address)) {
       problems.push({ code: 'ADDRESS_CONFLICT', host: req.to, message: `${address} is already present on ${req.to}`, hint: `remove it from ${req.to} first, or migrate elsewhere` });
       continue;
     }
@@ -142,42 +179,59 @@ export function buildPlan(input: PlanInput): PlanResult {
     }
     moves.push(move);
   }
-  // Other processes that use a moving address lose it with the move: their connections would break.
+  return { moves, wanted };
+}
+
+/** Processes outside the tree that use a moving address (they lose it), and connections whose address stays. */
+function sharedAddressProblems(input: PlanInput, tree: TreeFacts, moves: AddressMove[], wanted: string[], found: Findings): void {
+  const { request: req, source: src } = input;
+  const { treePids, connected } = tree;
   const others = sharedAddressUsers(src.sockets ?? [], moves.map((m) => m.address), treePids);
   if (others.length) {
     const who = [...new Map(others.flatMap((s) => s.owners).filter((o) => !treePids.includes(o.pid)).map((o) => [o.pid, `${o.pid} (${o.comm})`])).values()];
     const what = `${moves.filter((m) => others.some((s) => normalize(s.local.address) === m.address)).map((m) => m.address).join(', ')} is also used by ${others.length} socket(s) of process(es) outside the tree: ${who.slice(0, 8).join(', ')}${who.length > 8 ? ', …' : ''}`;
-    if (req.allowSharedAddress) warnings.push(`${what}; they break when it moves (moving a shared address was asked for)`);
-    else problems.push({ code: 'ADDRESS_CONFLICT', host: req.from, message: `${what}; they would break when it moves`, hint: 'migrate their common parent instead, stop them, or accept it: --allow-shared-address (dashboard: "Move a shared address")' });
+    if (req.allowSharedAddress) found.warnings.push(`${what}; they break when it moves (moving a shared address was asked for)`);
+    else found.problems.push({ code: 'ADDRESS_CONFLICT', host: req.from, message: `${what}; they would break when it moves`, hint: 'migrate their common parent instead, stop them, or accept it: --allow-shared-address (dashboard: "Move a shared address")' });
   }
   const uncovered = connected.filter((s) => !isLoopback(s.local.address) && !wanted.includes(normalize(s.local.address)));
   if (uncovered.length && req.addresses.length) {
-    warnings.push(`${uncovered.length} connection(s) use local addresses that do not move and will fail on ${req.to}: ${uncovered.map(fourTupleKey).join(', ')}`);
+    found.warnings.push(`${uncovered.length} connection(s) use local addresses that do not move and will fail on ${req.to}: ${uncovered.map(fourTupleKey).join(', ')}`);
   }
+}
 
+/** PIDs taken and four-tuples held on the destination; returns the ownerless leftovers destroyed before the freeze. */
+function destinationProblems(input: PlanInput, tree: TreeFacts, found: Findings): TcpSocket[] {
+  const { request: req, destination: dst } = input;
+  const { treePids, connected } = tree;
   // PIDs must be free on the destination: CRIU restores every task with its PID.
   const taken = new Set((dst.processes ?? []).map((p) => p.pid));
   const clash = treePids.filter((p) => taken.has(p));
   if (clash.length) {
     const names = clash.map((p) => `${p} (${dst.processes?.find((x) => x.pid === p)?.comm ?? '?'})`).join(', ');
-    problems.push({ code: 'PID_TAKEN', host: req.to, message: `PID(s) ${names} already in use on ${req.to}; CRIU restores every process with its PID`, hint: `stop those processes on ${req.to}, or migrate to another host` });
+    found.problems.push({ code: 'PID_TAKEN', host: req.to, message: `PID(s) ${names} already in use on ${req.to}; CRIU restores every process with its PID`, hint: `stop those processes on ${req.to}, or migrate to another host` });
   }
 
   // The destination must not hold a connection's four-tuple: CRIU could not connect the restored socket back.
   const clashes = tupleClashes(connected, dst.sockets ?? []);
   if (clashes.owned.length) {
     const who = [...new Set(clashes.owned.flatMap((s) => s.owners.map((o) => `${o.pid} (${o.comm})`)))];
-    problems.push({
+    found.problems.push({
       code: 'ADDRESS_CONFLICT', host: req.to,
       message: `${clashes.owned.length} connection(s) of process ${req.pid} also exist on ${req.to}, owned by ${who.slice(0, 8).join(', ')}: ${clashes.owned.slice(0, 3).map(fourTupleKey).join(', ')}${clashes.owned.length > 3 ? ', …' : ''}`,
       hint: `stop those processes on ${req.to} (the peer cannot hold two connections with one four-tuple), or migrate elsewhere`,
     });
   }
   if (clashes.stale.length) {
-    warnings.push(`${req.to} still holds ${clashes.stale.length} leftover socket(s) with the four-tuples of connections that move (${describeStates(clashes.stale)}, owned by no process): they are destroyed before the freeze`);
+    found.warnings.push(`${req.to} still holds ${clashes.stale.length} leftover socket(s) with the four-tuples of connections that move (${describeStates(clashes.stale)}, owned by no process): they are destroyed before the freeze`);
   }
+  return clashes.stale;
+}
 
-  if (problems.length) return { ok: false, problems, warnings };
+/** Everything checked: the transfer mode, shared memory, image folders, the page stream and the plan itself. */
+function assemblePlan(input: PlanInput, tree: TreeFacts, moves: AddressMove[], stale: TcpSocket[], warnings: string[]): PlanResult {
+  const { request: req, source: src, destination: dst } = input;
+  const { root, treePids, connected, srcMgmt, dstMgmt } = tree;
+  const procs = src.processes ?? [];
   const treeKiB = procs.filter((p) => treePids.includes(p.pid)).reduce((n, p) => n + p.rssKiB, 0);
   const memory = {
     // Resident memory counts resident shared pages too; what is left is the private memory lazy mode defers.
@@ -223,7 +277,7 @@ export function buildPlan(input: PlanInput): PlanResult {
       shellJob,
       addresses: moves,
       connections: connected,
-      ...(clashes.stale.length ? { staleOnDestination: clashes.stale } : {}),
+      ...(stale.length ? { staleOnDestination: stale } : {}),
       ...(shm.sharedMemory ? { sharedMemory: shm.sharedMemory } : {}),
       ...(shm.directStream ? { directStream: shm.directStream } : {}),
       transferMode: transfer.mode,

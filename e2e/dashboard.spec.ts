@@ -168,3 +168,35 @@ test('an address another process also uses is refused until the operator chooses
     ferry('lab', 'exec', holder, '--', 'kill', other);
   }
 });
+
+test('the Migrate view sets what the CLI can (an image folder the contract refuses) and cancels a migration before its freeze', async ({ page }) => {
+  const run = e2eRun();
+  const ferry = (...args: string[]) =>
+    execFileSync(process.execPath, [path.join(process.cwd(), 'bin', 'ferry.mjs'), ...args], { env: { ...process.env, FERRY_LAB: run.lab } }).toString();
+  const holder = (JSON.parse(ferry('lab', 'status', '--json')) as { serviceAddress: { holder: string } }).serviceAddress.holder;
+  const ui = new Dashboard(page);
+  await page.goto(run.url);
+  await ui.hosts.row(holder).getByRole('button', { name: `Processes on ${holder}` }).click();
+  await ui.processes.search.fill('demo-workload');
+  await ui.processes.item(holder, new RegExp(`^${run.demoPid} node .*demo-workload`)).click();
+  await ui.processes.migrateButton().click();
+  await expect(ui.migrate.planHeading()).toBeVisible({ timeout: 60_000 });
+  await page.getByText('More options').click();
+  await page.getByLabel('Image folder').fill('/etc/ferry');
+  await page.getByRole('button', { name: 'Check again' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'Could not plan' })).toContainText('inside /etc, a system folder');
+  await page.getByLabel('Image folder').fill('');
+  await page.getByLabel('Addresses to move').fill('198.18.0.100');
+  await page.getByLabel('Keep images').check();
+  await page.getByRole('button', { name: 'Check again' }).click();
+  await expect(ui.migrate.planHeading()).toBeVisible({ timeout: 60_000 });
+  await ui.migrate.runButton.click();
+  // At once: the hosts are still being probed, nothing is frozen yet.
+  await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+  await expect(ui.migrate.outcome()).toHaveText('Cancelled', { timeout: 60_000 });
+  await expect(page.getByRole('alert').filter({ hasText: 'Cancelled' })).toContainText('before the freeze');
+  // Still on its host with its address.
+  const after = JSON.parse(ferry('lab', 'status', '--json')) as { serviceAddress: { holder: string } };
+  expect(after.serviceAddress.holder).toBe(holder);
+  ferry('lab', 'exec', holder, '--', 'kill', '-0', String(run.demoPid));
+});

@@ -9,6 +9,7 @@ import type { MigrationRecord } from '../../app/model/migration';
 import { saveRecord } from '../store/record-store';
 import { spawnSync } from 'node:child_process';
 import { Journal, openJournals } from '../engine/journal';
+import { openHistory } from '../store/history-db';
 import { createApi, type Api } from './create-api';
 
 const CRASHED = 'm-20260101-000001-dead00';
@@ -103,6 +104,32 @@ describe('the API over an in-memory transport', () => {
     const rec = await client.call('history:get', { id: CRASHED });
     expect(rec.outcome).toBe('failed');
     expect(rec.warnings.join('\n')).toContain('recovered after the controller died at "dumped"');
+  });
+
+  it('announces a migration another process (the CLI) writes into the history while it runs, and when it ends', async () => {
+    const id = 'm-20260101-000002-c11c11';
+    const seen: string[] = [];
+    client.on('history:changed', (e) => seen.push(e.id));
+    const cli = await openHistory(path.join(dir, 'history.sqlite'));
+    const record: MigrationRecord = {
+      id, startedAt: 5000, outcome: 'running', steps: [], connections: [], logs: {}, warnings: [],
+      request: { from: 'lab-a', to: 'lab-b', pid: 43, addresses: [], budgetMs: 60_000, keepImages: false },
+    };
+    cli.put(record);
+    for (let i = 0; i < 50 && !seen.includes(id); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(seen).toContain(id);
+    expect((await client.call('history:list', {})).find((e) => e.id === id)?.outcome).toBe('running');
+    seen.length = 0;
+    cli.put({ ...record, outcome: 'cancelled', endedAt: 6000 });
+    for (let i = 0; i < 50 && !seen.includes(id); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(seen).toContain(id);
+    expect((await client.call('history:get', { id })).outcome).toBe('cancelled');
+  });
+
+  it('checks a migration request with the contract (image folder included) and refuses to cancel what does not run', async () => {
+    const bad = await client.request('migration:plan', { from: 'db-1', to: 'lab-b', pid: 5, imageBase: '/etc/ferry' });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'BAD_INPUT', message: expect.stringContaining('imageBase: "/etc/ferry" refused: it is inside /etc') } });
+    expect(await client.request('migration:cancel', { id: 'm-20260101-000003-000000' })).toMatchObject({ ok: false, error: { code: 'BAD_INPUT', message: expect.stringContaining('not running') } });
   });
 
   it('tells the lab state', async () => {

@@ -91,7 +91,7 @@ async function lockedPipeline(deps: MigrateDeps, run: StepRunner, lock: (address
   throwIfCancelled(deps.signal);
   const plan = await preflightStep(deps, run, probed);
   lock(plan.addresses.map((a) => a.address));
-  announcePlan(deps, run, plan);
+  announcePlan(run, plan);
   throwIfCancelled(deps.signal);
   const state: FreezeState = { dumped: false, addressRemoved: false, addressAdded: false, announcements: [] };
   const ctx: FreezeContext = { deps, run, plan, state, tablesBefore: probed.tablesBefore };
@@ -104,6 +104,8 @@ async function lockedPipeline(deps: MigrateDeps, run: StepRunner, lock: (address
   }
   ctx.journal = deps.store.journal(run.record.id);
   ctx.journal.start(plan, probed.tablesBefore);
+  // From here the migration shows in the history as running; should this controller die, recovery ends it there.
+  saveProgress(deps, run);
   await freezeStep(ctx);
   await verifyStep(ctx);
   ctx.journal.write({ phase: 'verified' });
@@ -140,13 +142,12 @@ async function preflightStep(deps: MigrateDeps, run: StepRunner, probed: ProbedP
   });
 }
 
-/** The plan goes into the record, the event stream and the history (the migration shows there as running). */
-function announcePlan(deps: MigrateDeps, run: StepRunner, plan: MigrationPlan): void {
+/** The plan goes into the record and the event stream. */
+function announcePlan(run: StepRunner, plan: MigrationPlan): void {
   const record = run.record;
   record.plan = plan;
   run.emit({ type: 'plan', id: record.id, plan });
   record.connections = plan.connections.filter((c) => c.state === 'ESTAB').map((c) => ({ key: '', before: c, ok: false }));
-  saveProgress(deps, run);
 }
 
 /** prepare: image folders, stale sockets cleared, pipe sizes for lazy mode, the page stream up (before the freeze). */

@@ -9,7 +9,7 @@ import type { Executor } from '../hosts/executor';
 import { announceAddresses } from '../net/address-move';
 import { probeHost } from '../net/host-probe';
 import { deleteNewCriuTables } from '../net/network-lock';
-import { loadRecord, saveRecord } from '../store/record-store';
+import { openRecordStore, type RecordStore } from '../store/record-store';
 import { addressesBackToSource, addressesToDestination } from './address-placement';
 import { criuRestore } from './criu-run';
 import { destinationDevice, mustRun, sourceDevice } from './freeze-context';
@@ -33,21 +33,21 @@ export interface RecoveryReport {
   skipped?: string;
 }
 
-/** Recovers every open journal whose controller is gone (or only `onlyId`). */
-export async function recoverAll(exec: Executor, onlyId?: string): Promise<RecoveryReport[]> {
+/** Recovers every open journal of `store` whose controller is gone (or only `onlyId`). */
+export async function recoverAll(exec: Executor, onlyId?: string, store: RecordStore = openRecordStore()): Promise<RecoveryReport[]> {
   const out: RecoveryReport[] = [];
-  for (const j of openJournals()) {
+  for (const j of openJournals(store)) {
     if (onlyId && j.id !== onlyId) continue;
     if (j.ownerAlive) {
       out.push({ id: j.id, phase: j.phase, actions: [], ok: true, skipped: 'its controller is still running' });
       continue;
     }
-    out.push(await recoverOne(exec, j));
+    out.push(await recoverOne(exec, j, store));
   }
   return out;
 }
 
-async function recoverOne(exec: Executor, j: OpenJournal): Promise<RecoveryReport> {
+async function recoverOne(exec: Executor, j: OpenJournal, store: RecordStore): Promise<RecoveryReport> {
   const plan = j.plan;
   const { from, to, pid } = plan.request;
   const report: RecoveryReport = { id: j.id, phase: j.phase, actions: [], ok: true };
@@ -67,7 +67,7 @@ async function recoverOne(exec: Executor, j: OpenJournal): Promise<RecoveryRepor
           await attempt(`stopped the source copy on ${from}, its connections silenced first`, () => stopSilently(exec, from, plan));
           await attempt(`removed this migration's network lock on ${from}`, () => deleteNewCriuTables(exec, from, j.tablesBefore));
           await attempt(`announced the addresses from ${to}`, () => announceAddresses(exec, to, plan.addresses, destinationDevice));
-          finishRecord(j, report);
+          finishRecord(store, j, report);
           return report;
         }
         report.actions.push(`recovering the missing pages failed: ${pages.detail}`);
@@ -77,7 +77,7 @@ async function recoverOne(exec: Executor, j: OpenJournal): Promise<RecoveryRepor
       Object.assign(report, { action: sb.keep === 'destination' ? 'finish' : sb.keep === 'source' ? 'keep-source' : 'lost', why: `lazy pages ${exit === 0 ? 'complete' : `incomplete (source dump exit ${exit ?? 'unknown'})`}: ${sb.why}`, ok: sb.ok });
       report.actions.push(...sb.actions);
       if (sb.keep === 'destination') await attempt(`announced the addresses from ${to}`, () => announceAddresses(exec, to, plan.addresses, destinationDevice));
-      finishRecord(j, report);
+      finishRecord(store, j, report);
       return report;
     }
     const [src, dst] = await Promise.all([
@@ -130,7 +130,7 @@ async function recoverOne(exec: Executor, j: OpenJournal): Promise<RecoveryRepor
   } catch (e) {
     undo.fail(`recovery failed: ${toErrorInfo(e).message}`);
   }
-  finishRecord(j, report);
+  finishRecord(store, j, report);
   return report;
 }
 
@@ -146,16 +146,16 @@ async function hasImages(exec: Executor, plan: MigrationPlan): Promise<boolean> 
   return true;
 }
 
-function finishRecord(j: OpenJournal, report: RecoveryReport): void {
-  const journal = new Journal(j.id);
+function finishRecord(store: RecordStore, j: OpenJournal, report: RecoveryReport): void {
+  const journal = new Journal(j.id, store);
   journal.write({ phase: 'recovered', outcome: report.action ?? 'unknown' });
   journal.write({ phase: 'ended', outcome: report.ok ? `recovered: ${report.action}` : 'recovery incomplete' });
-  const record: MigrationRecord = loadRecord(j.id) ?? {
+  const record: MigrationRecord = store.load(j.id) ?? {
     id: j.id, request: j.plan.request, plan: j.plan, startedAt: j.entries[0]?.at ?? Date.now(), outcome: 'failed', steps: [], connections: [], logs: {}, warnings: [],
   };
   record.outcome = report.action === 'finish' && report.ok ? 'succeeded' : 'failed';
   record.endedAt = Date.now();
   record.warnings.push(`recovered after the controller died at "${j.phase}": ${report.action} (${report.why ?? ''}): ${report.actions.join('; ')}`);
   record.rollback = { attempted: report.action !== 'finish', actions: report.actions, ok: report.ok };
-  saveRecord(record);
+  store.save(record);
 }

@@ -30,10 +30,8 @@ export function inventoryFiles(): { path: string; source: string }[] {
   return files;
 }
 
-/** Builds the controller (BAD_INPUT for a malformed FERRY_CRIU or inventory); nothing connects until a command runs. */
-export function createController(opts: { userConfig?: boolean } = {}): Controller {
-  // Settings are refused here, before any command can open a connection with them.
-  const criu = criuCandidates();
+/** The inventory as of now, re-read when one of its files (hosts added by hand included) changed. */
+export function liveInventory(opts: { userConfig?: boolean } = {}): () => Inventory {
   let current: Inventory | undefined;
   let stamp = '';
   const files = () => {
@@ -51,6 +49,14 @@ export function createController(opts: { userConfig?: boolean } = {}): Controlle
     }
     return current;
   };
+  return inventory;
+}
+
+/** Builds the controller (BAD_INPUT for a malformed FERRY_CRIU or inventory); nothing connects until a command runs. */
+export function createController(opts: { userConfig?: boolean } = {}): Controller {
+  // Settings are refused here, before any command can open a connection with them.
+  const criu = criuCandidates();
+  const inventory = liveInventory(opts);
   const pool = new SshPool({ resolveJumpHost: (n) => inventory().resolveAny(n), maxSessionsPerConnection: 32 });
   const exec = new SshExecutor({ pool, resolveHost: (n) => inventory().resolveHost(n) });
   return { inventory, exec, resolveHost: (n) => inventory().resolveHost(n), criu, close: () => exec.close() };

@@ -4,10 +4,9 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { FerryError, toErrorInfo } from '../../../app/errors';
 import type { Inventory } from '../../hosts/inventory';
-import { loadInventory } from '../../hosts/inventory';
 import { knownHostsName } from '../../hosts/known-hosts';
 import { SshPool, type NewHostKey, type SshPoolOptions } from '../../hosts/ssh-pool';
-import { inventoryFiles } from '../../controller/controller';
+import { liveInventory } from '../../controller/controller';
 import { action, printJson } from '../output';
 
 /** `--fingerprint` and `--yes`. */
@@ -155,7 +154,7 @@ export function registerTrust(hosts: Command): void {
     .option('--json', 'print the outcome as JSON')
     .action(
       action(async (host: string, o: TrustOptions & { json?: boolean }) => {
-        const inventory = loadInventory({ files: inventoryFiles() });
+        const inventory = liveInventory()();
         const io: TrustIo = {
           interactive: !!process.stdin.isTTY,
           // Opened only now, so what the operator typed ahead waits in the terminal instead of being dropped.

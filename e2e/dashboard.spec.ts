@@ -140,20 +140,32 @@ test('hosts, processes, connections, migrate with a live countdown, review, hist
   expect(errors, 'no errors in the page (CSP violations included)').toEqual([]);
 });
 
-test('an address another process also uses is refused until the operator chooses to move it anyway', async ({ page }) => {
-  const run = e2eRun();
+
+/** The `ferry` CLI against the e2e lab, and the host that holds the service address (where the demo runs). */
+function labCli(run: ReturnType<typeof e2eRun>) {
   const ferry = (...args: string[]) =>
     execFileSync(process.execPath, [path.join(process.cwd(), 'bin', 'ferry.mjs'), ...args], { env: { ...process.env, FERRY_LAB: run.lab } }).toString();
   const holder = (JSON.parse(ferry('lab', 'status', '--json')) as { serviceAddress: { holder: string } }).serviceAddress.holder;
+  return { ferry, holder };
+}
+
+/** Opens the dashboard, picks the demo workload in its host's tree and goes to the Migrate view with it. */
+async function migrateDemo(ui: Dashboard, run: ReturnType<typeof e2eRun>, holder: string): Promise<void> {
+  await ui.page.goto(run.url);
+  await ui.hosts.row(holder).getByRole('button', { name: `Processes on ${holder}` }).click();
+  await ui.processes.search.fill('demo-workload');
+  await ui.processes.item(holder, new RegExp(`^${run.demoPid} node .*demo-workload`)).click();
+  await ui.processes.migrateButton().click();
+}
+
+test('an address another process also uses is refused until the operator chooses to move it anyway', async ({ page }) => {
+  const run = e2eRun();
+  const { ferry, holder } = labCli(run);
   // A second process on the demo's host talks to the peer from the same service address.
   const other = ferry('lab', 'exec', holder, '--', 'socat', '-u', 'EXEC:sleep 600', 'TCP:198.18.0.1:7000').trim();
   try {
     const ui = new Dashboard(page);
-    await page.goto(run.url);
-    await ui.hosts.row(holder).getByRole('button', { name: `Processes on ${holder}` }).click();
-    await ui.processes.search.fill('demo-workload');
-    await ui.processes.item(holder, new RegExp(`^${run.demoPid} node .*demo-workload`)).click();
-    await ui.processes.migrateButton().click();
+    await migrateDemo(ui, run, holder);
     const blocker = page.getByRole('alert').filter({ hasText: 'Blocks the migration' });
     await expect(blocker).toContainText('is also used by', { timeout: 60_000 });
     await expect(blocker).toContainText(`${other} (socat)`);
@@ -171,15 +183,9 @@ test('an address another process also uses is refused until the operator chooses
 
 test('the Migrate view sets what the CLI can (an image folder the contract refuses) and cancels a migration before its freeze', async ({ page }) => {
   const run = e2eRun();
-  const ferry = (...args: string[]) =>
-    execFileSync(process.execPath, [path.join(process.cwd(), 'bin', 'ferry.mjs'), ...args], { env: { ...process.env, FERRY_LAB: run.lab } }).toString();
-  const holder = (JSON.parse(ferry('lab', 'status', '--json')) as { serviceAddress: { holder: string } }).serviceAddress.holder;
+  const { ferry, holder } = labCli(run);
   const ui = new Dashboard(page);
-  await page.goto(run.url);
-  await ui.hosts.row(holder).getByRole('button', { name: `Processes on ${holder}` }).click();
-  await ui.processes.search.fill('demo-workload');
-  await ui.processes.item(holder, new RegExp(`^${run.demoPid} node .*demo-workload`)).click();
-  await ui.processes.migrateButton().click();
+  await migrateDemo(ui, run, holder);
   await expect(ui.migrate.planHeading()).toBeVisible({ timeout: 60_000 });
   await page.getByText('More options').click();
   await page.getByLabel('Image folder').fill('/etc/ferry');

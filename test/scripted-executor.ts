@@ -1,19 +1,16 @@
 // An Executor that answers scripted commands, for the engine's branches the lab cannot produce (a rollback whose
 // restore fails, an add that died half-way, a split brain with moved streams). Each rule matches a host and the
 // command line; unmatched commands succeed silently. Every call is recorded, in order, for the test to check.
-import { readFileSync } from 'node:fs';
 import type { Executor, RemoteProcess, RunOptions, RunResult } from '../main/hosts/executor';
 import type { MigrationRecord, MigrationPlan, TransferMode } from '../app/model/migration';
-import type { HostSnapshot } from '../app/model/snapshot';
 import { SECTION_MARKER } from '../app/parse/sections';
 import { buildPlan } from '../app/plan/build-plan';
-import { parseCriuCheck, parseCriuVersion } from '../app/parse/criu';
-import { parseIpAddr, parseIpRoute } from '../app/parse/ip';
-import { parsePs } from '../app/parse/ps';
-import { parseSs } from '../app/parse/ss';
 import type { MigrateDeps } from '../main/engine/engine-deps';
 import type { FreezeContext, FreezeState } from '../main/engine/freeze-context';
 import { StepRunner } from '../main/engine/step-runner';
+import { LAB_TOOLS, labSnapshot } from './lab-snapshots';
+
+export { labFixture } from './lab-snapshots';
 
 /** One scripted answer: the first rule whose host and pattern match answers. */
 export interface Rule {
@@ -60,37 +57,16 @@ export class ScriptedExecutor implements Executor {
   }
 }
 
-// Captured from the lab with the demo workload (pid 4242) on lab-a.
-const fx = (name: string) => readFileSync(new URL(`../app/plan/fixtures/${name}`, import.meta.url), 'utf8');
-const pfx = (name: string) => readFileSync(new URL(`../app/parse/fixtures/${name}`, import.meta.url), 'utf8');
-const TOOLS = { ip: '/usr/sbin/ip', ss: '/usr/bin/ss', nft: '/usr/sbin/nft', arping: '/usr/bin/arping', tar: '/usr/bin/tar', ps: '/usr/bin/ps', python3: '/usr/bin/python3', socat: '/usr/bin/socat', perl: '/usr/bin/perl' };
-
 /** Output of the host probe script with the given sections (what a real host prints, from lab fixtures). */
 export function probeOutput(sections: Record<string, string>): string {
-  const all = { uid: '0', kernel: '6.18.44', tools: Object.entries(TOOLS).map(([t, p]) => `${t} ${p}`).join('\n'), addr: '[]', route: '[]', ...sections, end: '' };
+  const all = { uid: '0', kernel: '6.18.44', tools: Object.entries(LAB_TOOLS).map(([t, p]) => `${t} ${p}`).join('\n'), addr: '[]', route: '[]', ...sections, end: '' };
   return Object.entries(all).map(([name, text]) => `\n${SECTION_MARKER} ${name}\n${text}`).join('');
-}
-
-/** Lab fixture text (app/plan/fixtures). */
-export const labFixture = fx;
-
-function snapshot(host: 'a' | 'b'): HostSnapshot {
-  return {
-    host: `lab-${host}`, takenAt: 0, uid: 0, kernel: '6.18.44',
-    criu: { path: '/opt/ferry/bin/criu', version: parseCriuVersion(pfx('criu-version.txt')), versionText: pfx('criu-version.txt') },
-    criuCheck: parseCriuCheck(pfx('criu-check.txt'), 0),
-    tools: { ...TOOLS },
-    addresses: parseIpAddr(fx(`lab-${host}-addr.json`)),
-    routes: parseIpRoute(fx(`lab-${host}-route.json`)),
-    processes: parsePs(fx(`lab-${host}-ps.txt`)),
-    sockets: parseSs(fx(`lab-${host}-ss.txt`)),
-  };
 }
 
 /** The plan of the demo workload lab-a → lab-b, built by the real preflight from the captured snapshots. */
 export function labPlan(mode: TransferMode): MigrationPlan {
   const r = buildPlan({
-    id: 'm-scripted', source: snapshot('a'), destination: snapshot('b'),
+    id: 'm-scripted', source: labSnapshot('a'), destination: labSnapshot('b'),
     request: { from: 'lab-a', to: 'lab-b', pid: 4242, addresses: [], budgetMs: 60_000, keepImages: false, mode },
     sourceHostName: '198.18.0.2', destinationHostName: '198.18.0.3', sourceSshPort: 22, destinationSshPort: 22,
     imageBase: '/var/lib/ferry/images', pageServerPort: 27123,

@@ -2,35 +2,15 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { MigrationRequest } from '../model/migration';
 import type { HostSnapshot } from '../model/snapshot';
-import { parseCriuCheck, parseCriuVersion } from '../parse/criu';
-import { parseIpAddr, parseIpRoute } from '../parse/ip';
-import { parseProcStatIds, parsePs } from '../parse/ps';
+import { parseCriuVersion } from '../parse/criu';
 import { parseSharedMemory } from '../parse/smaps';
 import { parseSs } from '../parse/ss';
+import { labFixture, labSnapshot } from '../../test/lab-snapshots';
 import { buildPlan, LAZY_DEFAULT_MIN_KIB, managementAddresses, type PlanInput } from './build-plan';
 
-// Captured from the lab with the demo workload (pid 4242) on lab-a: ss -tainpHO, ip -j addr/route, ps, /proc/4242/stat.
-const fx = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+const snapshot = labSnapshot;
+const fx = labFixture;
 const pfx = (name: string) => readFileSync(new URL(`../parse/fixtures/${name}`, import.meta.url), 'utf8');
-const TOOLS = { ip: '/usr/sbin/ip', ss: '/usr/bin/ss', nft: '/usr/sbin/nft', arping: '/usr/bin/arping', tar: '/usr/bin/tar', ps: '/usr/bin/ps', python3: '/usr/bin/python3', socat: '/usr/bin/socat', perl: '/usr/bin/perl' };
-
-function snapshot(host: 'a' | 'b'): HostSnapshot {
-  const stat = host === 'a' ? parseProcStatIds(fx('lab-a-stat-4242.txt')) : null;
-  return {
-    host: `lab-${host}`,
-    takenAt: 0,
-    uid: 0,
-    kernel: '6.18.44-fc-v782',
-    criu: { path: '/opt/ferry/bin/criu', version: parseCriuVersion(pfx('criu-version.txt')), versionText: pfx('criu-version.txt') },
-    criuCheck: parseCriuCheck(pfx('criu-check.txt'), 0),
-    tools: { ...TOOLS },
-    addresses: parseIpAddr(fx(`lab-${host}-addr.json`)),
-    routes: parseIpRoute(fx(`lab-${host}-route.json`)),
-    processes: parsePs(fx(`lab-${host}-ps.txt`)),
-    sockets: parseSs(fx(`lab-${host}-ss.txt`)),
-    ...(stat ? { stat: { pid: 4242, ...stat } } : {}),
-  };
-}
 
 function input(over: Partial<MigrationRequest> = {}, edit?: (src: HostSnapshot, dst: HostSnapshot) => void): PlanInput {
   const source = snapshot('a');

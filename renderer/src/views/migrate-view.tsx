@@ -3,6 +3,7 @@ import { useEffect } from 'react';
 import { EmptyState } from '../components/empty-state';
 import { ErrorNote } from '../components/error-note';
 import { TRANSFER_MODES } from '../../../app/model/migration';
+import { MIGRATION_LIMITS } from '../../../app/contract/schemas';
 import { useStore } from '../store/store';
 import type { MigrationDraft } from '../store/types';
 import { PlanPanel } from './plan-panel';
@@ -60,7 +61,7 @@ export function MigrateView() {
           <option value="">choose…</option>
           {hosts.filter((h) => h.name !== draft.from).map((h) => <option key={h.name} value={h.name}>{h.name}</option>)}
         </select></label>
-        <label className="inline">Budget (s)<input type="number" min={1} max={3600} step={1} value={Math.round(draft.budgetMs / 1000)} onChange={(e) => setDraft({ budgetMs: Math.max(1, Number(e.target.value) || 60) * 1000 })} disabled={running} className="narrow" /></label>
+        <label className="inline">Budget (s)<input type="number" min={1} max={MIGRATION_LIMITS.budgetMsMax / 1000} step={1} value={Math.round(draft.budgetMs / 1000)} onChange={(e) => setDraft({ budgetMs: Math.max(1, Number(e.target.value) || MIGRATION_LIMITS.budgetMsDefault / 1000) * 1000 })} disabled={running} className="narrow" /></label>
         <label className="inline">Transfer<select value={draft.mode ?? ''} onChange={(e) => setDraft({ mode: (e.target.value || undefined) as MigrationDraft['mode'] })} disabled={running}>
           <option value="">automatic</option>
           {TRANSFER_MODES.map((m) => <option key={m} value={m}>{m}</option>)}

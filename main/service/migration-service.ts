@@ -5,7 +5,7 @@
 import { FerryError } from '../../app/errors';
 import type { HostReadiness, MigrationSnapshot, PlanPreview, RequestParams } from '../../app/contract/contract';
 import { parseMigrationRequest } from '../../app/contract/schemas';
-import type { MigrationEvent, MigrationRecord } from '../../app/model/migration';
+import type { MigrationEvent, MigrationRecord, MigrationRequest } from '../../app/model/migration';
 import type { Controller } from '../controller/controller';
 import type { MigrateDeps } from '../engine/engine-deps';
 import { checkHost } from '../engine/host-readiness';
@@ -18,6 +18,9 @@ import { controllerDeps } from './engine-effects';
 
 /** Finished migrations a late client still gets as snapshots. */
 const KEEP_FINISHED = 5;
+
+/** One migration run by the engine to its end: never throws, the record says what happened. */
+export type MigrationRun = (deps: MigrateDeps, request: MigrationRequest, sink: EventSink) => Promise<MigrationRecord>;
 
 /** A migration request as a client sends it (defaults may be left out). */
 export type MigrationInput = RequestParams<'migration:start'>;
@@ -33,6 +36,8 @@ export interface MigrationServiceOptions {
   onRecord?: (id: string) => void;
   /** Engine settings for special callers (the bench measures a plain page stream). */
   engine?: Pick<MigrateDeps, 'pageStreamTls'>;
+  /** Runs one migration (default: the engine's `migrate`; tests give a scripted one). */
+  runMigration?: MigrationRun;
 }
 
 interface Task {
@@ -103,7 +108,7 @@ export class MigrationService {
     const onNoReturn = () => {
       if (task) task.snapshot.noReturn = true;
     };
-    const done: Promise<MigrationRecord> = migrate(this.deps({ signal: abort.signal, onNoReturn }), request, onEvent).then((record) => {
+    const done: Promise<MigrationRecord> = (this.opts.runMigration ?? migrate)(this.deps({ signal: abort.signal, onNoReturn }), request, onEvent).then((record) => {
       if (task) task.snapshot.running = false;
       this.forgetOld();
       this.running.delete(done);

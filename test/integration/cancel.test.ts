@@ -2,7 +2,8 @@
 // being prepared: nothing is frozen and nothing is left on either host or on the controller (image folders, TLS
 // keys, relays, page server, guard and pre-lock tables, locks, open journal), and the process still serves from
 // the source. The dashboard's cancel (over the contract, in-memory transport) during the freeze: rolled back,
-// the peer's streams intact. A cancel after the end is refused.
+// the peer's streams intact; Ctrl-C in a staged freeze: the dumped process is restored on the source. A cancel
+// after the end is refused.
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -143,5 +144,22 @@ describe('cancel', () => {
     expect(again).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
     console.log(`cancelled in the freeze: ${record.error?.message}; rollback: ${record.rollback?.actions.join('; ')}; peer's largest gap ${gap} ms`);
     await ferry(['lab', 'exec', 'lab-a', '--', 'kill', String(w.pid)]);
+  });
+
+  it('Ctrl-C during a staged freeze: the dump finishes, then the process is restored on the source from it', async () => {
+    const pid = status.demo!.pid;
+    const { code, out, rec } = await migrateWithFault(['--from', 'lab-a', '--pid', String(pid), '--to', 'lab-b', '--mode', 'staged'], /freeze started/, (_, cli) => cli.kill('SIGINT'));
+    expect(code, out).toBe(130);
+    const record = rec as MigrationRecord;
+    expect(record.outcome).toBe('cancelled');
+    expect(record.error?.message).toContain('during the freeze');
+    expect(record.rollback).toMatchObject({ attempted: true, ok: true });
+    expect(record.rollback?.actions.join('\n')).toContain(`restored process ${pid} on lab-a from its dump`);
+    expect(record.steps.find((s) => s.name === 'restore')).toBeUndefined();
+    expect(lockFiles()).toEqual([]);
+    expect(openJournals(openRecordStore()).map((j) => j.id)).not.toContain(record.id);
+    expect((await leftovers(api, 'lab-b', record.id)).processes).toEqual([]);
+    const gap = await expectServingOnSource(pid, 'demo', 2);
+    console.log(`cancelled in a staged freeze: rollback: ${record.rollback?.actions.join('; ')}; peer's largest gap ${gap} ms`);
   });
 });

@@ -6,22 +6,16 @@ import type { IpcRendererLike, IpcRendererListener } from '../../main/electron/p
 import type { FrameLike } from '../../main/electron/sender-check';
 import type { WireMessage } from '../../app/contract/wire';
 
-type Listeners<L> = Map<string, Set<L>>;
-
-function add<L>(m: Listeners<L>, channel: string, l: L): void {
-  const set = m.get(channel) ?? new Set<L>();
-  set.add(l);
-  m.set(channel, set);
-}
-
-/** Electron's ipcMain with a count of listeners (to see a closed transport let go). */
-export class FakeIpcMain implements IpcMainLike {
-  readonly listeners: Listeners<IpcMainListener> = new Map();
-  on(channel: string, l: IpcMainListener) {
-    add(this.listeners, channel, l);
+/** Listeners by channel, with Electron's on/removeListener and a count (to see a closed transport let go). */
+class Channels<L> {
+  readonly listeners = new Map<string, Set<L>>();
+  on(channel: string, l: L) {
+    const set = this.listeners.get(channel) ?? new Set<L>();
+    set.add(l);
+    this.listeners.set(channel, set);
     return this;
   }
-  removeListener(channel: string, l: IpcMainListener) {
+  removeListener(channel: string, l: L) {
     this.listeners.get(channel)?.delete(l);
     return this;
   }
@@ -30,16 +24,20 @@ export class FakeIpcMain implements IpcMainLike {
   }
 }
 
+/** Electron's ipcMain. */
+export class FakeIpcMain extends Channels<IpcMainListener> implements IpcMainLike {}
+
 /** A page's ipcRenderer: what it sends reaches ipcMain as coming from `contents` and `frame`. */
-export class FakeIpcRenderer implements IpcRendererLike {
-  readonly listeners: Listeners<IpcRendererListener> = new Map();
+export class FakeIpcRenderer extends Channels<IpcRendererListener> implements IpcRendererLike {
   /** Everything the page's side sent, as sent. */
   readonly sent: unknown[] = [];
   constructor(
     private readonly main: FakeIpcMain,
     private readonly contents: unknown,
     private readonly frame: FrameLike | null,
-  ) {}
+  ) {
+    super();
+  }
   send(channel: string, message: WireMessage): void {
     this.sendRaw(channel, message);
   }
@@ -50,17 +48,6 @@ export class FakeIpcRenderer implements IpcRendererLike {
     setImmediate(() => {
       for (const l of [...(this.main.listeners.get(channel) ?? [])]) l({ sender: this.contents, senderFrame: this.frame }, copy);
     });
-  }
-  on(channel: string, l: IpcRendererListener) {
-    add(this.listeners, channel, l);
-    return this;
-  }
-  removeListener(channel: string, l: IpcRendererListener) {
-    this.listeners.get(channel)?.delete(l);
-    return this;
-  }
-  listenerCount(channel: string): number {
-    return this.listeners.get(channel)?.size ?? 0;
   }
 }
 

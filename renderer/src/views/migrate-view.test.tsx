@@ -1,4 +1,4 @@
-import { render, screen, within } from '@testing-library/react';
+import { act, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import type { PlanPreview } from '../../../app/contract/contract';
@@ -59,7 +59,6 @@ describe('Migrate view', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Migrate now' }));
     await screen.findByText('Running');
     const send = (e: Parameters<typeof onMigrationEvent>[1]) => useStore.setState((s) => onMigrationEvent(s, e, Date.now()));
-    const { act } = await import('@testing-library/react');
     act(() => send({ type: 'step-started', id: 'm1', step: 'connect', at: Date.now() }));
     const steps = screen.getByRole('list', { name: 'Steps' });
     expect(within(steps).getByLabelText('connect: running')).toBeTruthy();

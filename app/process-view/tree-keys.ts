@@ -17,12 +17,18 @@ export function treeKey(key: string, rows: readonly TreeRow[], index: number, pa
   const last = rows.length - 1;
   const at = (next: number, toggle?: number): TreeKeyEffect => ({ handled: true, next: Math.max(0, next), ...(toggle === undefined ? {} : { toggle }) });
   switch (key) {
-    case 'ArrowDown': return at(Math.min(last, index + 1));
-    case 'ArrowUp': return at(index - 1);
-    case 'Home': return at(0);
-    case 'End': return at(last);
-    case 'PageDown': return at(Math.min(last, index + pageRows));
-    case 'PageUp': return at(index - pageRows);
+    case 'ArrowDown':
+      return at(Math.min(last, index + 1));
+    case 'ArrowUp':
+      return at(index - 1);
+    case 'Home':
+      return at(0);
+    case 'End':
+      return at(last);
+    case 'PageDown':
+      return at(Math.min(last, index + pageRows));
+    case 'PageUp':
+      return at(index - pageRows);
     case 'ArrowRight':
       return cur?.hasChildren && !cur.expanded ? at(index, cur.node.pid) : at(Math.min(last, index + 1));
     case 'ArrowLeft':

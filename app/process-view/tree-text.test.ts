@@ -7,8 +7,16 @@ import { socketsByPid, visibleRows } from './tree-rows';
 
 const proc = (pid: number, ppid: number, comm: string, args = comm): ProcessInfo => ({ pid, ppid, user: 'root', comm, args, rssKiB: 2048 });
 const sock: TcpSocket = {
-  state: 'ESTAB', recvQ: 0, sendQ: 5, local: { address: '198.18.0.100', port: 40000 }, remote: { address: '198.18.0.1', port: 7000 },
-  owners: [{ comm: 'node', pid: 20, fd: 20 }], extra: {}, rttMs: 0.25, rtoMs: 201, cwnd: 10,
+  state: 'ESTAB',
+  recvQ: 0,
+  sendQ: 5,
+  local: { address: '198.18.0.100', port: 40000 },
+  remote: { address: '198.18.0.1', port: 7000 },
+  owners: [{ comm: 'node', pid: 20, fd: 20 }],
+  extra: {},
+  rttMs: 0.25,
+  rtoMs: 201,
+  cwnd: 10,
 };
 // What ps printed on a lab host while the probe ran: its shell, the ps it started, and the operator's processes.
 const listed = [
@@ -34,7 +42,7 @@ describe('treeText', () => {
   const roots = buildProcessTree(operatorProcesses(listed));
   const sockets = socketsByPid([sock]);
 
-  it('indents by depth and lists each process\'s sockets under it', () => {
+  it("indents by depth and lists each process's sockets under it", () => {
     expect(treeText(visibleRows(roots, new Set()), sockets).split('\n')).toEqual([
       '1 tini  [root, 2 MiB]  tini',
       '  20 node  [root, 2 MiB]  node demo-workload.mjs',
@@ -44,7 +52,7 @@ describe('treeText', () => {
     ]);
   });
 
-  it('shows the dashboard\'s search result: matches with their ancestors', () => {
+  it("shows the dashboard's search result: matches with their ancestors", () => {
     const text = treeText(visibleRows(roots, new Set(), { query: '7000', sockets }), sockets);
     expect(text.split('\n').map((l) => l.trim().split(' ')[0])).toEqual(['1', '20', 'tcp', '21']);
   });

@@ -35,13 +35,13 @@ function setup(partial: Partial<Handlers> = {}) {
 }
 
 describe('Electron IPC transport and preload', () => {
-  it('answers a request from the page with the handler\'s value', async () => {
+  it("answers a request from the page with the handler's value", async () => {
     const { api, calls } = setup();
     expect(await api.request('hosts:list', {})).toEqual({ ok: true, value: hostList });
     expect(calls).toEqual(['hosts:list']);
   });
 
-  it('carries a handler\'s error as a value, and refuses bad parameters before the handler', async () => {
+  it("carries a handler's error as a value, and refuses bad parameters before the handler", async () => {
     let ran = false;
     const { api } = setup({
       'hosts:check': async () => {
@@ -56,7 +56,7 @@ describe('Electron IPC transport and preload', () => {
     expect(await api.request('history:list', {})).toMatchObject({ ok: false, error: { code: 'INTERNAL', message: 'history:list not in this test' } });
   });
 
-  it('forwards main\'s events to the page with the server clock', async () => {
+  it("forwards main's events to the page with the server clock", async () => {
     const { api, hub } = setup();
     const seen: [unknown, number][] = [];
     api.on('hosts:changed', (p, sentAt) => seen.push([p, sentAt]));
@@ -85,7 +85,13 @@ describe('Electron IPC transport and preload', () => {
 
   it('main drops what the page may not send: no wire message, a response or an event', async () => {
     const { win, calls } = setup();
-    for (const bad of ['hosts:list', null, { kind: 'request', id: 'x', method: 'hosts:list' }, { kind: 'response', id: 1, result: { ok: true, value: 1 } }, { kind: 'event', name: 'hosts:changed', payload: {}, sentAt: 1 }]) {
+    for (const bad of [
+      'hosts:list',
+      null,
+      { kind: 'request', id: 'x', method: 'hosts:list' },
+      { kind: 'response', id: 1, result: { ok: true, value: 1 } },
+      { kind: 'event', name: 'hosts:changed', payload: {}, sentAt: 1 },
+    ]) {
       win.renderer.sendRaw(IPC_CHANNEL, bad);
     }
     await tick();
@@ -113,7 +119,7 @@ describe('Electron IPC transport and preload', () => {
     expect(win.renderer.listenerCount(IPC_CHANNEL)).toBe(listeners - 1);
   });
 
-  it('a cancel from the page aborts the handler\'s signal', async () => {
+  it("a cancel from the page aborts the handler's signal", async () => {
     let aborted = false;
     const { api } = setup({
       'migration:plan': (_p, { signal }) =>

@@ -33,7 +33,7 @@ describe('the dashboard shell', () => {
     expect(screen.getByText('lab "h13tidy" down · v0.1.0')).toBeTruthy();
   });
 
-  it('the theme switch sets the page\'s theme and remembers it', async () => {
+  it("the theme switch sets the page's theme and remembers it", async () => {
     useStore.setState({ theme: 'light' });
     render(<App />);
     await userEvent.click(screen.getByRole('button', { name: 'Dark theme' }));

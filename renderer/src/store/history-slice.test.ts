@@ -6,7 +6,13 @@ import { useStore } from './store';
 
 const flush = () => new Promise((r) => setTimeout(r, 20));
 const record = (id: string): MigrationRecord => ({
-  id, startedAt: 1, outcome: 'succeeded', steps: [], connections: [], logs: {}, warnings: [],
+  id,
+  startedAt: 1,
+  outcome: 'succeeded',
+  steps: [],
+  connections: [],
+  logs: {},
+  warnings: [],
   request: { from: 'lab-a', to: 'lab-b', pid: 42, addresses: [], budgetMs: 60_000, keepImages: false },
 });
 
@@ -20,7 +26,11 @@ describe('history slice', () => {
   });
 
   it('a record that cannot be read shows its error', async () => {
-    handle({ 'history:get': async () => { throw new FerryError({ code: 'BAD_INPUT', message: 'no migration m9 in the history' }); } });
+    handle({
+      'history:get': async () => {
+        throw new FerryError({ code: 'BAD_INPUT', message: 'no migration m9 in the history' });
+      },
+    });
     await useStore.getState().openRecord('m9');
     expect(useStore.getState().records['m9']).toEqual({ loading: false, error: { code: 'BAD_INPUT', message: 'no migration m9 in the history' } });
   });
@@ -39,9 +49,17 @@ describe('history slice', () => {
   });
 
   it('a failed refresh of the list keeps the last list', async () => {
-    handle({ 'history:list': async () => [{ id: 'm1', startedAt: 1, outcome: 'succeeded', from: 'lab-a', to: 'lab-b', pid: 42, budgetMs: 60_000, connections: 2, intactConnections: 2 }] });
+    handle({
+      'history:list': async () => [
+        { id: 'm1', startedAt: 1, outcome: 'succeeded', from: 'lab-a', to: 'lab-b', pid: 42, budgetMs: 60_000, connections: 2, intactConnections: 2 },
+      ],
+    });
     await useStore.getState().loadHistory();
-    handle({ 'history:list': async () => { throw new Error('database is locked'); } });
+    handle({
+      'history:list': async () => {
+        throw new Error('database is locked');
+      },
+    });
     await useStore.getState().loadHistory();
     expect(useStore.getState().history).toMatchObject({ loading: false, value: [{ id: 'm1' }], error: { code: 'INTERNAL', message: 'database is locked' } });
   });

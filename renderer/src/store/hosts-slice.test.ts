@@ -20,12 +20,20 @@ describe('hosts slice', () => {
     expect(requests.map((r) => r.method).sort()).toEqual(['hosts:check', 'hosts:check', 'hosts:list']);
   });
 
-  it('keeps the inventory\'s error, and a host\'s failed check, as errors an operator can read', async () => {
-    handle({ 'hosts:list': async () => { throw new FerryError({ code: 'BAD_INPUT', message: 'bad ~/.ssh/config line 3', hint: 'fix the line' }); } });
+  it("keeps the inventory's error, and a host's failed check, as errors an operator can read", async () => {
+    handle({
+      'hosts:list': async () => {
+        throw new FerryError({ code: 'BAD_INPUT', message: 'bad ~/.ssh/config line 3', hint: 'fix the line' });
+      },
+    });
     await useStore.getState().loadHosts();
     expect(useStore.getState().hosts).toEqual({ loading: false, error: { code: 'BAD_INPUT', message: 'bad ~/.ssh/config line 3', hint: 'fix the line' } });
 
-    handle({ 'hosts:check': async () => { throw new FerryError({ code: 'SSH_AUTH', host: 'lab-a', message: 'no key accepted' }); } });
+    handle({
+      'hosts:check': async () => {
+        throw new FerryError({ code: 'SSH_AUTH', host: 'lab-a', message: 'no key accepted' });
+      },
+    });
     await useStore.getState().checkHost('lab-a');
     expect(useStore.getState().readiness['lab-a']).toEqual({ loading: false, error: { code: 'SSH_AUTH', host: 'lab-a', message: 'no key accepted' } });
   });
@@ -34,7 +42,12 @@ describe('hosts slice', () => {
     let answer: (() => void) | undefined;
     handle({ 'hosts:check': async ({ host: name }) => ready(name) });
     await useStore.getState().checkHost('lab-a');
-    handle({ 'hosts:check': ({ host: name }) => new Promise((resolve) => { answer = () => resolve(notReady(name)); }) });
+    handle({
+      'hosts:check': ({ host: name }) =>
+        new Promise((resolve) => {
+          answer = () => resolve(notReady(name));
+        }),
+    });
     const again = useStore.getState().checkHost('lab-a');
     expect(useStore.getState().readiness['lab-a']).toMatchObject({ loading: true, value: { ready: true } });
     await new Promise((r) => setTimeout(r, 10));
@@ -44,9 +57,20 @@ describe('hosts slice', () => {
   });
 
   it('adding a host returns the refusal, or reloads the inventory', async () => {
-    handle({ 'hosts:add': async () => { throw new FerryError({ code: 'BAD_INPUT', message: 'name taken' }); } });
-    expect(await useStore.getState().addHost({ name: 'lab-a', hostName: '198.18.0.9', user: 'root', port: 22 })).toMatchObject({ code: 'BAD_INPUT', message: 'name taken' });
-    handle({ 'hosts:add': async () => host('lab-c', { manual: true }), 'hosts:list': async () => hostList([host('lab-c', { manual: true })]), 'hosts:check': async ({ host: n }) => ready(n) });
+    handle({
+      'hosts:add': async () => {
+        throw new FerryError({ code: 'BAD_INPUT', message: 'name taken' });
+      },
+    });
+    expect(await useStore.getState().addHost({ name: 'lab-a', hostName: '198.18.0.9', user: 'root', port: 22 })).toMatchObject({
+      code: 'BAD_INPUT',
+      message: 'name taken',
+    });
+    handle({
+      'hosts:add': async () => host('lab-c', { manual: true }),
+      'hosts:list': async () => hostList([host('lab-c', { manual: true })]),
+      'hosts:check': async ({ host: n }) => ready(n),
+    });
     expect(await useStore.getState().addHost({ name: 'lab-c', hostName: '198.18.0.9', user: 'root', port: 22 })).toBeUndefined();
     await new Promise((r) => setTimeout(r, 20));
     expect(useStore.getState().hosts.value?.hosts.map((h) => h.name)).toEqual(['lab-c']);

@@ -8,8 +8,19 @@ import { useStore } from './store';
 const flush = () => new Promise((r) => setTimeout(r, 20));
 const request: MigrationRequest = { from: 'lab-a', to: 'lab-b', pid: 42, addresses: [], budgetMs: 5000, keepImages: false };
 const record = (outcome: MigrationRecord['outcome']): MigrationRecord => ({
-  id: 'm1', request, startedAt: 1000, endedAt: 3000, outcome, connections: [], logs: {}, warnings: [], freeze: { startedAt: 2000, endedAt: 2040, ms: 40 },
-  steps: [{ name: 'connect', status: 'ok', startedAt: 1000, endedAt: 1100 }, { name: 'dump', status: outcome === 'succeeded' ? 'ok' : 'failed', startedAt: 2000, endedAt: 2020 }],
+  id: 'm1',
+  request,
+  startedAt: 1000,
+  endedAt: 3000,
+  outcome,
+  connections: [],
+  logs: {},
+  warnings: [],
+  freeze: { startedAt: 2000, endedAt: 2040, ms: 40 },
+  steps: [
+    { name: 'connect', status: 'ok', startedAt: 1000, endedAt: 1100 },
+    { name: 'dump', status: outcome === 'succeeded' ? 'ok' : 'failed', startedAt: 2000, endedAt: 2020 },
+  ],
 });
 const apply = (...events: Parameters<typeof onMigrationEvent>[1][]) => {
   for (const e of events) useStore.setState((s) => onMigrationEvent(s, e, Date.now()));
@@ -37,7 +48,11 @@ describe('migration slice', () => {
   });
 
   it('keeps a refused start as the error to show', async () => {
-    handle({ 'migration:start': async () => { throw new FerryError({ code: 'BUSY', host: 'lab-a', message: 'lab-a is busy', hint: 'wait for it' }); } });
+    handle({
+      'migration:start': async () => {
+        throw new FerryError({ code: 'BUSY', host: 'lab-a', message: 'lab-a is busy', hint: 'wait for it' });
+      },
+    });
     useStore.getState().setDraft({ from: 'lab-a', to: 'lab-b', pid: 42 });
     await useStore.getState().startMigration();
     expect(useStore.getState()).toMatchObject({ starting: false, startError: { code: 'BUSY', message: 'lab-a is busy' } });
@@ -46,7 +61,12 @@ describe('migration slice', () => {
 
   it('ignores a plan answered for a draft the operator has since changed', async () => {
     let answer: (() => void) | undefined;
-    handle({ 'migration:plan': (p) => new Promise((resolve) => { answer = () => resolve({ request: p, ok: true, problems: [], warnings: [], readiness: { source: [], destination: [] }, probedMs: 1 }); }) });
+    handle({
+      'migration:plan': (p) =>
+        new Promise((resolve) => {
+          answer = () => resolve({ request: p, ok: true, problems: [], warnings: [], readiness: { source: [], destination: [] }, probedMs: 1 });
+        }),
+    });
     useStore.getState().setDraft({ from: 'lab-a', to: 'lab-b', pid: 42 });
     const pending = useStore.getState().checkPlan();
     expect(useStore.getState().preview.loading).toBe(true);
@@ -60,9 +80,16 @@ describe('migration slice', () => {
   it('folds the event stream: steps start and finish, the freeze opens and closes, the record ends it', () => {
     apply({ type: 'step-started', id: 'm1', step: 'connect', at: 1000 });
     expect(useStore.getState().runs['m1']?.steps[0]).toMatchObject({ name: 'connect', status: 'running', startedAt: 1000 });
-    apply({ type: 'step-finished', id: 'm1', step: 'connect', at: 1100, status: 'ok' }, { type: 'log', id: 'm1', at: 1200, level: 'warn', message: 'slow', host: 'lab-b' });
+    apply(
+      { type: 'step-finished', id: 'm1', step: 'connect', at: 1100, status: 'ok' },
+      { type: 'log', id: 'm1', at: 1200, level: 'warn', message: 'slow', host: 'lab-b' },
+    );
     apply({ type: 'freeze-started', id: 'm1', at: 2000 });
-    expect(useStore.getState().runs['m1']).toMatchObject({ freeze: { startedAt: 2000 }, finished: false, logs: [{ level: 'warn', message: 'slow', host: 'lab-b' }] });
+    expect(useStore.getState().runs['m1']).toMatchObject({
+      freeze: { startedAt: 2000 },
+      finished: false,
+      logs: [{ level: 'warn', message: 'slow', host: 'lab-b' }],
+    });
     apply({ type: 'freeze-ended', id: 'm1', at: 2040, ms: 40 }, { type: 'failed', id: 'm1', record: record('failed') });
     const run = useStore.getState().runs['m1']!;
     expect(run).toMatchObject({ finished: true, freeze: { ms: 40 }, record: { outcome: 'failed' } });

@@ -21,14 +21,23 @@ describe('processes slice', () => {
     handle({ 'processes:list': async ({ host }) => listing(host, [proc(1, 0, 'tini')]) });
     useStore.getState().selectHost('lab-a');
     await flush();
-    handle({ 'processes:list': async () => { throw new FerryError({ code: 'HOST_UNREACHABLE', host: 'lab-a', message: 'timed out' }); } });
+    handle({
+      'processes:list': async () => {
+        throw new FerryError({ code: 'HOST_UNREACHABLE', host: 'lab-a', message: 'timed out' });
+      },
+    });
     await useStore.getState().loadProcesses();
     expect(useStore.getState().listing).toMatchObject({ loading: false, value: { host: 'lab-a' }, error: { code: 'HOST_UNREACHABLE' } });
   });
 
   it('drops the answer for a host the operator has left', async () => {
     const answers: Record<string, () => void> = {};
-    handle({ 'processes:list': ({ host }) => new Promise((resolve) => { answers[host] = () => resolve(listing(host, [proc(1, 0, host)])); }) });
+    handle({
+      'processes:list': ({ host }) =>
+        new Promise((resolve) => {
+          answers[host] = () => resolve(listing(host, [proc(1, 0, host)]));
+        }),
+    });
     useStore.getState().selectHost('lab-a');
     useStore.getState().selectHost('lab-b');
     await flush();

@@ -28,7 +28,7 @@ describe('freeze countdown', () => {
     expect(screen.getByText('Freeze (not frozen yet)')).toBeTruthy();
   });
 
-  it('ticks while frozen, counts the peers\' retransmissions, and turns red past the budget', () => {
+  it("ticks while frozen, counts the peers' retransmissions, and turns red past the budget", () => {
     render(<CountdownChart connections={conns} budgetMs={1000} freeze={{ startedAt: T0 }} clockOffsetMs={0} />);
     advance(300);
     expect(meter().getAttribute('data-state')).toBe('frozen');
@@ -46,7 +46,7 @@ describe('freeze countdown', () => {
     expect(meter().getAttribute('aria-valuenow')).toBe('1000');
   });
 
-  it('counts on the server\'s clock, and never backwards when the offset estimate drops', () => {
+  it("counts on the server's clock, and never backwards when the offset estimate drops", () => {
     const offset = 10_000;
     const { rerender } = render(<CountdownChart connections={conns} budgetMs={5000} freeze={{ startedAt: T0 + offset }} clockOffsetMs={offset} />);
     advance(500);

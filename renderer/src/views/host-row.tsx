@@ -97,7 +97,9 @@ export function HostsTable({ hosts }: { hosts: HostEntry[] }) {
           <th scope="col">Address</th>
           <th scope="col">From</th>
           <th scope="col">Readiness</th>
-          <th scope="col"><span className="sr-only">Actions</span></th>
+          <th scope="col">
+            <span className="sr-only">Actions</span>
+          </th>
         </tr>
       </thead>
       <tbody>

@@ -37,7 +37,12 @@ describe('Hosts view', () => {
     await loaded();
     render(<HostsView />);
     let answer: (() => void) | undefined;
-    handle({ 'hosts:check': ({ host: name }) => new Promise((resolve) => { answer = () => resolve(ready(name)); }) });
+    handle({
+      'hosts:check': ({ host: name }) =>
+        new Promise((resolve) => {
+          answer = () => resolve(ready(name));
+        }),
+    });
     const before = requests.length;
     await userEvent.click(screen.getByRole('button', { name: 'Re-check lab-b' }));
     const button = await screen.findByRole('button', { name: 'Re-check lab-b' });
@@ -49,9 +54,13 @@ describe('Hosts view', () => {
     expect(screen.getAllByText('Ready')).toHaveLength(2);
   });
 
-  it('opens a host\'s processes', async () => {
+  it("opens a host's processes", async () => {
     await loaded();
-    handle({ 'processes:list': async () => { throw new FerryError({ code: 'HOST_UNREACHABLE', message: 'x' }); } });
+    handle({
+      'processes:list': async () => {
+        throw new FerryError({ code: 'HOST_UNREACHABLE', message: 'x' });
+      },
+    });
     render(<HostsView />);
     await userEvent.click(screen.getByRole('button', { name: 'Processes on lab-b' }));
     expect(useStore.getState()).toMatchObject({ view: 'processes', procHost: 'lab-b' });
@@ -60,7 +69,9 @@ describe('Hosts view', () => {
   it('shows a failed check as the error with its hint', async () => {
     handle({
       'hosts:list': async () => hostList([host('lab-a')]),
-      'hosts:check': async () => { throw new FerryError({ code: 'HOST_KEY_MISMATCH', host: 'lab-a', message: 'HOST KEY MISMATCH', hint: 'check the host\'s key' }); },
+      'hosts:check': async () => {
+        throw new FerryError({ code: 'HOST_KEY_MISMATCH', host: 'lab-a', message: 'HOST KEY MISMATCH', hint: "check the host's key" });
+      },
     });
     await useStore.getState().loadHosts();
     render(<HostsView />);
@@ -68,7 +79,7 @@ describe('Hosts view', () => {
     const alert = screen.getByRole('alert');
     expect(alert.textContent).toContain('HOST_KEY_MISMATCH');
     expect(alert.textContent).toContain('on lab-a');
-    expect(alert.textContent).toContain('What to do: check the host\'s key');
+    expect(alert.textContent).toContain("What to do: check the host's key");
   });
 
   it('says how to bring the lab up when its hosts are listed but it is down', async () => {
@@ -82,7 +93,9 @@ describe('Hosts view', () => {
     await loaded();
     useStore.setState({ info: appInfo({ demo: { pid: 4242, host: 'lab-a', connections: 2 }, serviceAddress: '198.18.0.100', serviceHolder: 'lab-a' }) });
     render(<HostsView />);
-    expect(screen.getByText(/Demo workload/).textContent).toBe('Demo workload: PID 4242 with 2 connections to the lab\'s witness, service address 198.18.0.100 now on lab-a.');
+    expect(screen.getByText(/Demo workload/).textContent).toBe(
+      "Demo workload: PID 4242 with 2 connections to the lab's witness, service address 198.18.0.100 now on lab-a.",
+    );
   });
 
   it('with no host, says where hosts come from', async () => {
@@ -94,7 +107,11 @@ describe('Hosts view', () => {
   });
 
   it('shows why the inventory could not be read', async () => {
-    handle({ 'hosts:list': async () => { throw new FerryError({ code: 'BAD_INPUT', message: 'unreadable ~/.ssh/config', hint: 'check its permissions' }); } });
+    handle({
+      'hosts:list': async () => {
+        throw new FerryError({ code: 'BAD_INPUT', message: 'unreadable ~/.ssh/config', hint: 'check its permissions' });
+      },
+    });
     await useStore.getState().loadHosts();
     render(<HostsView />);
     const alert = screen.getByRole('alert');

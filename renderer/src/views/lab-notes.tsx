@@ -9,15 +9,21 @@ export function LabNotes({ info, hosts }: { info: AppInfo | undefined; hosts: Ho
     return (
       <div className="note warn">
         The lab "{lab.name}" is down, so its hosts cannot answer: bring it up with <code>npx ferry lab up</code>
-        {lab.name !== 'ferry' ? <> (with <code>FERRY_LAB={lab.name}</code>)</> : null}, then press Refresh.
+        {lab.name !== 'ferry' ? (
+          <>
+            {' '}
+            (with <code>FERRY_LAB={lab.name}</code>)
+          </>
+        ) : null}
+        , then press Refresh.
       </div>
     );
   }
   if (lab.up && lab.demo) {
     return (
       <p className="note info">
-        Demo workload: PID {lab.demo.pid} with {lab.demo.connections} connections to the lab's witness, service address{' '}
-        {lab.serviceAddress} now on {lab.serviceHolder ?? 'no host'}.
+        Demo workload: PID {lab.demo.pid} with {lab.demo.connections} connections to the lab's witness, service address {lab.serviceAddress} now on{' '}
+        {lab.serviceHolder ?? 'no host'}.
       </p>
     );
   }

@@ -12,13 +12,25 @@ import { MigrateView } from './migrate-view';
 
 const request: MigrationRequest = { from: 'lab-a', to: 'lab-b', pid: 42, addresses: [], budgetMs: 60_000, keepImages: false };
 const preview = (ok: boolean): PlanPreview => ({
-  request, ok, warnings: [], probedMs: 30,
+  request,
+  ok,
+  warnings: [],
+  probedMs: 30,
   problems: ok ? [] : [{ code: 'CRIU_MISSING', host: 'lab-b', message: 'criu not found on lab-b', hint: 'install CRIU' }],
-  readiness: { source: [{ name: 'criu', ok: true, detail: 'CRIU 4.2.1' }], destination: [{ name: 'criu', ok: ok, detail: ok ? 'CRIU 4.2.1' : 'criu not found' }] },
+  readiness: {
+    source: [{ name: 'criu', ok: true, detail: 'CRIU 4.2.1' }],
+    destination: [{ name: 'criu', ok: ok, detail: ok ? 'CRIU 4.2.1' : 'criu not found' }],
+  },
 });
 
 async function drafted(ok = true) {
-  handle({ 'hosts:list': async () => hostList([host('lab-a'), host('lab-b')]), 'hosts:check': async () => { throw new Error('not here'); }, 'migration:plan': async () => preview(ok) });
+  handle({
+    'hosts:list': async () => hostList([host('lab-a'), host('lab-b')]),
+    'hosts:check': async () => {
+      throw new Error('not here');
+    },
+    'migration:plan': async () => preview(ok),
+  });
   await useStore.getState().loadHosts();
   useStore.getState().setDraft({ from: 'lab-a', to: 'lab-b', pid: 42 });
   render(<MigrateView />);
@@ -44,7 +56,11 @@ describe('Migrate view', () => {
 
   it('shows a refused start with its code and hint', async () => {
     await drafted(true);
-    handle({ 'migration:start': async () => { throw new FerryError({ code: 'BUSY', host: 'lab-a', message: 'PID 42 is being migrated already', hint: 'wait for it to end' }); } });
+    handle({
+      'migration:start': async () => {
+        throw new FerryError({ code: 'BUSY', host: 'lab-a', message: 'PID 42 is being migrated already', hint: 'wait for it to end' });
+      },
+    });
     await userEvent.click(screen.getByRole('button', { name: 'Migrate now' }));
     const alert = await screen.findByText('Could not start');
     const note = alert.closest('[role="alert"]') as HTMLElement;
@@ -64,8 +80,18 @@ describe('Migrate view', () => {
     expect(within(steps).getByLabelText('connect: running')).toBeTruthy();
     expect((screen.getByRole('button', { name: 'Migrating…' }) as HTMLButtonElement).disabled).toBe(true);
     const rec: MigrationRecord = {
-      id: 'm1', request, startedAt: 1, endedAt: 2, outcome: 'failed', connections: [], logs: {}, warnings: [],
-      steps: [{ name: 'connect', status: 'ok', startedAt: 1, endedAt: 2 }, { name: 'dump', status: 'failed', startedAt: 2, endedAt: 3, error: { code: 'CRIU_DUMP_FAILED', message: 'dump failed' } }],
+      id: 'm1',
+      request,
+      startedAt: 1,
+      endedAt: 2,
+      outcome: 'failed',
+      connections: [],
+      logs: {},
+      warnings: [],
+      steps: [
+        { name: 'connect', status: 'ok', startedAt: 1, endedAt: 2 },
+        { name: 'dump', status: 'failed', startedAt: 2, endedAt: 3, error: { code: 'CRIU_DUMP_FAILED', message: 'dump failed' } },
+      ],
       error: { code: 'CRIU_DUMP_FAILED', host: 'lab-a', message: 'criu dump failed: see dump.log', hint: 'read the dump log' },
       rollback: { attempted: true, ok: true, actions: ['unlocked the network on lab-a'] },
     };

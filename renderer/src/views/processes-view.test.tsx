@@ -11,7 +11,9 @@ const PROCS = [proc(1, 0, 'tini'), proc(10, 1, 'sshd', 'sshd -D'), proc(20, 1, '
 async function shown() {
   handle({
     'hosts:list': async () => hostList([host('lab-a'), host('lab-b')]),
-    'hosts:check': async () => { throw new Error('not checked here'); },
+    'hosts:check': async () => {
+      throw new Error('not checked here');
+    },
     'processes:list': async ({ host: h }) => listing(h, PROCS, [estab(20, 40001), estab(20, 40002)]),
   });
   await useStore.getState().loadHosts();
@@ -19,10 +21,13 @@ async function shown() {
   return screen.findByRole('tree', { name: 'Process tree of lab-a' });
 }
 
-const items = (tree: HTMLElement) => within(tree).getAllByRole('treeitem').map((i) => i.id);
+const items = (tree: HTMLElement) =>
+  within(tree)
+    .getAllByRole('treeitem')
+    .map((i) => i.id);
 
 describe('Processes view', () => {
-  it('shows the first host\'s tree, with connection counts', async () => {
+  it("shows the first host's tree, with connection counts", async () => {
     const tree = await shown();
     expect(items(tree)).toEqual(['proc-1', 'proc-10', 'proc-20', 'proc-21']);
     const node = tree.querySelector('#proc-20') as HTMLElement;
@@ -71,7 +76,11 @@ describe('Processes view', () => {
 
 describe('Processes view before the inventory', () => {
   it('says there is no host (and renders once) when the inventory could not be read', async () => {
-    handle({ 'hosts:list': async () => { throw new Error('unreadable'); } });
+    handle({
+      'hosts:list': async () => {
+        throw new Error('unreadable');
+      },
+    });
     await useStore.getState().loadHosts();
     render(<ProcessesView />);
     expect(screen.getByText('No hosts')).toBeTruthy();

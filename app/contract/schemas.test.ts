@@ -24,7 +24,9 @@ describe('parseMigrationRequest', () => {
     };
     expect(refused({ ...base, budgetMs: MIGRATION_LIMITS.budgetMsMin - 1 })).toMatch(/^budgetMs: /);
     expect(refused({ ...base, pid: MIGRATION_LIMITS.pidMax + 1 })).toMatch(/^pid: /);
-    expect(refused({ ...base, imageBase: '/var/lib' })).toBe('imageBase: "/var/lib" refused: /var/lib is a shared system folder: name a folder of Ferry\'s own below it (default /var/lib/ferry/images)');
+    expect(refused({ ...base, imageBase: '/var/lib' })).toBe(
+      'imageBase: "/var/lib" refused: /var/lib is a shared system folder: name a folder of Ferry\'s own below it (default /var/lib/ferry/images)',
+    );
     expect(refused({ ...base, imageBase: '/srv/../etc' })).toContain('. or .. components');
     expect(refused({ ...base, addresses: ['198.18.0.100', '198.18.0.100'] })).toContain('given more than once');
   });

@@ -5,7 +5,7 @@ import type { HostSnapshot } from '../model/snapshot';
 import { parseCriuVersion } from '../parse/criu';
 import { parseSharedMemory } from '../parse/smaps';
 import { parseSs } from '../parse/ss';
-import { labFixture, labSnapshot } from '../../test/lab-snapshots';
+import { labFixture, labSnapshot } from '../../test/support/lab-snapshots';
 import { buildPlan, LAZY_DEFAULT_MIN_KIB, managementAddresses, type PlanInput } from './build-plan';
 
 const snapshot = labSnapshot;

@@ -1,7 +1,7 @@
 // Cancel's rules in the freeze: a cancel before the point of no return stops the freeze once; after it (the
 // destination runs the restored process) it is ignored and the service is told it may refuse.
 import { describe, expect, it } from 'vitest';
-import { ScriptedExecutor, labPlan, scriptedContext } from '../../test/scripted-executor';
+import { ScriptedExecutor, labPlan, scriptedContext } from '../../test/support/scripted-executor';
 import { isCancelled, onCancel, reachNoReturn, throwIfCancelled } from './engine-cancel';
 
 function context() {

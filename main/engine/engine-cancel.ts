@@ -7,7 +7,10 @@ import type { FreezeContext } from './freeze-context';
 export function cancelledError(during: 'before-freeze' | 'freeze'): FerryError {
   return new FerryError({
     code: 'CANCELLED',
-    message: during === 'freeze' ? 'cancelled by the operator during the freeze: rolled back to the source' : 'cancelled by the operator before the freeze: nothing was frozen, everything prepared was removed',
+    message:
+      during === 'freeze'
+        ? 'cancelled by the operator during the freeze: rolled back to the source'
+        : 'cancelled by the operator before the freeze: nothing was frozen, everything prepared was removed',
   });
 }
 

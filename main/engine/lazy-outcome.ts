@@ -65,7 +65,13 @@ async function recoverLazyPages(ctx: FreezeContext, restoredAt: number, daemonEx
   run.log(`recovered: ${r.detail} in ${r.ms} ms; all pages arrived ${done - restoredAt} ms after the restore`, 'warn');
   await stopSilently(deps.exec, from, plan);
   const removed = await deleteNewCriuTables(deps.exec, from, ctx.tablesBefore ?? []);
-  run.record.lazyPages = { completedAt: done, msAfterRestore: done - restoredAt, ok: true, detail: `${broke}; ${r.detail}`, recovered: { pages: r.pages ?? 0, ms: r.ms } };
+  run.record.lazyPages = {
+    completedAt: done,
+    msAfterRestore: done - restoredAt,
+    ok: true,
+    detail: `${broke}; ${r.detail}`,
+    recovered: { pages: r.pages ?? 0, ms: r.ms },
+  };
   run.log(`stopped the source copy on ${from} (its connections silenced first); removed its network lock (${removed.join(', ') || 'none left'})`);
   return true;
 }
@@ -79,7 +85,12 @@ async function resolveLazyFailure(ctx: FreezeContext, dumpExit: number | undefin
   const { from, to } = plan.request;
   const record = run.record;
   const errors = await lazyPagesErrors(deps.exec, plan).catch(() => [] as string[]);
-  const daemon = daemonExit === undefined ? '' : daemonExit > 128 ? `${to}'s lazy-pages daemon was killed by signal ${daemonExit - 128}` : `${to}'s lazy-pages daemon exited ${daemonExit}`;
+  const daemon =
+    daemonExit === undefined
+      ? ''
+      : daemonExit > 128
+        ? `${to}'s lazy-pages daemon was killed by signal ${daemonExit - 128}`
+        : `${to}'s lazy-pages daemon exited ${daemonExit}`;
   const dump = dumpExit === undefined ? '' : `the source's criu dump exited ${dumpExit}`;
   const why = `${[daemon, dump].filter(Boolean).join('; ') || `the source's criu dump had not ended`}${errors.length ? `; ${to}: ${errors.join(' / ')}` : ''}`;
   record.lazyPages = { ok: false, detail: why };
@@ -94,7 +105,10 @@ async function resolveLazyFailure(ctx: FreezeContext, dumpExit: number | undefin
     run.log(`the copy on ${to} ended by itself when its pages stopped coming, before it could be silenced: the peers saw its connections close`, 'warn', to);
   }
   if (sb.connectionsEnded?.length) {
-    run.log(`connections ended (reset from ${sb.end === 'source' ? from : to}, so the peers see it): ${sb.connectionsEnded.map((c) => `${c.connection} (${c.streams})`).join(', ')}`, 'warn');
+    run.log(
+      `connections ended (reset from ${sb.end === 'source' ? from : to}, so the peers see it): ${sb.connectionsEnded.map((c) => `${c.connection} (${c.streams})`).join(', ')}`,
+      'warn',
+    );
   }
   if (sb.keep === 'source') record.rollback = { attempted: true, actions: sb.actions, ok: sb.ok };
   ctx.journal?.write({ phase: 'ended', outcome: `lazy transfer failed: ${kept}` });

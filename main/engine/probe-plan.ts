@@ -38,9 +38,18 @@ export function resolvePair(deps: Pick<MigrateDeps, 'resolveHost'>, req: Migrati
 }
 
 /** Probes both hosts at once (CRIU check, processes, sockets; the source's view of the root PID). */
-export async function probePair(deps: ProbeDeps, req: MigrationRequest, hosts: { from: HostSpec; to: HostSpec }, opts: { criuTables?: boolean } = {}): Promise<ProbedPair> {
+export async function probePair(
+  deps: ProbeDeps,
+  req: MigrationRequest,
+  hosts: { from: HostSpec; to: HostSpec },
+  opts: { criuTables?: boolean } = {},
+): Promise<ProbedPair> {
   const started = deps.now();
-  const settle = (p: Promise<HostSnapshot>) => p.then((snap): ProbeOutcome => ({ snap }), (error: unknown): ProbeOutcome => ({ error }));
+  const settle = (p: Promise<HostSnapshot>) =>
+    p.then(
+      (snap): ProbeOutcome => ({ snap }),
+      (error: unknown): ProbeOutcome => ({ error }),
+    );
   const [source, destination, tablesBefore] = await Promise.all([
     settle(probeHost(deps.exec, req.from, { criu: deps.criu, criuCheck: true, processes: true, sockets: true, statPid: req.pid })),
     settle(probeHost(deps.exec, req.to, { criu: deps.criu, criuCheck: true, processes: true, sockets: true })),
@@ -60,9 +69,14 @@ export function snapshotsOf(p: ProbedPair): { source: HostSnapshot; destination:
 export function planFor(deps: Pick<MigrateDeps, 'pageServerPort' | 'pageStreamTls'>, id: string, req: MigrationRequest, p: ProbedPair): PlanResult {
   const { source, destination } = snapshotsOf(p);
   return buildPlan({
-    id, request: req, source, destination,
-    sourceHostName: p.from.hostName, destinationHostName: p.to.hostName,
-    sourceSshPort: p.from.port, destinationSshPort: p.to.port,
+    id,
+    request: req,
+    source,
+    destination,
+    sourceHostName: p.from.hostName,
+    destinationHostName: p.to.hostName,
+    sourceSshPort: p.from.port,
+    destinationSshPort: p.to.port,
     imageBase: req.imageBase ?? DEFAULT_IMAGE_BASE,
     // Without an image folder of the operator's, lazy mode may keep its images on a tmpfs.
     preferTmpfs: req.imageBase === undefined,
@@ -83,7 +97,12 @@ export async function previewPlan(deps: ProbeDeps & Pick<MigrateDeps, 'pageServe
   const p = await probePair(deps, request, hosts);
   preview.probedMs = p.probedMs;
   preview.readiness = { source: readinessChecks(p.source, p.probedMs), destination: readinessChecks(p.destination, p.probedMs) };
-  const failed = ([[p.source, request.from], [p.destination, request.to]] as const).filter(([o]) => 'error' in o);
+  const failed = (
+    [
+      [p.source, request.from],
+      [p.destination, request.to],
+    ] as const
+  ).filter(([o]) => 'error' in o);
   if (failed.length) {
     for (const [o, host] of failed) if ('error' in o) preview.problems.push({ ...toErrorInfo(o.error), host });
     return preview;

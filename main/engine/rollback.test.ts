@@ -1,15 +1,15 @@
-// Rollback branches the lab cannot produce, on a scripted executor (test/scripted-executor.ts) and a plan the
+// Rollback branches the lab cannot produce, on a scripted executor (test/support/scripted-executor.ts) and a plan the
 // real preflight built from lab snapshots: the source's own restore fails, an address add died half-way with no
 // word of how far it got, a partial restore left on the destination.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ScriptedExecutor, labFixture, labPlan, probeOutput, scriptedContext } from '../../test/scripted-executor';
+import { ScriptedExecutor, labFixture, labPlan, probeOutput, scriptedContext } from '../../test/support/scripted-executor';
 import { rollback } from './rollback';
 
 const restoreLog = readFileSync(new URL('../../app/parse/fixtures/criu-restore-pid-taken.log', import.meta.url), 'utf8');
 
 describe('rollback (scripted executor)', () => {
-  it('the restore on the source fails: every other undo still runs, the rollback says INCOMPLETE with CRIU\'s words', async () => {
+  it("the restore on the source fails: every other undo still runs, the rollback says INCOMPLETE with CRIU's words", async () => {
     const plan = labPlan('staged');
     const exec = new ScriptedExecutor()
       .on('lab-a', /criu restore/, { code: 1, stderr: 'restore failed' })
@@ -34,13 +34,21 @@ describe('rollback (scripted executor)', () => {
     const plan = labPlan('streamed');
     const onB = probeOutput({ addr: labFixture('lab-b-addr.json') });
     const claimed = JSON.parse(labFixture('lab-b-addr.json')) as { ifname: string; addr_info: unknown[] }[];
-    const withAddress = claimed.map((l) => (l.ifname === 'eth0' ? { ...l, addr_info: [...l.addr_info, { family: 'inet', local: '198.18.0.100', prefixlen: 32 }] } : l));
-    for (const [probe, removed] of [[onB, false], [probeOutput({ addr: JSON.stringify(withAddress) }), true]] as const) {
+    const withAddress = claimed.map((l) =>
+      l.ifname === 'eth0' ? { ...l, addr_info: [...l.addr_info, { family: 'inet', local: '198.18.0.100', prefixlen: 32 }] } : l,
+    );
+    for (const [probe, removed] of [
+      [onB, false],
+      [probeOutput({ addr: JSON.stringify(withAddress) }), true],
+    ] as const) {
       const exec = new ScriptedExecutor().on('lab-b', /ferry-probe/, { stdout: probe });
       const ctx = scriptedContext(exec, plan, { dumped: false, addressRemoved: true, partialAdd: { moves: plan.addresses, certain: false } });
       await rollback(ctx);
       const actions = ctx.run.record.rollback!.actions;
-      expect(actions.some((a) => a.startsWith('removed 198.18.0.100 (added before the add failed) from lab-b')), actions.join('\n')).toBe(removed);
+      expect(
+        actions.some((a) => a.startsWith('removed 198.18.0.100 (added before the add failed) from lab-b')),
+        actions.join('\n'),
+      ).toBe(removed);
       expect(actions).toContain('put 198.18.0.100 back on lab-a');
       expect(ctx.run.record.rollback!.ok).toBe(true);
     }

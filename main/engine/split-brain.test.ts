@@ -3,14 +3,19 @@
 // the connections are reset from the destination (the peers know its sequence numbers) before anything else;
 // unmoved, the source copy resumes with them and nothing is reset.
 import { describe, expect, it } from 'vitest';
-import { ScriptedExecutor, labFixture, labPlan, probeOutput } from '../../test/scripted-executor';
+import { ScriptedExecutor, labFixture, labPlan, probeOutput } from '../../test/support/scripted-executor';
 import { resolveCopies } from './split-brain';
 
 /** Both hosts show the tree running with the migrated connections (the destination copy restored them). */
 function bothRunning(moved: boolean): { exec: ScriptedExecutor; plan: ReturnType<typeof labPlan> } {
   const plan = labPlan('lazy');
   const probe = probeOutput({ ps: labFixture('lab-a-ps.txt'), ss: labFixture('lab-a-ss.txt') });
-  const seqs = (delta: number) => JSON.stringify(plan.connections.filter((c) => c.state === 'ESTAB').map((c, i) => ({ pid: 4242, local: c.local, remote: c.remote, writeSeq: 1000 + i + delta, rcvNxt: 5000 + i })));
+  const seqs = (delta: number) =>
+    JSON.stringify(
+      plan.connections
+        .filter((c) => c.state === 'ESTAB')
+        .map((c, i) => ({ pid: 4242, local: c.local, remote: c.remote, writeSeq: 1000 + i + delta, rcvNxt: 5000 + i })),
+    );
   const exec = new ScriptedExecutor()
     .on(undefined, /ferry-probe/, { stdout: probe })
     .on('lab-a', /^python3 -c .*TCP_REPAIR/s, { stdout: seqs(0) })
@@ -22,7 +27,13 @@ describe('resolveCopies (scripted executor)', () => {
   it('both copies ran and the destination moved the streams: reset from the destination first, the source resumes without them', async () => {
     const { exec, plan } = bothRunning(true);
     const r = await resolveCopies(exec, plan, false);
-    expect(r).toMatchObject({ keep: 'source', end: 'destination', splitBrain: true, ok: true, facts: { sourceRuns: true, destinationRuns: true, streams: { moved: 4, same: 0, unknown: 0 } } });
+    expect(r).toMatchObject({
+      keep: 'source',
+      end: 'destination',
+      splitBrain: true,
+      ok: true,
+      facts: { sourceRuns: true, destinationRuns: true, streams: { moved: 4, same: 0, unknown: 0 } },
+    });
     expect(r.connectionsEnded).toHaveLength(4);
     const resetOnB = exec.indexOf('lab-b', /^ss -K src /);
     expect(resetOnB).toBeGreaterThan(0);

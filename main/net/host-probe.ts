@@ -7,6 +7,7 @@ import { PS_ARGV, parseProcStatIds, parsePs } from '../../app/parse/ps';
 import { SECTION_MARKER, splitSections } from '../../app/parse/sections';
 import { parseSharedMemory } from '../../app/parse/smaps';
 import { parseSs } from '../../app/parse/ss';
+import { PROBE_ARGV0 } from '../../app/process-view/operator-processes';
 import type { Executor } from '../hosts/executor';
 import { MIGRATION_LIMITS } from '../../app/contract/schemas';
 
@@ -96,7 +97,7 @@ export async function probeHost(exec: Executor, host: string, opts: ProbeOptions
   const odd = (opts.criu || []).find((c) => c !== 'criu' && !CRIU_PATH.test(c));
   if (odd !== undefined) throw new FerryError({ code: 'BAD_INPUT', host, message: `not a CRIU location: ${JSON.stringify(odd)}` });
   const argv = [
-    'sh', '-c', PROBE_SCRIPT, 'ferry-probe',
+    'sh', '-c', PROBE_SCRIPT, PROBE_ARGV0,
     opts.criu ? opts.criu.join(':') : '', opts.criuCheck ? '1' : '0', opts.processes ? '1' : '0', opts.sockets ? '1' : '0',
     opts.statPid === undefined ? '' : String(opts.statPid),
     ...PS_ARGV,

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { FerryError } from '../../app/errors';
 import type { MigrationRecord, MigrationRequest } from '../../app/model/migration';
-import { ScriptedExecutor } from '../../test/scripted-executor';
+import { ScriptedExecutor } from '../../test/support/scripted-executor';
 import type { Controller } from '../controller/controller';
 import type { MigrateDeps } from '../engine/engine-deps';
 import type { EventSink } from '../engine/step-runner';
@@ -11,7 +11,9 @@ import { openRecordStore } from '../store/record-store';
 import { MigrationService } from './migration-service';
 
 const controller: Controller = {
-  inventory: () => { throw new Error('no inventory in this test'); },
+  inventory: () => {
+    throw new Error('no inventory in this test');
+  },
   exec: new ScriptedExecutor() as unknown as Controller['exec'],
   resolveHost: (name) => ({ name, hostName: `${name}.test`, port: 22, user: 'root', source: 'test' }) as ReturnType<Controller['resolveHost']>,
   criu: ['/opt/ferry/bin/criu'],
@@ -43,7 +45,7 @@ const request = { from: 'lab-a', to: 'lab-b', pid: 4242 };
 const records = openRecordStore('/nonexistent/ferry-service-test');
 
 describe('MigrationService cancel', () => {
-  it('before the point of no return: the engine\'s signal is aborted', async () => {
+  it("before the point of no return: the engine's signal is aborted", async () => {
     const s = scriptedRun();
     const service = new MigrationService({ controller, records, runMigration: s.run });
     const { id, done } = await service.start(request);

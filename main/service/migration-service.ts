@@ -108,12 +108,14 @@ export class MigrationService {
     const onNoReturn = () => {
       if (task) task.snapshot.noReturn = true;
     };
-    const done: Promise<MigrationRecord> = (this.opts.runMigration ?? migrate)(this.deps({ signal: abort.signal, onNoReturn }), request, onEvent).then((record) => {
-      if (task) task.snapshot.running = false;
-      this.forgetOld();
-      this.running.delete(done);
-      return record;
-    });
+    const done: Promise<MigrationRecord> = (this.opts.runMigration ?? migrate)(this.deps({ signal: abort.signal, onNoReturn }), request, onEvent).then(
+      (record) => {
+        if (task) task.snapshot.running = false;
+        this.forgetOld();
+        this.running.delete(done);
+        return record;
+      },
+    );
     this.running.add(done);
     return first.then((id) => ({ id, done }));
   }
@@ -125,7 +127,11 @@ export class MigrationService {
   cancel(id: string): { id: string; cancelling: true } {
     const task = this.tasks.find((t) => t.snapshot.id === id);
     if (!task || !task.snapshot.running) {
-      throw new FerryError({ code: 'BAD_INPUT', message: `migration ${id} is not running in this Ferry`, hint: 'a migration can be cancelled by the CLI or dashboard that started it' });
+      throw new FerryError({
+        code: 'BAD_INPUT',
+        message: `migration ${id} is not running in this Ferry`,
+        hint: 'a migration can be cancelled by the CLI or dashboard that started it',
+      });
     }
     if (task.snapshot.noReturn) {
       throw new FerryError({

@@ -6,7 +6,11 @@ import { openHistory, type HistoryStore } from '../store/history-db';
 import { MigrationService, type MigrationServiceOptions } from './migration-service';
 
 /** Opens the history and builds the service for `controller`. */
-export async function openMigrationService(controller: Controller, warn: (message: string) => void, opts: Pick<MigrationServiceOptions, 'engine'> = {}): Promise<MigrationService> {
+export async function openMigrationService(
+  controller: Controller,
+  warn: (message: string) => void,
+  opts: Pick<MigrationServiceOptions, 'engine'> = {},
+): Promise<MigrationService> {
   let history: HistoryStore | undefined;
   try {
     history = await openHistory();

@@ -82,7 +82,11 @@ describe('cancel', () => {
     const pid = status.demo!.pid;
     const criuBefore = await leftovers(api, 'lab-a', 'none');
     // The plan line is printed when the preflight passed: prepare (keys, guard, relays, page server) starts then.
-    const { code, out, rec } = await migrateWithFault(['--from', 'lab-a', '--pid', String(pid), '--to', 'lab-b', '--mode', 'streamed'], /transfer: streamed/, (_, cli) => cli.kill('SIGINT'));
+    const { code, out, rec } = await migrateWithFault(
+      ['--from', 'lab-a', '--pid', String(pid), '--to', 'lab-b', '--mode', 'streamed'],
+      /transfer: streamed/,
+      (_, cli) => cli.kill('SIGINT'),
+    );
     expect(code, out).toBe(130);
     expect(out).toMatch(/migration m-[^:]+: cancelled/);
     const record = rec as MigrationRecord;
@@ -107,7 +111,24 @@ describe('cancel', () => {
 
   it('Cancel in the dashboard during the freeze: rolled back, the peer sees one pause and intact streams', async () => {
     // A workload whose pages take a while to stream, so that the cancel lands inside the dump.
-    const w = await labExecLog('lab-a', ['env', 'UV_USE_IO_URING=0', process.execPath, path.join(REPO, 'dist/lab/demo-workload.mjs'), '--connect', '198.18.0.1:7000', '--connections', '2', '--client-id', 'cancel', '--rss-mib', '600'], 6400);
+    const w = await labExecLog(
+      'lab-a',
+      [
+        'env',
+        'UV_USE_IO_URING=0',
+        process.execPath,
+        path.join(REPO, 'dist/lab/demo-workload.mjs'),
+        '--connect',
+        '198.18.0.1:7000',
+        '--connections',
+        '2',
+        '--client-id',
+        'cancel',
+        '--rss-mib',
+        '600',
+      ],
+      6400,
+    );
     for (let i = 0; i < 120; i++) {
       const open = (await labStatus()).witness?.connections.filter((c) => c.clientId === 'cancel' && c.closeReason === 'open' && c.messages > 10).length ?? 0;
       if (open === 2) break;
@@ -124,7 +145,9 @@ describe('cancel', () => {
         if (e.type === 'freeze-started') setTimeout(() => resolve(client.request('migration:cancel', { id: e.id })), 150);
       });
     });
-    const ended = new Promise<MigrationRecord>((resolve) => client.on('migration:event', (e) => (e.type === 'done' || e.type === 'failed' ? resolve(e.record) : undefined)));
+    const ended = new Promise<MigrationRecord>((resolve) =>
+      client.on('migration:event', (e) => (e.type === 'done' || e.type === 'failed' ? resolve(e.record) : undefined)),
+    );
     const started = await client.request('migration:start', { from: 'lab-a', to: 'lab-b', pid: w.pid, mode: 'streamed', allowSharedAddress: true });
     expect(started.ok, JSON.stringify(started)).toBe(true);
     expect(await cancelled).toMatchObject({ ok: true, value: { cancelling: true } });
@@ -148,7 +171,11 @@ describe('cancel', () => {
 
   it('Ctrl-C during a staged freeze: the dump finishes, then the process is restored on the source from it', async () => {
     const pid = status.demo!.pid;
-    const { code, out, rec } = await migrateWithFault(['--from', 'lab-a', '--pid', String(pid), '--to', 'lab-b', '--mode', 'staged'], /freeze started/, (_, cli) => cli.kill('SIGINT'));
+    const { code, out, rec } = await migrateWithFault(
+      ['--from', 'lab-a', '--pid', String(pid), '--to', 'lab-b', '--mode', 'staged'],
+      /freeze started/,
+      (_, cli) => cli.kill('SIGINT'),
+    );
     expect(code, out).toBe(130);
     const record = rec as MigrationRecord;
     expect(record.outcome).toBe('cancelled');

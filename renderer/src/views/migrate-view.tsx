@@ -4,6 +4,7 @@ import { EmptyState } from '../components/empty-state';
 import { ErrorNote } from '../components/error-note';
 import { TRANSFER_MODES } from '../../../app/model/migration';
 import { MIGRATION_LIMITS } from '../../../app/contract/schemas';
+import { selectHostList } from '../store/hosts-slice';
 import { useStore } from '../store/store';
 import type { MigrationDraft } from '../store/types';
 import { PlanPanel } from './plan-panel';
@@ -11,7 +12,7 @@ import { RunPanel } from './run-panel';
 
 /** The Migrate view. */
 export function MigrateView() {
-  const hosts = useStore((s) => s.hosts.value?.hosts ?? []);
+  const hosts = useStore(selectHostList);
   const draft = useStore((s) => s.draft);
   const preview = useStore((s) => s.preview);
   const runs = useStore((s) => s.runs);

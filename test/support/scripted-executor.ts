@@ -1,13 +1,13 @@
 // An Executor that answers scripted commands, for the engine's branches the lab cannot produce (a rollback whose
 // restore fails, an add that died half-way, a split brain with moved streams). Each rule matches a host and the
 // command line; unmatched commands succeed silently. Every call is recorded, in order, for the test to check.
-import type { Executor, RemoteProcess, RunOptions, RunResult } from '../main/hosts/executor';
-import type { MigrationRecord, MigrationPlan, TransferMode } from '../app/model/migration';
-import { SECTION_MARKER } from '../app/parse/sections';
-import { buildPlan } from '../app/plan/build-plan';
-import type { MigrateDeps } from '../main/engine/engine-deps';
-import type { FreezeContext, FreezeState } from '../main/engine/freeze-context';
-import { StepRunner } from '../main/engine/step-runner';
+import type { Executor, RemoteProcess, RunOptions, RunResult } from '../../main/hosts/executor';
+import type { MigrationRecord, MigrationPlan, TransferMode } from '../../app/model/migration';
+import { SECTION_MARKER } from '../../app/parse/sections';
+import { buildPlan } from '../../app/plan/build-plan';
+import type { MigrateDeps } from '../../main/engine/engine-deps';
+import type { FreezeContext, FreezeState } from '../../main/engine/freeze-context';
+import { StepRunner } from '../../main/engine/step-runner';
 import { LAB_TOOLS, labSnapshot } from './lab-snapshots';
 
 export { labFixture } from './lab-snapshots';
@@ -59,17 +59,35 @@ export class ScriptedExecutor implements Executor {
 
 /** Output of the host probe script with the given sections (what a real host prints, from lab fixtures). */
 export function probeOutput(sections: Record<string, string>): string {
-  const all = { uid: '0', kernel: '6.18.44', tools: Object.entries(LAB_TOOLS).map(([t, p]) => `${t} ${p}`).join('\n'), addr: '[]', route: '[]', ...sections, end: '' };
-  return Object.entries(all).map(([name, text]) => `\n${SECTION_MARKER} ${name}\n${text}`).join('');
+  const all = {
+    uid: '0',
+    kernel: '6.18.44',
+    tools: Object.entries(LAB_TOOLS)
+      .map(([t, p]) => `${t} ${p}`)
+      .join('\n'),
+    addr: '[]',
+    route: '[]',
+    ...sections,
+    end: '',
+  };
+  return Object.entries(all)
+    .map(([name, text]) => `\n${SECTION_MARKER} ${name}\n${text}`)
+    .join('');
 }
 
 /** The plan of the demo workload lab-a → lab-b, built by the real preflight from the captured snapshots. */
 export function labPlan(mode: TransferMode): MigrationPlan {
   const r = buildPlan({
-    id: 'm-scripted', source: labSnapshot('a'), destination: labSnapshot('b'),
+    id: 'm-scripted',
+    source: labSnapshot('a'),
+    destination: labSnapshot('b'),
     request: { from: 'lab-a', to: 'lab-b', pid: 4242, addresses: [], budgetMs: 60_000, keepImages: false, mode },
-    sourceHostName: '198.18.0.2', destinationHostName: '198.18.0.3', sourceSshPort: 22, destinationSshPort: 22,
-    imageBase: '/var/lib/ferry/images', pageServerPort: 27123,
+    sourceHostName: '198.18.0.2',
+    destinationHostName: '198.18.0.3',
+    sourceSshPort: 22,
+    destinationSshPort: 22,
+    imageBase: '/var/lib/ferry/images',
+    pageServerPort: 27123,
   });
   if (!r.ok) throw new Error(JSON.stringify(r.problems));
   return r.plan;
@@ -80,7 +98,9 @@ export function scriptedContext(exec: Executor, plan: MigrationPlan, state: Part
   const logs = new Map<string, string>();
   const deps: MigrateDeps = {
     exec,
-    resolveHost: () => { throw new Error('not resolved in this test'); },
+    resolveHost: () => {
+      throw new Error('not resolved in this test');
+    },
     store: {
       saveRecord: () => undefined,
       saveLog: (_id, name, text) => (logs.set(name, text), name),
@@ -91,7 +111,17 @@ export function scriptedContext(exec: Executor, plan: MigrationPlan, state: Part
     pageServerPort: () => 27123,
     criu: ['/opt/ferry/bin/criu'],
   };
-  const record: MigrationRecord = { id: plan.id, request: plan.request, startedAt: 0, outcome: 'running', steps: [], connections: [], logs: {}, warnings: [], plan };
+  const record: MigrationRecord = {
+    id: plan.id,
+    request: plan.request,
+    startedAt: 0,
+    outcome: 'running',
+    steps: [],
+    connections: [],
+    logs: {},
+    warnings: [],
+    plan,
+  };
   // The freeze had begun: a rollback ends it.
   record.freeze = { startedAt: 500 };
   const run = new StepRunner(record, () => {}, deps.now);

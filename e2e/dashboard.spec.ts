@@ -197,8 +197,19 @@ test('the Migrate view sets what the CLI can (an image folder the contract refus
   await page.getByRole('button', { name: 'Check again' }).click();
   await expect(ui.migrate.planHeading()).toBeVisible({ timeout: 60_000 });
   await ui.migrate.runButton.click();
-  // At once: the hosts are still being probed, nothing is frozen yet.
-  await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+  // At once, in the first frame the button is there and enabled: the hosts are still being probed, nothing is frozen
+  // yet. (The form reflows as the run's labels change, so a click that waits for a stable element can miss it.)
+  const cancelled = await page.waitForFunction(
+    () => {
+      const b = [...document.querySelectorAll('button')].find((x) => x.textContent === 'Cancel');
+      if (!b || b.disabled) return b ? `disabled: ${b.title}` : false;
+      b.click();
+      return 'clicked';
+    },
+    undefined,
+    { polling: 'raf', timeout: 30_000 },
+  );
+  expect(await cancelled.jsonValue()).toBe('clicked');
   await expect(ui.migrate.outcome()).toHaveText('Cancelled', { timeout: 60_000 });
   await expect(page.getByRole('alert').filter({ hasText: 'Cancelled' })).toContainText('before the freeze');
   // Still on its host with its address.

@@ -18,7 +18,7 @@ export function directListenerArgv(a: { address: string; port: number; log: stri
   const remote = a.tls
     ? `OPENSSL-LISTEN:${a.port},${[...common, ...tlsOptions(a.tls), 'verify=1'].join(',')}`
     : `TCP-LISTEN:${a.port},${common.join(',')}`;
-  return ['socat', '-u', '-b', SOCAT_BUFFER, '-d', '-d', '-lf', a.log, remote, 'STDOUT'];
+  return ['socat', '-u', '-b', SOCAT_BUFFER, '-d', '-d', '-lu', '-lf', a.log, remote, 'STDOUT'];
 }
 
 /**
@@ -34,7 +34,7 @@ export function directSenderArgv(a: { address: string; port: number; bind?: stri
   const remote = a.tls
     ? `OPENSSL:${ip.bracketed}:${a.port},${[...common, ...tlsOptions(a.tls), 'verify=1', `commonname=${ip.address}`].join(',')}`
     : `TCP:${ip.bracketed}:${a.port},${common.join(',')}`;
-  return ['socat', '-u', '-b', SOCAT_BUFFER, '-d', '-d', '-lf', a.log, 'STDIN', remote];
+  return ['socat', '-u', '-b', SOCAT_BUFFER, '-d', '-d', '-lu', '-lf', a.log, 'STDIN', remote];
 }
 
 /** The two command lines of a plan's direct stream (for the lazy freeze scripts), or none without one. */

@@ -74,7 +74,8 @@ export const SOURCE_LAZY_FREEZE_SCRIPT = [
   '  files=$(cd "$dir" && ls pages-*.img 2>/dev/null); n=0',
   '  for f in $files; do n=$((n + $(stat -c %s "$dir/$f"))); done',
   `  printf '@@FERRY-DIRECT %s\\n' "$n" >&2`,
-  `  { printf '%s\\n' "$dtoken"; tar -C "$dir" -cf - -T /dev/null $files; } | eval "$dsend" & direct=$!`,
+  // The token, then the byte count the receiver must end up with (a cut at a tar member boundary reads as a clean end).
+  `  { printf '%s %s\\n' "$dtoken" "$n"; tar -C "$dir" -cf - -T /dev/null $files; } | eval "$dsend" & direct=$!`,
   `  set -- "$@" '--exclude=./pages-*.img'`,
   'fi',
   'tar -C "$dir" "$@" -cf - . || { mark send-failed; exit 12; }',
@@ -88,7 +89,8 @@ export const SOURCE_LAZY_FREEZE_SCRIPT = [
  * $7 the tree's PIDs (comma-separated), $8 the folder of this side's TLS files (ca.crt, cert.pem, key.pem; empty:
  * plain TCP), $9 $10 the direct stream's listener (a command line writing to stdout, main/criu/direct-stream.ts)
  * and token (empty: none), $11.. the `criu restore --lazy-pages` argv. The direct stream's listener is up before
- * the freeze; what it receives counts only when it opens with the token and the listener exits 0. The
+ * the freeze; what it receives counts only when it opens with the token, holds the byte count announced after it,
+ * and the listener exits 0. The
  * lazy-pages daemon is started once the images are in, under the guard: it fetches the pages the restored process
  * faults on, then the rest.
  */
@@ -96,8 +98,10 @@ export const DESTINATION_LAZY_FREEZE_SCRIPT = [
   MARK,
   'dir=$1; batch=$2; criu=$3; addr=$4; port=$5; guard=$6; pids=$7; tls=$8; dlisten=$9; dtoken=${10}; shift 10',
   'if [ -n "$dlisten" ]; then',
-  '  { ( eval "exec $dlisten" </dev/null & echo $! >"$dir/direct.pid"; wait $!; echo $? >"$dir/direct.exit" ) | ' +
-    '{ IFS= read -r t && [ "$t" = "$dtoken" ] && tar -C "$dir" -xf -; }; } & direct=$!',
+  // Taken: the token matched, tar succeeded and the page images hold the byte count the source announced.
+  '  direct_in() { IFS=" " read -r t want && [ "$t" = "$dtoken" ] && tar -C "$dir" -xf - || return 1; got=0; ' +
+    'for f in "$dir"/pages-*.img; do [ ! -e "$f" ] || got=$((got + $(stat -c %s "$f"))); done; [ "$got" = "$want" ]; }',
+  '  { ( eval "exec $dlisten" </dev/null & echo $! >"$dir/direct.pid"; wait $!; echo $? >"$dir/direct.exit" ) | direct_in; } & direct=$!',
   `  trap 'kill $(cat "$dir/direct.pid" 2>/dev/null) 2>/dev/null' EXIT`,
   'fi',
   // The guard starts before the freeze and waits for its go.

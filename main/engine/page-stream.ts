@@ -45,7 +45,12 @@ export async function listenForPageStream(exec: Executor, plan: MigrationPlan): 
     await Promise.all((['source', 'destination'] as const).map((side) =>
       pushPageTls(exec, hostOf(plan, side), pageStreamPaths(dirOf(plan, side)).tlsDir, { ca: keys.ca, ...keys[side] })));
   }
-  await Promise.all(pageGuards(plan).map((g) => mustRun(exec, hostOf(plan, g.side), ['nft', '-f', '-'], pageGuardTableText(g.table, g.listen, g.ports, g.peer))));
+  await Promise.all([
+    ...pageGuards(plan).map((g) => mustRun(exec, hostOf(plan, g.side), ['nft', '-f', '-'], pageGuardTableText(g.table, g.listen, g.ports, g.peer))),
+    // The direct stream's sender logs into the source's image folder while the freeze's tar reads it: the file must
+    // exist before (an entry appearing in the folder mid-read fails tar with "file changed as we read it").
+    ...(plan.transferMode === 'lazy' && plan.directStream ? [mustRun(exec, plan.request.from, ['sh', '-c', 'umask 077 && : >>"$1"', 'ferry-log', pageStreamPaths(plan.sourceImageDir).directLog])] : []),
+  ]);
   if (plan.transferMode === 'streamed') await startListeningRelay(exec, plan, ps);
 }
 

@@ -23,15 +23,33 @@ describe('lazy mode direct stream argv', () => {
 
   it('listens for one TLS client with a certificate of this CA, on the destination address only, to stdout', () => {
     expect(directListenerArgv({ address: '198.18.0.3', port: 27124, log: dst.directLog, tls: dst })).toEqual([
-      'socat', '-u', '-b', '1048576', '-d', '-d', '-lu', '-lf', dst.directLog,
-      `OPENSSL-LISTEN:27124,bind=198.18.0.3,reuseaddr,pf=ip4,cafile=${dst.ca},cert=${dst.cert},key=${dst.key},verify=1`, 'STDOUT',
+      'socat',
+      '-u',
+      '-b',
+      '1048576',
+      '-d',
+      '-d',
+      '-lu',
+      '-lf',
+      dst.directLog,
+      `OPENSSL-LISTEN:27124,bind=198.18.0.3,reuseaddr,pf=ip4,cafile=${dst.ca},cert=${dst.cert},key=${dst.key},verify=1`,
+      'STDOUT',
     ]);
     expect(directListenerArgv({ address: '2001:db8::3', port: 27124, log: dst.directLog })[9]).toBe('TCP-LISTEN:27124,bind=[2001:db8::3],reuseaddr,pf=ip6');
   });
 
-  it('sends stdin from the admitted source address, checking the listener\'s certificate against its address', () => {
+  it("sends stdin from the admitted source address, checking the listener's certificate against its address", () => {
     expect(directSenderArgv({ address: '198.18.0.3', port: 27124, bind: '198.18.0.2', log: src.directLog, tls: src })).toEqual([
-      'socat', '-u', '-b', '1048576', '-d', '-d', '-lu', '-lf', src.directLog, 'STDIN',
+      'socat',
+      '-u',
+      '-b',
+      '1048576',
+      '-d',
+      '-d',
+      '-lu',
+      '-lf',
+      src.directLog,
+      'STDIN',
       `OPENSSL:198.18.0.3:27124,bind=198.18.0.2,retry=100,interval=0.02,cafile=${src.ca},cert=${src.cert},key=${src.key},verify=1,commonname=198.18.0.3`,
     ]);
     expect(directSenderArgv({ address: '2001:db8::3', port: 27124, log: src.directLog }).at(-1)).toBe('TCP:[2001:db8::3]:27124,retry=100,interval=0.02');
@@ -39,7 +57,8 @@ describe('lazy mode direct stream argv', () => {
 
   it('builds both command lines from the plan (TLS with the page stream), each one argv once evaluated', () => {
     const plan = {
-      sourceImageDir: '/var/lib/ferry/images/m-1-dump', destinationImageDir: '/var/lib/ferry/images/m-1-restore',
+      sourceImageDir: '/var/lib/ferry/images/m-1-dump',
+      destinationImageDir: '/var/lib/ferry/images/m-1-restore',
       pageServer: { address: '198.18.0.2', port: 27123, peer: '198.18.0.3', guardTable: 'ferry-ps-m-1', tls: true },
       directStream: { address: '198.18.0.3', port: 27124, token: 't', peer: '198.18.0.2' },
     } satisfies Pick<MigrationPlan, 'directStream' | 'pageServer' | 'sourceImageDir' | 'destinationImageDir'>;
@@ -82,10 +101,25 @@ describe("the destination's lazy freeze script takes the direct stream only when
   const receive = (head: string, tarFile: string, code = 0) => {
     const dir = mkdtempSync(path.join(tmp, 'dst-'));
     const listen = quoteArgv(['sh', '-c', 'printf "%s\\n" "$1"; cat "$2"; exit "$3"', 'listener', head, path.join(tmp, tarFile), String(code)]);
-    const r = spawnSync('/bin/sh', ['-c', DESTINATION_LAZY_FREEZE_SCRIPT, 'ferry-restore',
-      ...destinationLazyArgs(dir, '', 'criu', { address: '198.18.0.2', port: 1 }, { guard: GUARD, pids: [] }, '', { send: '', listen, token: 'tok' }, ['true'])],
-    { input: Buffer.alloc(10240), timeout: 20_000 });
-    return { status: r.status, err: r.stderr.toString(), pages: readdirSync(dir).filter((f) => f.startsWith('pages-')).sort() };
+    const r = spawnSync(
+      '/bin/sh',
+      [
+        '-c',
+        DESTINATION_LAZY_FREEZE_SCRIPT,
+        'ferry-restore',
+        ...destinationLazyArgs(dir, '', 'criu', { address: '198.18.0.2', port: 1 }, { guard: GUARD, pids: [] }, '', { send: '', listen, token: 'tok' }, [
+          'true',
+        ]),
+      ],
+      { input: Buffer.alloc(10240), timeout: 20_000 },
+    );
+    return {
+      status: r.status,
+      err: r.stderr.toString(),
+      pages: readdirSync(dir)
+        .filter((f) => f.startsWith('pages-'))
+        .sort(),
+    };
   };
 
   it('complete: the token, the announced byte count, a clean end', () => {

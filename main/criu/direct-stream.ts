@@ -15,9 +15,7 @@ export function directListenerArgv(a: { address: string; port: number; log: stri
   const ip = checkAddress(a.address, a.port);
   checkSocatPath('direct-stream log', a.log);
   const common = [`bind=${ip.bracketed}`, 'reuseaddr', `pf=${ip.family === 4 ? 'ip4' : 'ip6'}`];
-  const remote = a.tls
-    ? `OPENSSL-LISTEN:${a.port},${[...common, ...tlsOptions(a.tls), 'verify=1'].join(',')}`
-    : `TCP-LISTEN:${a.port},${common.join(',')}`;
+  const remote = a.tls ? `OPENSSL-LISTEN:${a.port},${[...common, ...tlsOptions(a.tls), 'verify=1'].join(',')}` : `TCP-LISTEN:${a.port},${common.join(',')}`;
   return ['socat', '-u', '-b', SOCAT_BUFFER, '-d', '-d', '-lu', '-lf', a.log, remote, 'STDOUT'];
 }
 
@@ -38,14 +36,18 @@ export function directSenderArgv(a: { address: string; port: number; bind?: stri
 }
 
 /** The two command lines of a plan's direct stream (for the lazy freeze scripts), or none without one. */
-export function directStreamCommands(plan: Pick<MigrationPlan, 'directStream' | 'pageServer' | 'sourceImageDir' | 'destinationImageDir'>): { send: string; listen: string } | undefined {
+export function directStreamCommands(
+  plan: Pick<MigrationPlan, 'directStream' | 'pageServer' | 'sourceImageDir' | 'destinationImageDir'>,
+): { send: string; listen: string } | undefined {
   const ds = plan.directStream;
   if (!ds) return undefined;
   const src = pageStreamPaths(plan.sourceImageDir);
   const dst = pageStreamPaths(plan.destinationImageDir);
   const tls = !!plan.pageServer?.tls;
   return {
-    send: quoteArgv(directSenderArgv({ address: ds.address, port: ds.port, log: src.directLog, ...(ds.peer ? { bind: ds.peer } : {}), ...(tls ? { tls: src } : {}) })),
+    send: quoteArgv(
+      directSenderArgv({ address: ds.address, port: ds.port, log: src.directLog, ...(ds.peer ? { bind: ds.peer } : {}), ...(tls ? { tls: src } : {}) }),
+    ),
     listen: quoteArgv(directListenerArgv({ address: ds.address, port: ds.port, log: dst.directLog, ...(tls ? { tls: dst } : {}) })),
   };
 }

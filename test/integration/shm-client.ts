@@ -10,9 +10,9 @@ export function peerClient(port: number, address = '198.18.0.100'): { ask: (line
     'import socket, sys',
     `s = socket.create_connection(('${address}', ${port})); f = s.makefile('rwb')`,
     'for line in sys.stdin:',
-    "    f.write(line.encode()); f.flush(); r = f.readline()",
+    '    f.write(line.encode()); f.flush(); r = f.readline()',
     "    if not r: print('EOF', flush=True); break",
-    "    print(r.decode().strip(), flush=True)",
+    '    print(r.decode().strip(), flush=True)',
   ].join('\n');
   const child = spawn('nsenter', [`--net=/run/netns/${LAB}-peer`, '--', 'python3', '-u', '-c', code]);
   const answers: string[] = [];

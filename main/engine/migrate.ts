@@ -21,6 +21,7 @@ import { newMigrationId } from './migration-id';
 import { LAZY_PIPE_MAX_SIZE, clearStaleSockets, lockDestination, prepareFolders, raisePipeMaxSize, unlockDestination } from './prepare-hosts';
 import { endPageStream, preparePageStream } from './page-stream';
 import { planFor, probePair, resolvePair, type ProbedPair } from './probe-plan';
+import { pageGuards } from '../../app/plan/page-guard';
 import { rollback } from './rollback';
 import { StepRunner, type EventSink } from './step-runner';
 
@@ -170,7 +171,8 @@ async function prepareStep(ctx: FreezeContext): Promise<void> {
       throw err;
     }
     const ps = plan.pageServer;
-    s.detail = `${plan.transferMode}: ${plan.transferReason}${ps ? `; page stream ${ps.tls ? 'TLS (keys made for this migration)' : 'plain TCP'}${ps.peer ? `, port ${ps.port} open to ${ps.peer} only` : ''}` : ''}`;
+    const guards = pageGuards(plan).map((g) => `port ${g.ports.join(', ')} on ${g.side === 'source' ? req.from : req.to} open to ${g.peer} only`);
+    s.detail = `${plan.transferMode}: ${plan.transferReason}${ps ? `; page stream${plan.directStream ? 's' : ''} ${ps.tls ? 'TLS (keys made for this migration)' : 'plain TCP'}${guards.length ? `, ${guards.join('; ')}` : ''}` : ''}`;
   });
 }
 

@@ -7,7 +7,7 @@ import { pageGuardTableName } from './page-guard';
 import { preLockTableName } from './pre-lock';
 import type { HostSnapshot } from '../model/snapshot';
 import { subtreePids } from '../process-tree';
-import { duplicateAddresses } from '../ip-address';
+import { duplicateAddresses, isLinkLocal, sameSubnet } from '../ip-address';
 import { addressesToMove, isLoopback, parseIpAddress, socketsOfTree } from '../sockets';
 import { moveProblem } from './move-check';
 import { imageDirs } from './image-dirs';
@@ -107,6 +107,14 @@ export function buildPlan(input: PlanInput): PlanResult {
   }
   const moves: AddressMove[] = [];
   for (const address of wanted) {
+    if (isLinkLocal(address)) {
+      problems.push({
+        code: 'ADDRESS_MOVE_FAILED', host: req.from,
+        message: `${address} is an IPv6 link-local address: it belongs to ${req.from}'s link and cannot move to another host`,
+        hint: 'have the service use a global (or unique local) address, or pass --ip for the addresses that can move',
+      });
+      continue;
+    }
     if (srcMgmt.includes(address)) {
       problems.push({
         code: 'ADDRESS_IS_MANAGEMENT', host: req.from,
@@ -177,6 +185,15 @@ export function buildPlan(input: PlanInput): PlanResult {
     warnings.push(`${req.to} still holds ${clashes.stale.length} leftover socket(s) with the four-tuples of connections that move (${describeStates(clashes.stale)}, owned by no process): they are destroyed before the freeze`);
   }
 
+  // IPv6 addresses are announced with an unsolicited neighbour advertisement (a python3 sender): from the
+  // destination after the move, from the source after a rollback.
+  if (moves.some((m) => m.family === 'inet6')) {
+    for (const [host, snap] of [[req.from, src], [req.to, dst]] as const) {
+      if (!snap.tools.python3) {
+        problems.push({ code: 'TOOL_MISSING', host, message: `moving an IPv6 address needs python3 on ${host} (it sends the unsolicited neighbour advertisement that points the neighbours at the new host)`, hint: 'apt-get install python3-minimal' });
+      }
+    }
+  }
   if (problems.length) return { ok: false, problems, warnings };
   const treeKiB = procs.filter((p) => treePids.includes(p.pid)).reduce((n, p) => n + p.rssKiB, 0);
   const memory = {
@@ -326,15 +343,6 @@ function pickDevice(dst: HostSnapshot, sourceDevice: string, address: string): s
   if (!p) return undefined;
   const onSubnet = dst.addresses.find((a) => !isLoopback(a.address) && sameSubnet(a.address, address, a.prefixLen));
   return onSubnet?.ifname;
-}
-
-function sameSubnet(a: string, b: string, prefix: number): boolean {
-  const pa = parseIpAddress(a);
-  const pb = parseIpAddress(b);
-  if (!pa || !pb || pa.family !== 4 || pb.family !== 4) return false;
-  const toInt = (x: string) => x.split('.').reduce((n, o) => (n << 8) + Number(o), 0) >>> 0;
-  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  return (toInt(pa.address) & mask) === (toInt(pb.address) & mask);
 }
 
 /** Keys of the connections a plan expects to find again on the destination. */

@@ -1,6 +1,7 @@
 // `ferry hosts` and `ferry check HOST`: the inventory and each host's readiness.
 import type { Command } from 'commander';
 import { toErrorInfo } from '../../../app/errors';
+import { hostsInGroup } from '../../../app/inventory/host-groups';
 import { hostReadiness, type ReadinessCheck } from '../../../app/plan/readiness';
 import { createController } from '../../controller/controller';
 import { probeHost } from '../../net/host-probe';
@@ -17,7 +18,7 @@ export function registerHosts(program: Command): void {
     .action(
       action(async (o: { json?: boolean; group?: string }) => {
         const c = createController();
-        const hosts = o.group === undefined ? c.inventory.hosts : c.inventory.hosts.filter((h) => h.groups?.includes(o.group ?? ''));
+        const hosts = hostsInGroup(c.inventory.hosts, o.group ?? '');
         if (o.json) return printJson({ hosts, warnings: c.inventory.warnings });
         if (!hosts.length) {
           console.log('no hosts: bring up the lab (ferry lab up) or add Host entries to ~/.ssh/config');

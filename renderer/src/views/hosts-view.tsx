@@ -1,9 +1,12 @@
 // Hosts: the inventory (lab and ~/.ssh/config), each host's readiness with what is wrong and how to fix it.
+import { useState } from 'react';
+import { hostsInGroup } from '../../../app/inventory/host-groups';
 import { CheckList } from '../components/check-list';
 import { EmptyState } from '../components/empty-state';
 import { ErrorNote } from '../components/error-note';
 import { useStore } from '../store/store';
 import { AddHostForm } from './add-host-form';
+import { GroupFilter } from './group-filter';
 
 /** The Hosts view. */
 export function HostsView() {
@@ -15,7 +18,9 @@ export function HostsView() {
   const setView = useStore((s) => s.setView);
   const info = useStore((s) => s.info);
   const loadInfo = useStore((s) => s.loadInfo);
-  const list = hosts.value?.hosts ?? [];
+  const all = hosts.value?.hosts ?? [];
+  const [group, setGroup] = useState('');
+  const list = hostsInGroup(all, group);
 
   return (
     <section aria-labelledby="hosts-title" className="stack">
@@ -37,8 +42,9 @@ export function HostsView() {
           {info.lab.serviceAddress} now on {info.lab.serviceHolder ?? 'no host'}.
         </p>
       )}
+      <GroupFilter hosts={all} value={group} onChange={setGroup} />
       {hosts.error && <ErrorNote error={hosts.error} title="Could not read the inventory" />}
-      {!hosts.loading && hosts.value && list.length === 0 && (
+      {!hosts.loading && hosts.value && all.length === 0 && (
         <EmptyState title="No hosts yet">
           Bring up the lab (<code>npx ferry lab up</code>), add <code>Host</code> entries to <code>~/.ssh/config</code>, or add a host below.
         </EmptyState>

@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   'ADDRESS_MOVE_FAILED',
   'TRANSFER_FAILED',
   'VERIFY_FAILED',
+  'PREPARE_REFUSED',
   'LAB',
   'INTERNAL',
 ] as const;

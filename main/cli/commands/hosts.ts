@@ -6,6 +6,7 @@ import { hostReadiness, type ReadinessCheck } from '../../../app/plan/readiness'
 import { createController } from '../../controller/controller';
 import { probeHost } from '../../net/host-probe';
 import { action, printJson, table } from '../output';
+import { registerPrepare } from './prepare';
 import { registerTrust } from './trust';
 
 /** Registers `hosts` (with `hosts trust`) and `check`. */
@@ -32,6 +33,7 @@ export function registerHosts(program: Command): void {
       }),
     );
   registerTrust(hosts);
+  registerPrepare(hosts);
 
   program
     .command('check')

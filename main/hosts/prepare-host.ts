@@ -3,10 +3,11 @@
 // fs.pipe-max-size, warms CRIU's kernel-feature cache and re-runs the readiness checks. Nothing else is installed.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import type { HostPrepared } from '../../app/contract/contract';
 import { FerryError } from '../../app/errors';
 import { SECTION_MARKER } from '../../app/parse/sections';
 import { parsePrepareProbe, prepareDecision, PREPARE_PIPE_MAX_SIZE, type LocalPrefix } from '../../app/plan/prepare-host';
-import { hostReadiness, type ReadinessCheck } from '../../app/plan/readiness';
+import { hostReadiness } from '../../app/plan/readiness';
 import { raisePipeMaxSize } from '../engine/prepare-hosts';
 import { probeHost } from '../net/host-probe';
 import { mustRunLocal } from '../util/local-exec';
@@ -72,20 +73,6 @@ const COMMIT_SCRIPT = [
   'rm -rf "$tmp" "$old"',
 ].join('\n');
 
-/** What `prepare` did, and the host's readiness afterwards. */
-export interface PrepareOutcome {
-  host: string;
-  copied: boolean;
-  /** Bytes of the tar stream sent (0 when nothing was copied). */
-  bytes: number;
-  manifest: string;
-  /** What was done, in order. */
-  steps: string[];
-  notes: string[];
-  ready: boolean;
-  checks: ReadinessCheck[];
-}
-
 const archOf = () => mustRunLocal(['uname', '-m']).then((s) => s.trim());
 
 /** The controller's prefix: which CRIU build its wrapper runs, the parts to push, their size and checksum. */
@@ -130,7 +117,7 @@ async function push(exec: Executor, host: string, prefix: LocalPrefix, incoming:
 }
 
 /** Prepares `host`; throws PREPARE_REFUSED / NO_PRIVILEGES (nothing changed) or the failure of a step. */
-export async function prepareHost(exec: Executor, host: string, opts: { prefix?: LocalPrefix; log?: (line: string) => void } = {}): Promise<PrepareOutcome> {
+export async function prepareHost(exec: Executor, host: string, opts: { prefix?: LocalPrefix; log?: (line: string) => void } = {}): Promise<HostPrepared> {
   const say = opts.log ?? (() => {});
   const prefix = opts.prefix ?? (await localPrefix());
   const probe = await exec.run(host, ['sh', '-c', PREPARE_PROBE_SCRIPT, 'ferry-prepare-probe', prefix.root, MANIFEST_SCRIPT, ...prefix.parts], { timeoutMs: 120_000 });

@@ -7,6 +7,7 @@ import { ErrorNote } from '../components/error-note';
 import { useStore } from '../store/store';
 import { AddHostForm } from './add-host-form';
 import { GroupFilter } from './group-filter';
+import { PrepareHost } from './prepare-host';
 
 /** The Hosts view. */
 export function HostsView() {
@@ -78,6 +79,7 @@ export function HostsView() {
                     {r?.value?.kernel ? <span className="muted small"> {r.value.kernel}</span> : null}
                     {r?.error && <ErrorNote error={r.error} />}
                     {failing.length > 0 && <CheckList checks={failing} label={`Problems on ${h.name}`} />}
+                    <PrepareHost host={h.name} failing={failing} />
                     {r?.value && (
                       <details>
                         <summary>All checks ({r.value.checks.length})</summary>

@@ -26,6 +26,7 @@ export const ERROR_CODES = [
   'TRANSFER_FAILED',
   'VERIFY_FAILED',
   'PREPARE_REFUSED',
+  'NOT_MOVABLE',
   'LAB',
   'INTERNAL',
 ] as const;

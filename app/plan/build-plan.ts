@@ -16,6 +16,9 @@ import { sharedMemoryKiB } from '../parse/smaps';
 import { describeStates, tupleClashes } from './stale-sockets';
 import { hostReadiness } from './readiness';
 
+/** Why a process that uses the management address cannot move, and how to start one that can. */
+export const MOVABLE_DOC = 'docs/movable-services.md';
+
 export interface PlanInput {
   id: string;
   request: MigrationRequest;
@@ -77,6 +80,16 @@ export function buildPlan(input: PlanInput): PlanResult {
     problems.push({ code: 'BAD_INPUT', host: req.from, message: 'PID 1 is the host\'s init and cannot be migrated' });
   }
   const treePids = subtreePids(procs, req.pid);
+  // Sockets in another network namespace are not the host's (ss does not see them), and CRIU would dump and
+  // recreate that namespace with interfaces (veth, macvlan) whose other end stays behind: the restore fails.
+  const ownNetns = src.netns ? treePids.filter((p) => { const ns = src.netns?.byPid[p]; return ns !== undefined && ns !== src.netns?.host; }) : [];
+  if (ownNetns.length) {
+    problems.push({
+      code: 'NOT_MOVABLE', host: req.from,
+      message: `process${ownNetns.length > 1 ? 'es' : ''} ${ownNetns.slice(0, 8).join(', ')} of the tree run${ownNetns.length > 1 ? '' : 's'} in a network namespace of ${ownNetns.length > 1 ? 'their' : 'its'} own (${src.netns?.byPid[ownNetns[0] ?? 0]}, the host's is ${src.netns?.host}): Ferry moves processes of the host's network namespace only`,
+      hint: `give the service an address of its own in the host's namespace instead (${MOVABLE_DOC})`,
+    });
+  }
   const sockets = socketsOfTree(src.sockets ?? [], treePids);
   const connected = sockets.filter((s) => s.state !== 'LISTEN' && s.state !== 'UNCONN');
   const srcMgmt = managementAddresses(src, input.sourceHostName, input.sourceSshPort);
@@ -119,7 +132,7 @@ export function buildPlan(input: PlanInput): PlanResult {
       problems.push({
         code: 'ADDRESS_IS_MANAGEMENT', host: req.from,
         message: `${address} is the address Ferry manages ${req.from} through; it cannot move`,
-        hint: 'give the service its own address (the process must connect from it), or pass --ip for the addresses that can move',
+        hint: `give the service an address of its own before it starts: it binds to it, or a source route prefers it (${MOVABLE_DOC}); or pass --ip for the addresses that can move`,
       });
       continue;
     }

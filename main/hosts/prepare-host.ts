@@ -106,6 +106,8 @@ async function push(exec: Executor, host: string, prefix: LocalPrefix, incoming:
   tar.stderr.on('data', (d: Buffer) => (tarErr += d.toString()));
   remote.stderr.on('data', (d: Buffer) => (remoteErr += d.toString()));
   remote.stdout.resume();
+  // A host that stops reading (its tar failed) ends the pipe: its exit status says why, not an EPIPE here.
+  remote.stdin.on('error', () => tar.kill());
   tar.stdout.pipe(remote.stdin);
   const tarCode = await new Promise<number>((resolve) => tar.on('close', (c) => resolve(c ?? -1)));
   const code = await remote.exit;

@@ -71,18 +71,13 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
   return state;
 }
 
-/**
- * argv of the demo workload: N connections to the witness, a message every 10 ms; `dualStack`: to the witness's
- * IPv4 and IPv6 addresses alike (N each).
- */
-export function demoArgv(connections: number, clientId: string, extra: string[] = [], opts: { dualStack?: boolean } = {}): string[] {
+/** argv of the demo workload: N connections to the witness, a message every 10 ms. */
+export function demoArgv(connections: number, clientId: string, extra: string[] = []): string[] {
   const peer = mustHost('peer');
   return [
     'env', `UV_USE_IO_URING=${LAB_ENV.UV_USE_IO_URING}`,
     process.execPath, path.join(repoRoot(), 'dist', 'lab', 'demo-workload.mjs'),
-    '--connect', `${peer.address}:${WITNESS_PORT}`,
-    ...(opts.dualStack ? ['--connect', `[${peer.address6}]:${WITNESS_PORT}`] : []),
-    '--connections', String(connections), '--client-id', clientId, ...extra,
+    '--connect', `${peer.address}:${WITNESS_PORT}`, '--connections', String(connections), '--client-id', clientId, ...extra,
   ];
 }
 

@@ -9,7 +9,10 @@ import { e2eRun } from './run-state';
 const root = path.resolve(import.meta.dirname, '..');
 
 function labBInit(lab: string): number {
-  const out = execFileSync(process.execPath, [path.join(root, 'bin', 'ferry.mjs'), 'lab', 'status', '--json'], { env: { ...process.env, FERRY_LAB: lab }, encoding: 'utf8' });
+  const out = execFileSync(process.execPath, [path.join(root, 'bin', 'ferry.mjs'), 'lab', 'status', '--json'], {
+    env: { ...process.env, FERRY_LAB: lab },
+    encoding: 'utf8',
+  });
   return (JSON.parse(out) as { hosts: { name: string; initPid: number }[] }).hosts.find((h) => h.name === 'lab-b')?.initPid ?? 0;
 }
 

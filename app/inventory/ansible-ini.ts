@@ -67,7 +67,9 @@ export function parseAnsibleIni(text: string, source: string): AnsibleTree {
     if (head) {
       const [name = '', kind = 'hosts', ...extra] = (head[1] ?? '').split(':');
       if (!GROUP_NAME.test(name) || extra.length || !['hosts', 'vars', 'children'].includes(kind)) {
-        tree.warnings.push(`${where}: section [${head[1]}] skipped: expected [GROUP], [GROUP:vars] or [GROUP:children] with a group name of letters, digits, _ . -`);
+        tree.warnings.push(
+          `${where}: section [${head[1]}] skipped: expected [GROUP], [GROUP:vars] or [GROUP:children] with a group name of letters, digits, _ . -`,
+        );
         section = undefined;
         return;
       }

@@ -72,7 +72,7 @@ export function expandHostPattern(pattern: string, where: string, limit = ANSIBL
     if ((b - a) / step + 1 > limit) throw bad(`more than ${limit} hosts`);
     const width = from.startsWith('0') ? from.length : 0;
     for (let i = a; i <= b; i += step) items.push(String(i).padStart(width, '0'));
-  } else if (/^[a-z]$/.test(from) && /^[a-z]$/.test(to) || /^[A-Z]$/.test(from) && /^[A-Z]$/.test(to)) {
+  } else if ((/^[a-z]$/.test(from) && /^[a-z]$/.test(to)) || (/^[A-Z]$/.test(from) && /^[A-Z]$/.test(to))) {
     const a = from.charCodeAt(0);
     const b = to.charCodeAt(0);
     if (b < a) throw bad('it ends before it starts');
@@ -99,7 +99,8 @@ function depths(tree: AnsibleTree): Map<string, number> {
   const depth = (name: string): number => {
     const known = out.get(name);
     if (known !== undefined) return known;
-    if (visiting.has(name)) throw new FerryError({ code: 'BAD_INPUT', message: `${tree.source}: group ${JSON.stringify(name)} is its own ancestor (children loop)` });
+    if (visiting.has(name))
+      throw new FerryError({ code: 'BAD_INPUT', message: `${tree.source}: group ${JSON.stringify(name)} is its own ancestor (children loop)` });
     visiting.add(name);
     const d = name === 'all' ? 0 : 1 + Math.max(0, ...(parents.get(name) ?? []).map(depth));
     visiting.delete(name);

@@ -69,7 +69,7 @@ describe('Ansible inventories', () => {
   });
 
   it('skips what it cannot use, with a warning, and refuses what it cannot read', () => {
-    const ini = '[web]\nw1 ansible_port=ssh\nw2 ansible_host="{{ lookup(\'env\', \'H\') }}"\n[bad group]\nx\n[a:children]\na2\n[a2:children]\na\n';
+    const ini = "[web]\nw1 ansible_port=ssh\nw2 ansible_host=\"{{ lookup('env', 'H') }}\"\n[bad group]\nx\n[a:children]\na2\n[a2:children]\na\n";
     expect(() => ansibleHosts(parseAnsibleIni(ini, 'i'))).toThrow(/its own ancestor/);
     const r = ansibleHosts(parseAnsibleIni(ini.split('[a:children]')[0] ?? '', 'i'));
     expect(r.hosts).toEqual([{ name: 'w2', groups: ['web'] }]);
@@ -85,7 +85,16 @@ describe('Ansible inventories', () => {
   });
 
   it('refuses a YAML alias bomb instead of expanding it', () => {
-    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(', ')}]`)].join('\n');
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x, x]',
+      ...Array.from(
+        { length: 8 },
+        (_, i) =>
+          `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10)
+            .fill(`*${String.fromCharCode(97 + i)}`)
+            .join(', ')}]`,
+      ),
+    ].join('\n');
     expect(() => parseAnsibleYaml(bomb, 'y')).toThrow(/not valid YAML/);
   });
 });

@@ -14,7 +14,10 @@ export type InventoryFormat = 'ssh_config' | 'ansible-ini' | 'ansible-yaml';
 export function detectInventoryFormat(file: string, text: string): InventoryFormat {
   if (/\.ya?ml$/i.test(file)) return 'ansible-yaml';
   if (/\.ini$/i.test(file)) return 'ansible-ini';
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#') && !l.startsWith(';'));
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#') && !l.startsWith(';'));
   const first = lines[0] ?? '';
   if (first === '---' || /^[A-Za-z0-9_.-]+:(\s+#.*)?$/.test(first)) return 'ansible-yaml';
   if (/^\[[^\]]+\]$/.test(first)) return 'ansible-ini';
@@ -24,7 +27,11 @@ export function detectInventoryFormat(file: string, text: string): InventoryForm
 }
 
 /** An Ansible inventory as ssh_config items, with every host's groups (by lower-case name). */
-export function readAnsibleInventory(text: string, source: string, format: 'ansible-ini' | 'ansible-yaml'): { config: SshConfigFile; groups: Map<string, string[]> } {
+export function readAnsibleInventory(
+  text: string,
+  source: string,
+  format: 'ansible-ini' | 'ansible-yaml',
+): { config: SshConfigFile; groups: Map<string, string[]> } {
   const tree = format === 'ansible-ini' ? parseAnsibleIni(text, source) : parseAnsibleYaml(text, source);
   const { hosts, warnings } = ansibleHosts(tree);
   return { config: ansibleConfig(hosts, source, warnings), groups: new Map(hosts.map((h) => [h.name.toLowerCase(), h.groups])) };

@@ -12,7 +12,17 @@ import { buildPlan, type PlanInput } from './build-plan';
 // the witness on 198.18.0.1 and two from 2001:2::100 to 2001:2::1 (both service addresses with source routes).
 const fx = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 const pfx = (name: string) => readFileSync(new URL(`../parse/fixtures/${name}`, import.meta.url), 'utf8');
-const TOOLS = { ip: '/usr/sbin/ip', ss: '/usr/bin/ss', nft: '/usr/sbin/nft', arping: '/usr/bin/arping', tar: '/usr/bin/tar', ps: '/usr/bin/ps', python3: '/usr/bin/python3', socat: '/usr/bin/socat', perl: '/usr/bin/perl' };
+const TOOLS = {
+  ip: '/usr/sbin/ip',
+  ss: '/usr/bin/ss',
+  nft: '/usr/sbin/nft',
+  arping: '/usr/bin/arping',
+  tar: '/usr/bin/tar',
+  ps: '/usr/bin/ps',
+  python3: '/usr/bin/python3',
+  socat: '/usr/bin/socat',
+  perl: '/usr/bin/perl',
+};
 
 function snapshot(host: 'a' | 'b'): HostSnapshot {
   const stat = host === 'a' ? parseProcStatIds(fx('lab-a-ds-stat-4343.txt')) : null;
@@ -37,23 +47,47 @@ function input(over: Partial<MigrationRequest> = {}, edit?: (src: HostSnapshot, 
   const destination = snapshot('b');
   edit?.(source, destination);
   return {
-    id: 'm-v6', source, destination,
+    id: 'm-v6',
+    source,
+    destination,
     request: { from: 'lab-a', to: 'lab-b', pid: 4343, addresses: [], budgetMs: 60_000, keepImages: false, ...over },
-    sourceHostName: '198.18.0.2', destinationHostName: '198.18.0.3', sourceSshPort: 22, destinationSshPort: 22,
+    sourceHostName: '198.18.0.2',
+    destinationHostName: '198.18.0.3',
+    sourceSshPort: 22,
+    destinationSshPort: 22,
     imageBase: '/var/lib/ferry/images',
     pageServerPort: 27123,
   };
 }
 
-const V4_MOVE = { address: '198.18.0.100', prefixLen: 32, family: 'inet', sourceDevice: 'eth0', destinationDevice: 'eth0', routes: [{ dst: '198.18.0.1', dev: 'eth0' }] };
-const V6_MOVE = { address: '2001:2::100', prefixLen: 128, family: 'inet6', sourceDevice: 'eth0', destinationDevice: 'eth0', routes: [{ dst: '2001:2::1', dev: 'eth0' }] };
+const V4_MOVE = {
+  address: '198.18.0.100',
+  prefixLen: 32,
+  family: 'inet',
+  sourceDevice: 'eth0',
+  destinationDevice: 'eth0',
+  routes: [{ dst: '198.18.0.1', dev: 'eth0' }],
+};
+const V6_MOVE = {
+  address: '2001:2::100',
+  prefixLen: 128,
+  family: 'inet6',
+  sourceDevice: 'eth0',
+  destinationDevice: 'eth0',
+  routes: [{ dst: '2001:2::1', dev: 'eth0' }],
+};
 
 describe('buildPlan: a dual-stack process', () => {
   it('moves both service addresses, each with its source route, and keeps all four connections', () => {
     const r = buildPlan(input());
     if (!r.ok) throw new Error(JSON.stringify(r.problems));
     expect(r.plan.addresses).toEqual([V4_MOVE, V6_MOVE]);
-    expect(r.plan.connections.filter((c) => c.state === 'ESTAB').map((c) => c.local.address)).toEqual(['198.18.0.100', '198.18.0.100', '2001:2::100', '2001:2::100']);
+    expect(r.plan.connections.filter((c) => c.state === 'ESTAB').map((c) => c.local.address)).toEqual([
+      '198.18.0.100',
+      '198.18.0.100',
+      '2001:2::100',
+      '2001:2::100',
+    ]);
     expect(r.plan.warnings).toEqual([]);
   });
 
@@ -75,15 +109,19 @@ describe('buildPlan: a dual-stack process', () => {
   });
 
   it('finds the destination interface on the IPv6 subnet when the device name differs', () => {
-    const r = buildPlan(input({}, (_s, d) => {
-      for (const a of d.addresses) if (a.ifname === 'eth0') a.ifname = 'ens3';
-    }));
+    const r = buildPlan(
+      input({}, (_s, d) => {
+        for (const a of d.addresses) if (a.ifname === 'eth0') a.ifname = 'ens3';
+      }),
+    );
     expect(r.ok && r.plan.addresses.map((a) => a.destinationDevice)).toEqual(['ens3', 'ens3']);
   });
 
   it('needs python3 on both hosts to announce an IPv6 address (neighbour advertisement)', () => {
     const r = buildPlan(input({ mode: 'streamed' }, (s) => (s.tools.python3 = null)));
-    expect(!r.ok && r.problems).toEqual([expect.objectContaining({ code: 'TOOL_MISSING', host: 'lab-a', message: expect.stringMatching(/IPv6 address needs python3/) })]);
+    expect(!r.ok && r.problems).toEqual([
+      expect.objectContaining({ code: 'TOOL_MISSING', host: 'lab-a', message: expect.stringMatching(/IPv6 address needs python3/) }),
+    ]);
     // An IPv4-only move needs none.
     expect(buildPlan(input({ addresses: ['198.18.0.100'] }, (s, d) => (s.tools.python3 = d.tools.python3 = null))).ok).toBe(true);
   });

@@ -12,7 +12,14 @@ const empty: RemoteFacts = { ...parsePrepareProbe(fx('prepare-probe-absent.txt')
 describe('prepare: reading the host', () => {
   it('reads a host that already has the prefix', () => {
     expect(parsePrepareProbe(fx('prepare-probe-present.txt'))).toEqual({
-      arch: 'x86_64', uid: 0, writable: true, writableDir: '/opt/ferry', freeKiB: 62432696, manifest: MANIFEST, runIsTmpfs: false, pipeMaxSize: 16777216,
+      arch: 'x86_64',
+      uid: 0,
+      writable: true,
+      writableDir: '/opt/ferry',
+      freeKiB: 62432696,
+      manifest: MANIFEST,
+      runIsTmpfs: false,
+      pipeMaxSize: 16777216,
     });
   });
   it('reads a host without it: no manifest, the nearest existing folder tested', () => {
@@ -30,7 +37,12 @@ describe('prepare: the decision', () => {
   });
   it('copies nothing when the same prefix is there, and says so; warns when /run is not a tmpfs', () => {
     const d = prepareDecision('db1', local, parsePrepareProbe(fx('prepare-probe-present.txt')));
-    expect(d).toEqual({ ok: true, copy: false, raisePipeMaxSize: false, notes: [expect.stringMatching(/already holds this prefix/), expect.stringMatching(/\/run on db1 is not a tmpfs/)] });
+    expect(d).toEqual({
+      ok: true,
+      copy: false,
+      raisePipeMaxSize: false,
+      notes: [expect.stringMatching(/already holds this prefix/), expect.stringMatching(/\/run on db1 is not a tmpfs/)],
+    });
   });
   it('copies again when what is there differs', () => {
     expect(prepareDecision('db1', local, { ...empty, manifest: 'f'.repeat(64) })).toMatchObject({ ok: true, copy: true });
@@ -45,6 +57,9 @@ describe('prepare: the decision', () => {
     expect(d).toEqual({ ok: false, problem: { code, host: 'db1', message: expect.stringMatching(message), hint: expect.any(String) } });
   });
   it('checks the architecture before anything else', () => {
-    expect(prepareDecision('db1', local, { ...empty, arch: 'aarch64', uid: 1000, writable: false })).toMatchObject({ ok: false, problem: { code: 'PREPARE_REFUSED', message: expect.stringMatching(/aarch64/) } });
+    expect(prepareDecision('db1', local, { ...empty, arch: 'aarch64', uid: 1000, writable: false })).toMatchObject({
+      ok: false,
+      problem: { code: 'PREPARE_REFUSED', message: expect.stringMatching(/aarch64/) },
+    });
   });
 });

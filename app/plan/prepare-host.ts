@@ -28,16 +28,17 @@ export interface RemoteFacts {
 }
 
 /** What to do: refuse (and why), or push (or not, when the same prefix is there) and then set these. */
-export type PrepareDecision =
-  | { ok: false; problem: FerryErrorInfo }
-  | { ok: true; copy: boolean; raisePipeMaxSize: boolean; notes: string[] };
+export type PrepareDecision = { ok: false; problem: FerryErrorInfo } | { ok: true; copy: boolean; raisePipeMaxSize: boolean; notes: string[] };
 
 /** Pipe size Ferry needs (lazy mode's page pipes); the same value the engine raises it to. */
 export const PREPARE_PIPE_MAX_SIZE = 16 * 1024 * 1024;
 
 /** Decides, from both sides' facts, whether and how the host can be prepared. */
 export function prepareDecision(host: string, local: LocalPrefix, remote: RemoteFacts): PrepareDecision {
-  const refuse = (message: string, hint: string, code: FerryErrorInfo['code'] = 'PREPARE_REFUSED'): PrepareDecision => ({ ok: false, problem: { code, host, message, hint } });
+  const refuse = (message: string, hint: string, code: FerryErrorInfo['code'] = 'PREPARE_REFUSED'): PrepareDecision => ({
+    ok: false,
+    problem: { code, host, message, hint },
+  });
   if (remote.arch !== local.arch) {
     return refuse(
       `${host} is ${remote.arch || 'of an unknown architecture'}, Ferry's CRIU prefix is built for ${local.arch}: its loader and libraries cannot run there`,
@@ -45,7 +46,11 @@ export function prepareDecision(host: string, local: LocalPrefix, remote: Remote
     );
   }
   if (remote.uid !== 0) {
-    return refuse(`Ferry logs in to ${host} as uid ${remote.uid}, not root: it cannot write ${local.root} or set kernel parameters`, 'log in as root or allow passwordless sudo for this user', 'NO_PRIVILEGES');
+    return refuse(
+      `Ferry logs in to ${host} as uid ${remote.uid}, not root: it cannot write ${local.root} or set kernel parameters`,
+      'log in as root or allow passwordless sudo for this user',
+      'NO_PRIVILEGES',
+    );
   }
   if (!remote.writable) {
     return refuse(
@@ -63,7 +68,10 @@ export function prepareDecision(host: string, local: LocalPrefix, remote: Remote
   }
   const notes: string[] = [];
   if (!copy) notes.push(`${local.root} on ${host} already holds this prefix (checksum ${local.manifest.slice(0, 12)}…): nothing copied`);
-  if (!remote.runIsTmpfs) notes.push(`/run on ${host} is not a tmpfs: CRIU keeps its kernel-feature cache (/run/criu.kdat) only there, so every CRIU command re-probes the kernel (tens of ms)`);
+  if (!remote.runIsTmpfs)
+    notes.push(
+      `/run on ${host} is not a tmpfs: CRIU keeps its kernel-feature cache (/run/criu.kdat) only there, so every CRIU command re-probes the kernel (tens of ms)`,
+    );
   return { ok: true, copy, raisePipeMaxSize: remote.pipeMaxSize < PREPARE_PIPE_MAX_SIZE, notes };
 }
 

@@ -24,8 +24,8 @@ export const MANIFEST_SCRIPT = [
   'cd "$1" || exit 1; shift',
   'for p in "$@"; do [ -e "$p" ] || { echo "missing $p" >&2; exit 3; }; done',
   '{ find "$@" -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum',
-  "  find \"$@\" -type l -printf 'L %p %l\\n' | LC_ALL=C sort",
-  "  find \"$@\" \\( -type f -o -type d \\) -printf 'M %m %p\\n' | LC_ALL=C sort",
+  '  find "$@" -type l -printf \'L %p %l\\n\' | LC_ALL=C sort',
+  '  find "$@" \\( -type f -o -type d \\) -printf \'M %m %p\\n\' | LC_ALL=C sort',
   "} | sha256sum | cut -d' ' -f1",
 ].join('\n');
 
@@ -41,7 +41,7 @@ export const PREPARE_PROBE_SCRIPT = [
   'd=$root; while [ ! -d "$d" ]; do d=${d%/*}; [ -n "$d" ] || d=/; done',
   't="$d/.ferry-write-test.$$"',
   'sec writable; if ( : >"$t" ) 2>/dev/null; then rm -f "$t"; echo "yes $d"; else echo "no $d"; fi',
-  "sec free; df -Pk \"$d\" | awk 'NR == 2 { print $4 }'",
+  'sec free; df -Pk "$d" | awk \'NR == 2 { print $4 }\'',
   'sec run; stat -f -c %T /run',
   'sec pipe; cat /proc/sys/fs/pipe-max-size',
   'sec manifest; sh -c "$manifest" ferry-manifest "$root" "$@" 2>/dev/null',
@@ -81,10 +81,19 @@ export async function localPrefix(root = PREFIX_ROOT): Promise<LocalPrefix> {
   try {
     wrapper = readFileSync(`${root}/bin/criu`, 'utf8');
   } catch {
-    throw new FerryError({ code: 'CRIU_MISSING', message: `this machine has no Ferry CRIU prefix (${root}/bin/criu)`, hint: 'run scripts/install-criu.sh here first' });
+    throw new FerryError({
+      code: 'CRIU_MISSING',
+      message: `this machine has no Ferry CRIU prefix (${root}/bin/criu)`,
+      hint: 'run scripts/install-criu.sh here first',
+    });
   }
   const build = new RegExp(`'${root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/(criu/[A-Za-z0-9._+-]+)/`).exec(wrapper)?.[1];
-  if (!build) throw new FerryError({ code: 'CRIU_MISSING', message: `${root}/bin/criu does not name a CRIU build under ${root}/criu/`, hint: 'reinstall with scripts/install-criu.sh' });
+  if (!build)
+    throw new FerryError({
+      code: 'CRIU_MISSING',
+      message: `${root}/bin/criu does not name a CRIU build under ${root}/criu/`,
+      hint: 'reinstall with scripts/install-criu.sh',
+    });
   const parts = ['bin/criu', build];
   const [arch, manifest, du] = await Promise.all([
     archOf(),
@@ -113,7 +122,12 @@ async function push(exec: Executor, host: string, prefix: LocalPrefix, incoming:
   const code = await remote.exit;
   if (tarCode !== 0) throw new FerryError({ code: 'COMMAND_FAILED', message: `reading the local prefix failed (tar exited ${tarCode}): ${tarErr.trim()}` });
   if (code !== 0) {
-    throw new FerryError({ code: 'TRANSFER_FAILED', host, message: `${host} could not ${code === 30 ? `make ${prefix.root}/${incoming}` : 'unpack the prefix'} (exit ${code}): ${remoteErr.trim()}`, hint: 'check the free space and the file system under /opt' });
+    throw new FerryError({
+      code: 'TRANSFER_FAILED',
+      host,
+      message: `${host} could not ${code === 30 ? `make ${prefix.root}/${incoming}` : 'unpack the prefix'} (exit ${code}): ${remoteErr.trim()}`,
+      hint: 'check the free space and the file system under /opt',
+    });
   }
   return bytes;
 }
@@ -122,7 +136,9 @@ async function push(exec: Executor, host: string, prefix: LocalPrefix, incoming:
 export async function prepareHost(exec: Executor, host: string, opts: { prefix?: LocalPrefix; log?: (line: string) => void } = {}): Promise<HostPrepared> {
   const say = opts.log ?? (() => {});
   const prefix = opts.prefix ?? (await localPrefix());
-  const probe = await exec.run(host, ['sh', '-c', PREPARE_PROBE_SCRIPT, 'ferry-prepare-probe', prefix.root, MANIFEST_SCRIPT, ...prefix.parts], { timeoutMs: 120_000 });
+  const probe = await exec.run(host, ['sh', '-c', PREPARE_PROBE_SCRIPT, 'ferry-prepare-probe', prefix.root, MANIFEST_SCRIPT, ...prefix.parts], {
+    timeoutMs: 120_000,
+  });
   if (!probe.stdout.includes(`${SECTION_MARKER} end`)) {
     throw new FerryError({ code: 'COMMAND_FAILED', host, message: `cannot read ${host}'s state (exit ${probe.code}): ${probe.stderr.trim()}` });
   }
@@ -138,11 +154,21 @@ export async function prepareHost(exec: Executor, host: string, opts: { prefix?:
     const there = await exec.run(host, ['sh', '-c', MANIFEST_SCRIPT, 'ferry-manifest', `${prefix.root}/${incoming}`, ...prefix.parts], { timeoutMs: 120_000 });
     if (there.stdout.trim() !== prefix.manifest) {
       await exec.run(host, ['rm', '-rf', '--', `${prefix.root}/${incoming}`]);
-      throw new FerryError({ code: 'TRANSFER_FAILED', host, message: `the prefix arrived on ${host} with checksum ${there.stdout.trim() || `? (${there.stderr.trim()})`}, expected ${prefix.manifest}: removed, nothing installed`, hint: 'prepare again' });
+      throw new FerryError({
+        code: 'TRANSFER_FAILED',
+        host,
+        message: `the prefix arrived on ${host} with checksum ${there.stdout.trim() || `? (${there.stderr.trim()})`}, expected ${prefix.manifest}: removed, nothing installed`,
+        hint: 'prepare again',
+      });
     }
     steps.push(`copied ${(bytes / 1048576).toFixed(1)} MiB; checksum verified on ${host} (${prefix.manifest.slice(0, 12)}…)`);
     const commit = await exec.run(host, ['sh', '-c', COMMIT_SCRIPT, 'ferry-commit', prefix.root, incoming, ...prefix.parts]);
-    if (commit.code !== 0) throw new FerryError({ code: 'COMMAND_FAILED', host, message: `putting the prefix in place on ${host} failed (exit ${commit.code}): ${commit.stderr.trim()}` });
+    if (commit.code !== 0)
+      throw new FerryError({
+        code: 'COMMAND_FAILED',
+        host,
+        message: `putting the prefix in place on ${host} failed (exit ${commit.code}): ${commit.stderr.trim()}`,
+      });
     steps.push(`installed ${prefix.parts.map((p) => `${prefix.root}/${p}`).join(', ')}`);
   }
   if (decision.raisePipeMaxSize) {
@@ -152,6 +178,6 @@ export async function prepareHost(exec: Executor, host: string, opts: { prefix?:
   // The readiness probe runs `criu check`, which writes CRIU's kernel-feature cache (/run/criu.kdat on a tmpfs).
   const snap = await probeHost(exec, host, { criuCheck: true });
   const checks = hostReadiness(snap);
-  if (facts.runIsTmpfs) steps.push('CRIU\'s kernel-feature cache written to /run/criu.kdat (by criu check)');
+  if (facts.runIsTmpfs) steps.push("CRIU's kernel-feature cache written to /run/criu.kdat (by criu check)");
   return { host, copied: decision.copy, bytes, manifest: prefix.manifest, steps, notes: decision.notes, ready: checks.every((c) => c.ok || c.warning), checks };
 }

@@ -22,7 +22,9 @@ const macOf = (host: 'a' | 'b') => (JSON.parse(inNet(host, ['ip', '-j', 'link', 
 
 /** A host's IPv6 routes to the peer or preferring `src`. */
 const routesFrom = (host: 'a' | 'b', src: string) =>
-  inNet(host, ['ip', '-6', 'route', 'show']).split('\n').filter((l) => l.includes(`src ${src}`) || /^2001:2::1 /.test(l));
+  inNet(host, ['ip', '-6', 'route', 'show'])
+    .split('\n')
+    .filter((l) => l.includes(`src ${src}`) || /^2001:2::1 /.test(l));
 
 describe('lab: a dual-stack migration', () => {
   let log = '';
@@ -32,10 +34,24 @@ describe('lab: a dual-stack migration', () => {
     expect(s.up).toBe(true);
     expect(s.serviceAddress.holder).toBe('lab-a');
     expect(s.serviceAddress6.holder).toBe('lab-a');
-    const demo = await labExecLog('lab-a', [
-      'env', 'UV_USE_IO_URING=0', process.execPath, path.join(REPO, 'dist/lab/demo-workload.mjs'),
-      '--connect', '198.18.0.1:7000', '--connect', '[2001:2::1]:7000', '--connections', '2', '--client-id', CLIENT,
-    ], PID);
+    const demo = await labExecLog(
+      'lab-a',
+      [
+        'env',
+        'UV_USE_IO_URING=0',
+        process.execPath,
+        path.join(REPO, 'dist/lab/demo-workload.mjs'),
+        '--connect',
+        '198.18.0.1:7000',
+        '--connect',
+        '[2001:2::1]:7000',
+        '--connections',
+        '2',
+        '--client-id',
+        CLIENT,
+      ],
+      PID,
+    );
     log = demo.log;
     for (let i = 0; i < 100; i++) {
       const w = (await labStatus()).witness;

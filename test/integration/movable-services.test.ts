@@ -56,13 +56,19 @@ describe('lab: what makes a service movable', () => {
 
   it('a process in a network namespace of its own is refused before the freeze, and keeps running', async () => {
     // Its own namespace with a macvlan on lab-a's eth0 and an address of its own: it reaches the peer directly.
-    inA('ip netns add svc && ip link add mv0 link eth0 type macvlan mode bridge && ip link set mv0 netns svc && ' +
-      'ip netns exec svc ip link set lo up && ip netns exec svc ip link set mv0 up && ip netns exec svc ip addr add 198.18.0.101/24 dev mv0');
+    inA(
+      'ip netns add svc && ip link add mv0 link eth0 type macvlan mode bridge && ip link set mv0 netns svc && ' +
+        'ip netns exec svc ip link set lo up && ip netns exec svc ip link set mv0 up && ip netns exec svc ip addr add 198.18.0.101/24 dev mv0',
+    );
     const pid = await labExec('lab-a', ['nsenter', '--net=/run/netns/svc', 'socat', '-u', 'EXEC:sleep 600', 'TCP:198.18.0.1:7000'], 5301);
     await sleep(500);
     const r = await migrate('lab-a', pid, 'lab-b');
     expect(r.code).not.toBe(0);
-    expect(r.json.record.error).toMatchObject({ code: 'NOT_MOVABLE', message: expect.stringMatching(/network namespace of (its|their) own/), hint: expect.stringMatching(/movable-services/) });
+    expect(r.json.record.error).toMatchObject({
+      code: 'NOT_MOVABLE',
+      message: expect.stringMatching(/network namespace of (its|their) own/),
+      hint: expect.stringMatching(/movable-services/),
+    });
     expect(r.json.record.steps.find((s: any) => s.name === 'dump')).toBeUndefined();
     expect((await hostProcesses('lab-a')).has(pid)).toBe(true);
   });

@@ -8,7 +8,9 @@ import { action, printJson } from '../output';
 export function registerPrepare(hosts: Command): void {
   hosts
     .command('prepare')
-    .description("copy Ferry's self-contained CRIU (/opt/ferry: its own loader and libraries) to a host of the same architecture, check it there, set fs.pipe-max-size, then re-run the readiness checks; installs nothing else")
+    .description(
+      "copy Ferry's self-contained CRIU (/opt/ferry: its own loader and libraries) to a host of the same architecture, check it there, set fs.pipe-max-size, then re-run the readiness checks; installs nothing else",
+    )
     .argument('<host>', 'inventory name')
     .option('--json', 'print the outcome as JSON')
     .action(
@@ -16,7 +18,11 @@ export function registerPrepare(hosts: Command): void {
         const c = createController();
         c.resolveHost(host);
         try {
-          const out = await prepareHost(c.exec, host, { log: (l) => { if (!o.json) console.error(`… ${l}`); } });
+          const out = await prepareHost(c.exec, host, {
+            log: (l) => {
+              if (!o.json) console.error(`… ${l}`);
+            },
+          });
           if (o.json) printJson(out);
           else {
             for (const s of out.steps) console.log(`✓ ${s}`);

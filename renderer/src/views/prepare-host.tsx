@@ -22,7 +22,9 @@ export function PrepareHost({ host, failing }: { host: string; failing: readonly
       {prepared?.error && <ErrorNote error={prepared.error} title={`Could not prepare ${host}`} />}
       {prepared?.value && (
         <ul aria-label={`Prepared ${host}`}>
-          {[...prepared.value.steps, ...prepared.value.notes].map((s) => <li key={s}>{s}</li>)}
+          {[...prepared.value.steps, ...prepared.value.notes].map((s) => (
+            <li key={s}>{s}</li>
+          ))}
         </ul>
       )}
     </div>

@@ -46,7 +46,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   }
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'ferry-e2e-state-'));
   // An Ansible inventory that puts the lab hosts in groups (the Hosts view filters by them).
-  const ansible = path.join(stateDir, 'ansible-hosts.ini');
+  const invDir = mkdtempSync(path.join(os.tmpdir(), 'ferry-e2e-inventory-'));
+  const ansible = path.join(invDir, 'ansible-hosts.ini');
   writeFileSync(ansible, '[sources]\nlab-a\n\n[targets]\nlab-b\n\n[lab:children]\nsources\ntargets\n');
   const inventory = [process.env.FERRY_INVENTORY, ansible].filter(Boolean).join(':');
   const child = spawn(process.execPath, [path.join(root, 'bin', 'ferry.mjs'), 'dashboard', '--port', '0', '--json'], {
@@ -78,6 +79,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     child.kill('SIGTERM');
     await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
     rmSync(stateDir, { recursive: true, force: true });
+    rmSync(invDir, { recursive: true, force: true });
     rmSync(runStateFile(), { force: true });
     if (createdLab) ferry(['lab', 'down']);
   };

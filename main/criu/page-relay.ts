@@ -17,7 +17,7 @@ import { FerryError } from '../../app/errors';
 import { parseIpAddress } from '../../app/ip-address';
 
 /** The page-stream files' names inside an image folder: each side's own, never sent with the images. */
-export const PAGE_STREAM_FILES = { socket: 'page-stream.sock', pidFile: 'page-relay.pid', log: 'page-relay.log', tlsDir: 'tls' } as const;
+export const PAGE_STREAM_FILES = { socket: 'page-stream.sock', pidFile: 'page-relay.pid', log: 'page-relay.log', tlsDir: 'tls', directLog: 'direct-stream.log' } as const;
 
 /** Where one side keeps its page-stream files (inside its image folder, 0700). */
 export function pageStreamPaths(dir: string) {
@@ -26,6 +26,8 @@ export function pageStreamPaths(dir: string) {
     pidFile: `${dir}/${PAGE_STREAM_FILES.pidFile}`,
     log: `${dir}/${PAGE_STREAM_FILES.log}`,
     tlsDir: `${dir}/${PAGE_STREAM_FILES.tlsDir}`,
+    /** Lazy mode's direct stream of shared memory: its socat log (main/criu/direct-stream.ts). */
+    directLog: `${dir}/${PAGE_STREAM_FILES.directLog}`,
     ca: `${dir}/tls/ca.crt`,
     cert: `${dir}/tls/cert.pem`,
     key: `${dir}/tls/key.pem`,
@@ -60,7 +62,8 @@ export interface RelayTls {
   key: string;
 }
 
-const SOCAT_BUFFER = String(1 << 20);
+/** socat's buffer for the page streams (1 MiB). */
+export const SOCAT_BUFFER = String(1 << 20);
 
 /**
  * The listening relay (streamed: on the destination). It first accepts the local page server's connection on
@@ -93,7 +96,8 @@ export function connectingRelayArgv(a: { socket: string; address: string; port: 
   return ['socat', '-b', SOCAT_BUFFER, remote, `UNIX-LISTEN:${a.socket},unlink-early,umask=077`];
 }
 
-function tlsOptions(t: RelayTls): string[] {
+/** socat's TLS options of one side (this migration's CA, certificate and key). */
+export function tlsOptions(t: RelayTls): string[] {
   checkSocatPath('CA file', t.ca);
   checkSocatPath('certificate', t.cert);
   checkSocatPath('key', t.key);
@@ -101,13 +105,14 @@ function tlsOptions(t: RelayTls): string[] {
 }
 
 /** socat parses its address strings (`,` `:` `!` `[` and spaces mean something): paths must avoid them. */
-function checkSocatPath(what: string, p: string): void {
+export function checkSocatPath(what: string, p: string): void {
   if (typeof p !== 'string' || !/^\/[A-Za-z0-9._/-]{1,200}$/.test(p) || p.includes('..')) {
     throw new FerryError({ code: 'BAD_INPUT', message: `refusing ${what} path ${JSON.stringify(p)} for the page-stream relay: an absolute path of letters, digits, '.', '_', '-' and '/'`, hint: 'choose an --image-base without spaces or punctuation' });
   }
 }
 
-function checkAddress(address: string, port: number): { address: string; family: 4 | 6; bracketed: string } {
+/** A canonical address and a port for a socat address string (IPv6 bracketed); refuses anything else. */
+export function checkAddress(address: string, port: number): { address: string; family: 4 | 6; bracketed: string } {
   const ip = parseIpAddress(address);
   if (!ip || ip.address !== address || !Number.isInteger(port) || port < 1 || port > 65535) {
     throw new FerryError({ code: 'BAD_INPUT', message: `refusing page-stream endpoint ${JSON.stringify(address)}:${JSON.stringify(port)}` });

@@ -24,6 +24,7 @@ import { criuError, planDumpArgv, planRestoreArgv, readRemoteFile } from './criu
 import { destinationDevice, persistLog, sourceDevice, type FreezeContext } from './freeze-context';
 import type { FreezeStreams } from '../criu/freeze-scripts';
 import { pageStreamPaths, withSocketFd3 } from '../criu/page-relay';
+import { directStreamCommands } from '../criu/direct-stream';
 import { describeMoves } from './freeze-staged';
 
 /** Which markers open and close each step of the freeze. */
@@ -103,7 +104,7 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
           : `criu dump ${span(srcMarks, 'dump-start', 'dump-done')}, pages straight to ${plan.pageServer?.address}:${plan.pageServer?.port}`;
       case 'transfer': {
         const direct = directBytes(srcMarks.lines);
-        return `${(relayed() / 1024).toFixed(0)} KiB of images (without pages) through the controller${direct !== undefined ? `, ${(direct / 1048576).toFixed(1)} MiB of memory that cannot be lazy straight to ${plan.directStream?.address}:${plan.directStream?.port}` : ''}`;
+        return `${(relayed() / 1024).toFixed(0)} KiB of images (without pages) through the controller${direct !== undefined ? `, ${(direct / 1048576).toFixed(1)} MiB of memory that cannot be lazy straight to ${plan.directStream?.address}:${plan.directStream?.port}${plan.pageServer?.tls ? ' (TLS)' : ''}` : ''}`;
       }
       case 'move-address': return describeMoves(ctx) || 'no address to move';
       case 'restore': return `criu restore ${span(dstMarks, 'address-added', 'restored')}`;
@@ -115,12 +116,14 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
   const dstBatch = addBatch(plan.addresses, destinationDevice);
   const ps = plan.pageServer;
   if (lazy && !ps) throw new FerryError({ code: 'INTERNAL', message: 'lazy mode without the source page server address' });
+  const directCommands = directStreamCommands(plan);
+  const directStream = directCommands && plan.directStream ? { ...directCommands, token: plan.directStream.token } : undefined;
   const streams = await startFreeze(
     exec,
     {
       host: from,
       ...(lazy
-        ? { script: SOURCE_LAZY_FREEZE_SCRIPT, args: sourceLazyArgs(plan.sourceImageDir, srcBatch, plan.directStream, planDumpArgv(plan)) }
+        ? { script: SOURCE_LAZY_FREEZE_SCRIPT, args: sourceLazyArgs(plan.sourceImageDir, srcBatch, directStream, planDumpArgv(plan)) }
         : { script: SOURCE_FREEZE_SCRIPT, args: [plan.sourceImageDir, srcBatch, ...planDumpArgv(plan)] }),
       // Streamed: the script (and the dump) inherit fd 3 connected to the page-stream relay, before the freeze.
       ...(lazy ? {} : { prefix: withSocketFd3(pageStreamPaths(plan.sourceImageDir).socket, []) }),
@@ -128,7 +131,7 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
     lazy && ps
       ? {
           host: to, script: DESTINATION_LAZY_FREEZE_SCRIPT,
-          args: destinationLazyArgs(plan.destinationImageDir, dstBatch, plan.criu.destination, ps, { guard: UFFD_HOLDER_PY, pids: plan.treePids }, ps.tls ? pageStreamPaths(plan.destinationImageDir).tlsDir : '', plan.directStream, planRestoreArgv(plan, 'destination')),
+          args: destinationLazyArgs(plan.destinationImageDir, dstBatch, plan.criu.destination, ps, { guard: UFFD_HOLDER_PY, pids: plan.treePids }, ps.tls ? pageStreamPaths(plan.destinationImageDir).tlsDir : '', directStream, planRestoreArgv(plan, 'destination')),
         }
       : { host: to, script: DESTINATION_FREEZE_SCRIPT, args: [plan.destinationImageDir, dstBatch, ...planRestoreArgv(plan, 'destination')] },
   );

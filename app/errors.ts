@@ -27,6 +27,8 @@ export const ERROR_CODES = [
   'VERIFY_FAILED',
   'CANCELLED',
   'CANCEL_REFUSED',
+  'PREPARE_REFUSED',
+  'NOT_MOVABLE',
   'LAB',
   'INTERNAL',
 ] as const;

@@ -207,7 +207,7 @@ describe('freeze scripts (freeze-scripts.ts: positional arguments)', { timeout: 
       }
       expect(recorded('ip', 'stdin').toString()).toBe(dstBatch);
       expect(recordedArgv('tar-x')).toEqual(['-C', dir, '-xf', '-']);
-      const ownFiles = ['--exclude=./page-stream.sock', '--exclude=./page-relay.pid', '--exclude=./page-relay.log', '--exclude=./tls'];
+      const ownFiles = ['--exclude=./page-stream.sock', '--exclude=./page-relay.pid', '--exclude=./page-relay.log', '--exclude=./tls', '--exclude=./image-stream.sock', '--exclude=./image-relay.pid', '--exclude=./image-relay.log'];
       expect(recordedArgv('tar-c')).toEqual(['-C', dir, '--exclude=./dump.log', ...(lazy ? ['--exclude=./status', '--exclude=./dump-exit.tmp', '--exclude=./dump-exit', '--exclude=./dump.pid'] : []), ...ownFiles, '-cf', '-', '.']);
       expect(recorded('tar', 'stdin').toString()).toBe('images');
       for (const f of ['criu.dump', 'criu.restore', 'criu.lazy-pages', 'tar-x', 'tar-c']) rmSync(path.join(tmp, 'rec', `${f}.argv`), { force: true });
@@ -340,7 +340,7 @@ describe('destination pre-lock (pre-lock.ts: nft text and the CRIU action script
     if (process.getuid?.() === 0) execFileSync('unshare', ['--net', 'nft', '-c', '-f', '-'], { input: text });
   });
 
-  it('the action script deletes exactly its table, and only at post-restore', () => {
+  it('the action script opens exactly its table, and only at post-restore', () => {
     fakeTool('nft');
     const name = preLockTableName('m-20260101-000000-abcdef');
     const script = path.join(tmp, 'unlock.sh');
@@ -351,6 +351,6 @@ describe('destination pre-lock (pre-lock.ts: nft text and the CRIU action script
     execFileSync(script, { env: { ...env, CRTOOLS_SCRIPT_ACTION: 'network-unlock' } });
     expect(existsSync(path.join(tmp, 'rec', 'nft.argv'))).toBe(false);
     execFileSync(script, { env: { ...env, CRTOOLS_SCRIPT_ACTION: 'post-restore' } });
-    expect(recordedArgv('nft')).toEqual(['delete', 'table', 'inet', name]);
+    expect(recordedArgv('nft')).toEqual(['add', 'element', 'inet', name, 'open', '{ tcp }']);
   });
 });

@@ -119,7 +119,7 @@ export async function stopPageServer(exec: Executor, plan: MigrationPlan): Promi
   await endPageStream(exec, plan);
 }
 
-/** Removes the pre-lock table when it is still there (the restore did not reach its unlock). */
+/** Removes the pre-lock table (opened by the restore, or still closed when the restore did not reach its unlock); true: it was there. */
 export async function unlockDestination(exec: Executor, plan: MigrationPlan): Promise<boolean> {
   const r = await exec.run(plan.request.to, ['nft', 'delete', 'table', 'inet', plan.preLock.table]);
   return r.code === 0;

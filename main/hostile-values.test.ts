@@ -161,6 +161,8 @@ describe('freeze scripts (freeze-scripts.ts: positional arguments)', { timeout: 
   ])('%s: every hostile value reaches criu, ip and tar byte-exact, through startFreeze and the real /bin/sh', async (_mode, lazy) => {
     fakeTool('date', 'echo 1');
     fakeTool('ip', 'cat > "$REC/ip.stdin"');
+    // The source lock (nft -f FILE before the dump), recorded.
+    fakeTool('nft');
     // tar -C DIR -xf - (destination) or tar -C DIR --exclude=… -cf - . (source), recorded apart.
     fakeTool('tar', 'if [ "$3" = -xf ]; then printf \'%s\\0\' "$@" > "$REC/tar-x.argv"; cat > "$REC/tar.stdin"; else printf \'%s\\0\' "$@" > "$REC/tar-c.argv"; printf images; fi');
     // CRIU, under a hostile file name: records its argv per verb; a lazy dump reports on --status-fd 3.
@@ -194,6 +196,8 @@ describe('freeze scripts (freeze-scripts.ts: positional arguments)', { timeout: 
       expect(err).toContain('@@FERRY-AT restored');
       expect(recordedArgv('criu.dump')).toEqual(['dump', ...criuArgs, ...(lazy ? ['--status-fd', '3'] : [])]);
       expect(recordedArgv('criu.restore')).toEqual(['restore', ...criuArgs]);
+      expect(recordedArgv('nft')).toEqual(['-f', `${dir}/source-lock.nft`]);
+      expect(err).toContain('@@FERRY-AT locked');
       if (lazy) {
         // Run by the guard (main/criu/uffd-holder.ts), which adds its own status pipe.
         for (let i = 0; i < 100 && !existsSync(path.join(tmp, 'rec', 'criu.lazy-pages.argv')); i++) await new Promise((r) => setTimeout(r, 20));
@@ -207,10 +211,10 @@ describe('freeze scripts (freeze-scripts.ts: positional arguments)', { timeout: 
       }
       expect(recorded('ip', 'stdin').toString()).toBe(dstBatch);
       expect(recordedArgv('tar-x')).toEqual(['-C', dir, '-xf', '-']);
-      const ownFiles = ['--exclude=./page-stream.sock', '--exclude=./page-relay.pid', '--exclude=./page-relay.log', '--exclude=./tls', '--exclude=./image-stream.sock', '--exclude=./image-relay.pid', '--exclude=./image-relay.log'];
+      const ownFiles = ['--exclude=./page-stream.sock', '--exclude=./page-relay.pid', '--exclude=./page-relay.log', '--exclude=./tls', '--exclude=./image-stream.sock', '--exclude=./image-relay.pid', '--exclude=./image-relay.log', '--exclude=./source-lock.nft', '--exclude=./source-unlock.nft', '--exclude=./source-unlock.sh'];
       expect(recordedArgv('tar-c')).toEqual(['-C', dir, '--exclude=./dump.log', ...(lazy ? ['--exclude=./status', '--exclude=./dump-exit.tmp', '--exclude=./dump-exit', '--exclude=./dump.pid'] : []), ...ownFiles, '-cf', '-', '.']);
       expect(recorded('tar', 'stdin').toString()).toBe('images');
-      for (const f of ['criu.dump', 'criu.restore', 'criu.lazy-pages', 'tar-x', 'tar-c']) rmSync(path.join(tmp, 'rec', `${f}.argv`), { force: true });
+      for (const f of ['criu.dump', 'criu.restore', 'criu.lazy-pages', 'tar-x', 'tar-c', 'nft']) rmSync(path.join(tmp, 'rec', `${f}.argv`), { force: true });
     }
   });
 });

@@ -6,6 +6,8 @@ export const FREEZE_MARK = {
   /** The script runs and waits (the source for its start line, the destination for the images). */
   armed: 'armed',
   dumpStart: 'dump-start',
+  /** Source: Ferry's lock is on the connections (streamed and lazy modes; app/plan/pre-lock.ts). */
+  locked: 'locked',
   dumpDone: 'dump-done',
   addressRemoved: 'address-removed',
   /** Source: the images have left. */
@@ -25,6 +27,7 @@ export const FREEZE_FAILURE = {
   addressRemove: { mark: 'address-remove-failed', exit: 11, meaning: 'removing the address from the source failed' },
   send: { mark: 'send-failed', exit: 12, meaning: 'sending the images failed' },
   notStarted: { mark: 'not-started', exit: 13, meaning: 'the freeze was never started (the controller went away)' },
+  lock: { mark: 'lock-failed', exit: 14, meaning: 'locking the connections on the source failed (nft)' },
   receive: { mark: 'receive-failed', exit: 20, meaning: 'receiving the images failed' },
   addressAdd: { mark: 'address-add-failed', exit: 21, meaning: 'adding the address on the destination failed' },
   restore: { mark: 'restore-failed', exit: 22, meaning: 'criu restore failed' },

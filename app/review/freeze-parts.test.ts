@@ -45,6 +45,15 @@ describe('freeze breakdown (markers + CRIU log times)', () => {
     expect(sum(parts)).toBeCloseTo(150, 0);
   });
 
+  it('Ferry\'s source lock (the locked marker) is its own part, before the dump\'s', () => {
+    const m = (name: string, atMs: number): Marker => ({ name, atMs: 1_000_000 + atMs });
+    const source = [m('dump-start', 0), m('locked', 4), m('dump-done', 60), m('address-removed', 64)];
+    const destination = [m('received', 70), m('address-added', 74), m('restored', 144)];
+    const parts = freezeBreakdown({ mode: 'streamed', freezeMs: 150, source, destination }) ?? [];
+    expect(parts.slice(0, 2)).toMatchObject([{ name: 'source: connections locked', ms: 4 }, { name: 'criu dump', ms: 56 }]);
+    expect(sum(parts)).toBeCloseTo(150, 0);
+  });
+
   it('a dump straight to a TCP page server shows the ~200 ms cork stall as its own part', () => {
     // The log is from a real dump over TCP (before the relays); the markers follow that run's step times
     // (dump 242 ms, images 7, address 3, restore 62; freeze 317 ms).

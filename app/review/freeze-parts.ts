@@ -37,7 +37,10 @@ export function freezeBreakdown(i: FreezeBreakdownInput): FreezePart[] | undefin
   const parts: FreezePart[] = [];
   const add = (name: string, ms: number, host: FreezePart['host'], detail?: string) => parts.push({ name, ms: round(Math.max(0, ms)), host, ...(detail ? { detail } : {}) });
 
-  dumpParts(lazy, m.dumpDone - m.dumpStart, i.dumpLog ? criuLogLines(i.dumpLog) : []).forEach((p) => add(p.name, p.ms, 'source', p.detail));
+  // Ferry's lock on the source's connections (one nft call before the dump), when the script marked it.
+  const locked = s('locked');
+  if (locked !== undefined) add('source: connections locked', locked - m.dumpStart, 'source', 'one nft -f: the connections\' four-tuples (the dump runs with --network-lock skip)');
+  dumpParts(lazy, m.dumpDone - (locked ?? m.dumpStart), i.dumpLog ? criuLogLines(i.dumpLog) : []).forEach((p) => add(p.name, p.ms, 'source', p.detail));
   add('source: address removed', m.removed - m.dumpDone, 'source');
   if (i.imagesVia === 'direct') add('images to the destination', m.received - m.removed, 'source', 'the page-less images: source tar → relay → TLS → relay → destination tar (the image stream, connected before the freeze)');
   else add('images through the controller', m.received - m.removed, 'controller', 'the page-less images: source tar → SSH → controller → SSH → destination tar');

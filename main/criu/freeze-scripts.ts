@@ -3,15 +3,28 @@
 // engine connects the two: straight from host to host (the image stream's relays, app/plan/image-stream.ts) or
 // through the controller. No controller round trip sits between these steps; markers on stderr time each one.
 import { FREEZE_FAILURE, FREEZE_MARK as M, type FreezeFailure } from '../../app/freeze/freeze-protocol';
+import { SOURCE_LOCK_FILES } from '../../app/plan/pre-lock';
 import type { Executor, RemoteProcess } from '../hosts/executor';
 import { PAGE_STREAM_FILES } from './page-relay';
 
-/** The relay's socket, pid file, log and TLS keys stay with their side (tar would warn on the socket, and copy keys). */
-const PAGE_STREAM_EXCLUDES = Object.values(PAGE_STREAM_FILES).map((f) => `--exclude=./${f}`).join(' ');
+/**
+ * The relays' sockets, pid files, logs and TLS keys stay with their side (tar would warn on the sockets, and copy
+ * keys), and so do the source lock's files (the destination has its own unlock script).
+ */
+const PAGE_STREAM_EXCLUDES = [...Object.values(PAGE_STREAM_FILES), ...Object.values(SOURCE_LOCK_FILES)].map((f) => `--exclude=./${f}`).join(' ');
 
 const MARK = `mark() { printf '@@FERRY-AT %s %s\\n' "$1" "$(date +%s%N)" >&2; }`;
-/** `|| { mark <failure>; exit <code>; }`: how a step of a script fails (app/freeze/freeze-protocol.ts). */
-const orFail = (f: FreezeFailure) => `|| { mark ${FREEZE_FAILURE[f].mark}; exit ${FREEZE_FAILURE[f].exit}; }`;
+/**
+ * `|| { [first;] mark <failure>; exit <code>; }`: how a step of a script fails (app/freeze/freeze-protocol.ts);
+ * `first`: what to undo before.
+ */
+const orFail = (f: FreezeFailure, first?: string) => `|| { ${first ? `${first}; ` : ''}mark ${FREEZE_FAILURE[f].mark}; exit ${FREEZE_FAILURE[f].exit}; }`;
+/**
+ * Ferry's lock on the connections, just before the dump (these scripts' dumps run with --network-lock skip:
+ * app/plan/pre-lock.ts, prepareSourceLock writes the files before the freeze); a failed dump takes it off again.
+ */
+const LOCK = `nft -f "$dir/${SOURCE_LOCK_FILES.lock}" ${orFail('lock')}; mark ${M.locked}`;
+const UNLOCK = `nft -f "$dir/${SOURCE_LOCK_FILES.unlock}"`;
 /** The source script is started before the freeze and waits for one line on its input: the freeze begins then. */
 const ARM = `mark ${M.armed}; read -r go ${orFail('notStarted')}`;
 
@@ -26,7 +39,8 @@ export const SOURCE_FREEZE_SCRIPT = [
   'dir=$1; batch=$2; shift 2',
   ARM,
   `mark ${M.dumpStart}`,
-  `"$@" ${orFail('dump')}`,
+  LOCK,
+  `"$@" ${orFail('dump', UNLOCK)}`,
   `mark ${M.dumpDone}`,
   `if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - ${orFail('addressRemove')}; fi`,
   `mark ${M.addressRemoved}`,
@@ -63,10 +77,11 @@ export const SOURCE_LAZY_FREEZE_SCRIPT = [
   `rm -f "$dir/status" && mkfifo "$dir/status" ${orFail('dump')}`,
   ARM,
   `mark ${M.dumpStart}`,
+  LOCK,
   // Its exit status lands in dump-exit: 0 once the last page has left, anything else when it resumed the process.
   `(setsid sh -c 'd=$1; shift; echo $$ >"$d/dump.pid"; "$@" --status-fd 3 3>"$d/status"; echo $? >"$d/dump-exit.tmp"; mv "$d/dump-exit.tmp" "$d/dump-exit"' ferry-lazy-dump "$dir" "$@" </dev/null >/dev/null 2>&1 &)`,
   // CRIU writes one byte when everything but the memory is dumped; it closes the FIFO unwritten on failure.
-  `[ "$(head -c1 "$dir/status" | wc -c)" = 1 ] ${orFail('dump')}`,
+  `[ "$(head -c1 "$dir/status" | wc -c)" = 1 ] ${orFail('dump', UNLOCK)}`,
   `mark ${M.dumpDone}`,
   `if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - ${orFail('addressRemove')}; fi`,
   `mark ${M.addressRemoved}`,

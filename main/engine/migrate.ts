@@ -23,7 +23,7 @@ import { freezeStreamed } from './freeze-streamed';
 import { Journal } from './journal';
 import { acquireMigrationLocks, lockKeys } from './migration-locks';
 import { newMigrationId } from './migration-id';
-import { LAZY_PIPE_MAX_SIZE, clearStaleSockets, lazyDumpExit, lazyPagesErrors, lockDestination, prepareFolders, raisePipeMaxSize, unlockDestination, waitForLazyPages } from './prepare-hosts';
+import { LAZY_PIPE_MAX_SIZE, clearStaleSockets, lazyDumpExit, lazyPagesErrors, lockDestination, prepareFolders, prepareSourceLock, raisePipeMaxSize, unlockDestination, waitForLazyPages } from './prepare-hosts';
 import { endPageStream, preparePageStream } from './page-stream';
 import { rollback } from './rollback';
 import { followLazyWindow, lazyPagesExit } from './lazy-copies';
@@ -135,7 +135,7 @@ async function lockedPipeline(deps: MigrateDeps, run: StepRunner, lock: (address
   record.connections = plan.connections.filter((c) => c.state === 'ESTAB').map((c) => ({ key: '', before: c, ok: false }));
 
   await run.step('prepare', async (s) => {
-    const [, cleared] = await Promise.all([prepareFolders(exec, plan), clearStaleSockets(exec, plan)]);
+    const [, cleared] = await Promise.all([prepareFolders(exec, plan).then(() => prepareSourceLock(exec, plan)), clearStaleSockets(exec, plan)]);
     if (cleared) run.log(`destroyed ${cleared} leftover socket(s) on ${req.to} holding the four-tuples of connections that move`, 'info', req.to);
     if (plan.transferMode === 'lazy') {
       const before = await Promise.all([raisePipeMaxSize(exec, req.from), raisePipeMaxSize(exec, req.to)]);

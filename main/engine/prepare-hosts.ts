@@ -5,7 +5,7 @@ import type { MigrationPlan } from '../../app/model/migration';
 import { fourTupleKey } from '../../app/model/host';
 import { parseSs } from '../../app/parse/ss';
 import { SHARED_ROOTS, SYSTEM_TREES } from '../../app/plan/image-base';
-import { preLockTableText, unlockActionScript } from '../../app/plan/pre-lock';
+import { SOURCE_LOCK_FILES, preLockTableText, sourceLockTableName, unlockActionScript, usesSourceLock } from '../../app/plan/pre-lock';
 import { describeStates, ssTupleFilters } from '../../app/plan/stale-sockets';
 import type { Executor } from '../hosts/executor';
 import { RUNNING_FN, waitWhileRunningArgv } from '../../app/shell/running';
@@ -87,6 +87,21 @@ export async function lockDestination(exec: Executor, plan: MigrationPlan): Prom
   const to = plan.request.to;
   await mustRun(exec, to, ['sh', '-c', 'cat > "$1" && chmod 700 "$1"', 'ferry-write', plan.preLock.actionScript], unlockActionScript(plan.preLock.table));
   await mustRun(exec, to, ['nft', '-f', '-'], preLockTableText(plan.preLock.table, plan.connections));
+}
+
+/**
+ * Streamed and lazy modes: writes the source lock's files into the source's image folder (app/plan/pre-lock.ts),
+ * for the freeze script (lock before the dump, unlock when the dump fails) and a rollback's restore (its action
+ * script opens the lock). The lock text comes on stdin (1,000 connections: ~90 KB), the rest as arguments.
+ */
+export async function prepareSourceLock(exec: Executor, plan: MigrationPlan): Promise<void> {
+  if (!usesSourceLock(plan.transferMode)) return;
+  const table = sourceLockTableName(plan.id);
+  const f = SOURCE_LOCK_FILES;
+  await mustRun(exec, plan.request.from, [
+    'sh', '-c', 'umask 077 && cat > "$1/$2" && printf "%s\\n" "$5" > "$1/$3" && printf %s "$6" > "$1/$4" && chmod 700 "$1/$4"',
+    'ferry-source-lock', plan.sourceImageDir, f.lock, f.unlock, f.actionScript, `delete table inet ${table}`, unlockActionScript(table),
+  ], preLockTableText(table, plan.connections));
 }
 
 /**

@@ -4,11 +4,8 @@
 // reading them back (one file per TCP connection, and the shared memory) is then memory-speed work inside the
 // freeze instead of disk work. In streamed mode the source's images are small too (the pages go to the
 // destination's page server), but a rollback fetches the pages back into them: the source's folder goes on /run
-// only with room for the whole memory. The destination's streamed images hold the whole memory: they go on /run
-// with the same room (twice the memory and the small images), the restore then reads its pages at memory speed
-// and the one file per TCP connection is not a disk write inside the freeze (1,000 connections: 175-500 ms of
-// the images' arrival on this lab's disk); they are removed after the migration unless kept. Staged images stay
-// on disk.
+// only with room for the whole memory. The destination's streamed images and staged ones hold the whole memory
+// and stay on disk.
 import type { TransferMode } from '../model/migration';
 import type { HostSnapshot } from '../model/snapshot';
 
@@ -29,12 +26,12 @@ export interface ImageDirs {
 export function imageDirs(id: string, imageBase: string, mode: TransferMode, src: HostSnapshot, dst: HostSnapshot, sharedKiB: number, preferTmpfs: boolean, rssKiB = 0): ImageDirs {
   const need = (mode === 'streamed' ? rssKiB : sharedKiB) + SMALL_IMAGES_KIB;
   const pick = (s: HostSnapshot, ok: boolean) => (preferTmpfs && ok ? s.tmpfs?.find((t) => t.availKiB >= 2 * need)?.path : undefined);
-  const [a, b] = [pick(src, mode !== 'staged'), pick(dst, mode !== 'staged')];
+  const [a, b] = [pick(src, mode !== 'staged'), pick(dst, mode === 'lazy')];
   const base = (t: string | undefined) => (t ? `${t}/ferry/images` : imageBase);
   const where = [a ? `${src.host} ${a}` : '', b ? `${dst.host} ${b}` : ''].filter(Boolean);
   return {
     source: `${base(a)}/${id}-dump`,
     destination: `${base(b)}/${id}-restore`,
-    ...(where.length ? { note: `images on tmpfs (${where.join(', ')}): ${mode === 'streamed' ? `${Math.round(need / 1024)} MiB at most (the pages, on the destination or after a rollback)` : `no private memory in them, ${Math.round(need / 1024)} MiB at most`}` } : {}),
+    ...(where.length ? { note: `images on tmpfs (${where.join(', ')}): ${mode === 'streamed' ? `the source's without pages, ${Math.round(need / 1024)} MiB at most after a rollback` : `no private memory in them, ${Math.round(need / 1024)} MiB at most`}` } : {}),
   };
 }

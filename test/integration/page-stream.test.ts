@@ -120,6 +120,10 @@ describe('page stream: authenticated, encrypted, reachable only from the other h
     expect(rec.steps.find((s) => s.name === 'transfer')?.detail).toContain(`straight to ${is.listen}:${is.port} (TLS)`);
     // The destination's restore log shows the pre-lock opened by the action script at post-restore.
     expect(parts.find((p) => p.name === 'criu restore: unlock script')?.ms).toBeGreaterThan(0);
+    // The source lock (Ferry's, one nft call before the dump) is its own part of the freeze, and gone afterwards.
+    expect(parts.find((p) => p.name === 'source: connections locked')?.ms).toBeGreaterThan(0);
+    expect(dumpLog).not.toContain('Running nftables');
+    expect((await run(from, ['nft', 'list', 'tables'])).stdout).not.toMatch(/CRIU-/);
     // The images were kept, this migration's keys were not; the guards are gone; no relay runs.
     for (const [host, dir] of [[from, rec.plan!.sourceImageDir], [to, rec.plan!.destinationImageDir]] as const) {
       const p = pageStreamPaths(dir);

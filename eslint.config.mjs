@@ -5,7 +5,10 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-const layer = (message, group) => ({ 'no-restricted-imports': ['error', { patterns: [{ group, message }] }] });
+const layer = (message, group, ...more) => ({ 'no-restricted-imports': ['error', { patterns: [{ group, message }, ...more] }] });
+// Product code never reaches into test/ (test helpers live in test/support/ and are never bundled).
+const noTestHelpers = { group: ['**/test/**'], message: 'product code never imports test helpers (test/support/)' };
+const TESTS = ['**/*.test.ts', '**/*.test.tsx'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', '.ferry/**'] },
@@ -21,8 +24,8 @@ export default tseslint.config(
   },
   {
     files: ['app/**/*.ts'],
-    ignores: ['app/**/*.test.ts'],
-    rules: layer('app/ is pure: it imports neither main/, renderer/ nor Node', ['**/main/**', '**/renderer/**', 'node:*', 'electron']),
+    ignores: TESTS,
+    rules: layer('app/ is pure: it imports neither main/, renderer/ nor Node', ['**/main/**', '**/renderer/**', 'node:*', 'electron'], noTestHelpers),
   },
   {
     files: ['renderer/**/*.{ts,tsx}'],
@@ -36,8 +39,18 @@ export default tseslint.config(
     },
   },
   {
+    files: ['renderer/**/*.{ts,tsx}'],
+    ignores: TESTS,
+    rules: layer('the renderer talks to main only through the contract (app/contract)', ['**/main/**', 'node:*', 'electron'], noTestHelpers),
+  },
+  {
     files: ['main/**/*.ts'],
     rules: layer('main/ never imports the renderer', ['**/renderer/**']),
+  },
+  {
+    files: ['main/**/*.ts'],
+    ignores: TESTS,
+    rules: layer('main/ never imports the renderer', ['**/renderer/**'], noTestHelpers),
   },
   {
     // Tests read loosely typed JSON from the CLI and the lab.

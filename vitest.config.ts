@@ -1,3 +1,4 @@
+import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -8,6 +9,16 @@ export default defineConfig({
           name: 'unit',
           include: ['app/**/*.test.ts', 'main/**/*.test.ts'],
           environment: 'node',
+        },
+      },
+      {
+        // The dashboard's store and views in happy-dom (pure JS, runs on Node 20), against a stand-in main.
+        plugins: [react()],
+        test: {
+          name: 'renderer',
+          include: ['renderer/src/**/*.test.{ts,tsx}'],
+          environment: 'happy-dom',
+          setupFiles: ['test/renderer/setup.ts'],
         },
       },
       {

@@ -24,7 +24,7 @@ import {
   sourceLazyArgs,
   startFreeze,
 } from './criu/freeze-scripts';
-import { LocalShellExecutor } from './hosts/local-executor';
+import { LocalShellExecutor } from '../test/support/local-executor';
 import { MAX_COMMAND_LINE, remoteCommand } from './hosts/remote-command';
 import { addBatch, announceAddresses, removeBatch } from './net/address-move';
 import { criuCandidates, probeHost } from './net/host-probe';

@@ -21,7 +21,7 @@ for s in "${suites[@]}"; do
   case "$s" in
     typecheck) npm run -s typecheck || status=1 ;;
     lint) npm run -s lint || status=1 ;;
-    unit) npx vitest run --project unit || status=1 ;;
+    unit) npx vitest run --project unit --project renderer || status=1 ;;
     integration) npx vitest run --project integration || status=1 ;;
     soak) FERRY_LAB=soak bash scripts/soak.sh --runs "${SOAK_RUNS:-6}" --mode alternate || status=1 ;;
     e2e) npx playwright test || status=1 ;;

@@ -1,7 +1,7 @@
 // Requests of the Processes view: one host's processes and TCP sockets.
 import type { Handlers } from '../../app/contract/rpc-server';
 import { managementAddresses } from '../../app/plan/build-plan';
-import { subtreePids } from '../../app/process-tree';
+import { operatorProcesses } from '../../app/process-view/operator-processes';
 import { probeHost } from '../net/host-probe';
 import type { ApiContext } from './api-context';
 
@@ -11,14 +11,10 @@ export function processesHandlers(ctx: ApiContext): Pick<Handlers, 'processes:li
     'processes:list': async ({ host }) => {
       const spec = ctx.controller.resolveHost(host);
       const snap = await probeHost(ctx.controller.exec, host, { criu: false, processes: true, sockets: true });
-      const all = snap.processes ?? [];
-      // The probe's own shell and its ps are not the operator's processes.
-      const probe = all.filter((p) => p.comm === 'sh' && p.args.includes(' ferry-probe ')).flatMap((p) => subtreePids(all, p.pid));
-      const hidden = new Set(probe);
       return {
         host,
         takenAt: snap.takenAt,
-        processes: all.filter((p) => !hidden.has(p.pid)),
+        processes: operatorProcesses(snap.processes ?? []),
         sockets: snap.sockets ?? [],
         managementAddresses: managementAddresses(snap, spec.hostName, spec.port),
       };

@@ -12,9 +12,9 @@ import { createApiClient } from '../../app/contract/rpc-client';
 import { serveContract, type Handlers } from '../../app/contract/rpc-server';
 import { REQUEST_METHODS } from '../../app/contract/schemas';
 import { loadInventory } from '../hosts/inventory';
-import { bundleForTest } from '../util/test-bundle';
+import { bundleForTest } from '../../test/support/test-bundle';
 import { repoRoot } from '../util/repo-root';
-import { BAD_INPUT_CASES, BASE_INVENTORY, renderBadInputDoc, type BadInputCase } from './bad-input-cases';
+import { BAD_INPUT_CASES, BASE_INVENTORY, renderBadInputDoc, type BadInputCase } from '../../test/support/bad-input-cases';
 
 const DOC = path.join(repoRoot(), 'docs', 'bad-input.md');
 const dirs: string[] = [];

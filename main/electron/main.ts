@@ -1,5 +1,5 @@
 // The Electron shell: one sandboxed window on the built renderer, the contract served over IPC.
-import { app, BrowserWindow, session } from 'electron';
+import { app, BrowserWindow, ipcMain, session } from 'electron';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { serveContract } from '../../app/contract/rpc-server';
@@ -31,7 +31,7 @@ async function openWindow(): Promise<void> {
   wc.on('will-navigate', (e) => e.preventDefault());
   wc.on('will-redirect', (e) => e.preventDefault());
   wc.setWindowOpenHandler(() => ({ action: 'deny' }));
-  serveContract(ipcMainTransport(wc, pageUrlCheck(INDEX_URL)), api.handlers, api.events.source);
+  serveContract(ipcMainTransport(ipcMain, wc, pageUrlCheck(INDEX_URL)), api.handlers, api.events.source);
   win.once('ready-to-show', () => win.show());
   await win.loadFile(INDEX);
 }

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FerryError } from '../../app/errors';
-import { bundleForTest } from '../util/test-bundle';
+import { bundleForTest } from '../../test/support/test-bundle';
 import { acquireMigrationLocks, listLocks, lockHolder, lockKeys } from './migration-locks';
 
 let dir: string;

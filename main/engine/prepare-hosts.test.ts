@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FerryError } from '../../app/errors';
 import type { MigrationPlan } from '../../app/model/migration';
-import { LocalShellExecutor } from '../hosts/local-executor';
+import { LocalShellExecutor } from '../../test/support/local-executor';
 import { prepareFolders } from './prepare-hosts';
 
 const asRoot = process.getuid?.() === 0;

@@ -7,7 +7,7 @@ import { FerryError } from '../../app/errors';
 import type { SshHostSpec } from '../../app/inventory/ssh-config';
 import { SshExecutor } from './ssh-executor';
 import { SshPool, type SshPoolOptions } from './ssh-pool';
-import { fingerprintOf, freePort, publicKeyLine, sshdSkipReason, startTestSshd, waitFor, type TestSshd } from './test-sshd';
+import { fingerprintOf, freePort, publicKeyLine, sshdSkipReason, startTestSshd, waitFor, type TestSshd } from '../../test/support/test-sshd';
 
 const skipReason = sshdSkipReason();
 if (skipReason) console.warn(`ssh-executor.test.ts skipped: ${skipReason}`);

@@ -7,30 +7,14 @@ import { FerryError } from '../../app/errors';
 import type { SshHostSpec } from '../../app/inventory/ssh-config';
 import { expandProxyCommand, parseProxyJump, type JumpHop } from '../../app/inventory/ssh-tokens';
 import type { HostSpec } from '../../app/model/host';
-import {
-  appendKnownHost,
-  checkHostKey,
-  hostKeyError,
-  preferredHostKeyAlgorithms,
-  readKnownHosts,
-} from './known-hosts';
+import { hostVerifier, type HostVerifier, type NewHostKey } from './host-verifier';
+import { preferredHostKeyAlgorithms, readKnownHosts } from './known-hosts';
 import { startProxyCommand, type ProxyProcess } from './proxy-command';
-import { defaultIdentityFiles, planAuth } from './ssh-auth';
+import { defaultIdentityFiles, planAuth, type AuthPlan } from './ssh-auth';
 import { SshConnection } from './ssh-connection';
 import { connectError, unreachable, type ConnectFailure } from './ssh-errors';
 
-/** A host key seen for the first time, offered to `acceptNewKey`. */
-export interface NewHostKey {
-  /** Alias the operator used. */
-  host: string;
-  hostName: string;
-  port: number;
-  keyType: string;
-  /** `SHA256:…` as OpenSSH prints it. */
-  fingerprint: string;
-  /** known_hosts file the key is appended to when accepted. */
-  file: string;
-}
+export type { NewHostKey } from './host-verifier';
 
 /** Pool settings: known_hosts, new-key policy, keepalive/timeouts, auth defaults. */
 export interface SshPoolOptions {
@@ -58,6 +42,12 @@ export interface SshPoolOptions {
   home?: string;
   /** Receives ssh2 debug lines and post-connect errors. */
   debug?: (message: string) => void;
+}
+
+/** How SSH reaches a host: over `sock` when proxied (a ProxyCommand is also kept to end it), else direct TCP. */
+interface Route {
+  sock?: Duplex;
+  proxy?: ProxyProcess;
 }
 
 const MAX_JUMP_DEPTH = 8;
@@ -121,10 +111,9 @@ export class SshPool {
     await Promise.all(proxies.map((p) => Promise.race([p.closed, delay(1000)])));
   }
 
+  /** Connects, checks the host key, authenticates: the route, the handshake, then a pooled SshConnection. */
   private async open(spec: SshHostSpec, key: string, depth: number): Promise<SshConnection> {
-    const userFiles = spec.userKnownHostsFiles ?? this.opts.userKnownHostsFiles
-      ?? [path.join(this.home, '.ssh', 'known_hosts'), path.join(this.home, '.ssh', 'known_hosts2')];
-    const globalFiles = this.opts.globalKnownHostsFiles ?? ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2'];
+    const { userFiles, globalFiles } = this.knownHostsFiles(spec);
     const entries = readKnownHosts([...userFiles, ...globalFiles]);
     const plan = planAuth(spec, {
       agentSocket: this.opts.agentSocket === undefined ? process.env.SSH_AUTH_SOCK || null : this.opts.agentSocket,
@@ -136,58 +125,51 @@ export class SshPool {
       tried: plan.tried,
       skipped: plan.skipped,
     };
+    const route = await this.route(spec, depth, failure);
+    const verifier = hostVerifier(spec, entries, userFiles, this.opts);
+    const preferred = preferredHostKeyAlgorithms(entries, spec.hostName, spec.port) as ServerHostKeyAlgorithm[];
+    const config = this.connectConfig(spec, plan.methods, verifier, preferred, route.sock);
+    return this.handshake(spec, key, config, route, verifier, failure);
+  }
 
-    let sock: Duplex | undefined;
-    let proxy: ProxyProcess | undefined;
+  /** The host's own UserKnownHostsFile, else the pool's, else ~/.ssh/known_hosts{,2}; and the system files. */
+  private knownHostsFiles(spec: SshHostSpec): { userFiles: string[]; globalFiles: string[] } {
+    const userFiles = spec.userKnownHostsFiles ?? this.opts.userKnownHostsFiles
+      ?? [path.join(this.home, '.ssh', 'known_hosts'), path.join(this.home, '.ssh', 'known_hosts2')];
+    const globalFiles = this.opts.globalKnownHostsFiles ?? ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2'];
+    return { userFiles, globalFiles };
+  }
+
+  /** The socket to speak SSH over: a ProxyCommand's stdio, a channel through the jump host, or none (direct TCP). */
+  private async route(spec: SshHostSpec, depth: number, failure: ConnectFailure): Promise<Route> {
     if (spec.proxyCommand) {
       const command = expandProxyCommand(spec, spec.proxyCommand);
       failure.route = `via ProxyCommand ${command}`;
-      proxy = startProxyCommand(command);
+      const proxy = startProxyCommand(command);
       this.proxies.add(proxy);
-      sock = proxy.sock;
-    } else if (spec.proxyJump) {
-      failure.route = `via ProxyJump ${spec.proxyJump}`;
-      sock = await this.jump(spec, depth);
+      return { sock: proxy.sock, proxy };
     }
-    const dropProxy = () => {
-      if (!proxy) return;
-      proxy.kill();
-      this.proxies.delete(proxy);
-    };
+    if (spec.proxyJump) {
+      failure.route = `via ProxyJump ${spec.proxyJump}`;
+      return { sock: await this.jump(spec, depth) };
+    }
+    return {};
+  }
 
-    const preferred = preferredHostKeyAlgorithms(entries, spec.hostName, spec.port) as ServerHostKeyAlgorithm[];
-    const keyWhere = { label: spec.name, host: spec.hostName, port: spec.port, knownHostsFile: userFiles[0] ?? '~/.ssh/known_hosts' };
-    let keyError: FerryError | undefined;
-    const hostVerifier = (key: Buffer, verify: (ok: boolean) => void): void => {
-      const check = checkHostKey(entries, spec.hostName, spec.port, key);
-      if (check.status === 'match') return verify(true);
-      const accept = this.opts.acceptNewKey;
-      const file = userFiles[0];
-      if (check.status !== 'unknown' || !accept || !file) {
-        keyError = hostKeyError(check, keyWhere);
-        return verify(false);
-      }
-      const offer: NewHostKey = { host: spec.name, hostName: spec.hostName, port: spec.port, keyType: check.keyType, fingerprint: check.fingerprint, file };
-      Promise.resolve()
-        .then(() => accept(offer))
-        .then((ok) => {
-          if (ok) appendKnownHost(file, spec.hostName, spec.port, key);
-          else keyError = hostKeyError(check, keyWhere);
-          verify(ok);
-        })
-        .catch((err: unknown) => {
-          keyError = hostKeyError(check, keyWhere);
-          this.opts.debug?.(`acceptNewKey failed: ${String(err)}`);
-          verify(false);
-        });
-    };
-
+  /** ssh2's settings: auth plan, host key check and preferred algorithms, keepalive and timeouts, fast ciphers. */
+  private connectConfig(
+    spec: SshHostSpec,
+    authHandler: AuthPlan['methods'],
+    verifier: HostVerifier,
+    preferred: ServerHostKeyAlgorithm[],
+    sock: Duplex | undefined,
+  ): ConnectConfig {
     const config: ConnectConfig = {
       host: spec.hostName,
       port: spec.port,
       username: spec.user,
-      authHandler: plan.methods,
-      hostVerifier,
+      authHandler,
+      hostVerifier: verifier.verify,
       readyTimeout: this.opts.readyTimeoutMs ?? 20_000,
       keepaliveInterval: this.opts.keepaliveIntervalMs ?? 15_000,
       keepaliveCountMax: this.opts.keepaliveCountMax ?? 3,
@@ -198,7 +180,27 @@ export class SshPool {
     config.algorithms = { cipher: { remove: FAST_CIPHERS, prepend: FAST_CIPHERS, append: [] } };
     if (preferred.length) config.algorithms.serverHostKey = { remove: preferred, prepend: preferred, append: [] };
     if (this.opts.debug) config.debug = this.opts.debug;
+    return config;
+  }
 
+  /**
+   * Runs the handshake: resolves with the connection once ready; on failure ends the client, the socket and the
+   * ProxyCommand (whose stderr joins the error) and rejects with the host-key refusal or an actionable error.
+   */
+  private handshake(
+    spec: SshHostSpec,
+    key: string,
+    config: ConnectConfig,
+    route: Route,
+    verifier: HostVerifier,
+    failure: ConnectFailure,
+  ): Promise<SshConnection> {
+    const { sock, proxy } = route;
+    const dropProxy = () => {
+      if (!proxy) return;
+      proxy.kill();
+      this.proxies.delete(proxy);
+    };
     const client = new ssh2.Client();
     return new Promise<SshConnection>((resolve, reject) => {
       let conn: SshConnection | undefined;
@@ -213,7 +215,7 @@ export class SshPool {
           failure.proxyStderr = proxy.stderrTail() || undefined;
           dropProxy();
         }
-        reject(keyError ?? (err instanceof FerryError ? err : connectError(err, failure)));
+        reject(verifier.error() ?? (err instanceof FerryError ? err : connectError(err, failure)));
       };
       client.on('ready', () => {
         if (failed) return;

@@ -7,6 +7,7 @@ import { PS_ARGV, parseProcStatIds, parsePs } from '../../app/parse/ps';
 import { SECTION_MARKER, splitSections } from '../../app/parse/sections';
 import { parseSharedMemory } from '../../app/parse/smaps';
 import { parseSs } from '../../app/parse/ss';
+import { PROBE_ARGV0 } from '../../app/process-view/operator-processes';
 import type { Executor } from '../hosts/executor';
 
 /** Where Ferry looks for CRIU on a host, in order. */
@@ -90,7 +91,7 @@ export async function probeHost(exec: Executor, host: string, opts: ProbeOptions
     throw new FerryError({ code: 'BAD_INPUT', host, message: `not a PID: ${JSON.stringify(opts.statPid)}` });
   }
   const argv = [
-    'sh', '-c', PROBE_SCRIPT, 'ferry-probe',
+    'sh', '-c', PROBE_SCRIPT, PROBE_ARGV0,
     opts.criu === false ? '' : criuCandidates().join(':'), opts.criuCheck ? '1' : '0', opts.processes ? '1' : '0', opts.sockets ? '1' : '0',
     opts.statPid === undefined ? '' : String(opts.statPid),
     ...PS_ARGV,

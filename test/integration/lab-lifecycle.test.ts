@@ -78,6 +78,8 @@ describe('lab lifecycle', () => {
     expect(onB.get(pidB)?.args).toBe('sleep 301');
     expect(onA.get(1)?.comm).toBe('tini');
     expect(onB.get(1)?.comm).toBe('tini');
+    // Like the dashboard, ps hides the shell (and its ps) that Ferry's own probe ran to list the processes.
+    expect([...onA.values()].filter((p) => p.args.includes('ferry-probe') || p.args.startsWith('ps -e '))).toEqual([]);
     // The demo workload's connections with their kernel figures.
     const demo = (await labStatus()).demo!;
     const sockets = onA.get(demo.pid)!.sockets as any[];
@@ -90,6 +92,9 @@ describe('lab lifecycle', () => {
     }
     const text = (await ferryOk(['ps', 'lab-a', '--pid', String(demo.pid)])).stdout;
     expect(text).toMatch(/tcp 198\.18\.0\.100:\d+ → 198\.18\.0\.1:7000 ESTAB q=\d+\/\d+ rtt=[\d.]+ms rto=\d+ms cwnd=\d+/);
+    // The dashboard's search: the demo (by its peer's port) and its ancestors only.
+    const found = (await ferryOk(['ps', 'lab-a', '--search', '7000'])).stdout.split('\n').filter((l) => l.trim() && !l.trim().startsWith('tcp '));
+    expect(found.map((l) => Number(l.trim().split(' ')[0]))).toEqual([1, demo.pid]);
   });
 
   it('refuses exec on an unknown lab host', async () => {

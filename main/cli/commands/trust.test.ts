@@ -6,8 +6,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FerryError } from '../../../app/errors';
 import { loadInventory } from '../../hosts/inventory';
-import { fingerprintOf, publicKeyLine, sshdSkipReason, startTestSshd, type TestSshd } from '../../hosts/test-sshd';
-import { bundleForTest } from '../../util/test-bundle';
+import { fingerprintOf, publicKeyLine, sshdSkipReason, startTestSshd, type TestSshd } from '../../../test/support/test-sshd';
+import { bundleForTest } from '../../../test/support/test-bundle';
 import { trustHost, type TrustIo } from './trust';
 
 const skipReason = sshdSkipReason();

@@ -1,23 +1,12 @@
 // The renderer's transports: Electron's preload bridge when present, else the local WebSocket bridge.
 import { clientSubprotocols, TOKEN_STORAGE_KEY, tokenFromUrl } from '../../../app/contract/bridge-token';
-import type { PreloadBridge } from '../../../app/contract/preload-bridge';
+import { bridgeTransport, type PreloadBridge } from '../../../app/contract/preload-bridge';
 import { HandlerSet, type Transport, type WireMessage } from '../../../app/contract/wire';
 
 declare global {
   interface Window {
     ferry?: PreloadBridge;
   }
-}
-
-/** The transport over Electron's preload (no Node in the page: only window.ferry). */
-export function ipcTransport(bridge: PreloadBridge): Transport {
-  const closers = new HandlerSet<[]>();
-  return {
-    send: (m) => bridge.send(m),
-    onMessage: (h) => bridge.subscribe(h),
-    onClose: closers.add,
-    close: () => closers.emit(),
-  };
 }
 
 /**
@@ -67,7 +56,7 @@ export function wsTransport(url: string, token: string | undefined): Transport {
 
 /** Picks the transport this page runs under. */
 export function pageTransport(): { transport: Transport; kind: 'electron' | 'bridge' } {
-  if (window.ferry) return { transport: ipcTransport(window.ferry), kind: 'electron' };
+  if (window.ferry) return { transport: bridgeTransport(window.ferry), kind: 'electron' };
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   // A new URL pasted into this tab (only its fragment differs): take its token and start over.
   window.addEventListener('hashchange', () => {

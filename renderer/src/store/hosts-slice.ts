@@ -1,6 +1,15 @@
 // Hosts: the inventory and each host's readiness (checked in parallel, one request per host).
+import type { HostEntry } from '../../../app/contract/contract';
 import { api } from '../api/client';
-import type { HostsSlice, SliceCreator } from './types';
+import type { HostsSlice, SliceCreator, Store } from './types';
+
+const NO_HOSTS: HostEntry[] = [];
+
+/**
+ * The inventory's hosts, [] before it is read (or when it could not be): one stable empty list, since a selector
+ * that returns a new [] on every call makes React re-render forever.
+ */
+export const selectHostList = (s: Store): HostEntry[] => s.hosts.value?.hosts ?? NO_HOSTS;
 
 export const createHostsSlice: SliceCreator<HostsSlice> = (set, get) => ({
   hosts: { loading: false },

@@ -3,6 +3,7 @@ import { useEffect } from 'react';
 import { EmptyState } from '../components/empty-state';
 import { ErrorNote } from '../components/error-note';
 import { TRANSFER_MODES } from '../../../app/model/migration';
+import { selectHostList } from '../store/hosts-slice';
 import { useStore } from '../store/store';
 import type { MigrationDraft } from '../store/types';
 import { PlanPanel } from './plan-panel';
@@ -10,7 +11,7 @@ import { RunPanel } from './run-panel';
 
 /** The Migrate view. */
 export function MigrateView() {
-  const hosts = useStore((s) => s.hosts.value?.hosts ?? []);
+  const hosts = useStore(selectHostList);
   const draft = useStore((s) => s.draft);
   const preview = useStore((s) => s.preview);
   const runs = useStore((s) => s.runs);

@@ -1,5 +1,6 @@
 // The process tree: virtualized rows (fast with thousands of processes), keyboard-operable, selection by PID.
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent, type RefObject } from 'react';
+import { treeKey } from '../../../app/process-view/tree-keys';
 import type { TreeRow } from '../../../app/process-view/tree-rows';
 import type { TcpSocket } from '../../../app/model/host';
 
@@ -15,60 +16,84 @@ interface Props {
   onToggle(pid: number): void;
 }
 
-/** A tree of processes with one active row (aria-activedescendant), arrow keys to move, left/right to fold. */
-export function ProcessTree({ host, rows, sockets, selectedPid, onSelect, onToggle }: Props) {
-  const box = useRef<HTMLDivElement>(null);
-  const [scrollTop, setScrollTop] = useState(0);
-  const [height, setHeight] = useState(480);
-  const index = rows.findIndex((r) => r.node.pid === selectedPid);
-
+/** The box's height, followed as it resizes. */
+function useHeight(box: RefObject<HTMLDivElement | null>, initial: number): number {
+  const [height, setHeight] = useState(initial);
   useEffect(() => {
     const el = box.current;
     if (!el) return undefined;
     const ro = new ResizeObserver(() => setHeight(el.clientHeight));
     ro.observe(el);
     return () => ro.disconnect();
-  }, []);
+  }, [box]);
+  return height;
+}
 
-  // Keep the selected row in view when it moves by keyboard (not on refreshes: the scroll position stays).
-  const scrollTo = (i: number) => {
-    const el = box.current;
-    if (!el || i < 0) return;
-    if (i * ROW < el.scrollTop) el.scrollTop = i * ROW;
-    else if ((i + 1) * ROW > el.scrollTop + el.clientHeight) el.scrollTop = (i + 1) * ROW - el.clientHeight;
-  };
+/** Scrolls the box just enough to show row `i` (used when the selection moves by keyboard, not on refreshes). */
+function scrollRowIntoView(el: HTMLDivElement | null, i: number): void {
+  if (!el || i < 0) return;
+  if (i * ROW < el.scrollTop) el.scrollTop = i * ROW;
+  else if ((i + 1) * ROW > el.scrollTop + el.clientHeight) el.scrollTop = (i + 1) * ROW - el.clientHeight;
+}
+
+/** One process: fold arrow, PID, name, command line and its connection counts. */
+function ProcessRow({ row: r, top, sockets, selected, onSelect, onToggle }: {
+  row: TreeRow;
+  top: number;
+  sockets: TcpSocket[] | undefined;
+  selected: boolean;
+  onSelect(pid: number): void;
+  onToggle(pid: number): void;
+}) {
+  const n = r.node;
+  const count = sockets?.filter((s) => s.state !== 'LISTEN').length ?? 0;
+  const listen = sockets?.filter((s) => s.state === 'LISTEN').length ?? 0;
+  return (
+    <div
+      id={`proc-${n.pid}`}
+      role="treeitem"
+      aria-level={r.depth + 1}
+      aria-expanded={r.hasChildren ? r.expanded : undefined}
+      aria-selected={selected}
+      className={`tree-row${selected ? ' selected' : ''}${r.match ? ' match' : ''}`}
+      style={{ top, height: ROW, paddingLeft: 8 + r.depth * 16 }}
+      onClick={() => onSelect(n.pid)}
+    >
+      <span
+        className="twisty"
+        aria-hidden="true"
+        onClick={(e) => {
+          e.stopPropagation();
+          if (r.hasChildren) onToggle(n.pid);
+        }}
+      >
+        {r.hasChildren ? (r.expanded ? '▾' : '▸') : ''}
+      </span>
+      <span className="pid">{n.pid}</span>
+      <span className="comm">{n.comm}</span>
+      <span className="args">{n.args}</span>
+      {count > 0 && <span className="badge ok">{count} TCP</span>}
+      {listen > 0 && <span className="badge">{listen} listening</span>}
+    </div>
+  );
+}
+
+/** A tree of processes with one active row (aria-activedescendant), arrow keys to move, left/right to fold. */
+export function ProcessTree({ host, rows, sockets, selectedPid, onSelect, onToggle }: Props) {
+  const box = useRef<HTMLDivElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const height = useHeight(box, 480);
+  const index = rows.findIndex((r) => r.node.pid === selectedPid);
 
   const onKey = (e: KeyboardEvent) => {
-    const cur = rows[index];
-    let next = index;
-    switch (e.key) {
-      case 'ArrowDown': next = Math.min(rows.length - 1, index + 1); break;
-      case 'ArrowUp': next = Math.max(0, index - 1); break;
-      case 'Home': next = 0; break;
-      case 'End': next = rows.length - 1; break;
-      case 'PageDown': next = Math.min(rows.length - 1, index + Math.floor(height / ROW)); break;
-      case 'PageUp': next = Math.max(0, index - Math.floor(height / ROW)); break;
-      case 'ArrowRight':
-        if (cur?.hasChildren && !cur.expanded) onToggle(cur.node.pid);
-        else next = Math.min(rows.length - 1, index + 1);
-        break;
-      case 'ArrowLeft':
-        if (cur?.hasChildren && cur.expanded) onToggle(cur.node.pid);
-        else if (cur) next = rows.findIndex((r) => r.node.pid === cur.node.ppid);
-        break;
-      case 'Enter':
-      case ' ':
-        if (cur?.hasChildren) onToggle(cur.node.pid);
-        break;
-      default:
-        return;
-    }
+    const effect = treeKey(e.key, rows, index, Math.floor(height / ROW));
+    if (!effect.handled) return;
     e.preventDefault();
-    if (next < 0) next = 0;
-    const row = rows[next];
-    if (row && next !== index) {
+    if (effect.toggle !== undefined) onToggle(effect.toggle);
+    const row = rows[effect.next];
+    if (row && effect.next !== index) {
       onSelect(row.node.pid);
-      scrollTo(next);
+      scrollRowIntoView(box.current, effect.next);
     }
   };
 
@@ -91,40 +116,17 @@ export function ProcessTree({ host, rows, sockets, selectedPid, onSelect, onTogg
       onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
     >
       <div style={{ height: rows.length * ROW, position: 'relative' }}>
-        {rows.slice(first, last).map((r, i) => {
-          const n = r.node;
-          const count = sockets.get(n.pid)?.filter((s) => s.state !== 'LISTEN').length ?? 0;
-          const listen = sockets.get(n.pid)?.filter((s) => s.state === 'LISTEN').length ?? 0;
-          return (
-            <div
-              key={n.pid}
-              id={`proc-${n.pid}`}
-              role="treeitem"
-              aria-level={r.depth + 1}
-              aria-expanded={r.hasChildren ? r.expanded : undefined}
-              aria-selected={n.pid === selectedPid}
-              className={`tree-row${n.pid === selectedPid ? ' selected' : ''}${r.match ? ' match' : ''}`}
-              style={{ top: (first + i) * ROW, height: ROW, paddingLeft: 8 + r.depth * 16 }}
-              onClick={() => onSelect(n.pid)}
-            >
-              <span
-                className="twisty"
-                aria-hidden="true"
-                onClick={(e) => {
-                  e.stopPropagation();
-                  if (r.hasChildren) onToggle(n.pid);
-                }}
-              >
-                {r.hasChildren ? (r.expanded ? '▾' : '▸') : ''}
-              </span>
-              <span className="pid">{n.pid}</span>
-              <span className="comm">{n.comm}</span>
-              <span className="args">{n.args}</span>
-              {count > 0 && <span className="badge ok">{count} TCP</span>}
-              {listen > 0 && <span className="badge">{listen} listening</span>}
-            </div>
-          );
-        })}
+        {rows.slice(first, last).map((r, i) => (
+          <ProcessRow
+            key={r.node.pid}
+            row={r}
+            top={(first + i) * ROW}
+            sockets={sockets.get(r.node.pid)}
+            selected={r.node.pid === selectedPid}
+            onSelect={onSelect}
+            onToggle={onToggle}
+          />
+        ))}
       </div>
     </div>
   );

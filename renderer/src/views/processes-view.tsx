@@ -5,6 +5,7 @@ import { socketsByPid, visibleRows } from '../../../app/process-view/tree-rows';
 import { EmptyState } from '../components/empty-state';
 import { ErrorNote } from '../components/error-note';
 import { usePoll } from '../hooks/use-poll';
+import { selectHostList } from '../store/hosts-slice';
 import { useStore } from '../store/store';
 import { ConnectionsPanel } from './connections-table';
 import { ProcessTree } from './process-tree';
@@ -13,7 +14,7 @@ const REFRESH_MS = 3000;
 
 /** The Processes view. */
 export function ProcessesView() {
-  const hosts = useStore((s) => s.hosts.value?.hosts ?? []);
+  const hosts = useStore(selectHostList);
   const host = useStore((s) => s.procHost);
   const listing = useStore((s) => s.listing);
   const selectedPid = useStore((s) => s.selectedPid);

@@ -1,8 +1,8 @@
 // Test helper: an Executor that runs the exact remote command line (remoteCommand) with the local /bin/sh -c, as
 // sshd does on a host, and records every argv it was asked to run.
 import { spawn, spawnSync } from 'node:child_process';
-import type { Executor, RemoteProcess, RunOptions, RunResult } from './executor';
-import { remoteCommand } from './remote-command';
+import type { Executor, RemoteProcess, RunOptions, RunResult } from '../../main/hosts/executor';
+import { remoteCommand } from '../../main/hosts/remote-command';
 
 const MARKER_LINE = /(^|\n)ferry-pgid=\d+\n/;
 

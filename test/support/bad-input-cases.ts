@@ -3,7 +3,7 @@
 // (bad-input-catalogue.test.ts) and docs/bad-input.md.
 import { MIGRATION_LIMITS } from '../../app/contract/schemas';
 import type { ErrorCode } from '../../app/errors';
-import { INVENTORY_LIMITS } from '../hosts/inventory';
+import { INVENTORY_LIMITS } from '../../main/hosts/inventory';
 
 /** One catalogue entry; `{dir}` in args, env and files stands for a fresh temporary folder. */
 export interface BadInputCase {
@@ -217,7 +217,7 @@ export function renderBadInputDoc(cases: readonly BadInputCase[] = BAD_INPUT_CAS
   return [
     '# Bad input catalogue',
     '',
-    `Generated from \`main/cli/bad-input-cases.ts\` (${cases.length} cases); \`main/cli/bad-input-catalogue.test.ts\` runs every`,
+    `Generated from \`test/support/bad-input-cases.ts\` (${cases.length} cases); \`main/cli/bad-input-catalogue.test.ts\` runs every`,
     'case and checks this file (regenerate: `FERRY_WRITE_DOCS=1 npx vitest run main/cli/bad-input-catalogue.test.ts`).',
     'Every input is refused before Ferry connects to any host or changes anything. `$DIR` is a fresh folder; CLI cases',
     `run with \`FERRY_INVENTORY=$DIR/hosts\` (${code(BASE_INVENTORY)}), no lab (\`FERRY_LAB=tnolab\`) and \`HOME=$DIR\`.`,

@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { repoRoot } from './repo-root';
+import { repoRoot } from '../../main/util/repo-root';
 
 /** Bundles `entry` (relative to the repository) into node_modules/.cache/ferry-test/ (packages stay external); returns the file. */
 export async function bundleForTest(entry: string, name: string): Promise<string> {

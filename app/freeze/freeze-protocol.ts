@@ -38,7 +38,9 @@ export const FREEZE_FAILURE = {
 export type FreezeFailure = keyof typeof FREEZE_FAILURE;
 
 /** The exit statuses, by name (the source's are 10–19, the destination's 20–29). */
-export const FREEZE_EXIT = Object.fromEntries(Object.entries(FREEZE_FAILURE).map(([k, v]) => [k, v.exit])) as { [K in FreezeFailure]: (typeof FREEZE_FAILURE)[K]['exit'] };
+export const FREEZE_EXIT = Object.fromEntries(Object.entries(FREEZE_FAILURE).map(([k, v]) => [k, v.exit])) as {
+  [K in FreezeFailure]: (typeof FREEZE_FAILURE)[K]['exit'];
+};
 
 /** What an exit status of a freeze script means (undefined: not one of the scripts' own). */
 export function freezeExitMeaning(code: number): string | undefined {

@@ -6,9 +6,14 @@ const exits = (script: string) => [...script.matchAll(/mark ([a-z-]+); exit (\d+
 const marks = (script: string) => [...script.matchAll(/^mark ([a-z-]+)$|; mark ([a-z-]+)$/gm)].map((m) => m[1] ?? m[2]);
 
 describe('freeze scripts and their protocol (app/freeze/freeze-protocol.ts)', () => {
-  it('every failure a script can end with is one of the protocol\'s, with its own marker, on its side', () => {
+  it("every failure a script can end with is one of the protocol's, with its own marker, on its side", () => {
     const known = Object.values(FREEZE_FAILURE);
-    for (const [script, destination] of [[SOURCE_FREEZE_SCRIPT, false], [SOURCE_LAZY_FREEZE_SCRIPT, false], [DESTINATION_FREEZE_SCRIPT, true], [DESTINATION_LAZY_FREEZE_SCRIPT, true]] as const) {
+    for (const [script, destination] of [
+      [SOURCE_FREEZE_SCRIPT, false],
+      [SOURCE_LAZY_FREEZE_SCRIPT, false],
+      [DESTINATION_FREEZE_SCRIPT, true],
+      [DESTINATION_LAZY_FREEZE_SCRIPT, true],
+    ] as const) {
       const found = exits(script);
       expect(found.length).toBeGreaterThan(2);
       for (const f of found) {

@@ -123,3 +123,10 @@ export function duplicateAddresses(list: readonly string[]): string[] {
   }
   return [...twice];
 }
+
+/** The first of `candidates` that is an address in the family of `address` (canonical), or undefined. */
+export function addressInFamily(address: string, candidates: readonly (string | undefined)[]): string | undefined {
+  const fam = parseIpAddress(address)?.family;
+  if (fam === undefined) return undefined;
+  return candidates.map((c) => (c === undefined ? null : parseIpAddress(c))).find((c) => c && c.family === fam)?.address;
+}

@@ -13,6 +13,8 @@ import type { AddressMove } from '../app/model/migration';
 import { preLockTableName, preLockTableText, unlockActionScript } from '../app/plan/pre-lock';
 import { criuDumpArgv, criuRestoreArgv } from './criu/criu-argv';
 import { connectingRelayArgv, listeningRelayArgv, withSocketFd3 } from './criu/page-relay';
+import { directListenerArgv, directSenderArgv } from './criu/direct-stream';
+import { quoteArgv } from '../app/shell/quote';
 import { UFFD_HOLDER_PY } from './criu/uffd-holder';
 import {
   DESTINATION_FREEZE_SCRIPT,
@@ -152,19 +154,54 @@ describe('page-stream relay (page-relay.ts: socat address strings, the fd-3 conn
     }
     badInput(() => connectingRelayArgv({ socket: '/i/s', address: '198.18.0.3', port: 1, bind: '198.18.0.2,reuseaddr' }));
   });
+
+  it('direct stream (direct-stream.ts): the same checks on its socat addresses and log', () => {
+    const log = '/i/direct-stream.log';
+    expectByteExact(directListenerArgv({ address: '198.18.0.3', port: 27001, log, tls }));
+    expectByteExact(directSenderArgv({ address: '2001:db8::3', port: 27001, bind: '2001:db8::2', log, tls }));
+    for (const v of [...HOSTILE_PATHS.filter((p) => !/^\/tmp\/[A-Za-z0-9._-]*$/.test(p)), '/i/a,fork', '/i/a:b', '/i/../etc/x', 'relative']) {
+      badInput(() => directListenerArgv({ address: '198.18.0.3', port: 27001, log: v }));
+      badInput(() => directSenderArgv({ address: '198.18.0.3', port: 27001, log, tls: { ...tls, cert: v } }));
+    }
+    for (const [address, port] of [['198.18.0.3,fork', 1], ['198.18.0.3', 0], ['198.18.0.3', 65536], ['x', 1], ['2001:DB8::1', 1]] as const) {
+      badInput(() => directListenerArgv({ address, port, log }));
+      badInput(() => directSenderArgv({ address, port, log }));
+    }
+    badInput(() => directSenderArgv({ address: '198.18.0.3', port: 1, bind: '198.18.0.2,fork', log }));
+  });
 });
 
 describe('freeze scripts (freeze-scripts.ts: positional arguments)', { timeout: 60_000 }, () => {
   it.each([
-    ['streamed and staged', false],
-    ['lazy-pages', true],
-  ])('%s: every hostile value reaches criu, ip and tar byte-exact, through startFreeze and the real /bin/sh', async (_mode, lazy) => {
+    ['streamed and staged', false, false],
+    ['lazy-pages', true, false],
+    ['lazy-pages with a direct stream', true, true],
+  ])('%s: every hostile value reaches criu, ip, tar and the direct stream byte-exact, through startFreeze and the real /bin/sh', async (_mode, lazy, withDirect) => {
     fakeTool('date', 'echo 1');
     fakeTool('ip', 'cat > "$REC/ip.stdin"');
     // The source lock (nft -f FILE before the dump), recorded.
     fakeTool('nft');
-    // tar -C DIR -xf - (destination) or tar -C DIR --exclude=… -cf - . (source), recorded apart.
-    fakeTool('tar', 'if [ "$3" = -xf ]; then printf \'%s\\0\' "$@" > "$REC/tar-x.argv"; cat > "$REC/tar.stdin"; else printf \'%s\\0\' "$@" > "$REC/tar-c.argv"; printf images; fi');
+    // tar -C DIR -xf - (destination: the images, and the direct stream's), tar -C DIR --exclude=… -cf - . (source)
+    // or tar -C DIR -cf - -T /dev/null FILES… (the direct stream's), recorded apart.
+    fakeTool('tar', [
+      'if [ "$3" = -xf ]; then printf \'%s\\0\' "$@" > "$REC/tar-x.argv"; d=$(cat); printf %s "$d" > "$REC/tar.stdin.$d"',
+      'elif [ "$5" = -T ]; then printf \'%s\\0\' "$@" > "$REC/tar-cd.argv"; printf direct',
+      'else printf \'%s\\0\' "$@" > "$REC/tar-c.argv"; printf images; fi',
+    ].join('\n'));
+    // The direct stream's two ends (direct-stream.ts builds socat command lines; the scripts eval them): a FIFO
+    // between them, and hostile arguments that must arrive as given.
+    const fifo = path.join(tmp, 'rec', 'direct.fifo');
+    rmSync(fifo, { force: true });
+    execFileSync('mkfifo', [fifo]);
+    const sendArgs = HOSTILE.filter((v) => v.length < 1000);
+    const listenArgs = [...sendArgs].reverse();
+    const direct = withDirect
+      ? {
+          send: quoteArgv([fakeTool("send $(x) 'q'", `cat > "$REC/direct.fifo"`), ...sendArgs]),
+          listen: quoteArgv([fakeTool('listen `y` "q"', `cat "$REC/direct.fifo"`), ...listenArgs]),
+          token: "tok'$(x)\"",
+        }
+      : undefined;
     // CRIU, under a hostile file name: records its argv per verb; a lazy dump reports on --status-fd 3.
     const criuBody = 'printf \'%s\\0\' "$@" > "$REC/criu.$1.argv"; n=; p=; for a; do [ "$p" = --status-fd ] && n=$a; p=$a; done; [ -z "$n" ] || eval "printf x >&$n"';
     const criu = fakeTool("cr iu;$(x)`y`'q'", criuBody);
@@ -180,10 +217,10 @@ describe('freeze scripts (freeze-scripts.ts: positional arguments)', { timeout: 
       const streams = await startFreeze(
         exec,
         lazy
-          ? { host: 'a', script: SOURCE_LAZY_FREEZE_SCRIPT, args: sourceLazyArgs(dir, srcBatch, undefined, [criu, 'dump', ...criuArgs]) }
+          ? { host: 'a', script: SOURCE_LAZY_FREEZE_SCRIPT, args: sourceLazyArgs(dir, srcBatch, direct, [criu, 'dump', ...criuArgs]) }
           : { host: 'a', script: SOURCE_FREEZE_SCRIPT, args: [dir, srcBatch, criu, 'dump', ...criuArgs] },
         lazy
-          ? { host: 'b', script: DESTINATION_LAZY_FREEZE_SCRIPT, args: destinationLazyArgs(dir, dstBatch, lazyCriu, { address: '2001:db8::1', port: 27001 }, { guard: UFFD_HOLDER_PY, pids: [1234] }, `${dir}/tls`, undefined, [criu, 'restore', ...criuArgs]) }
+          ? { host: 'b', script: DESTINATION_LAZY_FREEZE_SCRIPT, args: destinationLazyArgs(dir, dstBatch, lazyCriu, { address: '2001:db8::1', port: 27001 }, { guard: UFFD_HOLDER_PY, pids: [1234] }, `${dir}/tls`, direct, [criu, 'restore', ...criuArgs]) }
           : { host: 'b', script: DESTINATION_FREEZE_SCRIPT, args: [dir, dstBatch, criu, 'restore', ...criuArgs] },
       );
       go(streams);
@@ -211,10 +248,20 @@ describe('freeze scripts (freeze-scripts.ts: positional arguments)', { timeout: 
       }
       expect(recorded('ip', 'stdin').toString()).toBe(dstBatch);
       expect(recordedArgv('tar-x')).toEqual(['-C', dir, '-xf', '-']);
-      const ownFiles = ['--exclude=./page-stream.sock', '--exclude=./page-relay.pid', '--exclude=./page-relay.log', '--exclude=./tls', '--exclude=./image-stream.sock', '--exclude=./image-relay.pid', '--exclude=./image-relay.log', '--exclude=./source-lock.nft', '--exclude=./source-unlock.nft', '--exclude=./source-unlock.sh'];
-      expect(recordedArgv('tar-c')).toEqual(['-C', dir, '--exclude=./dump.log', ...(lazy ? ['--exclude=./status', '--exclude=./dump-exit.tmp', '--exclude=./dump-exit', '--exclude=./dump.pid'] : []), ...ownFiles, '-cf', '-', '.']);
-      expect(recorded('tar', 'stdin').toString()).toBe('images');
-      for (const f of ['criu.dump', 'criu.restore', 'criu.lazy-pages', 'tar-x', 'tar-c', 'nft']) rmSync(path.join(tmp, 'rec', `${f}.argv`), { force: true });
+      const ownFiles = ['--exclude=./page-stream.sock', '--exclude=./page-relay.pid', '--exclude=./page-relay.log', '--exclude=./tls', '--exclude=./direct-stream.log', '--exclude=./image-stream.sock', '--exclude=./image-relay.pid', '--exclude=./image-relay.log', '--exclude=./source-lock.nft', '--exclude=./source-unlock.nft', '--exclude=./source-unlock.sh'];
+      expect(recordedArgv('tar-c')).toEqual(['-C', dir, '--exclude=./dump.log', ...(lazy ? ['--exclude=./status', '--exclude=./dump-exit.tmp', '--exclude=./dump-exit', '--exclude=./dump.pid'] : []), ...ownFiles, ...(withDirect ? ['--exclude=./pages-*.img'] : []), '-cf', '-', '.']);
+      expect(recorded('tar', 'stdin.images').toString()).toBe('images');
+      if (withDirect) {
+        // Both ends got their arguments as given; the receiver took the stream after the token, to tar -x.
+        expect(recordedArgv("send $(x) 'q'")).toEqual(sendArgs);
+        expect(recordedArgv('listen `y` "q"')).toEqual(listenArgs);
+        expect(recordedArgv('tar-cd')).toEqual(['-C', dir, '-cf', '-', '-T', '/dev/null']);
+        expect(recorded('tar', 'stdin.direct').toString()).toBe('direct');
+        expect(readFileSync(path.join(dir, 'direct.exit'), 'utf8').trim()).toBe('0');
+        expect(err).toMatch(/@@FERRY-DIRECT 0/);
+      }
+      for (const f of ['criu.dump', 'criu.restore', 'criu.lazy-pages', 'tar-x', 'tar-c', 'tar-cd', 'nft']) rmSync(path.join(tmp, 'rec', `${f}.argv`), { force: true });
+      for (const f of ['tar.stdin.images', 'tar.stdin.direct']) rmSync(path.join(tmp, 'rec', f), { force: true });
     }
   });
 });

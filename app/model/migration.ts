@@ -78,8 +78,12 @@ export interface MigrationPlan {
    * freeze in every mode (it cannot be lazy). `path`: how it travels; `note`: the plan's statement and its cost.
    */
   sharedMemory?: { kib: number; objects: number; lazy: false; path: 'page-server' | 'direct' | 'controller'; note: string };
-  /** Lazy mode: the images that cannot be lazy (page data) go straight from the source to this listener on the destination. */
-  directStream?: { address: string; port: number; token: string };
+  /**
+   * Lazy mode: the images that cannot be lazy (page data) go straight from the source to this listener on the
+   * destination (TLS with the page stream's keys when `pageServer.tls`; the sender opens with `token`). `peer`: the
+   * source's address the sender binds to, the only one the destination's guard admits to `port`.
+   */
+  directStream?: { address: string; port: number; token: string; peer?: string };
   transferMode: TransferMode;
   /** Why this mode. */
   transferReason: string;

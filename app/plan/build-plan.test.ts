@@ -7,6 +7,7 @@ import { parseIpAddr, parseIpRoute } from '../parse/ip';
 import { parseProcStatIds, parsePs } from '../parse/ps';
 import { parseSharedMemory } from '../parse/smaps';
 import { parseSs } from '../parse/ss';
+import { planSharedMemory } from './shared-memory';
 import { buildPlan, LAZY_DEFAULT_MIN_KIB, managementAddresses, type PlanInput } from './build-plan';
 
 // Captured from the lab with the demo workload (pid 4242) on lab-a: ss -tainpHO, ip -j addr/route, ps, /proc/4242/stat.
@@ -159,25 +160,29 @@ describe('buildPlan on lab snapshots', () => {
     expect(!r2.ok && r2.problems[0]?.message).toMatch(/also exist on lab-b, owned by 777 \(squatter\): 198\.18\.0\.100:34118>198\.18\.0\.1:7000/);
   });
 
-  it('states the shared memory that cannot be lazy, its cost and its path: direct with nc on both hosts', () => {
+  it('states the shared memory that cannot be lazy, its cost and its path: direct, guarded, from the source address', () => {
     const shm = parseSharedMemory(pfx('smaps-shared.txt'));
-    const withShm = (nc: boolean) => (src: HostSnapshot, dst: HostSnapshot) => {
+    const withShm = () => (src: HostSnapshot) => {
       src.sharedMemory = shm;
-      if (nc) src.tools.nc = dst.tools.nc = '/usr/bin/nc';
     };
-    const lazy = buildPlan(input({ mode: 'lazy' }, withShm(true)));
+    const lazy = buildPlan(input({ mode: 'lazy' }, withShm()));
     if (!lazy.ok) throw new Error(JSON.stringify(lazy.problems));
     expect(lazy.plan.sharedMemory).toMatchObject({ kib: 3072, objects: 2, lazy: false, path: 'direct' });
-    expect(lazy.plan.directStream).toEqual({ address: '198.18.0.3', port: 27124, token: 'plan-only' });
+    // The sender binds to the source's address the destination's guard admits (where the source's CRIU listens).
+    expect(lazy.plan.directStream).toEqual({ address: '198.18.0.3', port: 27124, token: 'plan-only', peer: '198.18.0.2' });
+    expect(lazy.plan.pageServer).toMatchObject({ address: '198.18.0.2', peer: '198.18.0.3', guardTable: 'ferry-ps-m-test', tls: true });
     expect(lazy.plan.warnings.join('\n')).toMatch(/3\.0 MiB of shared anonymous memory \(2 object\(s\): \/dev\/zero \(deleted\)\): it cannot be lazy .* the freeze grows by the time the link needs to copy 3\.0 MiB, sent straight from the source to 198\.18\.0\.3:27124/);
 
-    const noNc = buildPlan(input({ mode: 'lazy' }, withShm(false)));
-    if (!noNc.ok) throw new Error('refused');
-    expect(noNc.plan.sharedMemory?.path).toBe('controller');
-    expect(noNc.plan.directStream).toBeUndefined();
-    expect(noNc.plan.warnings.join('\n')).toMatch(/through the controller: nc is missing on a host .* --mode streamed/);
+    // Without a destination address the source could reach, it goes through the controller.
+    const noAddress = planSharedMemory({ mode: 'lazy', source: { ...snapshot('a'), sharedMemory: shm }, destination: snapshot('b'), destinationAddress: undefined, sourceAddresses: ['198.18.0.2'], port: 1, token: 't' });
+    expect(noAddress.sharedMemory?.path).toBe('controller');
+    expect(noAddress.directStream).toBeUndefined();
+    expect(noAddress.warnings.join('\n')).toMatch(/through the controller: no address of the destination is known .* --mode streamed/);
+    // No source address in the destination's family: no peer, so no guard for it (the plan warns).
+    expect(planSharedMemory({ mode: 'lazy', source: { ...snapshot('a'), sharedMemory: shm }, destination: snapshot('b'), destinationAddress: '2001:db8::3', sourceAddresses: ['198.18.0.2'], port: 1, token: 't' }).directStream)
+      .toEqual({ address: '2001:db8::3', port: 1, token: 't' });
 
-    const streamed = buildPlan(input({ mode: 'streamed' }, withShm(true)));
+    const streamed = buildPlan(input({ mode: 'streamed' }, withShm()));
     if (!streamed.ok) throw new Error('refused');
     expect(streamed.plan.sharedMemory?.path).toBe('page-server');
     expect(streamed.plan.directStream).toBeUndefined();

@@ -7,7 +7,7 @@ import { pageGuardTableName } from './page-guard';
 import { preLockTableName } from './pre-lock';
 import type { HostSnapshot } from '../model/snapshot';
 import { subtreePids } from '../process-tree';
-import { duplicateAddresses } from '../ip-address';
+import { addressInFamily, duplicateAddresses } from '../ip-address';
 import { addressesToMove, isLoopback, parseIpAddress, socketsOfTree } from '../sockets';
 import { moveProblem } from './move-check';
 import { imageDirs } from './image-dirs';
@@ -197,6 +197,8 @@ export function buildPlan(input: PlanInput): PlanResult {
   const shm = planSharedMemory({
     mode: transfer.mode, source: src, destination: dst,
     destinationAddress: parseIpAddress(input.destinationHostName)?.address ?? dstMgmt[0],
+    // Where the source's CRIU listens in lazy mode is surely one of its own addresses: the sender binds to it.
+    sourceAddresses: [transfer.mode === 'lazy' ? transfer.pageServer?.address : undefined, ...srcMgmt],
     port: input.pageServerPort + 1, token: input.directStreamToken ?? 'plan-only',
   });
   warnings.push(...shm.warnings);
@@ -204,8 +206,9 @@ export function buildPlan(input: PlanInput): PlanResult {
   const dirs = imageDirs(input.id, input.imageBase, transfer.mode, src, dst, shm.sharedMemory?.kib ?? 0, input.preferTmpfs ?? false, rssKiB);
   if (transfer.pageServer) {
     transfer.pageServer.tls = input.pageStreamTls !== false;
-    if (transfer.pageServer.peer) transfer.pageServer.guardTable = pageGuardTableName(input.id);
-    else warnings.push(`no address of the ${transfer.mode === 'lazy' ? 'destination' : 'source'} in the family of ${transfer.pageServer.address} is known: the page-stream port is not limited to it (TLS still authenticates the other end)`);
+    if (transfer.pageServer.peer || shm.directStream?.peer) transfer.pageServer.guardTable = pageGuardTableName(input.id);
+    if (!transfer.pageServer.peer) warnings.push(`no address of the ${transfer.mode === 'lazy' ? 'destination' : 'source'} in the family of ${transfer.pageServer.address} is known: the page-stream port is not limited to it (TLS still authenticates the other end)`);
+    if (shm.directStream && !shm.directStream.peer) warnings.push(`no address of the source in the family of ${shm.directStream.address} is known: the direct stream's port is not limited to it (TLS still authenticates the other end)`);
   }
   // A tree whose session or process group leader is outside it (started from a shell) needs --shell-job.
   const st = src.stat?.pid === req.pid ? src.stat : undefined;
@@ -286,10 +289,7 @@ function chooseTransfer(
   const toDst = parseIpAddress(hosts.destinationHostName)?.address ?? hosts.dstMgmt[0];
   const toSrc = parseIpAddress(hosts.sourceHostName)?.address ?? hosts.srcMgmt[0];
   // The one address the listener admits: the other host's, in the listener's family.
-  const peerOf = (listen: string, candidates: (string | undefined)[]) => {
-    const fam = parseIpAddress(listen)?.family;
-    return candidates.map((c) => (c === undefined ? undefined : parseIpAddress(c))).find((c) => c && c.family === fam)?.address;
-  };
+  const peerOf = addressInFamily;
   if (wanted === 'staged') return { mode: 'staged', reason: 'asked for: images dumped to disk, then copied' };
   const lazyByDefault =
     wanted === undefined && !!toSrc && memory.lazyTools && memory.privateKiB >= LAZY_DEFAULT_MIN_KIB && memory.privateKiB > memory.sharedKiB;

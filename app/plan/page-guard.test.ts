@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FerryError } from '../errors';
-import { lazyRecoveryPort, pageGuardTableName, pageGuardTableText } from './page-guard';
+import { lazyRecoveryPort, pageGuardTableName, pageGuardTableText, pageGuards } from './page-guard';
 
 describe('page-stream guard (nft)', () => {
   it('admits the one peer to the listener port and drops every other source', () => {
@@ -30,5 +30,34 @@ describe('page-stream guard (nft)', () => {
       expect(() => pageGuardTableText('ferry-ps-x', l, port, p)).toThrow(FerryError);
     }
     expect(() => pageGuardTableText('x y', '198.18.0.3', 1, '198.18.0.2')).toThrow(FerryError);
+  });
+
+  describe('the guards a plan needs (one per listening host)', () => {
+    const lazy = {
+      transferMode: 'lazy' as const,
+      pageServer: { address: '198.18.0.2', port: 27123, peer: '198.18.0.3', guardTable: 'ferry-ps-m-1', tls: true },
+    };
+    it('streamed: the destination\'s page-stream port, from the source', () => {
+      expect(pageGuards({ transferMode: 'streamed', pageServer: { address: '198.18.0.3', port: 27123, peer: '198.18.0.2', guardTable: 'ferry-ps-m-1' } })).toEqual([
+        { side: 'destination', table: 'ferry-ps-m-1', listen: '198.18.0.3', ports: [27123], peer: '198.18.0.2' },
+      ]);
+    });
+    it('lazy: the source\'s page-stream and recovery ports; with shared memory also the destination\'s direct-stream port', () => {
+      const source = { side: 'source', table: 'ferry-ps-m-1', listen: '198.18.0.2', ports: [27123, 27124], peer: '198.18.0.3' };
+      expect(pageGuards(lazy)).toEqual([source]);
+      expect(pageGuards({ ...lazy, directStream: { address: '198.18.0.3', port: 27124, token: 't', peer: '198.18.0.2' } })).toEqual([
+        source, { side: 'destination', table: 'ferry-ps-m-1', listen: '198.18.0.3', ports: [27124], peer: '198.18.0.2' },
+      ]);
+      // Each guard's nft text is valid for its own listener.
+      for (const g of pageGuards({ ...lazy, directStream: { address: '198.18.0.3', port: 27124, token: 't', peer: '198.18.0.2' } })) {
+        expect(pageGuardTableText(g.table, g.listen, g.ports, g.peer)).toContain(`ip daddr ${g.listen} tcp dport`);
+      }
+    });
+    it('none without a peer address, a table or a page stream', () => {
+      expect(pageGuards({ ...lazy, pageServer: { ...lazy.pageServer, peer: undefined }, directStream: { address: '198.18.0.3', port: 27124, token: 't' } })).toEqual([]);
+      expect(pageGuards({ ...lazy, pageServer: { address: '198.18.0.2', port: 27123 } })).toEqual([]);
+      expect(pageGuards({ transferMode: 'staged', pageServer: lazy.pageServer })).toEqual([]);
+      expect(pageGuards({ transferMode: 'lazy' })).toEqual([]);
+    });
   });
 });

@@ -1,13 +1,41 @@
-// The page stream's guard: an nft table on the host that listens for the page stream (the destination in
-// streamed mode, the source in lazy mode) admitting only the other migration host to that port. Installed before
-// the listener starts, deleted when the migration ends.
+// The page streams' guards: an nft table on each host that listens for a page stream (the destination in
+// streamed mode; in lazy mode the source for CRIU's pages and the page recovery, and the destination for the
+// direct stream of shared memory) admitting only the other migration host to those ports. Installed before the
+// listeners start, deleted when the migration ends.
 import { FerryError } from '../errors';
 import { assertTableName } from '../interface-name';
 import { parseIpAddress } from '../ip-address';
+import type { MigrationPlan } from '../model/migration';
 
 /** The port a lazy migration's page recovery listens on (main/engine/lazy-recovery.ts): the page stream's + 1. */
 export function lazyRecoveryPort(pageStreamPort: number): number {
   return pageStreamPort + 1;
+}
+
+/** One host's guard: on `side`, TCP to `ports` on `listen` only from `peer` (an nft table named `table`). */
+export interface PageGuard {
+  side: 'source' | 'destination';
+  table: string;
+  listen: string;
+  ports: number[];
+  peer: string;
+}
+
+/**
+ * The guards a plan needs, one per listening host: streamed, the destination's page-stream port; lazy, the
+ * source's page-stream and page-recovery ports, and the destination's direct-stream port when shared memory goes
+ * straight to it. A listener whose peer address is unknown gets none (the plan warns; TLS still authenticates).
+ */
+export function pageGuards(plan: Pick<MigrationPlan, 'transferMode' | 'pageServer' | 'directStream'>): PageGuard[] {
+  const ps = plan.pageServer;
+  if (!ps?.guardTable || plan.transferMode === 'staged') return [];
+  const table = ps.guardTable;
+  if (plan.transferMode === 'streamed') return ps.peer ? [{ side: 'destination', table, listen: ps.address, ports: [ps.port], peer: ps.peer }] : [];
+  const out: PageGuard[] = [];
+  if (ps.peer) out.push({ side: 'source', table, listen: ps.address, ports: [ps.port, lazyRecoveryPort(ps.port)], peer: ps.peer });
+  const ds = plan.directStream;
+  if (ds?.peer) out.push({ side: 'destination', table, listen: ds.address, ports: [ds.port], peer: ds.peer });
+  return out;
 }
 
 /** Name of a migration's page-stream guard table (family inet). */

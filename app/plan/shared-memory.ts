@@ -1,10 +1,12 @@
 // What the plan says about the tree's shared anonymous memory (MAP_SHARED|MAP_ANONYMOUS, memfd, SysV): CRIU
 // dumps it as shmem images inside the freeze in every mode — even with --lazy-pages, whose laziness covers
 // private anonymous memory only — so lazy mode cannot keep it out of the freeze. Lazy mode sends it straight
-// from the source to the destination (a direct stream, not the controller) when both hosts have `nc`.
+// from the source to the destination (a direct stream, not the controller: socat, TLS with the page stream's keys,
+// behind the destination's page guard) when the source knows an address of the destination.
 import type { MigrationPlan, TransferMode } from '../model/migration';
 import type { HostSnapshot } from '../model/snapshot';
 import { sharedMemoryKiB } from '../parse/smaps';
+import { addressInFamily } from '../ip-address';
 
 export interface SharedMemoryInput {
   mode: TransferMode;
@@ -12,6 +14,8 @@ export interface SharedMemoryInput {
   destination: HostSnapshot;
   /** The destination's address the source reaches (for the direct stream). */
   destinationAddress: string | undefined;
+  /** The source's addresses, best first: the sender binds to the first in the destination address's family. */
+  sourceAddresses: readonly (string | undefined)[];
   port: number;
   token: string;
 }
@@ -37,15 +41,16 @@ export function planSharedMemory(i: SharedMemoryInput): SharedMemoryPlan {
     return { sharedMemory: { kib, objects: objects.length, lazy: false, path: 'controller', note: `${what}: dumped to disk and copied through the controller inside the freeze, like all memory in this mode` }, warnings: [] };
   }
   const cost = `it cannot be lazy (CRIU dumps shared memory inside the freeze even with lazy pages): the freeze grows by the time the link needs to copy ${mib(kib)}`;
-  const nc = !!i.source.tools.nc && !!i.destination.tools.nc;
-  if (nc && i.destinationAddress) {
+  // socat, which the direct stream runs, is required on every host (the page-stream relay).
+  if (i.destinationAddress) {
     const note = `${what}: ${cost}, sent straight from the source to ${i.destinationAddress}:${i.port}, not through the controller`;
+    const peer = addressInFamily(i.destinationAddress, i.sourceAddresses);
     return {
       sharedMemory: { kib, objects: objects.length, lazy: false, path: 'direct', note },
-      directStream: { address: i.destinationAddress, port: i.port, token: i.token },
+      directStream: { address: i.destinationAddress, port: i.port, token: i.token, ...(peer ? { peer } : {}) },
       warnings: [note],
     };
   }
-  const note = `${what}: ${cost}, and it goes through the controller: ${i.destinationAddress ? 'nc is missing on a host (apt-get install netcat-openbsd on both to send it directly)' : 'no address of the destination is known for a direct stream'}; --mode streamed sends it to a page server instead`;
+  const note = `${what}: ${cost}, and it goes through the controller: no address of the destination is known for a direct stream; --mode streamed sends it to a page server instead`;
   return { sharedMemory: { kib, objects: objects.length, lazy: false, path: 'controller', note }, warnings: [note] };
 }

@@ -31,6 +31,8 @@ interface Sample {
   memoryCompleteMs?: number;
   relayedBytes?: number;
   directBytes?: number;
+  /** Source side, dump done → images (and lazy mode's direct stream) sent: record.transferMs. */
+  transferMs?: number;
   resets?: number;
   reconnects?: number;
   error?: string;
@@ -104,7 +106,7 @@ try {
         }
         samples.push(sample);
         await writeReport(samples, plain, undefined, true);
-        say(`${method.padEnd(8)} ${cell.kind === 'shm' ? 'shm ' : ''}${cell.rssMib} MiB ${cell.connections} conn #${rep}: ${sample.ok ? `freeze ${sample.freezeMs} ms, gap ${sample.gapMs} ms, total ${sample.totalMs} ms${sample.relayedBytes !== undefined ? `, relayed ${(sample.relayedBytes / 1048576).toFixed(1)} MiB` : ''}` : `FAILED ${sample.error}`}`);
+        say(`${method.padEnd(8)} ${cell.kind === 'shm' ? 'shm ' : ''}${cell.rssMib} MiB ${cell.connections} conn #${rep}: ${sample.ok ? `freeze ${sample.freezeMs} ms${sample.transferMs !== undefined ? ` (transfer ${sample.transferMs} ms)` : ''}, gap ${sample.gapMs} ms, total ${sample.totalMs} ms${sample.relayedBytes !== undefined ? `, relayed ${(sample.relayedBytes / 1048576).toFixed(1)} MiB` : ''}` : `FAILED ${sample.error}`}`);
       }
     }
   }
@@ -126,6 +128,7 @@ function recordFigures(rec: Awaited<ReturnType<typeof migrate>>): Partial<Sample
     memoryCompleteMs: rec.lazyPages?.msAfterRestore,
     ...(rec.relayedBytes !== undefined ? { relayedBytes: rec.relayedBytes } : {}),
     ...(rec.directBytes !== undefined ? { directBytes: rec.directBytes } : {}),
+    ...(rec.transferMs !== undefined ? { transferMs: rec.transferMs } : {}),
     ...(rec.error ? { error: `${rec.error.code}: ${rec.error.message}` } : {}),
   };
 }

@@ -65,15 +65,16 @@ export const DESTINATION_FREEZE_SCRIPT = [
 ].join('\n');
 
 /**
- * Source, lazy pages: $1 image dir, $2 `ip -batch` lines, $3 $4 $5 the destination's direct-stream address, port
- * and token (empty: none), $6.. the `criu dump --lazy-pages` argv (without --status-fd). CRIU dumps everything
+ * Source, lazy pages: $1 image dir, $2 `ip -batch` lines, $3 $4 the direct stream's sender (a command line reading
+ * stdin, main/criu/direct-stream.ts) and token (empty: none), $5.. the `criu dump --lazy-pages` argv (without
+ * --status-fd). CRIU dumps everything
  * but the private memory, says so on a FIFO, and stays to serve those pages: it runs detached and outlives this
  * script. What CRIU could not leave lazy (shared memory: page data in pages-*.img) goes straight to the
- * destination when a direct stream is given, beside the small images the controller relays.
+ * destination when a direct stream is given, beside the small images.
  */
 export const SOURCE_LAZY_FREEZE_SCRIPT = [
   MARK,
-  'dir=$1; batch=$2; daddr=$3; dport=$4; dtoken=$5; shift 5',
+  'dir=$1; batch=$2; dsend=$3; dtoken=$4; shift 4',
   `rm -f "$dir/status" && mkfifo "$dir/status" ${orFail('dump')}`,
   ARM,
   `mark ${M.dumpStart}`,
@@ -87,15 +88,16 @@ export const SOURCE_LAZY_FREEZE_SCRIPT = [
   `mark ${M.addressRemoved}`,
   // The dump argv is no longer needed: the positional parameters become tar's exclusions.
   `set -- --exclude=./dump.log --exclude=./status --exclude=./dump-exit.tmp --exclude=./dump-exit --exclude=./dump.pid ${PAGE_STREAM_EXCLUDES}`,
-  'if [ -n "$daddr" ]; then',
+  'if [ -n "$dsend" ]; then',
   '  files=$(cd "$dir" && ls pages-*.img 2>/dev/null); n=0',
   '  for f in $files; do n=$((n + $(stat -c %s "$dir/$f"))); done',
   `  printf '@@FERRY-DIRECT %s\\n' "$n" >&2`,
-  `  { printf '%s\\n' "$dtoken"; tar -C "$dir" -cf - -T /dev/null $files; } | nc -N "$daddr" "$dport" & direct=$!`,
+  // The token, then the byte count the receiver must end up with (a cut at a tar member boundary reads as a clean end).
+  `  { printf '%s %s\\n' "$dtoken" "$n"; tar -C "$dir" -cf - -T /dev/null $files; } | eval "$dsend" & direct=$!`,
   `  set -- "$@" '--exclude=./pages-*.img'`,
   'fi',
   `tar -C "$dir" "$@" -cf - . ${orFail('send')}`,
-  `if [ -n "$daddr" ]; then wait $direct ${orFail('send')}; fi`,
+  `if [ -n "$dsend" ]; then wait $direct ${orFail('send')}; fi`,
   `mark ${M.sent}`,
 ].join('\n');
 
@@ -103,16 +105,21 @@ export const SOURCE_LAZY_FREEZE_SCRIPT = [
  * Destination, lazy pages: $1 image dir, $2 `ip -batch` lines, $3 criu, $4 the source's address and $5 port
  * (where the source serves the pages), $6 the lazy-pages guard (python3 source, main/criu/uffd-holder.ts),
  * $7 the tree's PIDs (comma-separated), $8 the folder of this side's TLS files (ca.crt, cert.pem, key.pem; empty:
- * plain TCP), $9 $10 the direct stream's port and token (empty: none), $11.. the `criu restore --lazy-pages` argv.
- * The direct stream's listener is up before the freeze and accepts a sender that opens with the token. The
+ * plain TCP), $9 $10 the direct stream's listener (a command line writing to stdout, main/criu/direct-stream.ts)
+ * and token (empty: none), $11.. the `criu restore --lazy-pages` argv. The direct stream's listener is up before
+ * the freeze; what it receives counts only when it opens with the token, holds the byte count announced after it,
+ * and the listener exits 0. The
  * lazy-pages daemon is started once the images are in, under the guard: it fetches the pages the restored process
  * faults on, then the rest.
  */
 export const DESTINATION_LAZY_FREEZE_SCRIPT = [
   MARK,
-  'dir=$1; batch=$2; criu=$3; addr=$4; port=$5; guard=$6; pids=$7; tls=$8; dport=$9; dtoken=${10}; shift 10',
-  'if [ -n "$dport" ]; then',
-  '  ( nc -l -d -p "$dport" </dev/null & echo $! >"$dir/direct.pid"; wait ) | { IFS= read -r t && [ "$t" = "$dtoken" ] && tar -C "$dir" -xf -; } & direct=$!',
+  'dir=$1; batch=$2; criu=$3; addr=$4; port=$5; guard=$6; pids=$7; tls=$8; dlisten=$9; dtoken=${10}; shift 10',
+  'if [ -n "$dlisten" ]; then',
+  // Taken: the token matched, tar succeeded and the page images hold the byte count the source announced.
+  '  direct_in() { IFS=" " read -r t want && [ "$t" = "$dtoken" ] && tar -C "$dir" -xf - || return 1; got=0; ' +
+    'for f in "$dir"/pages-*.img; do [ ! -e "$f" ] || got=$((got + $(stat -c %s "$f"))); done; [ "$got" = "$want" ]; }',
+  '  { ( eval "exec $dlisten" </dev/null & echo $! >"$dir/direct.pid"; wait $!; echo $? >"$dir/direct.exit" ) | direct_in; } & direct=$!',
   `  trap 'kill $(cat "$dir/direct.pid" 2>/dev/null) 2>/dev/null' EXIT`,
   'fi',
   // The guard starts before the freeze and waits for its go.
@@ -122,7 +129,7 @@ export const DESTINATION_LAZY_FREEZE_SCRIPT = [
     `if [ -n "$tls" ]; then lp --tls --tls-cacert "$tls/ca.crt" --tls-cert "$tls/cert.pem" --tls-key "$tls/key.pem"; else lp; fi ${orFail('lazyPages')}`,
   `mark ${M.armed}`,
   `tar -C "$dir" -xf - ${orFail('receive')}`,
-  `if [ -n "$dport" ]; then wait $direct ${orFail('direct')}; fi`,
+  `if [ -n "$dlisten" ]; then wait $direct && [ "$(cat "$dir/direct.exit")" = 0 ] ${orFail('direct')}; fi`,
   `mark ${M.received}`,
   `printf go >"$dir/guard.go" && [ "$(head -c1 "$dir/guard.ready")" = 1 ] ${orFail('lazyPages')}`,
   `mark ${M.lazyPagesStarted}`,
@@ -132,16 +139,16 @@ export const DESTINATION_LAZY_FREEZE_SCRIPT = [
   `mark ${M.restored}`,
 ].join('\n');
 
-/** Where lazy mode's direct stream goes: the destination's listener and the token its sender opens with. */
+/** Lazy mode's direct stream for the scripts: the sender and listener command lines (direct-stream.ts), the token. */
 export interface DirectStream {
-  address: string;
-  port: number;
+  send: string;
+  listen: string;
   token: string;
 }
 
 /** Positional arguments of SOURCE_LAZY_FREEZE_SCRIPT. */
 export function sourceLazyArgs(dir: string, batch: string, direct: DirectStream | undefined, dumpArgv: string[]): string[] {
-  return [dir, batch, direct?.address ?? '', direct ? String(direct.port) : '', direct?.token ?? '', ...dumpArgv];
+  return [dir, batch, direct?.send ?? '', direct?.token ?? '', ...dumpArgv];
 }
 
 /**
@@ -152,7 +159,7 @@ export function destinationLazyArgs(
   dir: string, batch: string, criu: string, pages: { address: string; port: number }, guard: { guard: string; pids: readonly number[] },
   tlsDir: string, direct: DirectStream | undefined, restoreArgv: string[],
 ): string[] {
-  return [dir, batch, criu, pages.address, String(pages.port), guard.guard, guard.pids.join(','), tlsDir, direct ? String(direct.port) : '', direct?.token ?? '', ...restoreArgv];
+  return [dir, batch, criu, pages.address, String(pages.port), guard.guard, guard.pids.join(','), tlsDir, direct?.listen ?? '', direct?.token ?? '', ...restoreArgv];
 }
 
 

@@ -21,7 +21,7 @@ import { parseIpAddress } from '../../app/ip-address';
  * image stream's relay (the small images, source → destination, beside the page stream: see image-stream.ts).
  */
 export const PAGE_STREAM_FILES = {
-  socket: 'page-stream.sock', pidFile: 'page-relay.pid', log: 'page-relay.log', tlsDir: 'tls',
+  socket: 'page-stream.sock', pidFile: 'page-relay.pid', log: 'page-relay.log', tlsDir: 'tls', directLog: 'direct-stream.log',
   imageSocket: 'image-stream.sock', imagePidFile: 'image-relay.pid', imageLog: 'image-relay.log',
 } as const;
 
@@ -33,6 +33,8 @@ export function pageStreamPaths(dir: string) {
     pidFile: `${dir}/${f.pidFile}`,
     log: `${dir}/${f.log}`,
     tlsDir: `${dir}/${f.tlsDir}`,
+    /** Lazy mode's direct stream of shared memory: its socat log (main/criu/direct-stream.ts). */
+    directLog: `${dir}/${f.directLog}`,
     ca: `${dir}/tls/ca.crt`,
     cert: `${dir}/tls/cert.pem`,
     key: `${dir}/tls/key.pem`,
@@ -83,7 +85,8 @@ export interface RelayTls {
   key: string;
 }
 
-const SOCAT_BUFFER = String(1 << 20);
+/** socat's buffer for the page streams (1 MiB). */
+export const SOCAT_BUFFER = String(1 << 20);
 
 /**
  * The listening relay (streamed: on the destination). It first accepts the local page server's connection on
@@ -118,7 +121,8 @@ export function connectingRelayArgv(a: { socket: string; address: string; port: 
   return ['socat', '-b', SOCAT_BUFFER, remote, `UNIX-LISTEN:${a.socket},unlink-early,umask=077`];
 }
 
-function tlsOptions(t: RelayTls): string[] {
+/** socat's TLS options of one side (this migration's CA, certificate and key). */
+export function tlsOptions(t: RelayTls): string[] {
   checkSocatPath('CA file', t.ca);
   checkSocatPath('certificate', t.cert);
   checkSocatPath('key', t.key);
@@ -126,13 +130,14 @@ function tlsOptions(t: RelayTls): string[] {
 }
 
 /** socat parses its address strings (`,` `:` `!` `[` and spaces mean something): paths must avoid them. */
-function checkSocatPath(what: string, p: string): void {
+export function checkSocatPath(what: string, p: string): void {
   if (typeof p !== 'string' || !/^\/[A-Za-z0-9._/-]{1,200}$/.test(p) || p.includes('..')) {
     throw new FerryError({ code: 'BAD_INPUT', message: `refusing ${what} path ${JSON.stringify(p)} for the page-stream relay: an absolute path of letters, digits, '.', '_', '-' and '/'`, hint: 'choose an --image-base without spaces or punctuation' });
   }
 }
 
-function checkAddress(address: string, port: number): { address: string; family: 4 | 6; bracketed: string } {
+/** A canonical address and a port for a socat address string (IPv6 bracketed); refuses anything else. */
+export function checkAddress(address: string, port: number): { address: string; family: 4 | 6; bracketed: string } {
   const ip = parseIpAddress(address);
   if (!ip || ip.address !== address || !Number.isInteger(port) || port < 1 || port > 65535) {
     throw new FerryError({ code: 'BAD_INPUT', message: `refusing page-stream endpoint ${JSON.stringify(address)}:${JSON.stringify(port)}` });

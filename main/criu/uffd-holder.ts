@@ -6,7 +6,9 @@
 // it kill the source copy). Files in the image folder: lazy-pages.pid (the daemon), lazy-pages.exit (its exit
 // status, 128+N for signal N), lazy-pages.held (what is held). A clean exit releases everything at once; after
 // a failure everything stays held until lazy-pages.release appears or the restored tree (PIDS) is gone, or
-// until lazy-pages.recover names a page source (main/criu/page-source.ts: "ADDRESS PORT TOKEN"): then the guard
+// until lazy-pages.recover names a page source (main/criu/page-source.ts: "ADDRESS PORT TOKEN [TLSDIR]", TLSDIR
+// holding this side's ca.crt, cert.pem and key.pem: the source is then verified against that CA and ADDRESS, and
+// shown this side's certificate): then the guard
 // fetches every page still missing from it (the faulting ones first) and places it with UFFDIO_COPY, writes
 // lazy-pages.recovered ("ok N" or "failed: why") and, on success, lets go (the copy is complete).
 
@@ -16,7 +18,7 @@
  * guard.go is written (so its own start costs the freeze nothing).
  */
 export const UFFD_HOLDER_PY = String.raw`
-import ctypes, os, select, signal, socket, struct, sys, time
+import ctypes, os, select, signal, socket, ssl, struct, sys, time
 d, pids, argv = sys.argv[1], [int(p) for p in sys.argv[2].split(',') if p], sys.argv[3:]
 libc = ctypes.CDLL(None, use_errno=True)
 def put(name, text):
@@ -135,9 +137,15 @@ UFFDIO_UNREGISTER = 0x8010AA01
 class Range(ctypes.Structure):
     _fields_ = [('start', ctypes.c_uint64), ('len', ctypes.c_uint64)]
 def recover(where):
-    host, port, token = where.split()
+    host, port, token, *tls = where.split()
     c = socket.create_connection((host, int(port)), timeout=30)
     c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    if tls:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        ctx.load_verify_locations(os.path.join(tls[0], 'ca.crt'))
+        ctx.load_cert_chain(os.path.join(tls[0], 'cert.pem'), os.path.join(tls[0], 'key.pem'))
+        c = ctx.wrap_socket(c, server_hostname=host)
     c.sendall(token.encode())
     def recv(n):
         b = bytearray()

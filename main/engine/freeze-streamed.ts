@@ -26,6 +26,7 @@ import { UFFD_HOLDER_PY } from '../criu/uffd-holder';
 import { addBatch, addedBeforeFailure, announceAddresses, removeBatch } from '../net/address-move';
 import { criuError, planDumpArgv, planRestoreArgv, readRemoteFile } from './criu-run';
 import { destinationDevice, persistLog, sourceDevice, type FreezeContext } from './freeze-context';
+import { directStreamCommands } from '../criu/direct-stream';
 import { describeMoves } from './freeze-staged';
 import { holdSource } from './lazy-copies';
 
@@ -98,13 +99,15 @@ function scriptSides(ctx: FreezeContext): { source: FreezeSide; destination: Fre
   const srcFds: [number, string][] = [...(lazy ? [] : [[3, src.socket] as [number, string]]), ...(direct ? [[1, src.imageSocket] as [number, string]] : [])];
   const dstFds: [number, string][] = direct ? [[0, dst.imageSocket]] : [];
   const prefix = (fds: [number, string][]) => (fds.length ? { prefix: withSockets(fds, []) } : {});
+  const directCommands = directStreamCommands(plan);
+  const directStream = directCommands && plan.directStream ? { ...directCommands, token: plan.directStream.token } : undefined;
   const source: FreezeSide = lazy
-    ? { host: from, script: SOURCE_LAZY_FREEZE_SCRIPT, args: sourceLazyArgs(plan.sourceImageDir, srcBatch, plan.directStream, planDumpArgv(plan)), ...prefix(srcFds) }
+    ? { host: from, script: SOURCE_LAZY_FREEZE_SCRIPT, args: sourceLazyArgs(plan.sourceImageDir, srcBatch, directStream, planDumpArgv(plan)), ...prefix(srcFds) }
     : { host: from, script: SOURCE_FREEZE_SCRIPT, args: [plan.sourceImageDir, srcBatch, ...planDumpArgv(plan)], ...prefix(srcFds) };
   const destination: FreezeSide = lazy && ps
     ? {
         host: to, script: DESTINATION_LAZY_FREEZE_SCRIPT, ...prefix(dstFds),
-        args: destinationLazyArgs(plan.destinationImageDir, dstBatch, plan.criu.destination, ps, { guard: UFFD_HOLDER_PY, pids: plan.treePids }, ps.tls ? dst.tlsDir : '', plan.directStream, planRestoreArgv(plan, 'destination')),
+        args: destinationLazyArgs(plan.destinationImageDir, dstBatch, plan.criu.destination, ps, { guard: UFFD_HOLDER_PY, pids: plan.treePids }, ps.tls ? dst.tlsDir : '', directStream, planRestoreArgv(plan, 'destination')),
       }
     : { host: to, script: DESTINATION_FREEZE_SCRIPT, args: [plan.destinationImageDir, dstBatch, ...planRestoreArgv(plan, 'destination')], ...prefix(dstFds) };
   return { source, destination, images: direct ? 'direct' : 'controller' };
@@ -192,7 +195,7 @@ function describeStep(ctx: FreezeContext, step: StepName, marks: Marks, streams:
       const direct = directBytes(marks.source.lines);
       const is = imageStreamOf(plan);
       const images = is ? `images (without pages) straight to ${is.listen}:${is.port}${is.tls ? ' (TLS)' : ''}` : `${(streams.bytes() / 1024).toFixed(0)} KiB of images (without pages) through the controller`;
-      return `${images}${direct !== undefined ? `, ${(direct / 1048576).toFixed(1)} MiB of memory that cannot be lazy straight to ${plan.directStream?.address}:${plan.directStream?.port}` : ''}`;
+      return `${images}${direct !== undefined ? `, ${(direct / 1048576).toFixed(1)} MiB of memory that cannot be lazy straight to ${plan.directStream?.address}:${plan.directStream?.port}${ps?.tls ? ' (TLS)' : ''}` : ''}`;
     }
     case 'move-address': return describeMoves(ctx) || 'no address to move';
     case 'restore': return `criu restore ${span(marks.destination, M.addressAdded, M.restored)}`;

@@ -25,6 +25,7 @@ import { acquireMigrationLocks, lockKeys } from './migration-locks';
 import { newMigrationId } from './migration-id';
 import { LAZY_PIPE_MAX_SIZE, clearStaleSockets, lazyDumpExit, lazyPagesErrors, lockDestination, prepareFolders, prepareSourceLock, raisePipeMaxSize, unlockDestination, waitForLazyPages } from './prepare-hosts';
 import { endPageStream, preparePageStream } from './page-stream';
+import { pageGuards } from '../../app/plan/page-guard';
 import { rollback } from './rollback';
 import { followLazyWindow, lazyPagesExit } from './lazy-copies';
 import { recoverPages } from './lazy-recovery';
@@ -150,7 +151,8 @@ async function lockedPipeline(deps: MigrateDeps, run: StepRunner, lock: (address
       throw err;
     }
     const ps = plan.pageServer;
-    s.detail = `${plan.transferMode}: ${plan.transferReason}${ps ? `; page stream ${ps.tls ? 'TLS (keys made for this migration)' : 'plain TCP'}${ps.peer ? `, port ${ps.port} open to ${ps.peer} only` : ''}` : ''}`;
+    const guards = pageGuards(plan).map((g) => `port ${g.ports.join(', ')} on ${g.side === 'source' ? req.from : req.to} open to ${g.peer} only`);
+    s.detail = `${plan.transferMode}: ${plan.transferReason}${ps ? `; page stream${plan.directStream ? 's' : ''} ${ps.tls ? 'TLS (keys made for this migration)' : 'plain TCP'}${guards.length ? `, ${guards.join('; ')}` : ''}` : ''}`;
   });
   const state: FreezeState = { dumped: false, addressRemoved: false, addressAdded: false, announcements: [] };
   const journal = deps.persist === false ? undefined : new Journal(record.id);

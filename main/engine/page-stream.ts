@@ -1,9 +1,11 @@
-// The page stream of a migration, set up before the freeze and taken down after it: this migration's keys on
-// both hosts (0600), the guard on the listening host (only the other host reaches the port), and in streamed mode
-// the relay pair with the destination's page server behind it, connected before anything is frozen.
+// The page streams of a migration, set up before the freeze and taken down after it: this migration's keys on
+// both hosts (0600), the guard on each listening host (only the other host reaches its ports: app/plan/page-guard.ts),
+// and in streamed mode the relay pair with the destination's page server behind it, connected before anything is
+// frozen. Lazy mode's listeners start later: CRIU's page server with the dump, the direct stream of shared memory
+// with the destination's freeze script (main/criu/direct-stream.ts), the page recovery after a break.
 import type { MigrationPlan } from '../../app/model/migration';
 import { imageStreamOf } from '../../app/plan/image-stream';
-import { lazyRecoveryPort, pageGuardTableText } from '../../app/plan/page-guard';
+import { pageGuardTableText, pageGuards } from '../../app/plan/page-guard';
 import type { CriuTls } from '../criu/criu-argv';
 import { RELAY_START_SCRIPT, STOP_PIDS_SCRIPT, connectingRelayArgv, listeningRelayArgv, pageStreamPaths, withSocketFd3 } from '../criu/page-relay';
 import type { Executor } from '../hosts/executor';
@@ -12,11 +14,6 @@ import { mustRun } from './freeze-context';
 import { makePageTls, pushPageTls } from './page-tls';
 
 type Side = 'source' | 'destination';
-
-/** The host that listens for the page stream: the destination (streamed) or the source (lazy). */
-export function pageListener(plan: MigrationPlan): Side {
-  return plan.transferMode === 'lazy' ? 'source' : 'destination';
-}
 
 const hostOf = (plan: MigrationPlan, side: Side) => (side === 'source' ? plan.request.from : plan.request.to);
 const dirOf = (plan: MigrationPlan, side: Side) => (side === 'source' ? plan.sourceImageDir : plan.destinationImageDir);
@@ -61,23 +58,23 @@ export async function connectImageStream(exec: Executor, plan: MigrationPlan): P
 }
 
 /**
- * The listening half: keys on both hosts, the guard on the listener, and in streamed mode the destination's
- * relay (listening) with its page server behind it. Lazy mode's listener is the dump itself, in the freeze.
+ * The listening half: keys on both hosts, the guards on the listeners, and in streamed mode the destination's
+ * relay (listening) with its page server behind it. Lazy mode's listeners start with the freeze scripts.
  */
 export async function listenForPageStream(exec: Executor, plan: MigrationPlan): Promise<void> {
   const ps = plan.pageServer;
   if (!ps || plan.transferMode === 'staged') return;
   if (ps.tls) {
-    const keys = await makePageTls(plan.id, ps.address);
+    const keys = await makePageTls(plan.id, [ps.address, ...(plan.transferMode === 'lazy' && plan.directStream ? [plan.directStream.address] : [])]);
     await Promise.all((['source', 'destination'] as const).map((side) =>
       pushPageTls(exec, hostOf(plan, side), pageStreamPaths(dirOf(plan, side)).tlsDir, { ca: keys.ca, ...keys[side] })));
   }
-  const listener = pageListener(plan);
-  if (ps.guardTable && ps.peer) {
-    // Lazy: the page recovery's port too (lazy-recovery.ts serves the source's memory there after a break).
-    const ports = plan.transferMode === 'lazy' ? [ps.port, lazyRecoveryPort(ps.port)] : [ps.port];
-    await mustRun(exec, hostOf(plan, listener), ['nft', '-f', '-'], pageGuardTableText(ps.guardTable, ps.address, ports, ps.peer));
-  }
+  await Promise.all([
+    ...pageGuards(plan).map((g) => mustRun(exec, hostOf(plan, g.side), ['nft', '-f', '-'], pageGuardTableText(g.table, g.listen, g.ports, g.peer))),
+    // The direct stream's sender logs into the source's image folder while the freeze's tar reads it: the file must
+    // exist before (an entry appearing in the folder mid-read fails tar with "file changed as we read it").
+    ...(plan.transferMode === 'lazy' && plan.directStream ? [mustRun(exec, plan.request.from, ['sh', '-c', 'umask 077 && : >>"$1"', 'ferry-log', pageStreamPaths(plan.sourceImageDir).directLog])] : []),
+  ]);
   if (plan.transferMode === 'streamed') await startListeningRelay(exec, plan, ps);
 }
 
@@ -132,20 +129,21 @@ async function startListeningRelay(exec: Executor, plan: MigrationPlan, ps: Page
 }
 
 /**
- * Takes the page stream down (after the migration, in rollback, clean-up and recovery): relays (the image
- * stream's too) and page server stopped, the guards removed, this migration's keys deleted on both hosts. Never throws; fine when parts were
- * never set up.
+ * Takes the page streams down (after the migration, in rollback, clean-up and recovery): relays (the image
+ * stream's too), page server, the direct stream's listener and the recovery's page source stopped, the guards
+ * removed, this migration's keys deleted on both hosts. Never throws; fine when parts were never set up.
  */
 export async function endPageStream(exec: Executor, plan: MigrationPlan): Promise<void> {
-  const ps = plan.pageServer;
+  const guards = pageGuards(plan);
   const is = imageStreamOf(plan);
   const side = async (s: Side) => {
     const host = hostOf(plan, s);
-    const p = pageStreamPaths(dirOf(plan, s));
-    const pids = s === 'destination' ? [p.pidFile, p.imagePidFile, `${dirOf(plan, s)}/page-server.pid`] : [p.pidFile, p.imagePidFile];
+    const dir = dirOf(plan, s);
+    const p = pageStreamPaths(dir);
+    const pids = s === 'destination' ? [p.pidFile, p.imagePidFile, `${dir}/page-server.pid`, `${dir}/direct.pid`] : [p.pidFile, p.imagePidFile, `${dir}/page-source.pid`];
     await exec.run(host, ['sh', '-c', STOP_PIDS_SCRIPT, 'ferry-stop', ...pids]).catch(() => undefined);
-    await exec.run(host, ['rm', '-rf', '--', p.tlsDir, p.socket, p.imageSocket]).catch(() => undefined);
-    if (ps?.guardTable && pageListener(plan) === s) await exec.run(host, ['nft', 'delete', 'table', 'inet', ps.guardTable]).catch(() => undefined);
+    await exec.run(host, ['rm', '-rf', '--', p.tlsDir, p.socket, p.imageSocket, `${dir}/page-source.token`]).catch(() => undefined);
+    for (const g of guards.filter((x) => x.side === s)) await exec.run(host, ['nft', 'delete', 'table', 'inet', g.table]).catch(() => undefined);
     if (is && s === 'destination') await exec.run(host, ['nft', 'delete', 'table', 'inet', is.guardTable]).catch(() => undefined);
   };
   await Promise.all([side('source'), side('destination')]);

@@ -1,6 +1,7 @@
 // Keys for one migration's page stream, made on the controller: a CA that exists for this migration only (its
-// key is deleted as soon as it has signed), and a key pair for each side, both naming the listener's address
-// (CRIU checks the peer's certificate against its --address on both ends).
+// key is deleted as soon as it has signed), and a key pair for each side, both naming the listeners' addresses
+// (CRIU checks the peer's certificate against its --address on both ends; lazy mode's direct stream of shared
+// memory listens on the destination, and its sender checks the destination's certificate against that address).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -22,10 +23,14 @@ export interface PageTlsBundle {
 
 const KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
 
-/** Makes the CA and both key pairs (openssl on the controller; ~0.1 s). */
-export async function makePageTls(migrationId: string, listenAddress: string): Promise<PageTlsBundle> {
-  const ip = parseIpAddress(listenAddress);
-  if (!ip || ip.address !== listenAddress) throw new FerryError({ code: 'BAD_INPUT', message: `refusing a certificate for ${JSON.stringify(listenAddress)}` });
+/** Makes the CA and both key pairs naming `listenAddresses` (the first is the subject; openssl on the controller; ~0.1 s). */
+export async function makePageTls(migrationId: string, listenAddresses: readonly string[]): Promise<PageTlsBundle> {
+  const ips = [...new Set(listenAddresses)].map((a) => {
+    const ip = parseIpAddress(a);
+    if (!ip || ip.address !== a) throw new FerryError({ code: 'BAD_INPUT', message: `refusing a certificate for ${JSON.stringify(a)}` });
+    return ip.address;
+  });
+  if (!ips.length) throw new FerryError({ code: 'BAD_INPUT', message: 'refusing a certificate for no address' });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ferry-pki-'));
   const f = (n: string) => path.join(dir, n);
   const cn = `/CN=ferry ${migrationId.replace(/[^A-Za-z0-9-]/g, '')}`;
@@ -34,7 +39,7 @@ export async function makePageTls(migrationId: string, listenAddress: string): P
       '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign']);
     await Promise.all(['source', 'destination'].map((side) =>
       run('openssl', ['req', '-x509', '-CA', f('ca.crt'), '-CAkey', f('ca.key'), ...KEY, '-keyout', f(`${side}.key`), '-out', f(`${side}.crt`),
-        '-days', '2', '-subj', `/CN=${ip.address}`, '-addext', `subjectAltName=IP:${ip.address}`,
+        '-days', '2', '-subj', `/CN=${ips[0]}`, '-addext', `subjectAltName=${ips.map((a) => `IP:${a}`).join(',')}`,
         '-addext', 'extendedKeyUsage=serverAuth,clientAuth', '-addext', 'basicConstraints=critical,CA:FALSE'])));
     const read = (n: string) => readFileSync(f(n), 'utf8');
     return {

@@ -68,6 +68,7 @@ async function recoverOne(exec: Executor, j: OpenJournal): Promise<RecoveryRepor
           await attempt(`stopped the source copy on ${from}, its connections silenced first`, () => stopSilently(exec, from, plan));
           await attempt(`removed this migration's network lock on ${from}`, () => deleteNewCriuTables(exec, from, j.tablesBefore));
           await attempt(`announced the addresses from ${to}`, () => announceAddresses(exec, to, plan.addresses, destinationDevice));
+          await attempt(`removed this migration's page-stream keys and guards`, () => stopPageServer(exec, plan));
           finishRecord(j, report);
           return report;
         }
@@ -78,6 +79,7 @@ async function recoverOne(exec: Executor, j: OpenJournal): Promise<RecoveryRepor
       Object.assign(report, { action: sb.keep === 'destination' ? 'finish' : sb.keep === 'source' ? 'keep-source' : 'lost', why: `lazy pages ${exit === 0 ? 'complete' : `incomplete (source dump exit ${exit ?? 'unknown'})`}: ${sb.why}`, ok: sb.ok });
       report.actions.push(...sb.actions);
       if (sb.keep === 'destination') await attempt(`announced the addresses from ${to}`, () => announceAddresses(exec, to, plan.addresses, destinationDevice));
+      await attempt(`removed this migration's page-stream keys and guards`, () => stopPageServer(exec, plan));
       finishRecord(j, report);
       return report;
     }

@@ -34,11 +34,9 @@ export const REQUIRED_TOOLS: Record<string, string> = {
   perl: 'perl-base (hands the relay socket to CRIU)',
 };
 
-/** Tools only some modes need (probed, not required for readiness): python3 for lazy mode's page guard, nc to
- * send what cannot be lazy (shared memory) straight to the destination. */
+/** Tools only some modes need (probed, not required for readiness): python3 for lazy mode's page guard. */
 export const MODE_TOOLS: Record<string, string> = {
   python3: 'python3 (lazy mode: the page guard and its recovery)',
-  nc: 'netcat-openbsd (lazy mode: shared memory sent straight to the destination)',
 };
 
 export interface ProbeOptions {

@@ -2,47 +2,15 @@
 // it moves inside the freeze; the plan must say so, and the bytes must go straight from lab-a to lab-b, not
 // through the controller. Judged from the peer: the process answers the SHA-256 of its shared memory over the
 // same connection before and after, and the record's relayed byte count stays far below the memory's size.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, ferry, sleep } from './cli';
 import { labDown, labExecLog, labUp } from './lab-fixture';
+import { peerClient } from './shm-client';
 
-const LAB = process.env.FERRY_LAB ?? 'ferry';
 const MIB = 128;
 const PID = 4400;
-
-/** A client on the peer holding one connection to the server; `ask` sends a line and resolves with the answer. */
-function peerClient(): { ask: (line: string) => Promise<string>; child: ChildProcessWithoutNullStreams } {
-  const code = [
-    'import socket, sys',
-    "s = socket.create_connection(('198.18.0.100', 7300)); f = s.makefile('rwb')",
-    'for line in sys.stdin:',
-    "    f.write(line.encode()); f.flush(); r = f.readline()",
-    "    if not r: print('EOF', flush=True); break",
-    "    print(r.decode().strip(), flush=True)",
-  ].join('\n');
-  const child = spawn('nsenter', [`--net=/run/netns/${LAB}-peer`, '--', 'python3', '-u', '-c', code]);
-  const answers: string[] = [];
-  const waiting: Array<(s: string) => void> = [];
-  createInterface({ input: child.stdout }).on('line', (l) => {
-    const w = waiting.shift();
-    if (w) w(l);
-    else answers.push(l);
-  });
-  const ask = (line: string) =>
-    new Promise<string>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no answer to ${line}`)), 30_000);
-      waiting.push((s) => {
-        clearTimeout(t);
-        resolve(s);
-      });
-      child.stdin.write(`${line}\n`);
-    });
-  return { ask, child };
-}
 
 describe('shared anonymous memory, lazy mode', () => {
   let client: ReturnType<typeof peerClient>;
@@ -50,7 +18,7 @@ describe('shared anonymous memory, lazy mode', () => {
     await labUp(0);
     const { log } = await labExecLog('lab-a', ['python3', path.join(REPO, 'test/integration/shared-memory.py'), '198.18.0.100', '7300', String(MIB)], PID);
     for (let i = 0; i < 120 && !readFileSync(log, 'utf8').includes('ready'); i++) await sleep(250);
-    client = peerClient();
+    client = peerClient(7300);
   });
   afterAll(async () => {
     client?.child.kill();

@@ -25,6 +25,8 @@ export const ERROR_CODES = [
   'ADDRESS_MOVE_FAILED',
   'TRANSFER_FAILED',
   'VERIFY_FAILED',
+  'PREPARE_REFUSED',
+  'NOT_MOVABLE',
   'LAB',
   'INTERNAL',
 ] as const;

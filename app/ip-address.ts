@@ -130,3 +130,29 @@ export function addressInFamily(address: string, candidates: readonly (string | 
   if (fam === undefined) return undefined;
   return candidates.map((c) => (c === undefined ? null : parseIpAddress(c))).find((c) => c && c.family === fam)?.address;
 }
+
+/** The address as a 32- or 128-bit number (for prefix comparisons); null when not an address. */
+function addressBits(s: string): { family: 4 | 6; bits: bigint } | null {
+  const p = parseIpAddress(s);
+  if (!p) return null;
+  if (p.family === 4) return { family: 4, bits: p.address.split('.').reduce((n, o) => (n << 8n) + BigInt(o), 0n) };
+  const words = parseV6(s) ?? [];
+  return { family: 6, bits: words.reduce((n, w) => (n << 16n) + BigInt(w), 0n) };
+}
+
+/** True when `a` and `b` are of one family and share their first `prefixLen` bits (IPv4 and IPv6). */
+export function sameSubnet(a: string, b: string, prefixLen: number): boolean {
+  const x = addressBits(a);
+  const y = addressBits(b);
+  if (!x || !y || x.family !== y.family) return false;
+  const width = x.family === 4 ? 32 : 128;
+  if (!Number.isInteger(prefixLen) || prefixLen < 0 || prefixLen > width) return false;
+  const shift = BigInt(width - prefixLen);
+  return x.bits >> shift === y.bits >> shift;
+}
+
+/** True for IPv6 link-local addresses (fe80::/10): bound to one link, they never move to another host. */
+export function isLinkLocal(s: string): boolean {
+  const p = parseIpAddress(s);
+  return !!p && p.family === 6 && sameSubnet(p.address, 'fe80::', 10);
+}

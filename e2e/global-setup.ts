@@ -45,10 +45,15 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     if (!status) throw new Error('the lab came up without the demo workload on lab-a');
   }
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'ferry-e2e-state-'));
+  // An Ansible inventory that puts the lab hosts in groups (the Hosts view filters by them).
+  const invDir = mkdtempSync(path.join(os.tmpdir(), 'ferry-e2e-inventory-'));
+  const ansible = path.join(invDir, 'ansible-hosts.ini');
+  writeFileSync(ansible, '[sources]\nlab-a\n\n[targets]\nlab-b\n\n[lab:children]\nsources\ntargets\n');
+  const inventory = [process.env.FERRY_INVENTORY, ansible].filter(Boolean).join(':');
   const child = spawn(process.execPath, [path.join(root, 'bin', 'ferry.mjs'), 'dashboard', '--port', '0', '--json'], {
     cwd: root,
     // HOME in the fresh folder: the dashboard probes every inventory host, so no ~/.ssh/config of this machine's.
-    env: { ...process.env, FERRY_LAB: lab, FERRY_STATE_DIR: stateDir, HOME: stateDir },
+    env: { ...process.env, FERRY_LAB: lab, FERRY_STATE_DIR: stateDir, HOME: stateDir, FERRY_INVENTORY: inventory },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const first = await new Promise<string>((resolve, reject) => {
@@ -74,6 +79,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     child.kill('SIGTERM');
     await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
     rmSync(stateDir, { recursive: true, force: true });
+    rmSync(invDir, { recursive: true, force: true });
     rmSync(runStateFile(), { force: true });
     if (createdLab) ferry(['lab', 'down']);
   };

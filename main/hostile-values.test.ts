@@ -29,6 +29,7 @@ import {
 import { LocalShellExecutor } from '../test/support/local-executor';
 import { MAX_COMMAND_LINE, remoteCommand } from './hosts/remote-command';
 import { addBatch, announceAddresses, removeBatch } from './net/address-move';
+import { unsolicitedNaArgv } from './net/neighbour-advert';
 import { criuCandidates, probeHost } from './net/host-probe';
 
 /** Values that break naive quoting; none contains NUL. */
@@ -266,7 +267,7 @@ describe('freeze scripts (freeze-scripts.ts: positional arguments)', { timeout: 
   });
 });
 
-describe('address moves (address-move.ts: ip -batch lines and arping/ndisc6 argv)', { timeout: 60_000 }, () => {
+describe('address moves (address-move.ts: ip -batch lines and arping/neighbour-advertisement argv)', { timeout: 60_000 }, () => {
   const ok: AddressMove = {
     address: '198.18.0.100', prefixLen: 24, family: 'inet', sourceDevice: 'eth0', destinationDevice: 'eth1',
     routes: [{ dst: '198.18.1.0/24', dev: 'eth0', gateway: '198.18.0.1' }, { dst: 'default', dev: 'eth0' }],
@@ -323,7 +324,7 @@ describe('address moves (address-move.ts: ip -batch lines and arping/ndisc6 argv
     await announceAddresses(exec, 'b', [ok, v6], (m) => m.destinationDevice, 1);
     expect(exec.calls).toEqual(expect.arrayContaining([
       ['arping', '-U', '-c', '1', '-I', 'eth1', '198.18.0.100'],
-      ['ndisc6', '-q', '-r', '1', '2001:db8::100', 'e-1.x_2'],
+      unsolicitedNaArgv('2001:db8::100', 'e-1.x_2', 1),
     ]));
     for (const argv of exec.calls) expectByteExact(argv);
   });

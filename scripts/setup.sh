@@ -33,7 +33,7 @@ packages=(
   iproute2 procps psmisc util-linux kmod
   openssh-server openssh-client openssl perl-base
   tini nftables iptables
-  iputils-arping ndisc6
+  iputils-arping
   netcat-openbsd socat python3 jq
   redis-server redis-tools
   sudo ca-certificates

@@ -57,6 +57,22 @@ export interface HostReadiness {
   kernel?: string;
 }
 
+/** What `hosts:prepare` (`ferry hosts prepare`) did, and the host's readiness afterwards. */
+export interface HostPrepared {
+  host: string;
+  /** False when the host already held the same prefix. */
+  copied: boolean;
+  /** Bytes of the prefix sent (0 when nothing was copied). */
+  bytes: number;
+  /** Checksum of the prefix, verified on the host. */
+  manifest: string;
+  /** What was done, in order. */
+  steps: string[];
+  notes: string[];
+  ready: boolean;
+  checks: ReadinessCheck[];
+}
+
 /** A host's processes and TCP sockets at one moment (the renderer builds the tree). */
 export interface ProcessListing {
   host: string;
@@ -116,6 +132,7 @@ export interface RequestResults {
   'hosts:list': HostList;
   'hosts:check': HostReadiness;
   'hosts:add': HostEntry;
+  'hosts:prepare': HostPrepared;
   'processes:list': ProcessListing;
   'migration:plan': PlanPreview;
   'migration:start': { id: string };

@@ -69,6 +69,7 @@ export const requestSchemas = {
   'hosts:list': empty,
   'hosts:check': z.object({ host: alias }),
   'hosts:add': newHostSchema,
+  'hosts:prepare': z.object({ host: alias }),
   'processes:list': z.object({ host: alias }),
   'migration:plan': migrationRequestSchema,
   'migration:start': migrationRequestSchema,

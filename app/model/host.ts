@@ -15,6 +15,8 @@ export interface HostSpec {
   proxyCommand?: string;
   /** Where this host came from (`lab`, a file path). */
   source: string;
+  /** Inventory groups it belongs to (Ansible inventories: directly or through children), sorted. */
+  groups?: string[];
 }
 
 /** A process as listed by `ps`. */

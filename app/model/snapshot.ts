@@ -1,6 +1,7 @@
 // A host's state at one moment, as read by the host probe: the input of planning and checks.
 import type { CriuCheck, CriuVersion } from '../parse/criu';
 import type { RouteEntry } from '../parse/ip';
+import type { TreeNetns } from '../parse/netns';
 import type { SharedMemory } from '../parse/smaps';
 import type { InterfaceAddress, ProcessInfo, TcpSocket } from './host';
 
@@ -22,6 +23,8 @@ export interface HostSnapshot {
   stat?: { pid: number; ppid: number; pgrp: number; session: number };
   /** tmpfs mounts (/run, /dev/shm) and the KiB free on each. */
   tmpfs?: { path: string; availKiB: number }[];
+  /** Network namespaces of the host and of that process's tree (read with `stat`). */
+  netns?: TreeNetns;
   /** Shared anonymous memory of that process's tree (read with `stat`). */
   sharedMemory?: SharedMemory[];
 }

@@ -101,6 +101,19 @@ describe('buildPlan on lab snapshots', () => {
     expect(problems(input({ addresses: ['198.18.0.2'] }))).toEqual(['ADDRESS_IS_MANAGEMENT@lab-a']);
   });
 
+  it('says where to read how to make a service movable when it uses the management address', () => {
+    const r = buildPlan(input({ addresses: ['198.18.0.2'] }));
+    expect(!r.ok && r.problems[0]?.hint).toMatch(/docs\/movable-services\.md/);
+  });
+
+  it('refuses a tree with a process in a network namespace of its own (CRIU could not recreate its links)', () => {
+    const i = input({}, (s) => (s.netns = { host: 'net:[1]', byPid: { 4242: 'net:[1]' } }));
+    expect(buildPlan(i).ok).toBe(true);
+    const own = input({}, (s) => (s.netns = { host: 'net:[1]', byPid: { 4242: 'net:[2]' } }));
+    const r = buildPlan(own);
+    expect(!r.ok && r.problems).toEqual([expect.objectContaining({ code: 'NOT_MOVABLE', host: 'lab-a', message: expect.stringMatching(/4242 of the tree runs in a network namespace of its own \(net:\[2\]/), hint: expect.stringMatching(/movable-services/) })]);
+  });
+
   it('refuses an address the source does not have, and garbage', () => {
     expect(problems(input({ addresses: ['198.18.0.55'] }))).toEqual(['ADDRESS_NOT_LOCAL@lab-a']);
     expect(problems(input({ addresses: ['198.18.0.100; reboot'] }))).toEqual(['BAD_INPUT@']);

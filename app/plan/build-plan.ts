@@ -7,7 +7,7 @@ import { pageGuardTableName } from './page-guard';
 import { preLockTableName } from './pre-lock';
 import type { HostSnapshot } from '../model/snapshot';
 import { subtreePids } from '../process-tree';
-import { addressInFamily, duplicateAddresses } from '../ip-address';
+import { addressInFamily, duplicateAddresses, isLinkLocal, sameSubnet } from '../ip-address';
 import { addressesToMove, isLoopback, parseIpAddress, socketsOfTree } from '../sockets';
 import { moveProblem } from './move-check';
 import { imageDirs } from './image-dirs';
@@ -15,6 +15,9 @@ import { planSharedMemory } from './shared-memory';
 import { sharedMemoryKiB } from '../parse/smaps';
 import { describeStates, tupleClashes } from './stale-sockets';
 import { hostReadiness } from './readiness';
+
+/** Why a process that uses the management address cannot move, and how to start one that can. */
+export const MOVABLE_DOC = 'docs/movable-services.md';
 
 export interface PlanInput {
   id: string;
@@ -77,6 +80,16 @@ export function buildPlan(input: PlanInput): PlanResult {
     problems.push({ code: 'BAD_INPUT', host: req.from, message: 'PID 1 is the host\'s init and cannot be migrated' });
   }
   const treePids = subtreePids(procs, req.pid);
+  // Sockets in another network namespace are not the host's (ss does not see them), and CRIU would dump and
+  // recreate that namespace with interfaces (veth, macvlan) whose other end stays behind: the restore fails.
+  const ownNetns = src.netns ? treePids.filter((p) => { const ns = src.netns?.byPid[p]; return ns !== undefined && ns !== src.netns?.host; }) : [];
+  if (ownNetns.length) {
+    problems.push({
+      code: 'NOT_MOVABLE', host: req.from,
+      message: `process${ownNetns.length > 1 ? 'es' : ''} ${ownNetns.slice(0, 8).join(', ')} of the tree run${ownNetns.length > 1 ? '' : 's'} in a network namespace of ${ownNetns.length > 1 ? 'their' : 'its'} own (${src.netns?.byPid[ownNetns[0] ?? 0]}, the host's is ${src.netns?.host}): Ferry moves processes of the host's network namespace only`,
+      hint: `give the service an address of its own in the host's namespace instead (${MOVABLE_DOC})`,
+    });
+  }
   const sockets = socketsOfTree(src.sockets ?? [], treePids);
   const connected = sockets.filter((s) => s.state !== 'LISTEN' && s.state !== 'UNCONN');
   const srcMgmt = managementAddresses(src, input.sourceHostName, input.sourceSshPort);
@@ -107,11 +120,19 @@ export function buildPlan(input: PlanInput): PlanResult {
   }
   const moves: AddressMove[] = [];
   for (const address of wanted) {
+    if (isLinkLocal(address)) {
+      problems.push({
+        code: 'ADDRESS_MOVE_FAILED', host: req.from,
+        message: `${address} is an IPv6 link-local address: it belongs to ${req.from}'s link and cannot move to another host`,
+        hint: 'have the service use a global (or unique local) address, or pass --ip for the addresses that can move',
+      });
+      continue;
+    }
     if (srcMgmt.includes(address)) {
       problems.push({
         code: 'ADDRESS_IS_MANAGEMENT', host: req.from,
         message: `${address} is the address Ferry manages ${req.from} through; it cannot move`,
-        hint: 'give the service its own address (the process must connect from it), or pass --ip for the addresses that can move',
+        hint: `give the service an address of its own before it starts: it binds to it, or a source route prefers it (${MOVABLE_DOC}); or pass --ip for the addresses that can move`,
       });
       continue;
     }
@@ -177,6 +198,15 @@ export function buildPlan(input: PlanInput): PlanResult {
     warnings.push(`${req.to} still holds ${clashes.stale.length} leftover socket(s) with the four-tuples of connections that move (${describeStates(clashes.stale)}, owned by no process): they are destroyed before the freeze`);
   }
 
+  // IPv6 addresses are announced with an unsolicited neighbour advertisement (a python3 sender): from the
+  // destination after the move, from the source after a rollback.
+  if (moves.some((m) => m.family === 'inet6')) {
+    for (const [host, snap] of [[req.from, src], [req.to, dst]] as const) {
+      if (!snap.tools.python3) {
+        problems.push({ code: 'TOOL_MISSING', host, message: `moving an IPv6 address needs python3 on ${host} (it sends the unsolicited neighbour advertisement that points the neighbours at the new host)`, hint: 'apt-get install python3-minimal' });
+      }
+    }
+  }
   if (problems.length) return { ok: false, problems, warnings };
   const treeKiB = procs.filter((p) => treePids.includes(p.pid)).reduce((n, p) => n + p.rssKiB, 0);
   const memory = {
@@ -326,15 +356,6 @@ function pickDevice(dst: HostSnapshot, sourceDevice: string, address: string): s
   if (!p) return undefined;
   const onSubnet = dst.addresses.find((a) => !isLoopback(a.address) && sameSubnet(a.address, address, a.prefixLen));
   return onSubnet?.ifname;
-}
-
-function sameSubnet(a: string, b: string, prefix: number): boolean {
-  const pa = parseIpAddress(a);
-  const pb = parseIpAddress(b);
-  if (!pa || !pb || pa.family !== 4 || pb.family !== 4) return false;
-  const toInt = (x: string) => x.split('.').reduce((n, o) => (n << 8) + Number(o), 0) >>> 0;
-  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  return (toInt(pa.address) & mask) === (toInt(pb.address) & mask);
 }
 
 /** Keys of the connections a plan expects to find again on the destination. */

@@ -27,7 +27,9 @@ export const TOOL_PACKAGES: Record<string, string> = {
   perl: 'perl-base',
 };
 
-const INSTALL_CRIU = 'install CRIU >= 4.2 (Ferry: scripts/install-criu.sh puts Debian unstable\'s build in /opt/ferry)';
+/** The fix for a missing or too old CRIU: Ferry's own prefix pushed by `ferry hosts prepare` (or the dashboard's Prepare). */
+const installCriu = (host: string) =>
+  `run \`ferry hosts prepare ${host}\` (copies Ferry's own CRIU 4.2 build with its loader and libraries to /opt/ferry there; the Hosts view's Prepare does the same), or install CRIU >= 4.2 yourself`;
 
 /** Checks a host snapshot taken with the CRIU check enabled. */
 export function hostReadiness(s: HostSnapshot): ReadinessCheck[] {
@@ -39,7 +41,7 @@ export function hostReadiness(s: HostSnapshot): ReadinessCheck[] {
   );
   checks.push({ name: 'kernel', ok: s.kernel !== '', detail: s.kernel || 'unknown' });
   if (!s.criu) {
-    checks.push({ name: 'criu', ok: false, detail: 'not found', fix: INSTALL_CRIU, code: 'CRIU_MISSING' });
+    checks.push({ name: 'criu', ok: false, detail: 'not found', fix: installCriu(s.host), code: 'CRIU_MISSING' });
   } else {
     const v = s.criu.version;
     const vtext = v ? `${v.major}.${v.minor}.${v.patch}` : 'unknown version';
@@ -47,7 +49,7 @@ export function hostReadiness(s: HostSnapshot): ReadinessCheck[] {
     checks.push(
       support.ok
         ? { name: 'criu', ok: true, detail: `${s.criu.path} ${vtext}` }
-        : { name: 'criu', ok: false, detail: `${s.criu.path} ${vtext}: ${support.reason ?? 'unsupported'}`, fix: INSTALL_CRIU, code: 'CRIU_TOO_OLD' },
+        : { name: 'criu', ok: false, detail: `${s.criu.path} ${vtext}: ${support.reason ?? 'unsupported'}`, fix: installCriu(s.host), code: 'CRIU_TOO_OLD' },
     );
     if (s.criuCheck) {
       checks.push(

@@ -45,6 +45,11 @@ export class HostsPage {
     await form.getByRole('button', { name: 'Add host' }).click();
   }
 
+  /** Shows only the hosts of one inventory group ('' for all). */
+  async filterGroup(group: string): Promise<void> {
+    await this.page.getByLabel('Group').selectOption(group);
+  }
+
   async expectReady(host: string): Promise<void> {
     await expect(this.row(host).getByText('Ready', { exact: true })).toBeVisible({ timeout: 60_000 });
   }

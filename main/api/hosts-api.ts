@@ -1,8 +1,9 @@
-// Requests of the Hosts view: the inventory, each host's readiness, adding a host by hand.
+// Requests of the Hosts view: the inventory, each host's readiness, adding a host by hand, preparing one.
 import { toErrorInfo } from '../../app/errors';
 import type { HostEntry, HostReadiness } from '../../app/contract/contract';
 import type { Handlers } from '../../app/contract/rpc-server';
 import { hostReadiness, type ReadinessCheck } from '../../app/plan/readiness';
+import { prepareHost } from '../hosts/prepare-host';
 import { probeHost } from '../net/host-probe';
 import type { ApiContext } from './api-context';
 import { addManualHost, manualHostsFile } from './manual-hosts';
@@ -25,7 +26,7 @@ export async function checkHost(ctx: ApiContext, host: string): Promise<HostRead
 }
 
 /** The Hosts view's handlers. */
-export function hostsHandlers(ctx: ApiContext): Pick<Handlers, 'hosts:list' | 'hosts:check' | 'hosts:add'> {
+export function hostsHandlers(ctx: ApiContext): Pick<Handlers, 'hosts:list' | 'hosts:check' | 'hosts:add' | 'hosts:prepare'> {
   const entries = (): HostEntry[] => {
     const manual = manualHostsFile();
     return ctx.controller.inventory().hosts.map((h) => ({ ...h, manual: h.source === manual }));
@@ -36,6 +37,10 @@ export function hostsHandlers(ctx: ApiContext): Pick<Handlers, 'hosts:list' | 'h
       return { hosts: entries(), warnings: inv.warnings, manualFile: manualHostsFile() };
     },
     'hosts:check': async ({ host }) => checkHost(ctx, host),
+    'hosts:prepare': async ({ host }) => {
+      ctx.controller.resolveHost(host);
+      return prepareHost(ctx.controller.exec, host);
+    },
     'hosts:add': async (params) => {
       addManualHost(params, ctx.controller.inventory().hosts.map((h) => h.name));
       const added = entries().find((h) => h.name === params.name);

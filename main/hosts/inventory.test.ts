@@ -66,6 +66,28 @@ describe('loadInventory', () => {
     expect(inv.resolveAny('10.1.1.1')).toMatchObject({ hostName: '10.1.1.1', user: 'op', port: 22 });
   });
 
+  it('reads Ansible INI and YAML inventories: hosts with their groups, ~/.ssh/config adding what they do not say', () => {
+    const home = path.join(dir, 'home-ansible');
+    write('home-ansible/.ssh/config', 'Host *\n  IdentityFile ~/.ssh/ops_key\n  User ignored\n');
+    const ini = write('ansible/hosts', '[web]\nweb1 ansible_host=192.0.2.1 ansible_user=deploy\n[prod:children]\nweb\n');
+    const yml = write('ansible/more.yml', 'all:\n  children:\n    db:\n      hosts:\n        db1:\n          ansible_host: 192.0.2.9\n          ansible_port: 2200\n        web1:\n');
+    const inv = loadInventory({ files: [ini, yml], home, localUser: 'op' });
+    expect(inv.hosts.map((h) => [h.name, h.hostName, h.user, h.port, h.groups, h.source, h.identityFiles])).toEqual([
+      ['web1', '192.0.2.1', 'deploy', 22, ['db', 'prod', 'web'], ini, [path.join(home, '.ssh/ops_key')]],
+      ['db1', '192.0.2.9', 'ignored', 2200, ['db'], yml, [path.join(home, '.ssh/ops_key')]],
+    ]);
+    expect(inv.resolveHost('db1').groups).toEqual(['db']);
+  });
+
+  it('skips Ansible hosts with unsafe values and bounds the files it reads', () => {
+    const bad = write('ansible/bad.ini', '[web]\nok ansible_host=192.0.2.1\nevil ansible_host="192.0.2.1 -oProxyCommand=id"\n');
+    const inv = loadInventory({ files: [bad], userConfig: false, localUser: 'op' });
+    expect(inv.hosts.map((h) => h.name)).toEqual(['ok']);
+    expect(inv.warnings).toEqual([expect.stringMatching(/host "evil" skipped/)]);
+    const big = write('ansible/big.yml', `all:\n  hosts:\n${'    h: {}\n'.repeat(120_000)}`);
+    expect(() => loadInventory({ files: [big], userConfig: false })).toThrow(/larger than/);
+  });
+
   it('fails on a missing inventory file but not on a missing ~/.ssh/config', () => {
     expect(catchError(() => loadInventory({ files: [path.join(dir, 'nope')], home: dir })).code).toBe('BAD_INPUT');
     expect(loadInventory({ files: [], home: path.join(dir, 'no-home') }).hosts).toEqual([]);

@@ -1,4 +1,5 @@
-// Loads the host inventory from ssh_config-style files (the lab's file, ~/.ssh/config) and resolves host names.
+// Loads the host inventory from ssh_config-style files (the lab's file, ~/.ssh/config) and Ansible inventories
+// (INI or YAML: hosts, groups, ansible_host/user/port), and resolves host names.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import {
   type SshConfigFile,
   type SshHostSpec,
 } from '../../app/inventory/ssh-config';
+import { detectInventoryFormat, readAnsibleInventory } from '../../app/inventory/inventory-format';
 import { matchPattern } from '../../app/inventory/ssh-pattern';
 import { expandProxyCommand, parseProxyJump } from '../../app/inventory/ssh-tokens';
 import { readBoundedFile } from '../util/bounded-read';
@@ -71,12 +73,22 @@ export function loadInventory(opts: InventoryOptions): Inventory {
     return globPaths(abs, INVENTORY_LIMITS.files).map((p) => ({ source: p, text: read(p, `Include (from ${from})`) }));
   };
   const configs: SshConfigFile[] = [];
+  const groups = new Map<string, Set<string>>();
   for (const f of opts.files) {
     const file = typeof f === 'string' ? { path: f } : f;
     if (!existsSync(file.path)) {
       throw new FerryError({ code: 'BAD_INPUT', message: `Inventory file not found: ${file.path}` });
     }
-    configs.push(parseSshConfig(read(file.path, 'inventory file'), { source: file.source ?? file.path, include }));
+    const text = read(file.path, 'inventory file');
+    const source = file.source ?? file.path;
+    const format = detectInventoryFormat(file.path, text);
+    if (format === 'ssh_config') {
+      configs.push(parseSshConfig(text, { source, include }));
+      continue;
+    }
+    const ansible = readAnsibleInventory(text, source, format);
+    configs.push(ansible.config);
+    for (const [name, gs] of ansible.groups) groups.set(name, new Set([...(groups.get(name) ?? []), ...gs]));
   }
   if (opts.userConfig !== false) {
     const userPath = typeof opts.userConfig === 'string' ? opts.userConfig : path.join(sshDir, 'config');
@@ -95,7 +107,10 @@ export function loadInventory(opts: InventoryOptions): Inventory {
       continue;
     }
     try {
-      hosts.push(checked(resolveSshHost(configs, name, ctx)));
+      const spec = checked(resolveSshHost(configs, name, ctx));
+      const gs = groups.get(name.toLowerCase());
+      if (gs?.size) spec.groups = [...gs].sort();
+      hosts.push(spec);
     } catch (err) {
       const message = `${source}: host ${JSON.stringify(name)} skipped: ${(err as Error).message}`;
       warnings.push(message);

@@ -1,8 +1,10 @@
 // ferry-demo: the process the lab migrates. N witness connections, a MSG every interval, verified ACKs.
 //
-//   ferry-demo --connect HOST:PORT [--bind LOCALADDR] [--connections 4] [--interval-ms 10]
-//              [--payload-bytes 32] [--rss-mib 0] [--client-id ID] [--log FILE]
+//   ferry-demo --connect HOST:PORT [--connect HOST:PORT ...] [--bind LOCALADDR ...] [--connections 4]
+//              [--interval-ms 10] [--payload-bytes 32] [--rss-mib 0] [--client-id ID] [--log FILE]
 //
+// N connections to each --connect target (an IPv4 and an IPv6 target make a dual-stack workload), numbered
+// across targets; each binds the --bind address of its target's family, if one is given.
 // Prints `ready` once every connection has sent HELLO. Logs (to --log, appended line by line, else
 // stderr) verification failures, disconnects, reconnects and pauses; reconnects 200 ms after a drop
 // with the same clientId/connIndex, which the witness counts as a reconnect.
@@ -16,19 +18,22 @@ import { appendFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { HostPort } from '../../app/lab/host-port';
-import { parseHostPort } from '../../app/lab/host-port';
+import { formatHostPort, parseHostPort } from '../../app/lab/host-port';
 import { isValidClientId, MAX_PAYLOAD_BYTES } from '../../app/lab/witness-protocol';
 import type { DemoLog } from './demo-connection';
 import { DemoConnection } from './demo-connection';
 import { isEntryPoint, UsageError } from './entry-point';
 
 export const DEMO_USAGE =
-  'usage: ferry-demo --connect HOST:PORT [--bind LOCALADDR] [--connections N] [--interval-ms MS] ' +
+  'usage: ferry-demo --connect HOST:PORT [--connect HOST:PORT ...] [--bind LOCALADDR ...] [--connections N] [--interval-ms MS] ' +
   '[--payload-bytes N] [--rss-mib N] [--client-id ID] [--log FILE]';
 
 export interface DemoArgs {
-  connect: HostPort;
-  bind?: string;
+  /** One or more targets; `connections` to each. */
+  connect: HostPort[];
+  /** Local addresses to bind, at most one per family. */
+  bind?: string[];
+  /** Connections per target. */
   connections: number;
   intervalMs: number;
   payloadBytes: number;
@@ -52,8 +57,8 @@ export function parseDemoArgs(argv: readonly string[], pid = process.pid): DemoA
     ({ values } = parseArgs({
       args: [...argv],
       options: {
-        connect: { type: 'string' },
-        bind: { type: 'string' },
+        connect: { type: 'string', multiple: true },
+        bind: { type: 'string', multiple: true },
         connections: { type: 'string' },
         'interval-ms': { type: 'string' },
         'payload-bytes': { type: 'string' },
@@ -67,12 +72,16 @@ export function parseDemoArgs(argv: readonly string[], pid = process.pid): DemoA
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
-  if (!values.connect) throw new UsageError('--connect is required');
-  const connect = parseHostPort(values.connect);
-  if (typeof connect === 'string') throw new UsageError(`--connect: ${connect}`);
+  if (!values.connect?.length) throw new UsageError('--connect is required');
+  const connect = values.connect.map((text) => {
+    const hp = parseHostPort(text);
+    if (typeof hp === 'string') throw new UsageError(`--connect: ${hp}`);
+    return hp;
+  });
   const clientId = values['client-id'] ?? `demo-${pid}-${Date.now().toString(36)}`;
   if (!isValidClientId(clientId)) throw new UsageError('--client-id must be 1-64 of A-Z a-z 0-9 . _ : -');
-  if (values.bind !== undefined && !/^[0-9A-Fa-f.:]+$/.test(values.bind)) throw new UsageError('--bind must be an IP address');
+  if (values.bind?.some((b) => !/^[0-9A-Fa-f.:]+$/.test(b))) throw new UsageError('--bind must be an IP address');
+  if (values.bind && new Set(values.bind.map(isV6)).size < values.bind.length) throw new UsageError('--bind: at most one address per family');
   const args: DemoArgs = {
     connect,
     connections: intOption('connections', values.connections, 4, 1, 10_000),
@@ -85,6 +94,8 @@ export function parseDemoArgs(argv: readonly string[], pid = process.pid): DemoA
   if (values.log !== undefined) args.log = values.log;
   return args;
 }
+
+const isV6 = (host: string) => host.includes(':');
 
 /** Memory held for the process lifetime by --rss-mib. */
 const ballast: Buffer[] = [];
@@ -145,8 +156,8 @@ export function main(argv: readonly string[] = process.argv.slice(2)): void {
   log('start', {
     pid: process.pid,
     clientId: args.clientId,
-    connect: `${args.connect.host}:${args.connect.port}`,
-    bind: args.bind,
+    connect: args.connect.map((c) => formatHostPort(c.host, c.port)).join(','),
+    bind: args.bind?.join(','),
     connections: args.connections,
     intervalMs: args.intervalMs,
     payloadBytes: args.payloadBytes,
@@ -159,18 +170,21 @@ export function main(argv: readonly string[] = process.argv.slice(2)): void {
 
   let helloCount = 0;
   const conns: DemoConnection[] = [];
-  for (let i = 0; i < args.connections; i++) {
+  const total = args.connections * args.connect.length;
+  const targets = args.connect.flatMap((t) => new Array<HostPort>(args.connections).fill(t));
+  for (const [i, target] of targets.entries()) {
+    const bindAddress = args.bind?.find((b) => isV6(b) === isV6(target.host));
     conns.push(
       new DemoConnection({
         clientId: args.clientId,
         connIndex: i,
         payloadBytes: args.payloadBytes,
-        target: args.connect,
-        ...(args.bind ? { bindAddress: args.bind } : {}),
+        target,
+        ...(bindAddress ? { bindAddress } : {}),
         log,
         onFirstHello: () => {
           helloCount += 1;
-          if (helloCount === args.connections) {
+          if (helloCount === total) {
             process.stdout.write('ready\n');
             log('ready');
           }

@@ -27,7 +27,7 @@ describe('parseWitnessArgs', () => {
 describe('parseDemoArgs', () => {
   it('applies the documented defaults', () => {
     expect(parseDemoArgs(['--connect', '198.18.0.1:7000'], 42)).toMatchObject({
-      connect: { host: '198.18.0.1', port: 7000 },
+      connect: [{ host: '198.18.0.1', port: 7000 }],
       connections: 4,
       intervalMs: 10,
       payloadBytes: 32,
@@ -38,12 +38,12 @@ describe('parseDemoArgs', () => {
 
   it('reads every option', () => {
     const a = parseDemoArgs([
-      '--connect', '[::1]:9', '--bind', '198.18.0.100', '--connections', '2', '--interval-ms', '50',
+      '--connect', '[::1]:9', '--connect', '198.18.0.1:7000', '--bind', '198.18.0.100', '--bind', '2001:2::100', '--connections', '2', '--interval-ms', '50',
       '--payload-bytes', '0', '--rss-mib', '16', '--client-id', 'svc.a', '--log', '/tmp/d.log',
     ]);
     expect(a).toEqual({
-      connect: { host: '::1', port: 9 },
-      bind: '198.18.0.100',
+      connect: [{ host: '::1', port: 9 }, { host: '198.18.0.1', port: 7000 }],
+      bind: ['198.18.0.100', '2001:2::100'],
       connections: 2,
       intervalMs: 50,
       payloadBytes: 0,
@@ -62,6 +62,8 @@ describe('parseDemoArgs', () => {
     [['--connect', '1.2.3.4:1', '--payload-bytes', '70000']],
     [['--connect', '1.2.3.4:1', '--client-id', 'a b']],
     [['--connect', '1.2.3.4:1', '--bind', 'eth0; rm']],
+    [['--connect', '1.2.3.4:1', '--bind', '1.2.3.5', '--bind', '1.2.3.6']],
+    [['--connect', '1.2.3.4:1', '--connect', 'nope']],
   ])('rejects %j with a UsageError', (argv) => {
     expect(() => parseDemoArgs(argv)).toThrow(expect.objectContaining({ name: 'UsageError' }));
   });

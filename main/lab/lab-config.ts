@@ -1,4 +1,4 @@
-// Names, addresses and paths of the local lab (network-namespace hosts on 198.18.0.0/24).
+// Names, addresses and paths of the local lab (network-namespace hosts on 198.18.0.0/24 and 2001:2::/64).
 import path from 'node:path';
 import { FerryError } from '../../app/errors';
 
@@ -8,6 +8,8 @@ export interface LabHostDef {
   name: string;
   netns: string;
   address: string;
+  /** The host's IPv6 address (the lab is dual-stack, inside its namespaces only). */
+  address6: string;
   hostname: string;
   /** Listed in the lab inventory (migration targets). */
   inInventory: boolean;
@@ -15,6 +17,9 @@ export interface LabHostDef {
 
 export const LAB_SUBNET = '198.18.0.0/24';
 export const LAB_PREFIX_LEN = 24;
+/** IPv6: a /64 of the benchmarking range 2001:2::/48 (RFC 5180), never routed outside the lab's namespaces. */
+export const LAB_SUBNET6 = '2001:2::/64';
+export const LAB_PREFIX_LEN6 = 64;
 /**
  * The lab's name: the prefix of its namespaces and its folder. Several labs (FERRY_LAB=ferry2, ...) can run side by
  * side on one machine: each is its own set of namespaces, so they may reuse the same addresses.
@@ -31,12 +36,14 @@ function labName(): string {
 
 export const SWITCH_NETNS = `${LAB_NAME}-sw`;
 export const SERVICE_ADDRESS = '198.18.0.100';
+/** The service's IPv6 address: on lab-a beside SERVICE_ADDRESS, with a route to the peer that prefers it. */
+export const SERVICE_ADDRESS6 = '2001:2::100';
 export const WITNESS_PORT = 7000;
 
 export const LAB_HOSTS: readonly LabHostDef[] = [
-  { name: 'peer', netns: `${LAB_NAME}-peer`, address: '198.18.0.1', hostname: `${LAB_NAME}-peer`, inInventory: false },
-  { name: 'lab-a', netns: `${LAB_NAME}-a`, address: '198.18.0.2', hostname: `${LAB_NAME}-a`, inInventory: true },
-  { name: 'lab-b', netns: `${LAB_NAME}-b`, address: '198.18.0.3', hostname: `${LAB_NAME}-b`, inInventory: true },
+  { name: 'peer', netns: `${LAB_NAME}-peer`, address: '198.18.0.1', address6: '2001:2::1', hostname: `${LAB_NAME}-peer`, inInventory: false },
+  { name: 'lab-a', netns: `${LAB_NAME}-a`, address: '198.18.0.2', address6: '2001:2::2', hostname: `${LAB_NAME}-a`, inInventory: true },
+  { name: 'lab-b', netns: `${LAB_NAME}-b`, address: '198.18.0.3', address6: '2001:2::3', hostname: `${LAB_NAME}-b`, inInventory: true },
 ];
 
 /** Every namespace the lab creates. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { FerryError } from '../../app/errors';
 import type { WitnessReport } from '../../app/model/witness';
 import { repoRoot } from '../util/repo-root';
-import { LAB_HOSTS, SERVICE_ADDRESS, WITNESS_PORT, findLabHost, labPaths, type LabHostDef } from './lab-config';
+import { LAB_HOSTS, SERVICE_ADDRESS, SERVICE_ADDRESS6, WITNESS_PORT, findLabHost, labPaths, type LabHostDef } from './lab-config';
 import { execInLabHost, runInLabHost, startLabHost, waitForPort, writeLabKeys, type LabHostProcess } from './lab-hosts';
 import { writeLabInventory } from './lab-inventory';
 import { createLabNetwork, destroyLabNetwork, existingLabNetns, holderOf } from './lab-network';
@@ -36,7 +36,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
   if (stale.length) say(`removed stale lab: ${stale.join(', ')}`);
   const a = mustHost('lab-a');
   await createLabNetwork(a);
-  say(`network: ${LAB_HOSTS.map((h) => `${h.name}=${h.address}`).join(' ')}, service ${SERVICE_ADDRESS} on lab-a`);
+  say(`network: ${LAB_HOSTS.map((h) => `${h.name}=${h.address},${h.address6}`).join(' ')}, service ${SERVICE_ADDRESS} and ${SERVICE_ADDRESS6} on lab-a`);
   await writeLabKeys();
   const hosts: Record<string, LabHostProcess> = {};
   await Promise.all(
@@ -53,11 +53,11 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
   const witness = await execInLabHost(
     peer,
     hostProc(hosts, 'peer').initPid,
-    ['env', `UV_USE_IO_URING=${LAB_ENV.UV_USE_IO_URING}`, process.execPath, path.join(dist, 'witness.mjs'), '--listen', `${peer.address}:${WITNESS_PORT}`, '--state', witnessState],
+    ['env', `UV_USE_IO_URING=${LAB_ENV.UV_USE_IO_URING}`, process.execPath, path.join(dist, 'witness.mjs'), '--listen', `${peer.address}:${WITNESS_PORT}`, '--listen', `[${peer.address6}]:${WITNESS_PORT}`, '--state', witnessState],
     { logName: 'witness' },
   );
   await waitForPort(peer, WITNESS_PORT);
-  say(`witness on peer ${peer.address}:${WITNESS_PORT} (pid ${witness.pid})`);
+  say(`witness on peer ${peer.address}:${WITNESS_PORT} and [${peer.address6}]:${WITNESS_PORT} (pid ${witness.pid})`);
   const state: LabState = { createdAt: new Date().toISOString(), hosts, witness };
   const n = opts.demoConnections ?? 4;
   if (n > 0) {
@@ -111,6 +111,7 @@ export interface LabStatus {
   netns: string[];
   hosts: { name: string; address: string; initPid?: number; alive: boolean }[];
   serviceAddress: { address: string; holder?: string };
+  serviceAddress6: { address: string; holder?: string };
   demo?: LabState['demo'];
   inventory: string;
   witness?: WitnessReport;
@@ -121,6 +122,7 @@ export async function labStatus(): Promise<LabStatus> {
   const state = readState();
   const netns = existingLabNetns();
   const holder = netns.length ? await holderOf(SERVICE_ADDRESS) : undefined;
+  const holder6 = netns.length ? await holderOf(SERVICE_ADDRESS6) : undefined;
   const hosts = LAB_HOSTS.map((h) => {
     const proc = state?.hosts[h.name];
     return { name: h.name, address: h.address, ...(proc ? { initPid: proc.initPid } : {}), alive: !!proc && isAlive(proc.initPid) };
@@ -130,6 +132,7 @@ export async function labStatus(): Promise<LabStatus> {
     netns,
     hosts,
     serviceAddress: { address: SERVICE_ADDRESS, ...(holder ? { holder: holder.name } : {}) },
+    serviceAddress6: { address: SERVICE_ADDRESS6, ...(holder6 ? { holder: holder6.name } : {}) },
     inventory: labPaths().inventory,
   };
   if (state?.demo) status.demo = state.demo;

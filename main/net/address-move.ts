@@ -6,11 +6,21 @@ import type { AddressMove } from '../../app/model/migration';
 import type { Executor } from '../hosts/executor';
 import { assertMoves } from '../../app/plan/move-check';
 import { linesApplied } from '../../app/parse/ip-batch';
+import { unsolicitedNaArgv } from './neighbour-advert';
 
-/** `ip -batch` lines that remove the addresses (the kernel drops their prefsrc routes with them). */
+/**
+ * `ip -batch` lines that remove the addresses. The kernel drops an IPv4 address's prefsrc routes with it; an IPv6
+ * route only loses its `src` and would stay, so those routes are deleted first (each line runs only after the
+ * previous one succeeded).
+ */
 export function removeBatch(moves: AddressMove[], device: (m: AddressMove) => string): string {
   assertMoves(moves, device);
-  return moves.map((m) => `addr del ${m.address}/${m.prefixLen} dev ${device(m)}\n`).join('');
+  return moves
+    .map((m) => {
+      const routes = m.family === 'inet6' ? m.routes.map((r) => `route del ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} dev ${device(m)} src ${m.address}\n`) : [];
+      return `${routes.join('')}addr del ${m.address}/${m.prefixLen} dev ${device(m)}\n`;
+    })
+    .join('');
 }
 
 /** `ip -batch` lines that add the addresses, then their routes; `nodad` so IPv6 addresses are usable at once. */
@@ -72,7 +82,10 @@ export async function addAddresses(exec: Executor, host: string, moves: AddressM
   }
 }
 
-/** Announces the addresses from a host so neighbours update their caches (arping takes count seconds). */
+/**
+ * Announces the addresses from a host so neighbours update their caches: gratuitous ARP for IPv4, an unsolicited
+ * neighbour advertisement for IPv6 (count of them, a second apart).
+ */
 export async function announceAddresses(exec: Executor, host: string, moves: AddressMove[], device: (m: AddressMove) => string, count = 1): Promise<string[]> {
   assertMoves(moves, device);
   const problems: string[] = [];
@@ -82,7 +95,7 @@ export async function announceAddresses(exec: Executor, host: string, moves: Add
       const argv =
         m.family === 'inet'
           ? ['arping', '-U', '-c', String(count), '-I', dev, m.address]
-          : ['ndisc6', '-q', '-r', '1', m.address, dev];
+          : unsolicitedNaArgv(m.address, dev, count);
       const r = await exec.run(host, argv, { timeoutMs: (count + 4) * 1000 }).catch((e: unknown) => ({ code: -1, stdout: '', stderr: String(e) }));
       // iputils arping exits 1 when nobody answers, which is normal for unsolicited ARP.
       if (r.code !== 0 && !(m.family === 'inet' && r.code === 1)) problems.push(`${m.address}: ${argv[0]} exited ${r.code}: ${r.stderr.trim()}`);

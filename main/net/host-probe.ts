@@ -5,6 +5,7 @@ import { parseCriuCheck, parseCriuVersion } from '../../app/parse/criu';
 import { parseIpAddr, parseIpRoute } from '../../app/parse/ip';
 import { PS_ARGV, parseProcStatIds, parsePs } from '../../app/parse/ps';
 import { SECTION_MARKER, splitSections } from '../../app/parse/sections';
+import { parseNetns } from '../../app/parse/netns';
 import { parseSharedMemory } from '../../app/parse/smaps';
 import { parseSs } from '../../app/parse/ss';
 import { PROBE_ARGV0 } from '../../app/process-view/operator-processes';
@@ -73,6 +74,11 @@ if [ "$dops" = 1 ]; then sec ps; "$@"; fi
 if [ "$doss" = 1 ]; then sec ss; wait $sspid; cat "$sstmp"; rm -f "$sstmp"; fi
 if [ -n "$statpid" ]; then sec stat; cat "/proc/$statpid/stat" 2>/dev/null; fi
 if [ -n "$statpid" ]; then
+  sec netns; readlink /proc/self/ns/net; q=$statpid
+  while [ -n "$q" ]; do
+    set -- $q; p=$1; shift; q="$*"; printf '%s %s\\n' "$p" "$(readlink /proc/$p/ns/net 2>/dev/null)"
+    for c in $(cat /proc/$p/task/*/children 2>/dev/null); do q="$q $c"; done
+  done
   sec shmem; q=$statpid
   while [ -n "$q" ]; do
     set -- $q; p=$1; shift; q="$*"; echo "pid $p"
@@ -126,6 +132,11 @@ export async function probeHost(exec: Executor, host: string, opts: ProbeOptions
   if (opts.statPid !== undefined && stat) {
     const ids = parseProcStatIds(stat);
     if (ids) snap.stat = { pid: opts.statPid, ...ids };
+  }
+  const netns = s.get('netns');
+  if (opts.statPid !== undefined && netns !== undefined) {
+    const n = parseNetns(netns);
+    if (n) snap.netns = n;
   }
   const shmem = s.get('shmem');
   if (opts.statPid !== undefined && shmem !== undefined) snap.sharedMemory = parseSharedMemory(shmem);

@@ -5,6 +5,7 @@ export interface LabStatusJson {
   up: boolean;
   hosts: { name: string; address: string; initPid?: number; alive: boolean }[];
   serviceAddress: { address: string; holder?: string };
+  serviceAddress6: { address: string; holder?: string };
   demo?: { pid: number; host: string; connections: number };
   witness?: {
     connections: Array<{

@@ -14,6 +14,7 @@ export const selectHostList = (s: Store): HostEntry[] => s.hosts.value?.hosts ??
 export const createHostsSlice: SliceCreator<HostsSlice> = (set, get) => ({
   hosts: { loading: false },
   readiness: {},
+  prepared: {},
   async loadHosts() {
     set((s) => ({ hosts: { ...s.hosts, loading: true } }));
     const r = await api.request('hosts:list', {});
@@ -25,6 +26,12 @@ export const createHostsSlice: SliceCreator<HostsSlice> = (set, get) => ({
     set((s) => ({ readiness: { ...s.readiness, [name]: { ...s.readiness[name], loading: true } } }));
     const r = await api.request('hosts:check', { host: name });
     set((s) => ({ readiness: { ...s.readiness, [name]: r.ok ? { value: r.value, loading: false } : { loading: false, error: r.error } } }));
+  },
+  async prepareHost(name) {
+    set((s) => ({ prepared: { ...s.prepared, [name]: { ...s.prepared[name], loading: true } } }));
+    const r = await api.request('hosts:prepare', { host: name });
+    set((s) => ({ prepared: { ...s.prepared, [name]: r.ok ? { value: r.value, loading: false } : { loading: false, error: r.error } } }));
+    if (r.ok) await get().checkHost(name);
   },
   async addHost(h) {
     const r = await api.request('hosts:add', h);

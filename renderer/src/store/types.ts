@@ -1,6 +1,6 @@
 // The renderer's store: one zustand store made of slices fed by the contract's calls and events.
 import type { FerryErrorInfo } from '../../../app/errors';
-import type { AppInfo, HistoryEntry, HostEntry, HostReadiness, PlanPreview, ProcessListing, RequestParams } from '../../../app/contract/contract';
+import type { AppInfo, HistoryEntry, HostEntry, HostPrepared, HostReadiness, PlanPreview, ProcessListing, RequestParams } from '../../../app/contract/contract';
 import type { MigrationRecord, TransferMode } from '../../../app/model/migration';
 import type { MigrationProgress } from '../../../app/review/migration-progress';
 
@@ -27,8 +27,11 @@ export interface UiSlice {
 export interface HostsSlice {
   hosts: Loadable<{ hosts: HostEntry[]; warnings: string[]; manualFile: string }>;
   readiness: Record<string, Loadable<HostReadiness>>;
+  /** `hosts:prepare` per host: Ferry's CRIU pushed there, then its readiness checked again. */
+  prepared: Record<string, Loadable<HostPrepared>>;
   loadHosts(): Promise<void>;
   checkHost(name: string): Promise<void>;
+  prepareHost(name: string): Promise<void>;
   addHost(h: RequestParams<'hosts:add'>): Promise<FerryErrorInfo | undefined>;
 }
 

@@ -32,7 +32,7 @@ export function ConnectionsPanel({ node, listing, onMigrate }: { node: ProcessNo
         {moving.length ? moving.map((a) => <code key={a} className="chip">{a}</code>) : <span className="muted">none (no connection from a movable address)</span>}
         {blocked.length > 0 && (
           <div className="note warn small">
-            {blocked.join(', ')} {blocked.length === 1 ? 'is' : 'are'} the address Ferry manages {listing.host} through and cannot move: give the service its own address.
+            {blocked.join(', ')} {blocked.length === 1 ? 'is' : 'are'} the address Ferry manages {listing.host} through and cannot move: give the service its own address (how: <code>docs/movable-services.md</code>).
           </div>
         )}
       </div>

@@ -4,6 +4,7 @@ import { CheckList } from '../components/check-list';
 import { ErrorNote } from '../components/error-note';
 import { useStore } from '../store/store';
 import type { Loadable } from '../store/types';
+import { PrepareHost } from './prepare-host';
 
 /** The readiness badge's text for a host's check state. */
 export function readinessStatus(r: Loadable<HostReadiness> | undefined): string {
@@ -33,6 +34,7 @@ function ReadinessCell({ name, readiness: r }: { name: string; readiness: Loadab
       {r?.value?.kernel ? <span className="muted small"> {r.value.kernel}</span> : null}
       {r?.error && <ErrorNote error={r.error} />}
       {failing.length > 0 && <CheckList checks={failing} label={`Problems on ${name}`} />}
+      <PrepareHost host={name} failing={failing} />
       {r?.value && (
         <details>
           <summary>All checks ({r.value.checks.length})</summary>

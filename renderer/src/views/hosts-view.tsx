@@ -1,8 +1,11 @@
 // Hosts: the inventory (lab and ~/.ssh/config), each host's readiness with what is wrong and how to fix it.
+import { useState } from 'react';
+import { hostsInGroup } from '../../../app/inventory/host-groups';
 import { EmptyState } from '../components/empty-state';
 import { ErrorNote } from '../components/error-note';
 import { useStore } from '../store/store';
 import { AddHostForm } from './add-host-form';
+import { GroupFilter } from './group-filter';
 import { HostsTable } from './host-row';
 import { LabNotes } from './lab-notes';
 
@@ -33,7 +36,9 @@ function InventoryWarnings({ warnings }: { warnings: string[] }) {
 export function HostsView() {
   const hosts = useStore((s) => s.hosts);
   const info = useStore((s) => s.info);
-  const list = hosts.value?.hosts ?? [];
+  const all = hosts.value?.hosts ?? [];
+  const [group, setGroup] = useState('');
+  const list = hostsInGroup(all, group);
 
   return (
     <section aria-labelledby="hosts-title" className="stack">
@@ -41,9 +46,10 @@ export function HostsView() {
         <h2 id="hosts-title">Hosts</h2>
         <RefreshButton />
       </div>
-      <LabNotes info={info} hosts={list} />
+      <LabNotes info={info} hosts={all} />
+      <GroupFilter hosts={all} value={group} onChange={setGroup} />
       {hosts.error && <ErrorNote error={hosts.error} title="Could not read the inventory" />}
-      {!hosts.loading && hosts.value && list.length === 0 && (
+      {!hosts.loading && hosts.value && all.length === 0 && (
         <EmptyState title="No hosts yet">
           Bring up the lab (<code>npx ferry lab up</code>), add <code>Host</code> entries to <code>~/.ssh/config</code>, or add a host below.
         </EmptyState>

@@ -10,6 +10,7 @@ import { buildPlan } from '../../app/plan/build-plan';
 import { DEFAULT_IMAGE_BASE, parseImageBase } from '../../app/plan/image-base';
 import { verifyConnections } from '../../app/plan/verify';
 import { freezeBreakdown } from '../../app/review/freeze-parts';
+import { imageStreamOf } from '../../app/plan/image-stream';
 import type { NftTable } from '../../app/parse/nft';
 import { announceAddresses } from '../net/address-move';
 import { criuCandidates, probeHost } from '../net/host-probe';
@@ -22,7 +23,7 @@ import { freezeStreamed } from './freeze-streamed';
 import { Journal } from './journal';
 import { acquireMigrationLocks, lockKeys } from './migration-locks';
 import { newMigrationId } from './migration-id';
-import { LAZY_PIPE_MAX_SIZE, clearStaleSockets, lazyDumpExit, lazyPagesErrors, lockDestination, prepareFolders, raisePipeMaxSize, unlockDestination, waitForLazyPages } from './prepare-hosts';
+import { LAZY_PIPE_MAX_SIZE, clearStaleSockets, lazyDumpExit, lazyPagesErrors, lockDestination, prepareFolders, prepareSourceLock, raisePipeMaxSize, unlockDestination, waitForLazyPages } from './prepare-hosts';
 import { endPageStream, preparePageStream } from './page-stream';
 import { pageGuards } from '../../app/plan/page-guard';
 import { rollback } from './rollback';
@@ -135,7 +136,7 @@ async function lockedPipeline(deps: MigrateDeps, run: StepRunner, lock: (address
   record.connections = plan.connections.filter((c) => c.state === 'ESTAB').map((c) => ({ key: '', before: c, ok: false }));
 
   await run.step('prepare', async (s) => {
-    const [, cleared] = await Promise.all([prepareFolders(exec, plan), clearStaleSockets(exec, plan)]);
+    const [, cleared] = await Promise.all([prepareFolders(exec, plan).then(() => prepareSourceLock(exec, plan)), clearStaleSockets(exec, plan)]);
     if (cleared) run.log(`destroyed ${cleared} leftover socket(s) on ${req.to} holding the four-tuples of connections that move`, 'info', req.to);
     if (plan.transferMode === 'lazy') {
       const before = await Promise.all([raisePipeMaxSize(exec, req.from), raisePipeMaxSize(exec, req.to)]);
@@ -160,7 +161,7 @@ async function lockedPipeline(deps: MigrateDeps, run: StepRunner, lock: (address
   try {
     await run.step('lock-destination', async (s) => {
       await lockDestination(exec, plan);
-      s.detail = `nft table inet ${plan.preLock.table} (${plan.connections.length} connection(s)), dropped when CRIU unlocks the restored connections`;
+      s.detail = `nft table inet ${plan.preLock.table} (${plan.connections.length} connection(s)), opened when CRIU unlocks the restored connections`;
     });
     // ---- freeze (each mode starts it): from then on, the peers see silence until the restore finishes.
     await (plan.transferMode === 'staged' ? freezeStaged(ctx) : freezeStreamed(ctx));
@@ -214,7 +215,7 @@ async function lockedPipeline(deps: MigrateDeps, run: StepRunner, lock: (address
     record.logs.dump = persistLog(deps, record.id, 'dump.log', dlog);
     record.logs.restore = persistLog(deps, record.id, 'restore.log', rlog);
     if (record.freezeMarkers && record.freeze?.ms !== undefined) {
-      const parts = freezeBreakdown({ mode: plan.transferMode, freezeMs: record.freeze.ms, ...record.freezeMarkers, dumpLog: dlog, restoreLog: rlog });
+      const parts = freezeBreakdown({ mode: plan.transferMode, freezeMs: record.freeze.ms, ...record.freezeMarkers, dumpLog: dlog, restoreLog: rlog, imagesVia: imageStreamOf(plan) ? 'direct' : 'controller' });
       if (parts) record.freezeParts = parts;
     }
     const root = dst.processes?.find((p) => p.pid === req.pid);
@@ -238,12 +239,12 @@ async function lockedPipeline(deps: MigrateDeps, run: StepRunner, lock: (address
   journal?.write({ phase: 'verified' });
 
   await run.step('cleanup', async (s) => {
-    const [fromSource, preLockLeft] = await Promise.all([
+    // The pre-lock was opened at the restore's unlock (pre-lock.ts); its table goes now.
+    const [fromSource] = await Promise.all([
       deleteNewCriuTables(exec, req.from, tablesBefore),
       unlockDestination(exec, plan),
       endPageStream(exec, plan),
     ]);
-    if (preLockLeft) run.log(`the pre-lock ${plan.preLock.table} was still on ${req.to} after the restore; removed`, 'warn', req.to);
     for (const p of (await Promise.all(state.announcements)).flat()) run.log(`announce: ${p}`, 'warn', req.to);
     if (!req.keepImages) {
       await Promise.all([

@@ -180,6 +180,8 @@ describe('freeze scripts (freeze-scripts.ts: positional arguments)', { timeout: 
   ])('%s: every hostile value reaches criu, ip, tar and the direct stream byte-exact, through startFreeze and the real /bin/sh', async (_mode, lazy, withDirect) => {
     fakeTool('date', 'echo 1');
     fakeTool('ip', 'cat > "$REC/ip.stdin"');
+    // The source lock (nft -f FILE before the dump), recorded.
+    fakeTool('nft');
     // tar -C DIR -xf - (destination: the images, and the direct stream's), tar -C DIR --exclude=… -cf - . (source)
     // or tar -C DIR -cf - -T /dev/null FILES… (the direct stream's), recorded apart.
     fakeTool('tar', [
@@ -232,6 +234,8 @@ describe('freeze scripts (freeze-scripts.ts: positional arguments)', { timeout: 
       expect(err).toContain('@@FERRY-AT restored');
       expect(recordedArgv('criu.dump')).toEqual(['dump', ...criuArgs, ...(lazy ? ['--status-fd', '3'] : [])]);
       expect(recordedArgv('criu.restore')).toEqual(['restore', ...criuArgs]);
+      expect(recordedArgv('nft')).toEqual(['-f', `${dir}/source-lock.nft`]);
+      expect(err).toContain('@@FERRY-AT locked');
       if (lazy) {
         // Run by the guard (main/criu/uffd-holder.ts), which adds its own status pipe.
         for (let i = 0; i < 100 && !existsSync(path.join(tmp, 'rec', 'criu.lazy-pages.argv')); i++) await new Promise((r) => setTimeout(r, 20));
@@ -245,7 +249,7 @@ describe('freeze scripts (freeze-scripts.ts: positional arguments)', { timeout: 
       }
       expect(recorded('ip', 'stdin').toString()).toBe(dstBatch);
       expect(recordedArgv('tar-x')).toEqual(['-C', dir, '-xf', '-']);
-      const ownFiles = ['--exclude=./page-stream.sock', '--exclude=./page-relay.pid', '--exclude=./page-relay.log', '--exclude=./tls', '--exclude=./direct-stream.log'];
+      const ownFiles = ['--exclude=./page-stream.sock', '--exclude=./page-relay.pid', '--exclude=./page-relay.log', '--exclude=./tls', '--exclude=./direct-stream.log', '--exclude=./image-stream.sock', '--exclude=./image-relay.pid', '--exclude=./image-relay.log', '--exclude=./source-lock.nft', '--exclude=./source-unlock.nft', '--exclude=./source-unlock.sh'];
       expect(recordedArgv('tar-c')).toEqual(['-C', dir, '--exclude=./dump.log', ...(lazy ? ['--exclude=./status', '--exclude=./dump-exit.tmp', '--exclude=./dump-exit', '--exclude=./dump.pid'] : []), ...ownFiles, ...(withDirect ? ['--exclude=./pages-*.img'] : []), '-cf', '-', '.']);
       expect(recorded('tar', 'stdin.images').toString()).toBe('images');
       if (withDirect) {
@@ -257,7 +261,7 @@ describe('freeze scripts (freeze-scripts.ts: positional arguments)', { timeout: 
         expect(readFileSync(path.join(dir, 'direct.exit'), 'utf8').trim()).toBe('0');
         expect(err).toMatch(/@@FERRY-DIRECT 0/);
       }
-      for (const f of ['criu.dump', 'criu.restore', 'criu.lazy-pages', 'tar-x', 'tar-c', 'tar-cd']) rmSync(path.join(tmp, 'rec', `${f}.argv`), { force: true });
+      for (const f of ['criu.dump', 'criu.restore', 'criu.lazy-pages', 'tar-x', 'tar-c', 'tar-cd', 'nft']) rmSync(path.join(tmp, 'rec', `${f}.argv`), { force: true });
       for (const f of ['tar.stdin.images', 'tar.stdin.direct']) rmSync(path.join(tmp, 'rec', f), { force: true });
     }
   });
@@ -387,7 +391,7 @@ describe('destination pre-lock (pre-lock.ts: nft text and the CRIU action script
     if (process.getuid?.() === 0) execFileSync('unshare', ['--net', 'nft', '-c', '-f', '-'], { input: text });
   });
 
-  it('the action script deletes exactly its table, and only at post-restore', () => {
+  it('the action script opens exactly its table, and only at post-restore', () => {
     fakeTool('nft');
     const name = preLockTableName('m-20260101-000000-abcdef');
     const script = path.join(tmp, 'unlock.sh');
@@ -398,6 +402,6 @@ describe('destination pre-lock (pre-lock.ts: nft text and the CRIU action script
     execFileSync(script, { env: { ...env, CRTOOLS_SCRIPT_ACTION: 'network-unlock' } });
     expect(existsSync(path.join(tmp, 'rec', 'nft.argv'))).toBe(false);
     execFileSync(script, { env: { ...env, CRTOOLS_SCRIPT_ACTION: 'post-restore' } });
-    expect(recordedArgv('nft')).toEqual(['delete', 'table', 'inet', name]);
+    expect(recordedArgv('nft')).toEqual(['add', 'element', 'inet', name, 'open', '{ tcp }']);
   });
 });

@@ -1,5 +1,10 @@
 // Parses the shared mappings of a process tree (`/proc/PID/smaps` headers of shared mappings and their Rss,
 // as the host probe prints them under `pid N` lines) into the shared anonymous memory CRIU cannot dump lazily.
+// Rss counts only pages mapped in a process's page tables: a process CRIU restored has its shared memory in a
+// memfd (`/memfd:/dev/zero (deleted)`) whose pages no process has touched yet, so every smaps field (Rss, Pss,
+// Shared_*, Private_*, Swap) reads 0 while the object holds them all. The probe adds `Blocks: N`, the shmem
+// object's allocated 512-byte blocks (`stat -L -c %b /proc/PID/map_files/START-END`): what CRIU dumps, since it
+// copies the object's data segments (lseek SEEK_DATA/SEEK_HOLE on that file) and skips the never-touched holes.
 
 /** One shared memory object (by device and inode): a MAP_SHARED|MAP_ANONYMOUS region, a memfd, a SysV segment. */
 export interface SharedMemory {
@@ -7,8 +12,10 @@ export interface SharedMemory {
   id: string;
   name: string;
   sizeKiB: number;
-  /** Resident pages (the most any process of the tree has mapped): what the dump copies. */
+  /** Resident pages (the most any process of the tree has mapped). */
   rssKiB: number;
+  /** Pages allocated in the shmem object (its `Blocks:`), when the probe could stat it. */
+  shmemKiB?: number;
   pids: number[];
 }
 
@@ -43,11 +50,18 @@ export function parseSharedMemory(text: string): SharedMemory[] {
     }
     const r = /^Rss:\s+(\d+) kB/.exec(line);
     if (r && current) current.rssKiB = Math.max(current.rssKiB, Number(r[1]));
+    const b = /^Blocks:\s+(\d+)$/.exec(line);
+    if (b && current) current.shmemKiB = Math.max(current.shmemKiB ?? 0, Math.floor(Number(b[1]) / 2));
   }
-  return [...byId.values()].sort((a, b) => b.rssKiB - a.rssKiB);
+  return [...byId.values()].sort((a, b) => dumpedKiB(b) - dumpedKiB(a));
 }
 
-/** Resident shared anonymous memory in KiB. */
+/** What CRIU dumps of one object: its allocated pages (at most its largest mapping), else what is resident. */
+export function dumpedKiB(o: SharedMemory): number {
+  return Math.max(o.rssKiB, Math.min(o.shmemKiB ?? 0, o.sizeKiB));
+}
+
+/** Shared anonymous memory CRIU dumps, in KiB. */
 export function sharedMemoryKiB(objects: readonly SharedMemory[]): number {
-  return objects.reduce((n, o) => n + o.rssKiB, 0);
+  return objects.reduce((n, o) => n + dumpedKiB(o), 0);
 }

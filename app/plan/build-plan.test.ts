@@ -153,6 +153,17 @@ describe('buildPlan on lab snapshots', () => {
     expect(!r2.ok && r2.problems[0]?.message).toMatch(/also exist on lab-b, owned by 777 \(squatter\): 198\.18\.0\.100:34118>198\.18\.0\.1:7000/);
   });
 
+  it('plans the shared memory of a process CRIU restored (zero Rss, memfd blocks) the same way: direct, 3 MiB', () => {
+    const restored = parseSharedMemory(pfx('smaps-shared-restored.txt'));
+    const lazy = buildPlan(input({ mode: 'lazy' }, (src: HostSnapshot) => {
+      src.sharedMemory = restored;
+    }));
+    if (!lazy.ok) throw new Error(JSON.stringify(lazy.problems));
+    expect(lazy.plan.sharedMemory).toMatchObject({ kib: 3072, objects: 2, lazy: false, path: 'direct' });
+    expect(lazy.plan.directStream).toMatchObject({ address: '198.18.0.3', peer: '198.18.0.2' });
+    expect(lazy.plan.warnings.join('\n')).toMatch(/3\.0 MiB of shared anonymous memory \(2 object\(s\): \/memfd:\/dev\/zero \(deleted\)\)/);
+  });
+
   it('states the shared memory that cannot be lazy, its cost and its path: direct, guarded, from the source address', () => {
     const shm = parseSharedMemory(pfx('smaps-shared.txt'));
     const withShm = () => (src: HostSnapshot) => {

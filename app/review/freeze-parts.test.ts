@@ -28,6 +28,32 @@ describe('freeze breakdown (markers + CRIU log times)', () => {
     expect(sum((parts ?? []).filter((p) => p.name.startsWith('criu dump')))).toBeCloseTo(span, 0);
   });
 
+  it('the restore\'s unlock as its own parts (the action script, CRIU\'s own nft unlock), the images host to host', () => {
+    // A real restore log (demo workload, streamed, lab-b; the pre-lock deleted by the action script: 26 ms).
+    const m = (name: string, atMs: number): Marker => ({ name, atMs: 1_000_000 + atMs });
+    const source = [m('armed', -50), m('dump-start', 0), m('dump-done', 60), m('address-removed', 64)];
+    const destination = [m('armed', -60), m('received', 70), m('address-added', 74), m('restored', 144)];
+    const parts = freezeBreakdown({ mode: 'streamed', freezeMs: 150, source, destination, restoreLog: fixture('criu-restore-streamed-unlock.log'), imagesVia: 'direct' }) ?? [];
+    expect(parts.map((p) => p.name)).toEqual([
+      'criu dump', 'source: address removed', 'images to the destination', 'destination: address added',
+      'criu restore', 'criu restore: unlock script', 'criu restore: CRIU network unlock', 'criu restore: start and exit', 'signals (controller ↔ hosts)',
+    ]);
+    expect(part(parts, 'criu restore: unlock script')?.ms).toBeCloseTo(26.0, 1);
+    expect(part(parts, 'criu restore: CRIU network unlock')?.ms).toBeCloseTo(7.4, 1);
+    expect(part(parts, 'images to the destination')?.ms).toBe(6);
+    expect(sum(parts.filter((p) => p.name.startsWith('criu restore')))).toBeCloseTo(70, 0);
+    expect(sum(parts)).toBeCloseTo(150, 0);
+  });
+
+  it('Ferry\'s source lock (the locked marker) is its own part, before the dump\'s', () => {
+    const m = (name: string, atMs: number): Marker => ({ name, atMs: 1_000_000 + atMs });
+    const source = [m('dump-start', 0), m('locked', 4), m('dump-done', 60), m('address-removed', 64)];
+    const destination = [m('received', 70), m('address-added', 74), m('restored', 144)];
+    const parts = freezeBreakdown({ mode: 'streamed', freezeMs: 150, source, destination }) ?? [];
+    expect(parts.slice(0, 2)).toMatchObject([{ name: 'source: connections locked', ms: 4 }, { name: 'criu dump', ms: 56 }]);
+    expect(sum(parts)).toBeCloseTo(150, 0);
+  });
+
   it('a dump straight to a TCP page server shows the ~200 ms cork stall as its own part', () => {
     // The log is from a real dump over TCP (before the relays); the markers follow that run's step times
     // (dump 242 ms, images 7, address 3, restore 62; freeze 317 ms).

@@ -15,6 +15,8 @@ export interface FreezeBreakdownInput {
   destination: readonly Marker[];
   dumpLog?: string;
   restoreLog?: string;
+  /** How the small images travelled: host to host (the image stream) or through the controller (default). */
+  imagesVia?: 'direct' | 'controller';
 }
 
 /** A page-server close that took longer than this is CRIU's cork stall (the request sat corked in the socket). */
@@ -35,9 +37,13 @@ export function freezeBreakdown(i: FreezeBreakdownInput): FreezePart[] | undefin
   const parts: FreezePart[] = [];
   const add = (name: string, ms: number, host: FreezePart['host'], detail?: string) => parts.push({ name, ms: round(Math.max(0, ms)), host, ...(detail ? { detail } : {}) });
 
-  dumpParts(lazy, m.dumpDone - m.dumpStart, i.dumpLog ? criuLogLines(i.dumpLog) : []).forEach((p) => add(p.name, p.ms, 'source', p.detail));
+  // Ferry's lock on the source's connections (one nft call before the dump), when the script marked it.
+  const locked = s('locked');
+  if (locked !== undefined) add('source: connections locked', locked - m.dumpStart, 'source', 'one nft -f: the connections\' four-tuples (the dump runs with --network-lock skip)');
+  dumpParts(lazy, m.dumpDone - (locked ?? m.dumpStart), i.dumpLog ? criuLogLines(i.dumpLog) : []).forEach((p) => add(p.name, p.ms, 'source', p.detail));
   add('source: address removed', m.removed - m.dumpDone, 'source');
-  add('images through the controller', m.received - m.removed, 'controller', 'the page-less images: source tar → SSH → controller → SSH → destination tar');
+  if (i.imagesVia === 'direct') add('images to the destination', m.received - m.removed, 'source', 'the page-less images: source tar → relay → TLS → relay → destination tar (the image stream, connected before the freeze)');
+  else add('images through the controller', m.received - m.removed, 'controller', 'the page-less images: source tar → SSH → controller → SSH → destination tar');
   const beforeAdd = lazy ? m.lazyStarted : m.received;
   if (lazy) add('lazy-pages daemon start', m.lazyStarted - m.received, 'destination', 'criu lazy-pages reads the images and connects to the source (TLS handshake)');
   add('destination: address added', m.added - beforeAdd, 'destination');
@@ -45,7 +51,9 @@ export function freezeBreakdown(i: FreezeBreakdownInput): FreezePart[] | undefin
   const rlog = i.restoreLog ? criuLogLines(i.restoreLog) : [];
   const rEnd = rlog.at(-1)?.ms;
   if (rEnd !== undefined && rEnd <= restore) {
-    add('criu restore', rEnd, 'destination', 'from its first log line to its last');
+    const unlock = unlockParts(rlog);
+    add('criu restore', rEnd - unlock.reduce((n, p) => n + p.ms, 0), 'destination', 'from its first log line to its last, but the unlock');
+    unlock.forEach((p) => add(p.name, p.ms, 'destination', p.detail));
     add('criu restore: start and exit', restore - rEnd, 'destination', 'process start-up before the first log line, and exit');
   } else {
     add('criu restore', restore, 'destination');
@@ -74,6 +82,24 @@ function dumpParts(lazy: boolean, span: number, log: CriuLogLine[]): { name: str
     out.push({ name: lazy ? 'criu dump: freeze, collect (memory stays)' : 'criu dump', ms: end });
   }
   out.push({ name: 'criu dump: start and exit', ms: span - end, detail: lazy ? 'process start-up before the first log line, and the ready signal' : 'process start-up before the first log line, and exit' });
+  return out;
+}
+
+/**
+ * The restore's network unlock, from its log: Ferry's action script at post-restore (it opens the destination's
+ * pre-lock) and CRIU's own nftables unlock right after it (deleting a `CRIU-<dump id>` table, which exists on the
+ * source only: it fails, after an nft transaction), both before the sockets leave repair mode.
+ */
+function unlockParts(log: CriuLogLine[]): { name: string; ms: number; detail: string }[] {
+  const out: { name: string; ms: number; detail: string }[] = [];
+  const post = log.findIndex((l) => l.text.startsWith('Running post-restore scripts'));
+  let after = post + 1;
+  while (post >= 0 && log[after]?.text.startsWith('[')) after++;
+  const [p, pEnd] = [log[post], log[after]];
+  if (post >= 0 && p && pEnd) out.push({ name: 'criu restore: unlock script', ms: pEnd.ms - p.ms, detail: 'the post-restore action script: opens the destination\'s pre-lock (nft)' });
+  const un = log.findIndex((l) => l.text.endsWith('Unlock network'));
+  const [u, uEnd] = [log[un], log[un + 1]];
+  if (un >= 0 && u && uEnd) out.push({ name: 'criu restore: CRIU network unlock', ms: uEnd.ms - u.ms, detail: 'CRIU deletes its nftables lock table (the dump\'s, not on this host: an nft transaction that fails)' });
   return out;
 }
 

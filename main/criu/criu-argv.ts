@@ -17,6 +17,8 @@ export interface CriuDumpArgs {
   lazyPages?: { address: string; port: number };
   /** CRIU's own TLS on the page connection (lazy mode): this migration's CA, this side's certificate and key. */
   tls?: CriuTls;
+  /** 'skip': the connections are locked by Ferry (app/plan/pre-lock.ts, the source lock); default CRIU's nftables. */
+  networkLock?: 'nftables' | 'skip';
 }
 
 /** PEM files for CRIU's --tls. */
@@ -48,7 +50,7 @@ export function criuDumpArgv(a: CriuDumpArgs): string[] {
     '--tree', String(a.pid),
     '--images-dir', a.imageDir,
     '--tcp-established',
-    '--network-lock', 'nftables',
+    '--network-lock', a.networkLock ?? 'nftables',
     '--file-locks',
     '--log-file', a.logFile,
     '-v4',

@@ -1,50 +1,67 @@
-// The freeze as two remote scripts joined by one stream through the controller: the source dumps, drops the
-// service address and streams the (page-less) images; the destination receives them, takes the address and
-// restores. No controller round trip sits between these steps; markers on stderr time each one.
+// The freeze as two remote scripts joined by one stream: the source dumps, drops the service address and writes the
+// (page-less) images to its stdout; the destination reads them on its stdin, takes the address and restores. The
+// engine connects the two: straight from host to host (the image stream's relays, app/plan/image-stream.ts) or
+// through the controller. No controller round trip sits between these steps; markers on stderr time each one.
+import { FREEZE_FAILURE, FREEZE_MARK as M, type FreezeFailure } from '../../app/freeze/freeze-protocol';
+import { SOURCE_LOCK_FILES } from '../../app/plan/pre-lock';
 import type { Executor, RemoteProcess } from '../hosts/executor';
 import { PAGE_STREAM_FILES } from './page-relay';
 
-/** The relay's socket, pid file, log and TLS keys stay with their side (tar would warn on the socket, and copy keys). */
-const PAGE_STREAM_EXCLUDES = Object.values(PAGE_STREAM_FILES).map((f) => `--exclude=./${f}`).join(' ');
+/**
+ * The relays' sockets, pid files, logs and TLS keys stay with their side (tar would warn on the sockets, and copy
+ * keys), and so do the source lock's files (the destination has its own unlock script).
+ */
+const PAGE_STREAM_EXCLUDES = [...Object.values(PAGE_STREAM_FILES), ...Object.values(SOURCE_LOCK_FILES)].map((f) => `--exclude=./${f}`).join(' ');
 
 const MARK = `mark() { printf '@@FERRY-AT %s %s\\n' "$1" "$(date +%s%N)" >&2; }`;
+/**
+ * `|| { [first;] mark <failure>; exit <code>; }`: how a step of a script fails (app/freeze/freeze-protocol.ts);
+ * `first`: what to undo before.
+ */
+const orFail = (f: FreezeFailure, first?: string) => `|| { ${first ? `${first}; ` : ''}mark ${FREEZE_FAILURE[f].mark}; exit ${FREEZE_FAILURE[f].exit}; }`;
+/**
+ * Ferry's lock on the connections, just before the dump (these scripts' dumps run with --network-lock skip:
+ * app/plan/pre-lock.ts, prepareSourceLock writes the files before the freeze); a failed dump takes it off again.
+ */
+const LOCK = `nft -f "$dir/${SOURCE_LOCK_FILES.lock}" ${orFail('lock')}; mark ${M.locked}`;
+const UNLOCK = `nft -f "$dir/${SOURCE_LOCK_FILES.unlock}"`;
 /** The source script is started before the freeze and waits for one line on its input: the freeze begins then. */
-const ARM = 'mark armed; read -r go || { mark not-started; exit 13; }';
+const ARM = `mark ${M.armed}; read -r go ${orFail('notStarted')}`;
 
 /**
  * Source (started before the freeze; the freeze begins when the controller writes a line to its input):
  * $1 image dir, $2 `ip -batch` lines removing the addresses, $3.. the `criu dump` argv. Streamed mode runs it
  * with fd 3 connected to the page-stream relay (the dump's --ps-socket 3), so nothing connects in the freeze.
- * Exit 10: dump failed (the process keeps running: CRIU resumes it); 11: address removal failed;
- * 12: sending the images failed.
+ * Fails (FREEZE_FAILURE) with dump (the process keeps running: CRIU resumes it), addressRemove or send.
  */
 export const SOURCE_FREEZE_SCRIPT = [
   MARK,
   'dir=$1; batch=$2; shift 2',
   ARM,
-  'mark dump-start',
-  '"$@" || { mark dump-failed; exit 10; }',
-  'mark dump-done',
-  'if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - || { mark address-remove-failed; exit 11; }; fi',
-  'mark address-removed',
-  `tar -C "$dir" --exclude=./dump.log ${PAGE_STREAM_EXCLUDES} -cf - . || { mark send-failed; exit 12; }`,
-  'mark sent',
+  `mark ${M.dumpStart}`,
+  LOCK,
+  `"$@" ${orFail('dump', UNLOCK)}`,
+  `mark ${M.dumpDone}`,
+  `if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - ${orFail('addressRemove')}; fi`,
+  `mark ${M.addressRemoved}`,
+  `tar -C "$dir" --exclude=./dump.log ${PAGE_STREAM_EXCLUDES} -cf - . ${orFail('send')}`,
+  `mark ${M.sent}`,
 ].join('\n');
 
 /**
  * Destination: $1 image dir, $2 `ip -batch` lines adding the addresses, $3.. the `criu restore` argv.
- * Exit 20: receiving failed; 21: address add failed; 22: restore failed.
+ * Fails (FREEZE_FAILURE) with receive, addressAdd or restore.
  */
 export const DESTINATION_FREEZE_SCRIPT = [
   MARK,
   'dir=$1; batch=$2; shift 2',
-  'mark armed',
-  'tar -C "$dir" -xf - || { mark receive-failed; exit 20; }',
-  'mark received',
-  'if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - || { mark address-add-failed; exit 21; }; fi',
-  'mark address-added',
-  '"$@" || { mark restore-failed; exit 22; }',
-  'mark restored',
+  `mark ${M.armed}`,
+  `tar -C "$dir" -xf - ${orFail('receive')}`,
+  `mark ${M.received}`,
+  `if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - ${orFail('addressAdd')}; fi`,
+  `mark ${M.addressAdded}`,
+  `"$@" ${orFail('restore')}`,
+  `mark ${M.restored}`,
 ].join('\n');
 
 /**
@@ -53,21 +70,22 @@ export const DESTINATION_FREEZE_SCRIPT = [
  * --status-fd). CRIU dumps everything
  * but the private memory, says so on a FIFO, and stays to serve those pages: it runs detached and outlives this
  * script. What CRIU could not leave lazy (shared memory: page data in pages-*.img) goes straight to the
- * destination when a direct stream is given, beside the small images the controller relays.
+ * destination when a direct stream is given, beside the small images.
  */
 export const SOURCE_LAZY_FREEZE_SCRIPT = [
   MARK,
   'dir=$1; batch=$2; dsend=$3; dtoken=$4; shift 4',
-  'rm -f "$dir/status" && mkfifo "$dir/status" || { mark dump-failed; exit 10; }',
+  `rm -f "$dir/status" && mkfifo "$dir/status" ${orFail('dump')}`,
   ARM,
-  'mark dump-start',
+  `mark ${M.dumpStart}`,
+  LOCK,
   // Its exit status lands in dump-exit: 0 once the last page has left, anything else when it resumed the process.
   `(setsid sh -c 'd=$1; shift; echo $$ >"$d/dump.pid"; "$@" --status-fd 3 3>"$d/status"; echo $? >"$d/dump-exit.tmp"; mv "$d/dump-exit.tmp" "$d/dump-exit"' ferry-lazy-dump "$dir" "$@" </dev/null >/dev/null 2>&1 &)`,
   // CRIU writes one byte when everything but the memory is dumped; it closes the FIFO unwritten on failure.
-  '[ "$(head -c1 "$dir/status" | wc -c)" = 1 ] || { mark dump-failed; exit 10; }',
-  'mark dump-done',
-  'if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - || { mark address-remove-failed; exit 11; }; fi',
-  'mark address-removed',
+  `[ "$(head -c1 "$dir/status" | wc -c)" = 1 ] ${orFail('dump', UNLOCK)}`,
+  `mark ${M.dumpDone}`,
+  `if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - ${orFail('addressRemove')}; fi`,
+  `mark ${M.addressRemoved}`,
   // The dump argv is no longer needed: the positional parameters become tar's exclusions.
   `set -- --exclude=./dump.log --exclude=./status --exclude=./dump-exit.tmp --exclude=./dump-exit --exclude=./dump.pid ${PAGE_STREAM_EXCLUDES}`,
   'if [ -n "$dsend" ]; then',
@@ -78,9 +96,9 @@ export const SOURCE_LAZY_FREEZE_SCRIPT = [
   `  { printf '%s %s\\n' "$dtoken" "$n"; tar -C "$dir" -cf - -T /dev/null $files; } | eval "$dsend" & direct=$!`,
   `  set -- "$@" '--exclude=./pages-*.img'`,
   'fi',
-  'tar -C "$dir" "$@" -cf - . || { mark send-failed; exit 12; }',
-  'if [ -n "$dsend" ]; then wait $direct || { mark send-failed; exit 12; }; fi',
-  'mark sent',
+  `tar -C "$dir" "$@" -cf - . ${orFail('send')}`,
+  `if [ -n "$dsend" ]; then wait $direct ${orFail('send')}; fi`,
+  `mark ${M.sent}`,
 ].join('\n');
 
 /**
@@ -108,17 +126,17 @@ export const DESTINATION_LAZY_FREEZE_SCRIPT = [
   'lp() { python3 -c "$guard" "$dir" "$pids" "$criu" lazy-pages --page-server --address "$addr" --port "$port" --images-dir "$dir" ' +
     '--log-file "$dir/lazy-pages.log" -v4 "$@"; }',
   'rm -f "$dir/guard.go" "$dir/guard.ready" && mkfifo "$dir/guard.go" "$dir/guard.ready" && ' +
-    'if [ -n "$tls" ]; then lp --tls --tls-cacert "$tls/ca.crt" --tls-cert "$tls/cert.pem" --tls-key "$tls/key.pem"; else lp; fi || { mark lazy-pages-failed; exit 23; }',
-  'mark armed',
-  'tar -C "$dir" -xf - || { mark receive-failed; exit 20; }',
-  'if [ -n "$dlisten" ]; then wait $direct && [ "$(cat "$dir/direct.exit")" = 0 ] || { mark direct-failed; exit 24; }; fi',
-  'mark received',
-  'printf go >"$dir/guard.go" && [ "$(head -c1 "$dir/guard.ready")" = 1 ] || { mark lazy-pages-failed; exit 23; }',
-  'mark lazy-pages-started',
-  'if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - || { mark address-add-failed; exit 21; }; fi',
-  'mark address-added',
-  '"$@" || { mark restore-failed; exit 22; }',
-  'mark restored',
+    `if [ -n "$tls" ]; then lp --tls --tls-cacert "$tls/ca.crt" --tls-cert "$tls/cert.pem" --tls-key "$tls/key.pem"; else lp; fi ${orFail('lazyPages')}`,
+  `mark ${M.armed}`,
+  `tar -C "$dir" -xf - ${orFail('receive')}`,
+  `if [ -n "$dlisten" ]; then wait $direct && [ "$(cat "$dir/direct.exit")" = 0 ] ${orFail('direct')}; fi`,
+  `mark ${M.received}`,
+  `printf go >"$dir/guard.go" && [ "$(head -c1 "$dir/guard.ready")" = 1 ] ${orFail('lazyPages')}`,
+  `mark ${M.lazyPagesStarted}`,
+  `if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - ${orFail('addressAdd')}; fi`,
+  `mark ${M.addressAdded}`,
+  `"$@" ${orFail('restore')}`,
+  `mark ${M.restored}`,
 ].join('\n');
 
 /** Lazy mode's direct stream for the scripts: the sender and listener command lines (direct-stream.ts), the token. */
@@ -144,23 +162,11 @@ export function destinationLazyArgs(
   return [dir, batch, criu, pages.address, String(pages.port), guard.guard, guard.pids.join(','), tlsDir, direct?.listen ?? '', direct?.token ?? '', ...restoreArgv];
 }
 
-/** What each script's exit status means. */
-export const FREEZE_EXIT: Record<number, string> = {
-  10: 'criu dump failed',
-  11: 'removing the address from the source failed',
-  12: 'sending the images failed',
-  13: 'the freeze was never started (the controller went away)',
-  20: 'receiving the images failed',
-  21: 'adding the address on the destination failed',
-  22: 'criu restore failed',
-  23: 'the lazy-pages daemon did not start on the destination',
-  24: 'receiving the memory sent straight from the source failed (direct stream)',
-};
 
 export interface FreezeStreams {
   source: RemoteProcess;
   destination: RemoteProcess;
-  /** Bytes relayed from the source to the destination. */
+  /** Bytes the controller relayed from the source to the destination (0 when the images go host to host). */
   bytes: () => number;
 }
 
@@ -170,17 +176,27 @@ export interface FreezeSide {
   script: string;
   /** Positional arguments after the script name. */
   args: string[];
-  /** A command the script runs under (it execs `sh -c SCRIPT …`): the source's page-socket connector. */
+  /**
+   * A command the script runs under (it execs `sh -c SCRIPT …`): the socket connector (page-relay.ts) giving the
+   * source its page-stream socket (fd 3) and image-stream socket (stdout), the destination its image-stream socket (stdin).
+   */
   prefix?: string[];
 }
 
-/** Starts both scripts (the destination first: it waits on its input); the source waits for `go`. */
-export async function startFreeze(exec: Executor, src: FreezeSide, dst: FreezeSide): Promise<FreezeStreams> {
+/**
+ * Starts both scripts (the destination first: it waits on its input); the source waits for `go`. `images`:
+ * 'controller' pipes the source's stdout into the destination's stdin; 'direct': the prefixes connected them.
+ */
+export async function startFreeze(exec: Executor, src: FreezeSide, dst: FreezeSide, images: 'controller' | 'direct' = 'controller'): Promise<FreezeStreams> {
   const destination = await exec.spawn(dst.host, [...(dst.prefix ?? []), 'sh', '-c', dst.script, 'ferry-restore', ...dst.args]);
   const source = await exec.spawn(src.host, [...(src.prefix ?? []), 'sh', '-c', src.script, 'ferry-dump', ...src.args]);
   let bytes = 0;
-  source.stdout.on('data', (d: Buffer) => (bytes += d.length));
-  source.stdout.pipe(destination.stdin);
+  if (images === 'controller') {
+    source.stdout.on('data', (d: Buffer) => (bytes += d.length));
+    source.stdout.pipe(destination.stdin);
+  } else {
+    source.stdout.resume();
+  }
   return { source, destination, bytes: () => bytes };
 }
 

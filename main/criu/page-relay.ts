@@ -16,43 +16,66 @@
 import { FerryError } from '../../app/errors';
 import { parseIpAddress } from '../../app/ip-address';
 
-/** The page-stream files' names inside an image folder: each side's own, never sent with the images. */
-export const PAGE_STREAM_FILES = { socket: 'page-stream.sock', pidFile: 'page-relay.pid', log: 'page-relay.log', tlsDir: 'tls', directLog: 'direct-stream.log' } as const;
+/**
+ * The page-stream files' names inside an image folder: each side's own, never sent with the images. `image*`: the
+ * image stream's relay (the small images, source → destination, beside the page stream: see image-stream.ts).
+ */
+export const PAGE_STREAM_FILES = {
+  socket: 'page-stream.sock', pidFile: 'page-relay.pid', log: 'page-relay.log', tlsDir: 'tls', directLog: 'direct-stream.log',
+  imageSocket: 'image-stream.sock', imagePidFile: 'image-relay.pid', imageLog: 'image-relay.log',
+} as const;
 
 /** Where one side keeps its page-stream files (inside its image folder, 0700). */
 export function pageStreamPaths(dir: string) {
+  const f = PAGE_STREAM_FILES;
   return {
-    socket: `${dir}/${PAGE_STREAM_FILES.socket}`,
-    pidFile: `${dir}/${PAGE_STREAM_FILES.pidFile}`,
-    log: `${dir}/${PAGE_STREAM_FILES.log}`,
-    tlsDir: `${dir}/${PAGE_STREAM_FILES.tlsDir}`,
+    socket: `${dir}/${f.socket}`,
+    pidFile: `${dir}/${f.pidFile}`,
+    log: `${dir}/${f.log}`,
+    tlsDir: `${dir}/${f.tlsDir}`,
     /** Lazy mode's direct stream of shared memory: its socat log (main/criu/direct-stream.ts). */
-    directLog: `${dir}/${PAGE_STREAM_FILES.directLog}`,
+    directLog: `${dir}/${f.directLog}`,
     ca: `${dir}/tls/ca.crt`,
     cert: `${dir}/tls/cert.pem`,
     key: `${dir}/tls/key.pem`,
+    imageSocket: `${dir}/${f.imageSocket}`,
+    imagePidFile: `${dir}/${f.imagePidFile}`,
+    imageLog: `${dir}/${f.imageLog}`,
   };
 }
 
 /**
- * Connects a UNIX socket (retrying for up to 3 s while its listener comes up) and runs argv with it as fd 3
- * (perl-base is on every Debian system; the socket is made inheritable, fds up to 255 are).
- * `perl -e CONNECT_FD3 SOCKET PROGRAM ARGS…`
+ * Connects UNIX sockets (each retried for up to 3 s while its listener comes up) and runs argv with each one as
+ * the given descriptor (perl-base is on every Debian system; the sockets are made inheritable, fds up to 255 are,
+ * and no other copy of them stays open).
+ * `perl -e CONNECT_FDS FD SOCKET [FD SOCKET…] -- PROGRAM ARGS…`
  */
-export const CONNECT_FD3 = [
+export const CONNECT_FDS = [
   'BEGIN { $^F = 255 } use Socket; use POSIX ();',
-  'my $path = shift @ARGV; my $s; my $ok;',
-  'for (1 .. 300) { socket($s, AF_UNIX, SOCK_STREAM, 0) or die "ferry-connect: socket: $!\\n";',
-  '  if (connect($s, pack_sockaddr_un($path))) { $ok = 1; last } close($s); select(undef, undef, undef, 0.01) }',
-  '$ok or die "ferry-connect: cannot connect to $path: $!\\n";',
-  'if (fileno($s) != 3) { POSIX::dup2(fileno($s), 3) or die "ferry-connect: dup2: $!\\n" }',
+  'my @pairs; while (@ARGV && $ARGV[0] ne "--") { my $fd = shift @ARGV; my $path = shift @ARGV; push @pairs, [$fd, $path] } shift @ARGV;',
+  // @keep holds each handle until exec (a lexical going out of scope would close its descriptor).
+  'my @keep; for my $p (@pairs) { my ($fd, $path) = @$p; my $s; my $ok; push @keep, \\$s;',
+  '  for (1 .. 300) { socket($s, AF_UNIX, SOCK_STREAM, 0) or die "ferry-connect: socket: $!\\n";',
+  '    if (connect($s, pack_sockaddr_un($path))) { $ok = 1; last } close($s); select(undef, undef, undef, 0.01) }',
+  '  $ok or die "ferry-connect: cannot connect to $path: $!\\n";',
+  '  if (fileno($s) != $fd) { POSIX::dup2(fileno($s), $fd) or die "ferry-connect: dup2: $!\\n"; close($s) } }',
   'exec { $ARGV[0] } @ARGV or die "ferry-connect: cannot run $ARGV[0]: $!\\n";',
 ].join('\n');
 
+/** argv run with each descriptor connected to its UNIX socket (in order), e.g. [[3, page socket], [1, image socket]]. */
+export function withSockets(fds: readonly (readonly [number, string])[], argv: string[]): string[] {
+  const pairs: string[] = [];
+  for (const [fd, socket] of fds) {
+    checkSocatPath('page-stream socket', socket);
+    if (!Number.isInteger(fd) || fd < 0 || fd > 9) throw new FerryError({ code: 'BAD_INPUT', message: `refusing descriptor ${JSON.stringify(fd)} for a page-stream socket` });
+    pairs.push(String(fd), socket);
+  }
+  return ['perl', '-e', CONNECT_FDS, ...pairs, '--', ...argv];
+}
+
 /** argv run with fd 3 connected to the UNIX socket at `socket`. */
 export function withSocketFd3(socket: string, argv: string[]): string[] {
-  checkSocatPath('page-stream socket', socket);
-  return ['perl', '-e', CONNECT_FD3, socket, ...argv];
+  return withSockets([[3, socket]], argv);
 }
 
 /** TLS material of one side (PEM files), or none for a plain TCP stream. */
@@ -69,15 +92,17 @@ export const SOCAT_BUFFER = String(1 << 20);
  * The listening relay (streamed: on the destination). It first accepts the local page server's connection on
  * `socket` (CRIU is started with --ps-socket on it), then listens on address:port for the source's relay (one
  * connection; TLS with a client certificate from this migration's CA when `tls`), then relays both ways.
+ * `remoteFirst` (the image stream): the other way round, the remote relay first, then the local socket.
  */
-export function listeningRelayArgv(a: { socket: string; address: string; port: number; tls?: RelayTls }): string[] {
+export function listeningRelayArgv(a: { socket: string; address: string; port: number; tls?: RelayTls; remoteFirst?: boolean }): string[] {
   checkSocatPath('page-stream socket', a.socket);
   const ip = checkAddress(a.address, a.port);
   const common = [`bind=${ip.bracketed}`, 'reuseaddr', 'nodelay', `pf=${ip.family === 4 ? 'ip4' : 'ip6'}`];
   const remote = a.tls
     ? `OPENSSL-LISTEN:${a.port},${[...common, ...tlsOptions(a.tls), 'verify=1'].join(',')}`
     : `TCP-LISTEN:${a.port},${common.join(',')}`;
-  return ['socat', '-b', SOCAT_BUFFER, `UNIX-LISTEN:${a.socket},unlink-early,umask=077`, remote];
+  const local = `UNIX-LISTEN:${a.socket},unlink-early,umask=077`;
+  return ['socat', '-b', SOCAT_BUFFER, ...(a.remoteFirst ? [remote, local] : [local, remote])];
 }
 
 /**
@@ -85,13 +110,13 @@ export function listeningRelayArgv(a: { socket: string; address: string; port: n
  * comes up; TLS, checking the listener's certificate and address against this migration's CA), then listens
  * on `socket` for the dump (`criu dump --ps-socket 3`), then relays both ways.
  */
-export function connectingRelayArgv(a: { socket: string; address: string; port: number; bind?: string; tls?: RelayTls }): string[] {
+export function connectingRelayArgv(a: { socket: string; address: string; port: number; bind?: string; tls?: RelayTls; commonName?: string }): string[] {
   checkSocatPath('page-stream socket', a.socket);
   const ip = checkAddress(a.address, a.port);
   const bind = a.bind === undefined ? [] : [`bind=${checkAddress(a.bind, 1).bracketed}`];
   const common = [...bind, 'nodelay', 'retry=150', 'interval=0.02'];
   const remote = a.tls
-    ? `OPENSSL:${ip.bracketed}:${a.port},${[...common, ...tlsOptions(a.tls), 'verify=1', `commonname=${ip.address}`].join(',')}`
+    ? `OPENSSL:${ip.bracketed}:${a.port},${[...common, ...tlsOptions(a.tls), 'verify=1', `commonname=${a.commonName === undefined ? ip.address : checkAddress(a.commonName, 1).address}`].join(',')}`
     : `TCP:${ip.bracketed}:${a.port},${common.join(',')}`;
   return ['socat', '-b', SOCAT_BUFFER, remote, `UNIX-LISTEN:${a.socket},unlink-early,umask=077`];
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { FerryError } from '../../app/errors';
 import type { MigrationPlan } from '../../app/model/migration';
 import { criuLogErrors, explainCriuErrors } from '../../app/parse/criu';
+import { SOURCE_LOCK_FILES, usesSourceLock } from '../../app/plan/pre-lock';
 import { criuDumpArgv, criuRestoreArgv } from '../criu/criu-argv';
 import type { Executor } from '../hosts/executor';
 import { pageTlsFiles } from './page-stream';
@@ -35,16 +36,22 @@ export function planDumpArgv(plan: MigrationPlan): string[] {
     ...(plan.transferMode === 'streamed' && plan.pageServer ? { pageSocketFd3: true } : {}),
     ...(plan.transferMode === 'lazy' && plan.pageServer ? { lazyPages: { address: plan.pageServer.address, port: plan.pageServer.port } } : {}),
     ...(plan.transferMode === 'lazy' && tls ? { tls } : {}),
+    // The freeze script locks the connections itself, in one nft call (app/plan/pre-lock.ts: the source lock).
+    ...(usesSourceLock(plan.transferMode) ? { networkLock: 'skip' as const } : {}),
   });
 }
 
-/** The `criu restore` argv of a plan's images in `dir` (with the unlock script on the destination). */
+/**
+ * The `criu restore` argv of a plan's images in `dir`, with the script that opens the lock at CRIU's unlock: the
+ * destination's pre-lock, or (a rollback on the source) the source lock when the dump used it.
+ */
 export function planRestoreArgv(plan: MigrationPlan, where: 'destination' | 'source'): string[] {
   const dir = where === 'destination' ? plan.destinationImageDir : plan.sourceImageDir;
   return criuRestoreArgv({
     criu: where === 'destination' ? plan.criu.destination : plan.criu.source,
     imageDir: dir, logFile: path.posix.join(dir, 'restore.log'), pidFile: path.posix.join(dir, 'restore.pid'), shellJob: plan.shellJob,
     ...(where === 'destination' ? { actionScript: plan.preLock.actionScript } : {}),
+    ...(where === 'source' && usesSourceLock(plan.transferMode) ? { actionScript: path.posix.join(plan.sourceImageDir, SOURCE_LOCK_FILES.actionScript) } : {}),
     lazyPages: where === 'destination' && plan.transferMode === 'lazy',
   });
 }

@@ -1,234 +1,286 @@
 // Scripted freeze (streamed and lazy modes): the dump sends its pages straight to the destination's page
 // server (streamed) or keeps them for the destination to fetch after the restore (lazy); one script on each
-// host does the rest (source: dump, drop the address, stream the small images; destination: receive, take
-// the address, restore), joined by one stream through the controller. Markers time every step.
+// host does the rest (source: dump, drop the address, send the small images; destination: receive, take the
+// address, restore), the images going host to host through the image stream (or through the controller when
+// there is none). Markers time every step.
 import path from 'node:path';
 import { FerryError } from '../../app/errors';
-import type { StepName, StepRecord } from '../../app/model/migration';
+import { cancelledError, onCancel, reachNoReturn } from './engine-cancel';
+import { FREEZE_EXIT, FREEZE_MARK as M, freezeExitMeaning, isDestinationFailure } from '../../app/freeze/freeze-protocol';
+import type { StepName } from '../../app/model/migration';
 import { MarkerReader, type Marker } from '../../app/parse/markers';
+import { imageStreamOf } from '../../app/plan/image-stream';
 import {
   DESTINATION_FREEZE_SCRIPT,
   DESTINATION_LAZY_FREEZE_SCRIPT,
-  FREEZE_EXIT,
   SOURCE_FREEZE_SCRIPT,
   SOURCE_LAZY_FREEZE_SCRIPT,
   destinationLazyArgs,
   sourceLazyArgs,
   go,
   startFreeze,
+  type FreezeSide,
+  type FreezeStreams,
 } from '../criu/freeze-scripts';
+import { pageStreamPaths, withSockets } from '../criu/page-relay';
 import { UFFD_HOLDER_PY } from '../criu/uffd-holder';
 import { addBatch, addedBeforeFailure, announceAddresses, removeBatch } from '../net/address-move';
-import { holdSource } from './lazy-copies';
 import { criuError, planDumpArgv, planRestoreArgv, readRemoteFile } from './criu-run';
 import { destinationDevice, persistLog, sourceDevice, type FreezeContext } from './freeze-context';
-import type { FreezeStreams } from '../criu/freeze-scripts';
-import { pageStreamPaths, withSocketFd3 } from '../criu/page-relay';
 import { directStreamCommands } from '../criu/direct-stream';
 import { describeMoves } from './freeze-staged';
-import { cancelledError, onCancel, reachNoReturn } from './engine-cancel';
+import { holdSource } from './lazy-copies';
 
 /** Which markers open and close each step of the freeze. */
 const STEPS: { step: StepName; start: string; end: string }[] = [
-  { step: 'dump', start: 'dump-start', end: 'dump-done' },
-  { step: 'transfer', start: 'dump-done', end: 'received' },
-  { step: 'move-address', start: 'received', end: 'address-added' },
-  { step: 'restore', start: 'address-added', end: 'restored' },
+  { step: 'dump', start: M.dumpStart, end: M.dumpDone },
+  { step: 'transfer', start: M.dumpDone, end: M.received },
+  { step: 'move-address', start: M.received, end: M.addressAdded },
+  { step: 'restore', start: M.addressAdded, end: M.restored },
 ];
 
-/** Runs the streamed freeze; throws on failure (the caller rolls back according to ctx.state). */
+/** Both scripts' markers, as they arrive. */
+interface Marks {
+  source: MarkerReader;
+  destination: MarkerReader;
+}
+
+/** Runs the streamed (or lazy) freeze; throws on failure (the caller rolls back according to ctx.state). */
 export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
-  const { deps, run, plan, state } = ctx;
-  const { exec } = deps;
-  const { from, to } = plan.request;
-  const record = run.record;
+  const { plan, state, run } = ctx;
   state.dumpLog = path.posix.join(plan.sourceImageDir, 'dump.log');
   state.restoreLog = path.posix.join(plan.destinationImageDir, 'restore.log');
 
-  const lazy = plan.transferMode === 'lazy';
-  // Step records follow the markers as they arrive, on the controller's clock.
-  const open = new Map<StepName, StepRecord>();
-  const onMarker = (m: Marker) => {
-    const now = Date.now();
-    for (const st of STEPS) {
-      if (m.name === st.start && !open.has(st.step)) {
-        const rec: StepRecord = { name: st.step, status: 'running', startedAt: now };
-        open.set(st.step, rec);
-        record.steps.push(rec);
-        run.emit({ type: 'step-started', id: record.id, step: st.step, at: now });
-      }
-      if (m.name === st.end) {
-        const rec = open.get(st.step);
-        if (rec && rec.status === 'running') {
-          rec.status = 'ok';
-          rec.endedAt = now;
-          rec.detail = describe(st.step);
-          run.emit({ type: 'step-finished', id: record.id, step: st.step, at: now, status: 'ok', detail: rec.detail });
-        }
-      }
-    }
-    if (m.name === 'dump-done') {
-      state.dumped = true;
-      // Lazy: whatever CRIU does with the source copy when the page transfer ends (it resumes it on a failure,
-      // sockets still in repair mode), it stays stopped until Ferry decides which copy lives.
-      if (lazy) state.sourceHeld = holdSource(exec, from, plan.treePids);
-      ctx.journal?.write({ phase: 'dumped' });
-    }
-    if (m.name === 'address-removed') {
-      state.addressRemoved = plan.addresses.length > 0;
-      ctx.journal?.write({ phase: 'address-removed' });
-    }
-    if (m.name === 'address-added') {
-      state.restoreStarted = true;
-      ctx.journal?.write({ phase: 'address-added' });
-    }
-    if (m.name === 'restored') {
-      ctx.journal?.write({ phase: 'restored' });
-      reachNoReturn(ctx);
-    }
-    if (m.name === 'address-added' && plan.addresses.length) {
-      state.addressAdded = true;
-      state.announcements.push(announceAddresses(exec, to, plan.addresses, destinationDevice));
-    }
+  const marks: Marks = {
+    source: new MarkerReader((m) => onMarker(ctx, m), (l) => run.log(l, 'info', plan.request.from)),
+    destination: new MarkerReader((m) => onMarker(ctx, m), (l) => run.log(l, 'info', plan.request.to)),
   };
-  const srcMarks = new MarkerReader(onMarker, (l) => run.log(l, 'info', from));
-  const dstMarks = new MarkerReader(onMarker, (l) => run.log(l, 'info', to));
-  let relayed = () => 0;
-  // Durations from the markers, each on one host's own clock.
-  const span = (r: MarkerReader, a: string, b: string) => {
-    const x = r.at(a);
-    const y = r.at(b);
-    return x !== undefined && y !== undefined ? `${Math.round(y - x)} ms` : '?';
-  };
-  const describe = (step: StepName): string => {
-    switch (step) {
-      case 'dump':
-        return plan.transferMode === 'lazy'
-          ? `criu dump ${span(srcMarks, 'dump-start', 'dump-done')} without memory; the source serves the pages on ${plan.pageServer?.address}:${plan.pageServer?.port}`
-          : `criu dump ${span(srcMarks, 'dump-start', 'dump-done')}, pages straight to ${plan.pageServer?.address}:${plan.pageServer?.port}`;
-      case 'transfer': {
-        const direct = directBytes(srcMarks.lines);
-        return `${(relayed() / 1024).toFixed(0)} KiB of images (without pages) through the controller${direct !== undefined ? `, ${(direct / 1048576).toFixed(1)} MiB of memory that cannot be lazy straight to ${plan.directStream?.address}:${plan.directStream?.port}${plan.pageServer?.tls ? ' (TLS)' : ''}` : ''}`;
-      }
-      case 'move-address': return describeMoves(ctx) || 'no address to move';
-      case 'restore': return `criu restore ${span(dstMarks, 'address-added', 'restored')}`;
-      default: return '';
-    }
-  };
-
-  const srcBatch = removeBatch(plan.addresses, sourceDevice);
-  const dstBatch = addBatch(plan.addresses, destinationDevice);
-  const ps = plan.pageServer;
-  if (lazy && !ps) throw new FerryError({ code: 'INTERNAL', message: 'lazy mode without the source page server address' });
-  const directCommands = directStreamCommands(plan);
-  const directStream = directCommands && plan.directStream ? { ...directCommands, token: plan.directStream.token } : undefined;
-  const streams = await startFreeze(
-    exec,
-    {
-      host: from,
-      ...(lazy
-        ? { script: SOURCE_LAZY_FREEZE_SCRIPT, args: sourceLazyArgs(plan.sourceImageDir, srcBatch, directStream, planDumpArgv(plan)) }
-        : { script: SOURCE_FREEZE_SCRIPT, args: [plan.sourceImageDir, srcBatch, ...planDumpArgv(plan)] }),
-      // Streamed: the script (and the dump) inherit fd 3 connected to the page-stream relay, before the freeze.
-      ...(lazy ? {} : { prefix: withSocketFd3(pageStreamPaths(plan.sourceImageDir).socket, []) }),
-    },
-    lazy && ps
-      ? {
-          host: to, script: DESTINATION_LAZY_FREEZE_SCRIPT,
-          args: destinationLazyArgs(plan.destinationImageDir, dstBatch, plan.criu.destination, ps, { guard: UFFD_HOLDER_PY, pids: plan.treePids }, ps.tls ? pageStreamPaths(plan.destinationImageDir).tlsDir : '', directStream, planRestoreArgv(plan, 'destination')),
-        }
-      : { host: to, script: DESTINATION_FREEZE_SCRIPT, args: [plan.destinationImageDir, dstBatch, ...planRestoreArgv(plan, 'destination')] },
-  );
-  relayed = streams.bytes;
-  streams.source.stderr.on('data', (d: Buffer) => srcMarks.push(d.toString()));
-  streams.destination.stderr.on('data', (d: Buffer) => dstMarks.push(d.toString()));
+  const sides = scriptSides(ctx);
+  const streams = await startFreeze(ctx.deps.exec, sides.source, sides.destination, sides.images);
+  streams.source.stderr.on('data', (d: Buffer) => marks.source.push(d.toString()));
+  streams.destination.stderr.on('data', (d: Buffer) => marks.destination.push(d.toString()));
   streams.destination.stdout.resume();
-  // Both scripts run and wait before anything is frozen; the freeze starts with one line to the source.
-  const armed = await Promise.race([
-    Promise.all([srcMarks.waitFor('armed'), dstMarks.waitFor('armed')]).then(() => true),
-    Promise.race([streams.source.exit, streams.destination.exit]).then(() => false, () => false),
-  ]);
-  if (!armed) {
-    streams.source.kill();
-    streams.destination.kill();
-    throw new FerryError({ code: 'TRANSFER_FAILED', message: `the freeze scripts did not start: ${[...srcMarks.lines, ...dstMarks.lines].slice(-3).join(' | ')}` });
-  }
-  if (deps.signal?.aborted) {
+  const exits = Promise.all([streams.source.exit.catch(() => -1), streams.destination.exit.catch(() => -1)]);
+  await armed(streams, marks);
+  if (ctx.deps.signal?.aborted) {
     // Cancelled while the scripts armed: nothing is frozen yet.
     streams.source.kill();
     streams.destination.kill();
     throw cancelledError('before-freeze');
   }
+
+  let flushed = () => {};
+  const steps = trackSteps(ctx, marks, streams, new Promise<void>((r) => (flushed = r)));
   ctx.journal?.write({ phase: 'freeze-started' });
   run.freezeStarted(Date.now());
   go(streams);
-  // A cancel in the freeze stops it like an overrun budget does, then rolls back.
-  const cancel = onCancel(ctx, () => void abortFreeze(ctx, streams));
-  // The operator's budget bounds the freeze: past it both scripts are killed and the migration rolls back.
+  const { codes: [srcCode, dstCode], overBudget, cancelled } = await untilExit(ctx, streams, exits);
+  const endedAt = Date.now();
+  marks.source.end();
+  marks.destination.end();
+  flushed();
+  await steps;
+  recordFreeze(ctx, marks, streams);
+  if (srcCode === 0 && dstCode === 0) {
+    run.freezeEnded(endedAt);
+    return;
+  }
+  if (!state.dumped) run.freezeEnded(endedAt);
+  await failed(ctx, marks, srcCode, dstCode, overBudget, cancelled);
+}
+
+/** What each script runs with: its script, arguments, socket connector, and how the images travel. */
+function scriptSides(ctx: FreezeContext): { source: FreezeSide; destination: FreezeSide; images: 'controller' | 'direct' } {
+  const { plan } = ctx;
+  const { from, to } = plan.request;
+  const lazy = plan.transferMode === 'lazy';
+  const ps = plan.pageServer;
+  if (lazy && !ps) throw new FerryError({ code: 'INTERNAL', message: 'lazy mode without the source page server address' });
+  const srcBatch = removeBatch(plan.addresses, sourceDevice);
+  const dstBatch = addBatch(plan.addresses, destinationDevice);
+  const src = pageStreamPaths(plan.sourceImageDir);
+  const dst = pageStreamPaths(plan.destinationImageDir);
+  // Streamed: the dump inherits fd 3 connected to the page-stream relay; with an image stream, the source's
+  // stdout and the destination's stdin are its relays' sockets. All connected before the freeze.
+  const direct = imageStreamOf(plan) !== undefined;
+  const srcFds: [number, string][] = [...(lazy ? [] : [[3, src.socket] as [number, string]]), ...(direct ? [[1, src.imageSocket] as [number, string]] : [])];
+  const dstFds: [number, string][] = direct ? [[0, dst.imageSocket]] : [];
+  const prefix = (fds: [number, string][]) => (fds.length ? { prefix: withSockets(fds, []) } : {});
+  const directCommands = directStreamCommands(plan);
+  const directStream = directCommands && plan.directStream ? { ...directCommands, token: plan.directStream.token } : undefined;
+  const source: FreezeSide = lazy
+    ? { host: from, script: SOURCE_LAZY_FREEZE_SCRIPT, args: sourceLazyArgs(plan.sourceImageDir, srcBatch, directStream, planDumpArgv(plan)), ...prefix(srcFds) }
+    : { host: from, script: SOURCE_FREEZE_SCRIPT, args: [plan.sourceImageDir, srcBatch, ...planDumpArgv(plan)], ...prefix(srcFds) };
+  const destination: FreezeSide = lazy && ps
+    ? {
+        host: to, script: DESTINATION_LAZY_FREEZE_SCRIPT, ...prefix(dstFds),
+        args: destinationLazyArgs(plan.destinationImageDir, dstBatch, plan.criu.destination, ps, { guard: UFFD_HOLDER_PY, pids: plan.treePids }, ps.tls ? dst.tlsDir : '', directStream, planRestoreArgv(plan, 'destination')),
+      }
+    : { host: to, script: DESTINATION_FREEZE_SCRIPT, args: [plan.destinationImageDir, dstBatch, ...planRestoreArgv(plan, 'destination')], ...prefix(dstFds) };
+  return { source, destination, images: direct ? 'direct' : 'controller' };
+}
+
+/** What each marker changes: the freeze state (for rollback), the journal, the announcements. */
+function onMarker(ctx: FreezeContext, m: Marker): void {
+  const { plan, state } = ctx;
+  const { from, to } = plan.request;
+  switch (m.name) {
+    case M.dumpDone:
+      state.dumped = true;
+      // Lazy: whatever CRIU does with the source copy when the page transfer ends (it resumes it on a failure,
+      // sockets still in repair mode), it stays stopped until Ferry decides which copy lives.
+      if (plan.transferMode === 'lazy') state.sourceHeld = holdSource(ctx.deps.exec, from, plan.treePids);
+      ctx.journal?.write({ phase: 'dumped' });
+      break;
+    case M.addressRemoved:
+      state.addressRemoved = plan.addresses.length > 0;
+      ctx.journal?.write({ phase: 'address-removed' });
+      break;
+    case M.addressAdded:
+      state.restoreStarted = true;
+      ctx.journal?.write({ phase: 'address-added' });
+      if (plan.addresses.length) {
+        state.addressAdded = true;
+        state.announcements.push(announceAddresses(ctx.deps.exec, to, plan.addresses, destinationDevice));
+      }
+      break;
+    case M.restored:
+      ctx.journal?.write({ phase: 'restored' });
+      reachNoReturn(ctx);
+      break;
+  }
+}
+
+/** Waits until both scripts run and wait; throws (killing them) when one exits first. */
+async function armed(streams: FreezeStreams, marks: Marks): Promise<void> {
+  const ok = await Promise.race([
+    Promise.all([marks.source.waitFor(M.armed), marks.destination.waitFor(M.armed)]).then(() => true),
+    Promise.race([streams.source.exit, streams.destination.exit]).then(() => false, () => false),
+  ]);
+  if (ok) return;
+  streams.source.kill();
+  streams.destination.kill();
+  throw new FerryError({ code: 'TRANSFER_FAILED', message: `the freeze scripts did not start: ${lastLines(marks)}` });
+}
+
+/**
+ * The freeze's steps in the record (StepRunner): each starts when its opening marker arrives and ends with its
+ * closing marker, or fails when the scripts have exited (`ended`: their last output read) without it. Resolves
+ * when every started step has ended.
+ */
+function trackSteps(ctx: FreezeContext, marks: Marks, streams: FreezeStreams, ended: Promise<void>): Promise<unknown> {
+  const reader = (name: string) => (name === M.dumpStart || name === M.dumpDone ? marks.source : marks.destination);
+  const started: Promise<unknown>[] = [];
+  const opened = STEPS.map((st) =>
+    Promise.race([reader(st.start).waitFor(st.start).then(() => true), ended.then(() => false)]).then((open) => {
+      if (!open) return;
+      const step = ctx.run.step(st.step, async (s) => {
+        const done = await Promise.race([reader(st.end).waitFor(st.end).then(() => true), ended.then(() => reader(st.end).at(st.end) !== undefined)]);
+        s.detail = describeStep(ctx, st.step, marks, streams);
+        if (!done) throw new FerryError({ code: 'TRANSFER_FAILED', message: `the freeze scripts ended before ${st.end}` });
+      });
+      started.push(step.catch(() => undefined));
+    }),
+  );
+  return Promise.all(opened).then(() => Promise.all(started));
+}
+
+/** One line per step, from the markers (each on one host's own clock). */
+function describeStep(ctx: FreezeContext, step: StepName, marks: Marks, streams: FreezeStreams): string {
+  const { plan } = ctx;
+  const span = (r: MarkerReader, a: string, b: string) => {
+    const x = r.at(a);
+    const y = r.at(b);
+    return x !== undefined && y !== undefined ? `${Math.round(y - x)} ms` : '?';
+  };
+  const ps = plan.pageServer;
+  switch (step) {
+    case 'dump':
+      return plan.transferMode === 'lazy'
+        ? `criu dump ${span(marks.source, M.dumpStart, M.dumpDone)} without memory; the source serves the pages on ${ps?.address}:${ps?.port}`
+        : `criu dump ${span(marks.source, M.dumpStart, M.dumpDone)}, pages straight to ${ps?.address}:${ps?.port}`;
+    case 'transfer': {
+      const direct = directBytes(marks.source.lines);
+      const is = imageStreamOf(plan);
+      const images = is ? `images (without pages) straight to ${is.listen}:${is.port}${is.tls ? ' (TLS)' : ''}` : `${(streams.bytes() / 1024).toFixed(0)} KiB of images (without pages) through the controller`;
+      return `${images}${direct !== undefined ? `, ${(direct / 1048576).toFixed(1)} MiB of memory that cannot be lazy straight to ${plan.directStream?.address}:${plan.directStream?.port}${ps?.tls ? ' (TLS)' : ''}` : ''}`;
+    }
+    case 'move-address': return describeMoves(ctx) || 'no address to move';
+    case 'restore': return `criu restore ${span(marks.destination, M.addressAdded, M.restored)}`;
+    default: return '';
+  }
+}
+
+/**
+ * Waits for both scripts' exit; past the operator's budget, or on a cancel before the point of no return, both are
+ * stopped and the migration rolls back.
+ */
+async function untilExit(ctx: FreezeContext, streams: FreezeStreams, exits: Promise<[number, number]>): Promise<{ codes: [number, number]; overBudget: boolean; cancelled: boolean }> {
+  const { plan, run } = ctx;
   let overBudget = false;
   const budget = setTimeout(() => {
     overBudget = true;
     run.log(`the freeze passed its budget of ${plan.request.budgetMs} ms: stopping and rolling back`, 'error');
     void abortFreeze(ctx, streams);
   }, plan.request.budgetMs);
-  const [srcCode, dstCode] = await Promise.all([streams.source.exit.catch(() => -1), streams.destination.exit.catch(() => -1)]);
+  const cancel = onCancel(ctx, () => void abortFreeze(ctx, streams));
+  const codes = await exits;
   clearTimeout(budget);
   cancel.off();
-  const endedAt = Date.now();
-  srcMarks.end();
-  dstMarks.end();
-  record.freezeMarkers = { source: [...srcMarks.markers], destination: [...dstMarks.markers] };
-  record.transferMs = Math.round((srcMarks.at('sent') ?? 0) - (srcMarks.at('dump-done') ?? 0)) || undefined;
-  record.relayedBytes = relayed();
-  const direct = directBytes(srcMarks.lines);
-  if (direct !== undefined) record.directBytes = direct;
+  return { codes, overBudget, cancelled: cancel.requested };
+}
 
-  // Close the steps that did not finish.
-  for (const rec of open.values()) {
-    if (rec.status !== 'running') continue;
-    rec.status = 'failed';
-    rec.endedAt = endedAt;
-    rec.detail = describe(rec.name);
-    run.emit({ type: 'step-finished', id: record.id, step: rec.name, at: endedAt, status: 'failed', detail: rec.detail });
-  }
-  if (srcCode === 0 && dstCode === 0) {
-    run.freezeEnded(endedAt);
-    return;
-  }
-  if (!state.dumped) run.freezeEnded(endedAt);
-  if (plan.addresses.length && dstMarks.at('received') !== undefined && dstMarks.at('address-added') === undefined) {
+/** The freeze's markers and byte counts in the record. */
+function recordFreeze(ctx: FreezeContext, marks: Marks, streams: FreezeStreams): void {
+  const record = ctx.run.record;
+  record.freezeMarkers = { source: [...marks.source.markers], destination: [...marks.destination.markers] };
+  record.transferMs = Math.round((marks.source.at(M.sent) ?? 0) - (marks.source.at(M.dumpDone) ?? 0)) || undefined;
+  record.relayedBytes = streams.bytes();
+  const direct = directBytes(marks.source.lines);
+  if (direct !== undefined) record.directBytes = direct;
+}
+
+/** Says what failed (with CRIU's own words when CRIU failed) and what the destination may hold; always throws. */
+async function failed(ctx: FreezeContext, marks: Marks, srcCode: number, dstCode: number, overBudget: boolean, cancelled: boolean): Promise<never> {
+  const { plan, state, deps, run } = ctx;
+  const { from, to } = plan.request;
+  const record = run.record;
+  if (plan.addresses.length && marks.destination.at(M.received) !== undefined && marks.destination.at(M.addressAdded) === undefined) {
     // The add started and did not finish: ip's own report says which addresses it had put there; a killed
     // script says nothing, so any of them may be there.
-    state.partialAdd = dstCode === 21 ? addedBeforeFailure(plan.addresses, destinationDevice, dstMarks.lines.join('\n')) : { moves: plan.addresses, certain: false };
+    state.partialAdd = dstCode === FREEZE_EXIT.addressAdd
+      ? addedBeforeFailure(plan.addresses, destinationDevice, marks.destination.lines.join('\n'))
+      : { moves: plan.addresses, certain: false };
   }
-  if (cancel.requested) throw cancelledError('freeze');
+  if (cancelled) throw cancelledError('freeze');
   if (overBudget) {
     throw new FerryError({
       code: 'TIMEOUT',
       host: state.dumped ? to : from,
-      message: `the freeze lasted longer than its budget of ${plan.request.budgetMs} ms (reached: ${[...srcMarks.markers, ...dstMarks.markers].map((m) => m.name).join(', ')})`,
+      message: `the freeze lasted longer than its budget of ${plan.request.budgetMs} ms (reached: ${[...marks.source.markers, ...marks.destination.markers].map((m) => m.name).join(', ')})`,
       hint: 'is the link between the hosts up? The process is rolled back to the source',
     });
   }
-  // Say what failed, with CRIU's own words when CRIU failed.
-  if (srcCode === 10) {
-    const log = await readRemoteFile(exec, from, state.dumpLog);
+  if (srcCode === FREEZE_EXIT.dump) {
+    const log = await readRemoteFile(deps.exec, from, state.dumpLog ?? '');
     record.logs.dump = persistLog(deps, record.id, 'dump.log', log);
-    throw criuError('CRIU_DUMP_FAILED', from, 'dump', log, srcMarks.lines.join('\n'), state.dumpLog);
+    throw criuError('CRIU_DUMP_FAILED', from, 'dump', log, marks.source.lines.join('\n'), state.dumpLog ?? '');
   }
-  if (dstCode === 22) {
-    const log = await readRemoteFile(exec, to, state.restoreLog);
+  if (dstCode === FREEZE_EXIT.restore) {
+    const log = await readRemoteFile(deps.exec, to, state.restoreLog ?? '');
     record.logs.restore = persistLog(deps, record.id, 'restore.log', log);
-    throw criuError('CRIU_RESTORE_FAILED', to, 'restore', log, dstMarks.lines.join('\n'), state.restoreLog);
+    throw criuError('CRIU_RESTORE_FAILED', to, 'restore', log, marks.destination.lines.join('\n'), state.restoreLog ?? '');
   }
   const code = srcCode !== 0 && srcCode !== -1 ? srcCode : dstCode;
-  const host = code >= 20 || (srcCode === 0 && dstCode !== 0) ? to : from;
+  const host = isDestinationFailure(code) || (srcCode === 0 && dstCode !== 0) ? to : from;
   throw new FerryError({
-    code: code === 11 || code === 21 ? 'ADDRESS_MOVE_FAILED' : 'TRANSFER_FAILED',
+    code: code === FREEZE_EXIT.addressRemove || code === FREEZE_EXIT.addressAdd ? 'ADDRESS_MOVE_FAILED' : 'TRANSFER_FAILED',
     host,
-    message: `${FREEZE_EXIT[code] ?? `freeze script exited ${code}`} (source exit ${srcCode}, destination exit ${dstCode}): ${[...srcMarks.lines, ...dstMarks.lines].slice(-3).join(' | ')}`,
+    message: `${freezeExitMeaning(code) ?? `freeze script exited ${code}`} (source exit ${srcCode}, destination exit ${dstCode}): ${lastLines(marks)}`,
   });
 }
+
+const lastLines = (marks: Marks) => [...marks.source.lines, ...marks.destination.lines].slice(-3).join(' | ');
 
 /** The byte count the lazy source script reports for its direct stream (`@@FERRY-DIRECT N`). */
 function directBytes(lines: readonly string[]): number | undefined {

@@ -6,6 +6,7 @@ import type { HostSpec } from '../../app/model/host';
 import type { MigrationPlan, MigrationRecord, MigrationRequest } from '../../app/model/migration';
 import { verifyConnections } from '../../app/plan/verify';
 import { freezeBreakdown } from '../../app/review/freeze-parts';
+import { imageStreamOf } from '../../app/plan/image-stream';
 import { announceAddresses } from '../net/address-move';
 import { probeHost } from '../net/host-probe';
 import { deleteNewCriuTables } from '../net/network-lock';
@@ -18,7 +19,7 @@ import { freezeStreamed } from './freeze-streamed';
 import { awaitLazyPages } from './lazy-outcome';
 import { lockKeys } from './migration-locks';
 import { newMigrationId } from './migration-id';
-import { LAZY_PIPE_MAX_SIZE, clearStaleSockets, lockDestination, prepareFolders, raisePipeMaxSize, unlockDestination } from './prepare-hosts';
+import { LAZY_PIPE_MAX_SIZE, clearStaleSockets, lockDestination, prepareFolders, prepareSourceLock, raisePipeMaxSize, unlockDestination } from './prepare-hosts';
 import { endPageStream, preparePageStream } from './page-stream';
 import { planFor, probePair, resolvePair, type ProbedPair } from './probe-plan';
 import { pageGuards } from '../../app/plan/page-guard';
@@ -156,7 +157,7 @@ async function prepareStep(ctx: FreezeContext): Promise<void> {
   const { deps: { exec }, run, plan } = ctx;
   const req = plan.request;
   await run.step('prepare', async (s) => {
-    const [, cleared] = await Promise.all([prepareFolders(exec, plan), clearStaleSockets(exec, plan)]);
+    const [, cleared] = await Promise.all([prepareFolders(exec, plan).then(() => prepareSourceLock(exec, plan)), clearStaleSockets(exec, plan)]);
     if (cleared) run.log(`destroyed ${cleared} leftover socket(s) on ${req.to} holding the four-tuples of connections that move`, 'info', req.to);
     if (plan.transferMode === 'lazy') {
       const before = await Promise.all([raisePipeMaxSize(exec, req.from), raisePipeMaxSize(exec, req.to)]);
@@ -201,7 +202,7 @@ async function freezeStep(ctx: FreezeContext): Promise<void> {
   try {
     await run.step('lock-destination', async (s) => {
       await lockDestination(deps.exec, plan);
-      s.detail = `nft table inet ${plan.preLock.table} (${plan.connections.length} connection(s)), dropped when CRIU unlocks the restored connections`;
+      s.detail = `nft table inet ${plan.preLock.table} (${plan.connections.length} connection(s)), opened when CRIU unlocks the restored connections`;
     });
     throwIfCancelled(deps.signal);
     // ---- freeze (each mode starts it): from then on, the peers see silence until the restore finishes.
@@ -241,7 +242,7 @@ async function verifyStep(ctx: FreezeContext): Promise<void> {
     record.logs.dump = persistLog(deps, record.id, 'dump.log', dlog);
     record.logs.restore = persistLog(deps, record.id, 'restore.log', rlog);
     if (record.freezeMarkers && record.freeze?.ms !== undefined) {
-      const parts = freezeBreakdown({ mode: plan.transferMode, freezeMs: record.freeze.ms, ...record.freezeMarkers, dumpLog: dlog, restoreLog: rlog });
+      const parts = freezeBreakdown({ mode: plan.transferMode, freezeMs: record.freeze.ms, ...record.freezeMarkers, dumpLog: dlog, restoreLog: rlog, imagesVia: imageStreamOf(plan) ? 'direct' : 'controller' });
       if (parts) record.freezeParts = parts;
     }
     const root = dst.processes?.find((p) => p.pid === req.pid);
@@ -269,12 +270,12 @@ async function cleanupStep(ctx: FreezeContext): Promise<void> {
   const { deps: { exec }, run, plan, state } = ctx;
   const req = plan.request;
   await run.step('cleanup', async (s) => {
-    const [fromSource, preLockLeft] = await Promise.all([
+    // The pre-lock was opened at the restore's unlock (pre-lock.ts); its table goes now.
+    const [fromSource] = await Promise.all([
       deleteNewCriuTables(exec, req.from, ctx.tablesBefore ?? []),
       unlockDestination(exec, plan),
       endPageStream(exec, plan),
     ]);
-    if (preLockLeft) run.log(`the pre-lock ${plan.preLock.table} was still on ${req.to} after the restore; removed`, 'warn', req.to);
     for (const p of (await Promise.all(state.announcements)).flat()) run.log(`announce: ${p}`, 'warn', req.to);
     if (!req.keepImages) {
       await Promise.all([

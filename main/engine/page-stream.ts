@@ -4,6 +4,7 @@
 // frozen. Lazy mode's listeners start later: CRIU's page server with the dump, the direct stream of shared memory
 // with the destination's freeze script (main/criu/direct-stream.ts), the page recovery after a break.
 import type { MigrationPlan } from '../../app/model/migration';
+import { imageStreamOf } from '../../app/plan/image-stream';
 import { pageGuardTableText, pageGuards } from '../../app/plan/page-guard';
 import type { CriuTls } from '../criu/criu-argv';
 import { RELAY_START_SCRIPT, STOP_PIDS_SCRIPT, connectingRelayArgv, listeningRelayArgv, pageStreamPaths, withSocketFd3 } from '../criu/page-relay';
@@ -25,12 +26,35 @@ export function pageTlsFiles(plan: MigrationPlan, side: Side): CriuTls | undefin
 }
 
 /**
- * Before the freeze (image folders exist): keys to both hosts, the guard on the listener, and in streamed mode
- * the destination's relay and page server and the source's relay, connected (TLS handshake done).
+ * Before the freeze (image folders exist): keys to both hosts, the guard on the listener, in streamed mode
+ * the destination's relay and page server and the source's relay, connected (TLS handshake done), and the image
+ * stream's relay pair, connected.
  */
 export async function preparePageStream(exec: Executor, plan: MigrationPlan): Promise<void> {
   await listenForPageStream(exec, plan);
-  if (plan.transferMode === 'streamed') await connectPageStream(exec, plan);
+  await Promise.all([plan.transferMode === 'streamed' ? connectPageStream(exec, plan) : undefined, connectImageStream(exec, plan)]);
+}
+
+/**
+ * The image stream (app/plan/image-stream.ts): the destination's guard, then both relays at once (the destination's
+ * accepts the source's TLS connection first, then listens on its UNIX socket for the destination's freeze script;
+ * the source's connects, then listens for the source's freeze script). Keys must be on both hosts.
+ */
+export async function connectImageStream(exec: Executor, plan: MigrationPlan): Promise<void> {
+  const is = imageStreamOf(plan);
+  if (!is) return;
+  const { from, to } = plan.request;
+  await mustRun(exec, to, ['nft', '-f', '-'], pageGuardTableText(is.guardTable, is.listen, [is.port], is.peer));
+  const src = pageStreamPaths(plan.sourceImageDir);
+  const dst = pageStreamPaths(plan.destinationImageDir);
+  const stls = is.tls ? pageTlsFiles(plan, 'source') : undefined;
+  const dtls = is.tls ? pageTlsFiles(plan, 'destination') : undefined;
+  const files = (p: typeof src): RelayFiles => ({ socket: p.imageSocket, pidFile: p.imagePidFile, log: p.imageLog });
+  const endpoint = `${is.listen}:${is.port}`;
+  await Promise.all([
+    startRelay(exec, plan, to, files(dst), listeningRelayArgv({ socket: dst.imageSocket, address: is.listen, port: is.port, remoteFirst: true, ...(dtls ? { tls: dtls } : {}) }), 'image stream', endpoint),
+    startRelay(exec, plan, from, files(src), connectingRelayArgv({ socket: src.imageSocket, address: is.listen, port: is.port, bind: is.peer, commonName: is.certName, ...(stls ? { tls: stls } : {}) }), 'image stream', endpoint),
+  ]);
 }
 
 /**
@@ -65,14 +89,20 @@ export async function connectPageStream(exec: Executor, plan: MigrationPlan): Pr
 
 type PageServer = NonNullable<MigrationPlan['pageServer']>;
 
-async function startRelay(exec: Executor, plan: MigrationPlan, host: string, p: ReturnType<typeof pageStreamPaths>, relay: string[]): Promise<void> {
-  const ps = plan.pageServer;
+/** A relay's files on its host. */
+interface RelayFiles {
+  pidFile: string;
+  log: string;
+  socket: string;
+}
+
+async function startRelay(exec: Executor, plan: MigrationPlan, host: string, p: RelayFiles, relay: string[], what = `page stream`, endpoint = `${plan.pageServer?.address}:${plan.pageServer?.port}`): Promise<void> {
   const { to, from } = plan.request;
   const r = await exec.run(host, ['sh', '-c', RELAY_START_SCRIPT, 'ferry-relay', p.pidFile, p.log, p.socket, ...relay], { timeoutMs: 20_000 });
   if (r.code !== 0) {
     throw new FerryError({
       code: 'TRANSFER_FAILED', host,
-      message: `cannot set up the page stream ${from} → ${to} (${ps?.address}:${ps?.port}): ${r.stderr.trim() || `exit ${r.code}`}`,
+      message: `cannot set up the ${what} ${from} → ${to} (${endpoint}): ${r.stderr.trim() || `exit ${r.code}`}`,
       hint: 'is the port in use, the address not on the destination, or the link between the hosts down? Retry, or use --mode staged',
     });
   }
@@ -99,20 +129,22 @@ async function startListeningRelay(exec: Executor, plan: MigrationPlan, ps: Page
 }
 
 /**
- * Takes the page streams down (after the migration, in rollback, clean-up and recovery): relays, page server,
- * the direct stream's listener and the recovery's page source stopped, the guards removed, this migration's keys
- * deleted on both hosts. Never throws; fine when parts were never set up.
+ * Takes the page streams down (after the migration, in rollback, clean-up and recovery): relays (the image
+ * stream's too), page server, the direct stream's listener and the recovery's page source stopped, the guards
+ * removed, this migration's keys deleted on both hosts. Never throws; fine when parts were never set up.
  */
 export async function endPageStream(exec: Executor, plan: MigrationPlan): Promise<void> {
   const guards = pageGuards(plan);
+  const is = imageStreamOf(plan);
   const side = async (s: Side) => {
     const host = hostOf(plan, s);
     const dir = dirOf(plan, s);
     const p = pageStreamPaths(dir);
-    const pids = s === 'destination' ? [p.pidFile, `${dir}/page-server.pid`, `${dir}/direct.pid`] : [p.pidFile, `${dir}/page-source.pid`];
+    const pids = s === 'destination' ? [p.pidFile, p.imagePidFile, `${dir}/page-server.pid`, `${dir}/direct.pid`] : [p.pidFile, p.imagePidFile, `${dir}/page-source.pid`];
     await exec.run(host, ['sh', '-c', STOP_PIDS_SCRIPT, 'ferry-stop', ...pids]).catch(() => undefined);
-    await exec.run(host, ['rm', '-rf', '--', p.tlsDir, p.socket, `${dir}/page-source.token`]).catch(() => undefined);
+    await exec.run(host, ['rm', '-rf', '--', p.tlsDir, p.socket, p.imageSocket, `${dir}/page-source.token`]).catch(() => undefined);
     for (const g of guards.filter((x) => x.side === s)) await exec.run(host, ['nft', 'delete', 'table', 'inet', g.table]).catch(() => undefined);
+    if (is && s === 'destination') await exec.run(host, ['nft', 'delete', 'table', 'inet', is.guardTable]).catch(() => undefined);
   };
   await Promise.all([side('source'), side('destination')]);
 }

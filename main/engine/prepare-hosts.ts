@@ -5,7 +5,7 @@ import type { MigrationPlan } from '../../app/model/migration';
 import { fourTupleKey } from '../../app/model/host';
 import { parseSs } from '../../app/parse/ss';
 import { SHARED_ROOTS, SYSTEM_TREES } from '../../app/plan/image-base';
-import { preLockTableText, unlockActionScript } from '../../app/plan/pre-lock';
+import { SOURCE_LOCK_FILES, preLockTableText, sourceLockTableName, unlockActionScript, usesSourceLock } from '../../app/plan/pre-lock';
 import { describeStates, ssTupleFilters } from '../../app/plan/stale-sockets';
 import type { Executor } from '../hosts/executor';
 import { RUNNING_FN, waitWhileRunningArgv } from '../../app/shell/running';
@@ -90,6 +90,21 @@ export async function lockDestination(exec: Executor, plan: MigrationPlan): Prom
 }
 
 /**
+ * Streamed and lazy modes: writes the source lock's files into the source's image folder (app/plan/pre-lock.ts),
+ * for the freeze script (lock before the dump, unlock when the dump fails) and a rollback's restore (its action
+ * script opens the lock). The lock text comes on stdin (1,000 connections: ~90 KB), the rest as arguments.
+ */
+export async function prepareSourceLock(exec: Executor, plan: MigrationPlan): Promise<void> {
+  if (!usesSourceLock(plan.transferMode)) return;
+  const table = sourceLockTableName(plan.id);
+  const f = SOURCE_LOCK_FILES;
+  await mustRun(exec, plan.request.from, [
+    'sh', '-c', 'umask 077 && cat > "$1/$2" && printf "%s\\n" "$5" > "$1/$3" && printf %s "$6" > "$1/$4" && chmod 700 "$1/$4"',
+    'ferry-source-lock', plan.sourceImageDir, f.lock, f.unlock, f.actionScript, `delete table inet ${table}`, unlockActionScript(table),
+  ], preLockTableText(table, plan.connections));
+}
+
+/**
  * Destroys the leftover sockets the plan found on the destination with the connections' four-tuples (`ss -K`,
  * one filter per batch of tuples), then lists what is still there: CRIU cannot restore a connection whose
  * four-tuple the kernel still holds. Returns how many were destroyed.
@@ -119,7 +134,7 @@ export async function stopPageServer(exec: Executor, plan: MigrationPlan): Promi
   await endPageStream(exec, plan);
 }
 
-/** Removes the pre-lock table when it is still there (the restore did not reach its unlock). */
+/** Removes the pre-lock table (opened by the restore, or still closed when the restore did not reach its unlock); true: it was there. */
 export async function unlockDestination(exec: Executor, plan: MigrationPlan): Promise<boolean> {
   const r = await exec.run(plan.request.to, ['nft', 'delete', 'table', 'inet', plan.preLock.table]);
   return r.code === 0;

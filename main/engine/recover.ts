@@ -11,6 +11,7 @@ import { probeHost } from '../net/host-probe';
 import { deleteNewCriuTables } from '../net/network-lock';
 import { openRecordStore, type RecordStore } from '../store/record-store';
 import { addressesBackToSource, addressesToDestination } from './address-placement';
+import { usesSourceLock } from '../../app/plan/pre-lock';
 import { criuRestore } from './criu-run';
 import { destinationDevice, mustRun, sourceDevice } from './freeze-context';
 import { Journal, openJournals, type OpenJournal } from './journal';
@@ -123,6 +124,7 @@ async function recoverOne(exec: Executor, j: OpenJournal, store: RecordStore): P
           const r = await criuRestore(exec, from, plan, 'source');
           if (!r.ok) throw r.error;
         });
+        if (usesSourceLock(plan.transferMode)) await attempt(`removed this migration's network lock on ${from}`, () => deleteNewCriuTables(exec, from, j.tablesBefore));
       } else {
         // The process runs but its dump may have locked its connections: unlock them.
         await attempt(`removed this migration's network lock on ${from}`, () => deleteNewCriuTables(exec, from, j.tablesBefore));

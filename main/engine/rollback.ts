@@ -1,6 +1,7 @@
 // Undoes a freeze that failed: the destination unlocked, the address back on the source, and the process
 // restored on the source from its own dump (fetching the pages back from the destination when they streamed),
 // or, in lazy mode, the still-frozen original let go of by its dump and resumed.
+import { usesSourceLock } from '../../app/plan/pre-lock';
 import { killAndWaitArgv } from '../../app/shell/running';
 import { addAddresses, announceAddresses, removeAddresses } from '../net/address-move';
 import { probeHost } from '../net/host-probe';
@@ -74,6 +75,12 @@ export async function rollback(ctx: FreezeContext): Promise<void> {
       if (!r.ok) throw r.error;
       run.freezeEnded(r.endedAt);
     });
+    // Its action script opened Ferry's source lock (streamed mode; staged keeps CRIU's, which its restore deletes).
+    if (usesSourceLock(plan.transferMode)) {
+      await attempt(`removed this migration's network lock on ${from}`, async () => {
+        await deleteNewCriuTables(exec, from, ctx.tablesBefore ?? []);
+      });
+    }
   }
   run.record.rollback = { attempted: true, actions: undo.actions, ok: undo.ok };
   run.log(`rollback ${undo.ok ? 'complete' : 'INCOMPLETE'}: ${undo.actions.join('; ')}`, undo.ok ? 'warn' : 'error');

@@ -86,7 +86,9 @@ if [ -n "$statpid" ]; then
   sec shmem; q=$statpid
   while [ -n "$q" ]; do
     set -- $q; p=$1; shift; q="$*"; echo "pid $p"
-    awk '/^[0-9a-f]+-[0-9a-f]+ /{s=($2 ~ /s$/)} s && (/^[0-9a-f]+-[0-9a-f]+ / || /^Rss:/)' "/proc/$p/smaps" 2>/dev/null
+    awk -v p="$p" '/^[0-9a-f]+-[0-9a-f]+ /{s=($2 ~ /s$/); if (!s) next; print
+      if (NF == 5 || $6 ~ /^\\/(dev\\/zero|memfd:|SYSV)/) { b = ""; c = "stat -L -c %b /proc/" p "/map_files/" $1 " 2>/dev/null"; c | getline b; close(c); if (b != "") print "Blocks: " b }
+      next} s && /^Rss:/' "/proc/$p/smaps" 2>/dev/null
     for c in $(cat /proc/$p/task/*/children 2>/dev/null); do q="$q $c"; done
   done
 fi

@@ -1,5 +1,6 @@
 // A process CRIU cannot dump (a UNIX socket connected outside its tree) is refused at the dump with a readable
 // error from CRIU's log, keeps running on the source with its TCP connection, and its address does not move.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ferry, sleep } from './cli';
@@ -43,5 +44,8 @@ describe('a dump that fails changes nothing', () => {
     const s = await labStatus();
     expect(s.serviceAddress.holder).toBe('lab-a');
     expect(s.witness!.totals.resets).toBe(0);
+    // The source lock (Ferry's, the dump ran with --network-lock skip) came off with the failed dump.
+    const tables = execFileSync('nsenter', [`--net=/run/netns/${process.env.FERRY_LAB ?? 'ferry'}-a`, 'nft', 'list', 'tables'], { encoding: 'utf8' });
+    expect(tables).not.toMatch(/CRIU-/);
   });
 });

@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MigrationPlan, MigrationRecord } from '../../app/model/migration';
 import { createController, type Controller } from '../../main/controller/controller';
+import { imageStreamOf } from '../../app/plan/image-stream';
 import { pageStreamPaths } from '../../main/criu/page-relay';
 import { connectPageStream, endPageStream, listenForPageStream } from '../../main/engine/page-stream';
 import { DESTINATION_LAZY_FREEZE_SCRIPT, destinationLazyArgs } from '../../main/criu/freeze-scripts';
@@ -148,11 +149,28 @@ describe('page stream: authenticated, encrypted, reachable only from the other h
     } else {
       expect(dumpLog).toContain('TLS handshake completed');
     }
-    // The images were kept, this migration's keys were not; the guard is gone; no relay runs.
+    // The small images went host to host (the image stream), not through the controller.
+    const is = imageStreamOf(rec.plan!)!;
+    expect(is).toMatchObject({ listen: to === 'lab-b' ? '198.18.0.3' : '198.18.0.2', tls: true });
+    expect(rec.relayedBytes).toBe(0);
+    expect(parts.map((p) => p.name)).toContain('images to the destination');
+    expect(rec.steps.find((s) => s.name === 'transfer')?.detail).toContain(`straight to ${is.listen}:${is.port} (TLS)`);
+    // The destination's restore log shows the pre-lock opened by the action script at post-restore.
+    expect(parts.find((p) => p.name === 'criu restore: unlock script')?.ms).toBeGreaterThan(0);
+    // The source lock (Ferry's, one nft call before the dump) is its own part of the freeze, and gone afterwards.
+    expect(parts.find((p) => p.name === 'source: connections locked')?.ms).toBeGreaterThan(0);
+    expect(dumpLog).not.toContain('Running nftables');
+    expect((await run(from, ['nft', 'list', 'tables'])).stdout).not.toMatch(/CRIU-/);
+    // The images were kept, this migration's keys were not; the guards are gone; no relay runs.
     for (const [host, dir] of [[from, rec.plan!.sourceImageDir], [to, rec.plan!.destinationImageDir]] as const) {
+      const p = pageStreamPaths(dir);
       expect((await run(host, ['test', '-d', dir])).code).toBe(0);
-      expect((await run(host, ['test', '-e', pageStreamPaths(dir).tlsDir])).code).not.toBe(0);
+      expect((await run(host, ['test', '-e', p.tlsDir])).code).not.toBe(0);
+      expect((await run(host, ['test', '-e', p.imageSocket])).code).not.toBe(0);
       expect((await run(host, ['nft', 'list', 'table', 'inet', ps.guardTable!])).code).not.toBe(0);
+      expect((await run(host, ['nft', 'list', 'table', 'inet', is.guardTable])).code).not.toBe(0);
+      expect((await run(host, ['nft', 'list', 'table', 'inet', rec.plan!.preLock.table])).code).not.toBe(0);
+      expect((await run(host, ['sh', '-c', 'p=$(cat "$1" 2>/dev/null) || exit 1; kill -0 "$p"', 'x', p.imagePidFile])).code).not.toBe(0);
       await run(host, ['rm', '-rf', '--', dir]);
     }
     const w = (await labStatus()).witness!;

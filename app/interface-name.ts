@@ -31,6 +31,9 @@ const TABLE = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 /** Throws BAD_INPUT unless `name` is a safe nft table name. */
 export function assertTableName(name: unknown): asserts name is string {
   if (typeof name !== 'string' || !TABLE.test(name)) {
-    throw new FerryError({ code: 'BAD_INPUT', message: `refusing nft table name ${JSON.stringify(name)}: only a letter then letters, digits, _ and - (at most 64)` });
+    throw new FerryError({
+      code: 'BAD_INPUT',
+      message: `refusing nft table name ${JSON.stringify(name)}: only a letter then letters, digits, _ and - (at most 64)`,
+    });
   }
 }

@@ -21,7 +21,14 @@ describe('buildProcessTree', () => {
     expect(shape(roots.find((r) => r.pid === 6991) as ProcessNode)).toEqual({ 6991: [{ 6993: [6995, 6996] }, 6994] });
     expect(shape(roots.find((r) => r.pid === 6100) as ProcessNode)).toEqual({ 6100: [6143, 6144] });
     expect(roots.find((r) => r.pid === 6589)?.children.map((c) => c.comm)).toEqual([
-      'sp ace (x) y', 'héllo wörld', '日本語 x', 'trail', 'nl?x?y', '-dash', '))(( ]]', 'aaaaaaaaaaaaaaa',
+      'sp ace (x) y',
+      'héllo wörld',
+      '日本語 x',
+      'trail',
+      'nl?x?y',
+      '-dash',
+      '))(( ]]',
+      'aaaaaaaaaaaaaaa',
     ]);
   });
 

@@ -58,10 +58,7 @@ export function subtreePids(list: readonly ProcessInfo[], rootPid: number): numb
 }
 
 /** Finds a process by PID in a flat list or, through `children`, anywhere in a tree. */
-export function findProcess<T extends ProcessInfo & { children?: readonly T[] }>(
-  items: readonly T[],
-  pid: number,
-): T | undefined {
+export function findProcess<T extends ProcessInfo & { children?: readonly T[] }>(items: readonly T[], pid: number): T | undefined {
   const stack = [...items];
   for (let x = stack.pop(); x; x = stack.pop()) {
     if (x.pid === pid) return x;

@@ -19,7 +19,8 @@ export function forgetSecret(value: string): void {
   secrets.delete(value);
 }
 
-const SECRET_WORDS = 'token|access_token|refresh_token|id_token|password|passwd|pass|pwd|passphrase|secret|client_secret|api[_-]?key|apikey|auth|sig|signature|session|sessionid|ferry-token';
+const SECRET_WORDS =
+  'token|access_token|refresh_token|id_token|password|passwd|pass|pwd|passphrase|secret|client_secret|api[_-]?key|apikey|auth|sig|signature|session|sessionid|ferry-token';
 
 /** Patterns of secrets that need no registration; each keeps its first group and replaces the rest. */
 const PATTERNS: RegExp[] = [
@@ -39,7 +40,8 @@ const PATTERNS: RegExp[] = [
 const PRIVATE_KEY = /-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[\s\S]*?(?:-----END \1PRIVATE KEY-----|$)/g;
 
 /** Object keys whose values are secrets whatever they contain. */
-const SECRET_KEY = /^(?:password|passwd|passphrase|secret|token|accesstoken|refreshtoken|apikey|api_key|authorization|cookie|privatekey|private_key|sudopassword|clientsecret)$|(?:password|passphrase|secret|token)$/i;
+const SECRET_KEY =
+  /^(?:password|passwd|passphrase|secret|token|accesstoken|refreshtoken|apikey|api_key|authorization|cookie|privatekey|private_key|sudopassword|clientsecret)$|(?:password|passphrase|secret|token)$/i;
 
 /** True when an object key names a secret (`password`, `sudoPassword`, `apiKey`, `token`, …). */
 export function isSecretKey(key: string): boolean {

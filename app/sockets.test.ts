@@ -12,8 +12,13 @@ const sockets = parseSs(fixture('ss-tinpHOa.txt'));
 const procs = parsePs(fixture('ps.txt'));
 
 const sock = (state: TcpState, local: string, port = 5000): TcpSocket => ({
-  state, recvQ: 0, sendQ: 0, local: { address: local, port }, remote: { address: '198.18.9.9', port: 40000 },
-  owners: [{ comm: 'svc', pid: 100, fd: 3 }], extra: {},
+  state,
+  recvQ: 0,
+  sendQ: 0,
+  local: { address: local, port },
+  remote: { address: '198.18.9.9', port: 40000 },
+  owners: [{ comm: 'svc', pid: 100, fd: 3 }],
+  extra: {},
 });
 
 describe('socketsOfTree', () => {
@@ -23,7 +28,12 @@ describe('socketsOfTree', () => {
     const owned = socketsOfTree(sockets, tree);
     expect(owned).toHaveLength(29);
     // Left out: two TIME-WAIT and two accepted-by-kernel-only sockets, which no process holds.
-    expect(sockets.filter((s) => !owned.includes(s)).map((s) => s.state).sort()).toEqual(['ESTAB', 'ESTAB', 'TIME-WAIT', 'TIME-WAIT']);
+    expect(
+      sockets
+        .filter((s) => !owned.includes(s))
+        .map((s) => s.state)
+        .sort(),
+    ).toEqual(['ESTAB', 'ESTAB', 'TIME-WAIT', 'TIME-WAIT']);
   });
   it('matches on any owner, and on none for an unrelated tree', () => {
     expect(socketsOfTree(sockets, [6143])).toHaveLength(28);
@@ -36,19 +46,39 @@ describe('addressesToMove', () => {
   it('finds nothing to move for loopback-only connections but keeps a link-local one', () => {
     const owned = socketsOfTree(sockets, [6100]);
     expect(addressesToMove(owned, [])).toEqual(['fe80::1']);
-    expect(addressesToMove(owned.filter((s) => s.local.scope === undefined), [])).toEqual([]);
+    expect(
+      addressesToMove(
+        owned.filter((s) => s.local.scope === undefined),
+        [],
+      ),
+    ).toEqual([]);
   });
 
   it('lists distinct local addresses of connected sockets, normalized, without management addresses', () => {
     const list = [
-      sock('ESTAB', '198.18.0.10'), sock('ESTAB', '198.18.0.10', 5001), sock('CLOSE-WAIT', '::ffff:198.18.0.11'),
-      sock('SYN-SENT', '198.18.0.13'), sock('FIN-WAIT-2', '2001:DB8:0:0::1'), sock('LISTEN', '198.18.0.12'),
-      sock('ESTAB', '127.0.0.5'), sock('ESTAB', '::1'), sock('ESTAB', '::ffff:127.0.0.1'), sock('LISTEN', '*'),
-      sock('LISTEN', '0.0.0.0'), sock('UNCONN', '198.18.0.14'), sock('ESTAB', '198.18.0.1'), sock('ESTAB', '198.18.0.2'),
+      sock('ESTAB', '198.18.0.10'),
+      sock('ESTAB', '198.18.0.10', 5001),
+      sock('CLOSE-WAIT', '::ffff:198.18.0.11'),
+      sock('SYN-SENT', '198.18.0.13'),
+      sock('FIN-WAIT-2', '2001:DB8:0:0::1'),
+      sock('LISTEN', '198.18.0.12'),
+      sock('ESTAB', '127.0.0.5'),
+      sock('ESTAB', '::1'),
+      sock('ESTAB', '::ffff:127.0.0.1'),
+      sock('LISTEN', '*'),
+      sock('LISTEN', '0.0.0.0'),
+      sock('UNCONN', '198.18.0.14'),
+      sock('ESTAB', '198.18.0.1'),
+      sock('ESTAB', '198.18.0.2'),
     ];
     expect(addressesToMove(list, ['198.18.0.1', '::ffff:198.18.0.2'])).toEqual(['198.18.0.10', '198.18.0.11', '198.18.0.13', '2001:db8::1']);
     expect(addressesToMove(list, ['198.18.0.1'], { includeListeners: true })).toEqual([
-      '198.18.0.10', '198.18.0.11', '198.18.0.13', '2001:db8::1', '198.18.0.12', '198.18.0.2',
+      '198.18.0.10',
+      '198.18.0.11',
+      '198.18.0.13',
+      '2001:db8::1',
+      '198.18.0.12',
+      '198.18.0.2',
     ]);
   });
 });
@@ -78,10 +108,42 @@ describe('parseIpAddress', () => {
   });
 
   it.each([
-    '', ' 198.18.0.1', '198.18.0.1 ', '198.18.0.1\n', '198.18.0', '1.2.3.4.5', '256.1.1.1', '01.2.3.4', '1.2.3.4/24',
-    '-1.2.3.4', '-x', '--help', '1.2.3.4;id', '$(id)', '`id`', "1.2.3.4'", 'fe80::1%eth0', '[::1]', ':::', '1:::2',
-    '1::2::3', '12345::', ':1::', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7::8', '1:2:3:4:5:6:7', 'g::1', 'localhost',
-    '0x7f.0.0.1', '1e1.1.1.1', '1.2.3.4::', '::1.2.3', '::1.2.3.256', '١.2.3.4', '1.2.3.4\0', 'a'.repeat(46),
+    '',
+    ' 198.18.0.1',
+    '198.18.0.1 ',
+    '198.18.0.1\n',
+    '198.18.0',
+    '1.2.3.4.5',
+    '256.1.1.1',
+    '01.2.3.4',
+    '1.2.3.4/24',
+    '-1.2.3.4',
+    '-x',
+    '--help',
+    '1.2.3.4;id',
+    '$(id)',
+    '`id`',
+    "1.2.3.4'",
+    'fe80::1%eth0',
+    '[::1]',
+    ':::',
+    '1:::2',
+    '1::2::3',
+    '12345::',
+    ':1::',
+    '1:2:3:4:5:6:7:8:9',
+    '1:2:3:4:5:6:7::8',
+    '1:2:3:4:5:6:7',
+    'g::1',
+    'localhost',
+    '0x7f.0.0.1',
+    '1e1.1.1.1',
+    '1.2.3.4::',
+    '::1.2.3',
+    '::1.2.3.256',
+    '١.2.3.4',
+    '1.2.3.4\0',
+    'a'.repeat(46),
     '0'.repeat(46),
   ])('rejects %j', (input) => {
     expect(parseIpAddress(input)).toBeNull();

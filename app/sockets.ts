@@ -24,11 +24,7 @@ export interface AddressesToMoveOptions {
  * Distinct local addresses of connected sockets (ESTAB, SYN-SENT, FIN-WAIT-*, CLOSE-WAIT, ...) that must move
  * with the process: without loopback, wildcard and management addresses; IPv4-mapped IPv6 reported as IPv4.
  */
-export function addressesToMove(
-  sockets: readonly TcpSocket[],
-  managementAddresses: readonly string[],
-  opts: AddressesToMoveOptions = {},
-): string[] {
+export function addressesToMove(sockets: readonly TcpSocket[], managementAddresses: readonly string[], opts: AddressesToMoveOptions = {}): string[] {
   const mgmt = new Set(managementAddresses.map(normalizeAddress));
   const out: string[] = [];
   for (const s of sockets) {

@@ -49,11 +49,12 @@ test('a page from another origin cannot open the API socket', async ({ page }) =
   // about:blank has an opaque origin: the browser sends "Origin: null"-like values the bridge does not accept.
   await page.goto('about:blank');
   const outcome = await page.evaluate(
-    (url) => new Promise<string>((resolve) => {
-      const ws = new WebSocket(url);
-      ws.onopen = () => resolve('open');
-      ws.onerror = () => resolve('refused');
-    }),
+    (url) =>
+      new Promise<string>((resolve) => {
+        const ws = new WebSocket(url);
+        ws.onopen = () => resolve('open');
+        ws.onerror = () => resolve('refused');
+      }),
     `ws://127.0.0.1:${run.port}/api`,
   );
   expect(outcome).toBe('refused');

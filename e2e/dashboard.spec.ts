@@ -79,7 +79,11 @@ test('hosts, processes, connections, migrate with a live countdown, review, hist
     await ui.migrate.waitUntilFrozen(60_000);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'migration-in-progress.png') });
     await expect(ui.migrate.outcome()).toHaveText('Succeeded', { timeout: 120_000 });
-    id = (await page.getByRole('heading', { name: /^Migration m-/ }).locator('code').textContent()) ?? '';
+    id =
+      (await page
+        .getByRole('heading', { name: /^Migration m-/ })
+        .locator('code')
+        .textContent()) ?? '';
     expect(id).toMatch(/^m-/);
 
     const seen = await ui.migrate.countdownValues();
@@ -92,7 +96,10 @@ test('hosts, processes, connections, migrate with a live countdown, review, hist
     for (let i = 1; i < frozen.length; i++) expect(frozen[i]!.ms).toBeGreaterThanOrEqual(frozen[i - 1]!.ms);
     // The countdown ticks at ≥ 10 Hz: the median interval between updates while frozen is ≤ 100 ms (the median
     // ignores the stalls a screenshot or a busy machine cause).
-    const gaps = frozen.slice(1).map((s, i) => s.t - frozen[i]!.t).sort((a, b) => a - b);
+    const gaps = frozen
+      .slice(1)
+      .map((s, i) => s.t - frozen[i]!.t)
+      .sort((a, b) => a - b);
     const median = gaps[Math.floor(gaps.length / 2)] ?? 0;
     test.info().annotations.push({ type: 'countdown', description: `${frozen.length} updates while frozen, median interval ${Math.round(median)} ms` });
     // A starved CPU (other jobs on this machine) stretches every timer; then only a weaker bound holds.
@@ -140,7 +147,6 @@ test('hosts, processes, connections, migrate with a live countdown, review, hist
   expect(errors, 'no errors in the page (CSP violations included)').toEqual([]);
 });
 
-
 /** The `ferry` CLI against the e2e lab, and the host that holds the service address (where the demo runs). */
 function labCli(run: ReturnType<typeof e2eRun>) {
   const ferry = (...args: string[]) =>
@@ -152,7 +158,10 @@ function labCli(run: ReturnType<typeof e2eRun>) {
 /** Opens the dashboard, picks the demo workload in its host's tree and goes to the Migrate view with it. */
 async function migrateDemo(ui: Dashboard, run: ReturnType<typeof e2eRun>, holder: string): Promise<void> {
   await ui.page.goto(run.url);
-  await ui.hosts.row(holder).getByRole('button', { name: `Processes on ${holder}` }).click();
+  await ui.hosts
+    .row(holder)
+    .getByRole('button', { name: `Processes on ${holder}` })
+    .click();
   await ui.processes.search.fill('demo-workload');
   await ui.processes.item(holder, new RegExp(`^${run.demoPid} node .*demo-workload`)).click();
   await ui.processes.migrateButton().click();

@@ -12,7 +12,10 @@ const lab = process.env.FERRY_LAB ?? 'ferry';
 
 function ferry(args: string[], env: NodeJS.ProcessEnv = {}): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [path.join(root, 'bin', 'ferry.mjs'), ...args], {
-    cwd: root, env: { ...process.env, FERRY_LAB: lab, ...env }, encoding: 'utf8', timeout: 300_000,
+    cwd: root,
+    env: { ...process.env, FERRY_LAB: lab, ...env },
+    encoding: 'utf8',
+    timeout: 300_000,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

@@ -34,9 +34,38 @@ import { criuCandidates, probeHost } from './net/host-probe';
 
 /** Values that break naive quoting; none contains NUL. */
 const HOSTILE = [
-  "it's", '"double"', 'a;reboot', '$(touch /tmp/ferry-pwned)', '`touch /tmp/ferry-pwned`', 'line1\nline2', '\r\n',
-  '-x', '--help', '*', '/etc/*', '?', '[ab]', '{a,b}', '~root', '$HOME', '${IFS}', '!!', '#comment', 'tab\there', '|&<>',
-  "''", '\\', '\\n', ' lead', 'trail ', '', '%s%n%d', 'ünïcødé ✓', '\u001b[31mred', 'A=b', 'x'.repeat(20_000),
+  "it's",
+  '"double"',
+  'a;reboot',
+  '$(touch /tmp/ferry-pwned)',
+  '`touch /tmp/ferry-pwned`',
+  'line1\nline2',
+  '\r\n',
+  '-x',
+  '--help',
+  '*',
+  '/etc/*',
+  '?',
+  '[ab]',
+  '{a,b}',
+  '~root',
+  '$HOME',
+  '${IFS}',
+  '!!',
+  '#comment',
+  'tab\there',
+  '|&<>',
+  "''",
+  '\\',
+  '\\n',
+  ' lead',
+  'trail ',
+  '',
+  '%s%n%d',
+  'ünïcødé ✓',
+  '\u001b[31mred',
+  'A=b',
+  'x'.repeat(20_000),
 ];
 /** Hostile values that are also usable as a path (not option-like, one line). */
 const HOSTILE_PATHS = HOSTILE.filter((v) => v !== '' && !v.startsWith('-') && !/[\n\r]/.test(v)).map((v) => `/tmp/${v.slice(0, 2000)}`);
@@ -67,7 +96,10 @@ function badInput(fn: () => unknown, fragment?: string | RegExp): void {
 }
 
 async function badInputAsync(p: Promise<unknown>): Promise<void> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(FerryError);
   expect((err as FerryError).code).toBe('BAD_INPUT');
 }
@@ -115,7 +147,9 @@ describe('remoteCommand (every command the engine runs goes through it)', { time
 describe('CRIU argv (criu-argv.ts)', { timeout: 60_000 }, () => {
   it('passes hostile paths byte-exact', () => {
     for (const p of HOSTILE_PATHS) {
-      expectByteExact(criuDumpArgv({ criu: p, pid: 4242, imageDir: p, logFile: `${p}/dump.log`, shellJob: true, pageServer: { address: '2001:db8::1', port: 27001 } }));
+      expectByteExact(
+        criuDumpArgv({ criu: p, pid: 4242, imageDir: p, logFile: `${p}/dump.log`, shellJob: true, pageServer: { address: '2001:db8::1', port: 27001 } }),
+      );
       expectByteExact(criuRestoreArgv({ criu: p, imageDir: p, logFile: p, pidFile: p, shellJob: false, actionScript: p }));
     }
   });
@@ -143,13 +177,24 @@ describe('page-stream relay (page-relay.ts: socat address strings, the fd-3 conn
   it('passes safe values byte-exact and refuses every path socat would parse as options or addresses', () => {
     expectByteExact(listeningRelayArgv({ socket: '/var/lib/ferry/images/m-1-restore/page-stream.sock', address: '198.18.0.3', port: 27001, tls }));
     expectByteExact(connectingRelayArgv({ socket: '/i/page-stream.sock', address: '2001:db8::3', port: 27001, bind: '2001:db8::2', tls }));
-    expectByteExact(withSocketFd3('/i/page-stream.sock', HOSTILE.filter((v) => v.length < 1000)));
+    expectByteExact(
+      withSocketFd3(
+        '/i/page-stream.sock',
+        HOSTILE.filter((v) => v.length < 1000),
+      ),
+    );
     for (const v of [...HOSTILE_PATHS.filter((p) => !/^\/tmp\/[A-Za-z0-9._-]*$/.test(p)), '/i/a,fork', '/i/a:b', '/i/../etc/x', 'relative', '/i/x!!y']) {
       badInput(() => listeningRelayArgv({ socket: v, address: '198.18.0.3', port: 27001 }));
       badInput(() => connectingRelayArgv({ socket: '/i/s', address: '198.18.0.3', port: 27001, tls: { ...tls, key: v } }));
       badInput(() => withSocketFd3(v, ['criu']));
     }
-    for (const [address, port] of [['198.18.0.3,fork', 1], ['198.18.0.3', 0], ['198.18.0.3', 65536], ['x', 1], ['2001:DB8::1', 1]] as const) {
+    for (const [address, port] of [
+      ['198.18.0.3,fork', 1],
+      ['198.18.0.3', 0],
+      ['198.18.0.3', 65536],
+      ['x', 1],
+      ['2001:DB8::1', 1],
+    ] as const) {
       badInput(() => connectingRelayArgv({ socket: '/i/s', address, port }));
       badInput(() => listeningRelayArgv({ socket: '/i/s', address, port }));
     }
@@ -164,7 +209,13 @@ describe('page-stream relay (page-relay.ts: socat address strings, the fd-3 conn
       badInput(() => directListenerArgv({ address: '198.18.0.3', port: 27001, log: v }));
       badInput(() => directSenderArgv({ address: '198.18.0.3', port: 27001, log, tls: { ...tls, cert: v } }));
     }
-    for (const [address, port] of [['198.18.0.3,fork', 1], ['198.18.0.3', 0], ['198.18.0.3', 65536], ['x', 1], ['2001:DB8::1', 1]] as const) {
+    for (const [address, port] of [
+      ['198.18.0.3,fork', 1],
+      ['198.18.0.3', 0],
+      ['198.18.0.3', 65536],
+      ['x', 1],
+      ['2001:DB8::1', 1],
+    ] as const) {
       badInput(() => directListenerArgv({ address, port, log }));
       badInput(() => directSenderArgv({ address, port, log }));
     }
@@ -177,100 +228,165 @@ describe('freeze scripts (freeze-scripts.ts: positional arguments)', { timeout: 
     ['streamed and staged', false, false],
     ['lazy-pages', true, false],
     ['lazy-pages with a direct stream', true, true],
-  ])('%s: every hostile value reaches criu, ip, tar and the direct stream byte-exact, through startFreeze and the real /bin/sh', async (_mode, lazy, withDirect) => {
-    fakeTool('date', 'echo 1');
-    fakeTool('ip', 'cat > "$REC/ip.stdin"');
-    // The source lock (nft -f FILE before the dump), recorded.
-    fakeTool('nft');
-    // tar -C DIR -xf - (destination: the images, and the direct stream's), tar -C DIR --exclude=… -cf - . (source)
-    // or tar -C DIR -cf - -T /dev/null FILES… (the direct stream's), recorded apart.
-    fakeTool('tar', [
-      'if [ "$3" = -xf ]; then printf \'%s\\0\' "$@" > "$REC/tar-x.argv"; d=$(cat); printf %s "$d" > "$REC/tar.stdin.$d"',
-      'elif [ "$5" = -T ]; then printf \'%s\\0\' "$@" > "$REC/tar-cd.argv"; printf direct',
-      'else printf \'%s\\0\' "$@" > "$REC/tar-c.argv"; printf images; fi',
-    ].join('\n'));
-    // The direct stream's two ends (direct-stream.ts builds socat command lines; the scripts eval them): a FIFO
-    // between them, and hostile arguments that must arrive as given.
-    const fifo = path.join(tmp, 'rec', 'direct.fifo');
-    rmSync(fifo, { force: true });
-    execFileSync('mkfifo', [fifo]);
-    const sendArgs = HOSTILE.filter((v) => v.length < 1000);
-    const listenArgs = [...sendArgs].reverse();
-    const direct = withDirect
-      ? {
-          send: quoteArgv([fakeTool("send $(x) 'q'", `cat > "$REC/direct.fifo"`), ...sendArgs]),
-          listen: quoteArgv([fakeTool('listen `y` "q"', `cat "$REC/direct.fifo"`), ...listenArgs]),
-          token: "tok'$(x)\"",
-        }
-      : undefined;
-    // CRIU, under a hostile file name: records its argv per verb; a lazy dump reports on --status-fd 3.
-    const criuBody = 'printf \'%s\\0\' "$@" > "$REC/criu.$1.argv"; n=; p=; for a; do [ "$p" = --status-fd ] && n=$a; p=$a; done; [ -z "$n" ] || eval "printf x >&$n"';
-    const criu = fakeTool("cr iu;$(x)`y`'q'", criuBody);
-    const lazyCriu = fakeTool('criu-lazy $(z)', criuBody);
-    const exec = new LocalShellExecutor({ PATH: `${fakebin}:/usr/bin:/bin`, REC: path.join(tmp, 'rec') });
-    const criuArgs = HOSTILE.filter((v) => v.length < 1000);
-    const move: AddressMove = { address: '198.18.0.100', prefixLen: 32, family: 'inet', sourceDevice: 'eth0', destinationDevice: 'eth0', routes: [] };
-    const srcBatch = removeBatch([move], (m) => m.sourceDevice);
-    const dstBatch = addBatch([move], (m) => m.destinationDevice);
-    for (const name of ["imgs;$(touch /tmp/ferry-pwned)`id` *", '-x', 'line\nbreak', "it's \"q\""]) {
-      const dir = path.join(tmp, name);
-      mkdirSync(dir, { recursive: true });
-      const streams = await startFreeze(
-        exec,
-        lazy
-          ? { host: 'a', script: SOURCE_LAZY_FREEZE_SCRIPT, args: sourceLazyArgs(dir, srcBatch, direct, [criu, 'dump', ...criuArgs]) }
-          : { host: 'a', script: SOURCE_FREEZE_SCRIPT, args: [dir, srcBatch, criu, 'dump', ...criuArgs] },
-        lazy
-          ? { host: 'b', script: DESTINATION_LAZY_FREEZE_SCRIPT, args: destinationLazyArgs(dir, dstBatch, lazyCriu, { address: '2001:db8::1', port: 27001 }, { guard: UFFD_HOLDER_PY, pids: [1234] }, `${dir}/tls`, direct, [criu, 'restore', ...criuArgs]) }
-          : { host: 'b', script: DESTINATION_FREEZE_SCRIPT, args: [dir, dstBatch, criu, 'restore', ...criuArgs] },
+  ])(
+    '%s: every hostile value reaches criu, ip, tar and the direct stream byte-exact, through startFreeze and the real /bin/sh',
+    async (_mode, lazy, withDirect) => {
+      fakeTool('date', 'echo 1');
+      fakeTool('ip', 'cat > "$REC/ip.stdin"');
+      // The source lock (nft -f FILE before the dump), recorded.
+      fakeTool('nft');
+      // tar -C DIR -xf - (destination: the images, and the direct stream's), tar -C DIR --exclude=… -cf - . (source)
+      // or tar -C DIR -cf - -T /dev/null FILES… (the direct stream's), recorded apart.
+      fakeTool(
+        'tar',
+        [
+          'if [ "$3" = -xf ]; then printf \'%s\\0\' "$@" > "$REC/tar-x.argv"; d=$(cat); printf %s "$d" > "$REC/tar.stdin.$d"',
+          'elif [ "$5" = -T ]; then printf \'%s\\0\' "$@" > "$REC/tar-cd.argv"; printf direct',
+          'else printf \'%s\\0\' "$@" > "$REC/tar-c.argv"; printf images; fi',
+        ].join('\n'),
       );
-      go(streams);
-      let err = '';
-      streams.source.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      streams.destination.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      streams.destination.stdout.resume();
-      expect([await streams.source.exit, await streams.destination.exit], err).toEqual([0, 0]);
-      expect(err).toContain('@@FERRY-AT sent');
-      expect(err).toContain('@@FERRY-AT restored');
-      expect(recordedArgv('criu.dump')).toEqual(['dump', ...criuArgs, ...(lazy ? ['--status-fd', '3'] : [])]);
-      expect(recordedArgv('criu.restore')).toEqual(['restore', ...criuArgs]);
-      expect(recordedArgv('nft')).toEqual(['-f', `${dir}/source-lock.nft`]);
-      expect(err).toContain('@@FERRY-AT locked');
-      if (lazy) {
-        // Run by the guard (main/criu/uffd-holder.ts), which adds its own status pipe.
-        for (let i = 0; i < 100 && !existsSync(path.join(tmp, 'rec', 'criu.lazy-pages.argv')); i++) await new Promise((r) => setTimeout(r, 20));
-        const lazyArgv = recordedArgv('criu.lazy-pages');
-        expect(lazyArgv.slice(0, -2)).toEqual([
-          'lazy-pages', '--page-server', '--address', '2001:db8::1', '--port', '27001', '--images-dir', dir,
-          '--log-file', `${dir}/lazy-pages.log`, '-v4',
-          '--tls', '--tls-cacert', `${dir}/tls/ca.crt`, '--tls-cert', `${dir}/tls/cert.pem`, '--tls-key', `${dir}/tls/key.pem`,
+      // The direct stream's two ends (direct-stream.ts builds socat command lines; the scripts eval them): a FIFO
+      // between them, and hostile arguments that must arrive as given.
+      const fifo = path.join(tmp, 'rec', 'direct.fifo');
+      rmSync(fifo, { force: true });
+      execFileSync('mkfifo', [fifo]);
+      const sendArgs = HOSTILE.filter((v) => v.length < 1000);
+      const listenArgs = [...sendArgs].reverse();
+      const direct = withDirect
+        ? {
+            send: quoteArgv([fakeTool("send $(x) 'q'", `cat > "$REC/direct.fifo"`), ...sendArgs]),
+            listen: quoteArgv([fakeTool('listen `y` "q"', `cat "$REC/direct.fifo"`), ...listenArgs]),
+            token: 'tok\'$(x)"',
+          }
+        : undefined;
+      // CRIU, under a hostile file name: records its argv per verb; a lazy dump reports on --status-fd 3.
+      const criuBody =
+        'printf \'%s\\0\' "$@" > "$REC/criu.$1.argv"; n=; p=; for a; do [ "$p" = --status-fd ] && n=$a; p=$a; done; [ -z "$n" ] || eval "printf x >&$n"';
+      const criu = fakeTool("cr iu;$(x)`y`'q'", criuBody);
+      const lazyCriu = fakeTool('criu-lazy $(z)', criuBody);
+      const exec = new LocalShellExecutor({ PATH: `${fakebin}:/usr/bin:/bin`, REC: path.join(tmp, 'rec') });
+      const criuArgs = HOSTILE.filter((v) => v.length < 1000);
+      const move: AddressMove = { address: '198.18.0.100', prefixLen: 32, family: 'inet', sourceDevice: 'eth0', destinationDevice: 'eth0', routes: [] };
+      const srcBatch = removeBatch([move], (m) => m.sourceDevice);
+      const dstBatch = addBatch([move], (m) => m.destinationDevice);
+      for (const name of ['imgs;$(touch /tmp/ferry-pwned)`id` *', '-x', 'line\nbreak', 'it\'s "q"']) {
+        const dir = path.join(tmp, name);
+        mkdirSync(dir, { recursive: true });
+        const streams = await startFreeze(
+          exec,
+          lazy
+            ? { host: 'a', script: SOURCE_LAZY_FREEZE_SCRIPT, args: sourceLazyArgs(dir, srcBatch, direct, [criu, 'dump', ...criuArgs]) }
+            : { host: 'a', script: SOURCE_FREEZE_SCRIPT, args: [dir, srcBatch, criu, 'dump', ...criuArgs] },
+          lazy
+            ? {
+                host: 'b',
+                script: DESTINATION_LAZY_FREEZE_SCRIPT,
+                args: destinationLazyArgs(
+                  dir,
+                  dstBatch,
+                  lazyCriu,
+                  { address: '2001:db8::1', port: 27001 },
+                  { guard: UFFD_HOLDER_PY, pids: [1234] },
+                  `${dir}/tls`,
+                  direct,
+                  [criu, 'restore', ...criuArgs],
+                ),
+              }
+            : { host: 'b', script: DESTINATION_FREEZE_SCRIPT, args: [dir, dstBatch, criu, 'restore', ...criuArgs] },
+        );
+        go(streams);
+        let err = '';
+        streams.source.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        streams.destination.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        streams.destination.stdout.resume();
+        expect([await streams.source.exit, await streams.destination.exit], err).toEqual([0, 0]);
+        expect(err).toContain('@@FERRY-AT sent');
+        expect(err).toContain('@@FERRY-AT restored');
+        expect(recordedArgv('criu.dump')).toEqual(['dump', ...criuArgs, ...(lazy ? ['--status-fd', '3'] : [])]);
+        expect(recordedArgv('criu.restore')).toEqual(['restore', ...criuArgs]);
+        expect(recordedArgv('nft')).toEqual(['-f', `${dir}/source-lock.nft`]);
+        expect(err).toContain('@@FERRY-AT locked');
+        if (lazy) {
+          // Run by the guard (main/criu/uffd-holder.ts), which adds its own status pipe.
+          for (let i = 0; i < 100 && !existsSync(path.join(tmp, 'rec', 'criu.lazy-pages.argv')); i++) await new Promise((r) => setTimeout(r, 20));
+          const lazyArgv = recordedArgv('criu.lazy-pages');
+          expect(lazyArgv.slice(0, -2)).toEqual([
+            'lazy-pages',
+            '--page-server',
+            '--address',
+            '2001:db8::1',
+            '--port',
+            '27001',
+            '--images-dir',
+            dir,
+            '--log-file',
+            `${dir}/lazy-pages.log`,
+            '-v4',
+            '--tls',
+            '--tls-cacert',
+            `${dir}/tls/ca.crt`,
+            '--tls-cert',
+            `${dir}/tls/cert.pem`,
+            '--tls-key',
+            `${dir}/tls/key.pem`,
+          ]);
+          expect(lazyArgv.at(-2)).toBe('--status-fd');
+        }
+        expect(recorded('ip', 'stdin').toString()).toBe(dstBatch);
+        expect(recordedArgv('tar-x')).toEqual(['-C', dir, '-xf', '-']);
+        const ownFiles = [
+          '--exclude=./page-stream.sock',
+          '--exclude=./page-relay.pid',
+          '--exclude=./page-relay.log',
+          '--exclude=./tls',
+          '--exclude=./direct-stream.log',
+          '--exclude=./image-stream.sock',
+          '--exclude=./image-relay.pid',
+          '--exclude=./image-relay.log',
+          '--exclude=./source-lock.nft',
+          '--exclude=./source-unlock.nft',
+          '--exclude=./source-unlock.sh',
+        ];
+        expect(recordedArgv('tar-c')).toEqual([
+          '-C',
+          dir,
+          '--exclude=./dump.log',
+          ...(lazy ? ['--exclude=./status', '--exclude=./dump-exit.tmp', '--exclude=./dump-exit', '--exclude=./dump.pid'] : []),
+          ...ownFiles,
+          ...(withDirect ? ['--exclude=./pages-*.img'] : []),
+          '-cf',
+          '-',
+          '.',
         ]);
-        expect(lazyArgv.at(-2)).toBe('--status-fd');
+        expect(recorded('tar', 'stdin.images').toString()).toBe('images');
+        if (withDirect) {
+          // Both ends got their arguments as given; the receiver took the stream after the token, to tar -x.
+          expect(recordedArgv("send $(x) 'q'")).toEqual(sendArgs);
+          expect(recordedArgv('listen `y` "q"')).toEqual(listenArgs);
+          expect(recordedArgv('tar-cd')).toEqual(['-C', dir, '-cf', '-', '-T', '/dev/null']);
+          expect(recorded('tar', 'stdin.direct').toString()).toBe('direct');
+          expect(readFileSync(path.join(dir, 'direct.exit'), 'utf8').trim()).toBe('0');
+          expect(err).toMatch(/@@FERRY-DIRECT 0/);
+        }
+        for (const f of ['criu.dump', 'criu.restore', 'criu.lazy-pages', 'tar-x', 'tar-c', 'tar-cd', 'nft'])
+          rmSync(path.join(tmp, 'rec', `${f}.argv`), { force: true });
+        for (const f of ['tar.stdin.images', 'tar.stdin.direct']) rmSync(path.join(tmp, 'rec', f), { force: true });
       }
-      expect(recorded('ip', 'stdin').toString()).toBe(dstBatch);
-      expect(recordedArgv('tar-x')).toEqual(['-C', dir, '-xf', '-']);
-      const ownFiles = ['--exclude=./page-stream.sock', '--exclude=./page-relay.pid', '--exclude=./page-relay.log', '--exclude=./tls', '--exclude=./direct-stream.log', '--exclude=./image-stream.sock', '--exclude=./image-relay.pid', '--exclude=./image-relay.log', '--exclude=./source-lock.nft', '--exclude=./source-unlock.nft', '--exclude=./source-unlock.sh'];
-      expect(recordedArgv('tar-c')).toEqual(['-C', dir, '--exclude=./dump.log', ...(lazy ? ['--exclude=./status', '--exclude=./dump-exit.tmp', '--exclude=./dump-exit', '--exclude=./dump.pid'] : []), ...ownFiles, ...(withDirect ? ['--exclude=./pages-*.img'] : []), '-cf', '-', '.']);
-      expect(recorded('tar', 'stdin.images').toString()).toBe('images');
-      if (withDirect) {
-        // Both ends got their arguments as given; the receiver took the stream after the token, to tar -x.
-        expect(recordedArgv("send $(x) 'q'")).toEqual(sendArgs);
-        expect(recordedArgv('listen `y` "q"')).toEqual(listenArgs);
-        expect(recordedArgv('tar-cd')).toEqual(['-C', dir, '-cf', '-', '-T', '/dev/null']);
-        expect(recorded('tar', 'stdin.direct').toString()).toBe('direct');
-        expect(readFileSync(path.join(dir, 'direct.exit'), 'utf8').trim()).toBe('0');
-        expect(err).toMatch(/@@FERRY-DIRECT 0/);
-      }
-      for (const f of ['criu.dump', 'criu.restore', 'criu.lazy-pages', 'tar-x', 'tar-c', 'tar-cd', 'nft']) rmSync(path.join(tmp, 'rec', `${f}.argv`), { force: true });
-      for (const f of ['tar.stdin.images', 'tar.stdin.direct']) rmSync(path.join(tmp, 'rec', f), { force: true });
-    }
-  });
+    },
+  );
 });
 
 describe('address moves (address-move.ts: ip -batch lines and arping/neighbour-advertisement argv)', { timeout: 60_000 }, () => {
   const ok: AddressMove = {
-    address: '198.18.0.100', prefixLen: 24, family: 'inet', sourceDevice: 'eth0', destinationDevice: 'eth1',
-    routes: [{ dst: '198.18.1.0/24', dev: 'eth0', gateway: '198.18.0.1' }, { dst: 'default', dev: 'eth0' }],
+    address: '198.18.0.100',
+    prefixLen: 24,
+    family: 'inet',
+    sourceDevice: 'eth0',
+    destinationDevice: 'eth1',
+    routes: [
+      { dst: '198.18.1.0/24', dev: 'eth0', gateway: '198.18.0.1' },
+      { dst: 'default', dev: 'eth0' },
+    ],
   };
   const hostileMoves: Array<[string, Partial<AddressMove>]> = [
     ['device with a newline and a second command', { destinationDevice: 'eth1\naddr flush dev eth0' }],
@@ -299,14 +415,20 @@ describe('address moves (address-move.ts: ip -batch lines and arping/neighbour-a
     const move = { ...ok, ...over } as AddressMove;
     const exec = new LocalShellExecutor();
     badInput(() => addBatch([move], (m) => m.destinationDevice));
-    if (over.address !== undefined || over.prefixLen !== undefined || over.sourceDevice !== undefined) badInput(() => removeBatch([move], (m) => m.sourceDevice));
+    if (over.address !== undefined || over.prefixLen !== undefined || over.sourceDevice !== undefined)
+      badInput(() => removeBatch([move], (m) => m.sourceDevice));
     if (!over.routes) await badInputAsync(announceAddresses(exec, 'b', [move], (m) => m.destinationDevice));
     expect(exec.calls).toEqual([]);
   });
 
   it('writes exactly the intended ip -batch tokens, which ip accepts (in a private network namespace)', () => {
     const add = addBatch([ok], (m) => m.destinationDevice);
-    expect(add.split('\n').filter(Boolean).map((l) => l.split(' '))).toEqual([
+    expect(
+      add
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(' ')),
+    ).toEqual([
       ['addr', 'add', '198.18.0.100/24', 'dev', 'eth1'],
       ['route', 'replace', '198.18.1.0/24', 'via', '198.18.0.1', 'dev', 'eth1', 'src', '198.18.0.100'],
       ['route', 'replace', 'default', 'dev', 'eth1', 'src', '198.18.0.100'],
@@ -322,10 +444,9 @@ describe('address moves (address-move.ts: ip -batch lines and arping/neighbour-a
     const exec = new LocalShellExecutor();
     const v6: AddressMove = { address: '2001:db8::100', prefixLen: 128, family: 'inet6', sourceDevice: 'eth0', destinationDevice: 'e-1.x_2', routes: [] };
     await announceAddresses(exec, 'b', [ok, v6], (m) => m.destinationDevice, 1);
-    expect(exec.calls).toEqual(expect.arrayContaining([
-      ['arping', '-U', '-c', '1', '-I', 'eth1', '198.18.0.100'],
-      unsolicitedNaArgv('2001:db8::100', 'e-1.x_2', 1),
-    ]));
+    expect(exec.calls).toEqual(
+      expect.arrayContaining([['arping', '-U', '-c', '1', '-I', 'eth1', '198.18.0.100'], unsolicitedNaArgv('2001:db8::100', 'e-1.x_2', 1)]),
+    );
     for (const argv of exec.calls) expectByteExact(argv);
   });
 });
@@ -377,8 +498,15 @@ describe('destination pre-lock (pre-lock.ts: nft text and the CRIU action script
   });
 
   it('leaves out sockets whose addresses or ports are not clean', () => {
-    const sock = (local: string, lport: unknown, remote = '198.18.0.1'): TcpSocket =>
-      ({ state: 'ESTAB', recvQ: 0, sendQ: 0, local: { address: local, port: lport as number }, remote: { address: remote, port: 7000 }, owners: [], extra: {} });
+    const sock = (local: string, lport: unknown, remote = '198.18.0.1'): TcpSocket => ({
+      state: 'ESTAB',
+      recvQ: 0,
+      sendQ: 0,
+      local: { address: local, port: lport as number },
+      remote: { address: remote, port: 7000 },
+      owners: [],
+      extra: {},
+    });
     const text = preLockTableText('ferry-m-1', [
       sock('198.18.0.100 } ; flush ruleset ; table ip x {', 1),
       sock('198.18.0.100', '1 . 2' as unknown),

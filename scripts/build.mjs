@@ -20,26 +20,36 @@ const entries = [
   ['main/bench/ps-bench.ts', 'dist/bench-ps.mjs'],
 ];
 
-await Promise.all(
-  entries
-    .filter(([src]) => existsSync(src))
-    .map(([src, out]) => build({ ...common, entryPoints: [src], outfile: out })),
-);
+await Promise.all(entries.filter(([src]) => existsSync(src)).map(([src, out]) => build({ ...common, entryPoints: [src], outfile: out })));
 // The CLI with code splitting, so that what only one command needs (the dashboard's ws, sql.js and zod) is
 // loaded by that command, not at every start.
 await build({
-  ...common, entryPoints: { cli: 'main/cli/index.ts' }, outdir: 'dist', splitting: true,
-  outExtension: { '.js': '.mjs' }, chunkNames: 'chunks/cli-[hash]',
+  ...common,
+  entryPoints: { cli: 'main/cli/index.ts' },
+  outdir: 'dist',
+  splitting: true,
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunks/cli-[hash]',
 });
-console.log(`built dist/cli.mjs, ${entries.filter(([src]) => existsSync(src)).map(([, out]) => out).join(', ')}`);
+console.log(
+  `built dist/cli.mjs, ${entries
+    .filter(([src]) => existsSync(src))
+    .map(([, out]) => out)
+    .join(', ')}`,
+);
 
 // Electron: main as ESM (Electron >= 28 loads it), the sandboxed preload as one CommonJS file.
 if (existsSync('main/electron/main.ts')) {
   await Promise.all([
     build({ ...common, entryPoints: ['main/electron/main.ts'], outfile: 'dist/electron/main.mjs', external: ['electron'] }),
     build({
-      ...common, entryPoints: ['main/electron/preload.ts'], outfile: 'dist/electron/preload.cjs',
-      format: 'cjs', packages: undefined, external: ['electron'], banner: {},
+      ...common,
+      entryPoints: ['main/electron/preload.ts'],
+      outfile: 'dist/electron/preload.cjs',
+      format: 'cjs',
+      packages: undefined,
+      external: ['electron'],
+      banner: {},
     }),
   ]);
   console.log('built dist/electron/main.mjs, dist/electron/preload.cjs');

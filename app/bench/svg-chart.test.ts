@@ -4,7 +4,14 @@ import { renderChart } from './svg-chart';
 describe('renderChart', () => {
   it('draws one polyline per series with points on a log scale, skipping missing values', () => {
     const svg = renderChart('t <1>', [
-      { title: 'by memory', xLabels: ['16 MiB', '1 GiB'], series: [{ name: 'hand', color: '#c00', values: [100, 1000] }, { name: 'ferry', color: '#00c', values: [NaN, 50] }] },
+      {
+        title: 'by memory',
+        xLabels: ['16 MiB', '1 GiB'],
+        series: [
+          { name: 'hand', color: '#c00', values: [100, 1000] },
+          { name: 'ferry', color: '#00c', values: [NaN, 50] },
+        ],
+      },
     ]);
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg.match(/<polyline/g)).toHaveLength(2);

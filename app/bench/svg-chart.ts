@@ -26,7 +26,7 @@ export function renderChart(title: string, panels: ChartPanel[], yLabel = 'freez
   const parts: string[] = [];
   panels.forEach((p, i) => {
     const ox = i * W;
-    const x = (k: number) => ox + M.l + ((W - M.l - M.r) * (p.xLabels.length === 1 ? 0.5 : k / (p.xLabels.length - 1)));
+    const x = (k: number) => ox + M.l + (W - M.l - M.r) * (p.xLabels.length === 1 ? 0.5 : k / (p.xLabels.length - 1));
     parts.push(`<text x="${ox + W / 2}" y="18" text-anchor="middle" font-weight="bold">${esc(p.title)}</text>`);
     for (let d = lo; d <= hi; d *= 10) {
       parts.push(`<line x1="${ox + M.l}" x2="${ox + W - M.r}" y1="${y(d)}" y2="${y(d)}" stroke="#ddd"/>`);
@@ -43,7 +43,10 @@ export function renderChart(title: string, panels: ChartPanel[], yLabel = 'freez
       }
     }
   });
-  const legend = (panels[0]?.series ?? []).map((s, k) => `<rect x="${M.l + k * 130}" y="${H + 6}" width="12" height="12" fill="${s.color}"/><text x="${M.l + k * 130 + 16}" y="${H + 16}">${esc(s.name)}</text>`);
+  const legend = (panels[0]?.series ?? []).map(
+    (s, k) =>
+      `<rect x="${M.l + k * 130}" y="${H + 6}" width="12" height="12" fill="${s.color}"/><text x="${M.l + k * 130 + 16}" y="${H + 16}">${esc(s.name)}</text>`,
+  );
   const width = W * panels.length;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${H + 50}" viewBox="0 0 ${width} ${H + 50}" font-family="sans-serif" font-size="11">`,

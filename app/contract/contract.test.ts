@@ -10,7 +10,14 @@ type Emit = <E extends EventName>(name: E, payload: EventPayloads[E]) => void;
 
 /** A handler table for the test: the named handlers, every other one answers INTERNAL. */
 function handlers(partial: Partial<Handlers>): Handlers {
-  const all = Object.fromEntries(REQUEST_METHODS.map((m) => [m, async () => { throw new Error(`${m} not in this test`); }]));
+  const all = Object.fromEntries(
+    REQUEST_METHODS.map((m) => [
+      m,
+      async () => {
+        throw new Error(`${m} not in this test`);
+      },
+    ]),
+  );
   return { ...all, ...partial } as Handlers;
 }
 
@@ -34,7 +41,12 @@ describe('contract over an in-memory transport pair', () => {
 
   it('validates parameters before any handler runs, and fills defaults', async () => {
     let seen: unknown;
-    const { api } = setup({ 'migration:plan': async (p) => { seen = p; throw new FerryError({ code: 'NO_SUCH_PROCESS', host: 'lab-a', message: 'no process 7', hint: 'ferry ps lab-a' }); } });
+    const { api } = setup({
+      'migration:plan': async (p) => {
+        seen = p;
+        throw new FerryError({ code: 'NO_SUCH_PROCESS', host: 'lab-a', message: 'no process 7', hint: 'ferry ps lab-a' });
+      },
+    });
     const bad = await api.request('migration:plan', { from: 'lab-a', to: '-oProxyCommand=x', pid: 0 });
     expect(bad.ok).toBe(false);
     if (!bad.ok) {
@@ -51,7 +63,11 @@ describe('contract over an in-memory transport pair', () => {
   });
 
   it('turns unknown methods and plain exceptions into error values', async () => {
-    const { api } = setup({ 'history:list': async () => { throw new TypeError('boom'); } });
+    const { api } = setup({
+      'history:list': async () => {
+        throw new TypeError('boom');
+      },
+    });
     expect(await api.request('history:list', {})).toEqual({ ok: false, error: { code: 'INTERNAL', message: 'boom' } });
     const raw = await (api.request as (m: string, p: unknown) => Promise<unknown>)('shell:exec', {});
     expect(raw).toMatchObject({ ok: false, error: { code: 'BAD_INPUT', message: 'unknown request "shell:exec"' } });
@@ -73,7 +89,13 @@ describe('contract over an in-memory transport pair', () => {
   it('cancels a request: the handler sees its signal abort', async () => {
     let aborted = false;
     const { api } = setup({
-      'processes:list': (_, ctx) => new Promise((_resolve, reject) => ctx.signal.addEventListener('abort', () => { aborted = true; reject(new Error('aborted')); })),
+      'processes:list': (_, ctx) =>
+        new Promise((_resolve, reject) =>
+          ctx.signal.addEventListener('abort', () => {
+            aborted = true;
+            reject(new Error('aborted'));
+          }),
+        ),
     });
     const ac = new AbortController();
     const p = api.request('processes:list', { host: 'lab-a' }, { signal: ac.signal });

@@ -20,7 +20,11 @@ export interface ApiClient {
   close(): void;
 }
 
-const DISCONNECTED: FerryErrorInfo = { code: 'HOST_UNREACHABLE', message: 'lost the connection to Ferry', hint: 'restart `ferry dashboard` and reload the page' };
+const DISCONNECTED: FerryErrorInfo = {
+  code: 'HOST_UNREACHABLE',
+  message: 'lost the connection to Ferry',
+  hint: 'restart `ferry dashboard` and reload the page',
+};
 
 /** Creates the client over a transport. */
 export function createApiClient(transport: Transport): ApiClient {

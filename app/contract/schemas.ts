@@ -33,10 +33,14 @@ export const migrationRequestSchema = z.object({
   from: alias,
   to: alias,
   pid: z.number().int().min(1).max(MIGRATION_LIMITS.pidMax),
-  addresses: z.array(z.string().max(MIGRATION_LIMITS.maxAddressLength)).max(MIGRATION_LIMITS.maxAddresses).default([]).superRefine((list, ctx) => {
-    const twice = duplicateAddresses(list);
-    if (twice.length) ctx.addIssue({ code: 'custom', message: `${twice.join(', ')} given more than once` });
-  }),
+  addresses: z
+    .array(z.string().max(MIGRATION_LIMITS.maxAddressLength))
+    .max(MIGRATION_LIMITS.maxAddresses)
+    .default([])
+    .superRefine((list, ctx) => {
+      const twice = duplicateAddresses(list);
+      if (twice.length) ctx.addIssue({ code: 'custom', message: `${twice.join(', ')} given more than once` });
+    }),
   budgetMs: z.number().int().min(MIGRATION_LIMITS.budgetMsMin).max(MIGRATION_LIMITS.budgetMsMax).default(MIGRATION_LIMITS.budgetMsDefault),
   keepImages: z.boolean().default(false),
   /** Absent: the engine picks the fastest safe mode. */
@@ -44,12 +48,16 @@ export const migrationRequestSchema = z.object({
   /** Move addresses that processes outside the tree also use (their connections break). */
   allowSharedAddress: z.boolean().optional(),
   /** Folder for the CRIU images on both hosts (a trailing slash is dropped); absent: the engine picks. */
-  imageBase: z.string().max(MIGRATION_LIMITS.maxImageBaseLength).transform((text, ctx) => {
-    const base = normalizeImageBase(text);
-    const why = imageBaseProblem(base);
-    if (why) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)} refused: ${why}` });
-    return base;
-  }).optional(),
+  imageBase: z
+    .string()
+    .max(MIGRATION_LIMITS.maxImageBaseLength)
+    .transform((text, ctx) => {
+      const base = normalizeImageBase(text);
+      const why = imageBaseProblem(base);
+      if (why) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)} refused: ${why}` });
+      return base;
+    })
+    .optional(),
 });
 
 /** One line naming every problem of a request's parameters. */
@@ -76,10 +84,13 @@ export const newHostSchema = z.strictObject({
     const why = hostNameProblem(v);
     if (why) ctx.addIssue({ code: 'custom', message: `invalid address: ${why}` });
   }),
-  user: z.string().superRefine((v, ctx) => {
-    const why = userProblem(v);
-    if (why) ctx.addIssue({ code: 'custom', message: `invalid user: ${why}` });
-  }).default('root'),
+  user: z
+    .string()
+    .superRefine((v, ctx) => {
+      const why = userProblem(v);
+      if (why) ctx.addIssue({ code: 'custom', message: `invalid user: ${why}` });
+    })
+    .default('root'),
   port: z.number().int().min(1).max(65_535).default(22),
   proxyJump: alias.optional(),
 });

@@ -82,11 +82,7 @@ export function retransmissionTimes(baseRtoMs: number, untilMs: number, rtoMaxMs
  * The peer's schedule for one connection. The give-up time is modelled from the minimum RTO (as the kernel does
  * for established sockets), the retransmissions from the connection's own base RTO.
  */
-export function remoteSchedule(
-  key: string,
-  sock: Pick<TcpSocket, 'rtoMs' | 'rttMs' | 'rttVarMs' | 'extra'>,
-  opts: ScheduleOptions = {},
-): RemoteSchedule {
+export function remoteSchedule(key: string, sock: Pick<TcpSocket, 'rtoMs' | 'rttMs' | 'rttVarMs' | 'extra'>, opts: ScheduleOptions = {}): RemoteSchedule {
   const base = estimateBaseRto(sock, opts);
   const max = opts.rtoMaxMs ?? TCP_RTO_MAX_MS;
   const giveUpMs = giveUpTimeMs(opts.retries2 ?? DEFAULT_TCP_RETRIES2, opts.rtoMinMs ?? TCP_RTO_MIN_MS, max);

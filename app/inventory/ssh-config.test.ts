@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FerryError } from '../errors';
-import {
-  configWarnings,
-  listConcreteAliases,
-  parseSshConfig,
-  resolveSshHost,
-  type IncludeResolver,
-} from './ssh-config';
+import { configWarnings, listConcreteAliases, parseSshConfig, resolveSshHost, type IncludeResolver } from './ssh-config';
 import { matchPattern, matchPatternList } from './ssh-pattern';
 import { expandProxyCommand, parseProxyJump } from './ssh-tokens';
 import { aliasProblem, hostNameProblem } from './host-name';
@@ -64,7 +58,10 @@ Host *
 
   it('applies defaults: alias as HostName, local user, port 22', () => {
     expect(resolve('Host other\n  User x\n', 'lab-z')).toMatchObject({
-      hostName: 'lab-z', user: 'op', port: 22, identityFiles: [],
+      hostName: 'lab-z',
+      user: 'op',
+      port: 22,
+      identityFiles: [],
     });
   });
 
@@ -79,7 +76,10 @@ Host *
       'lab r',
     );
     expect(spec).toMatchObject({
-      hostName: '10.1.2.3', user: 'deploy', port: 2022, identityFiles: ['/keys/with space/id'],
+      hostName: '10.1.2.3',
+      user: 'deploy',
+      port: 2022,
+      identityFiles: ['/keys/with space/id'],
     });
   });
 
@@ -123,7 +123,11 @@ Host *
       'inc/b.conf': 'Host lab-c\n  User from-b\n',
     };
     const include: IncludeResolver = (arg) =>
-      arg === 'inc/*' ? Object.keys(texts).sort().map((source) => ({ source, text: texts[source]! })) : [];
+      arg === 'inc/*'
+        ? Object.keys(texts)
+            .sort()
+            .map((source) => ({ source, text: texts[source]! }))
+        : [];
     const file = parseSshConfig('Host lab-a lab-b\n  Include inc/*\nHost *\n  User last\n  Port 2000\n', { source: 'main', include });
     expect(resolveSshHost([file], 'lab-a', ctx)).toMatchObject({ user: 'from-a', port: 2000 });
     expect(resolveSshHost([file], 'lab-b', ctx)).toMatchObject({ user: 'from-a', port: 2202 });

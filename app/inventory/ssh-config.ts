@@ -5,9 +5,7 @@ import { isConcretePattern, matchPatternList } from './ssh-pattern';
 import { expandPercent } from './ssh-tokens';
 
 /** Keywords Ferry keeps (lower-case); everything else in the file is skipped. */
-export const KEPT_KEYWORDS = [
-  'hostname', 'user', 'port', 'identityfile', 'proxyjump', 'proxycommand', 'userknownhostsfile',
-] as const;
+export const KEPT_KEYWORDS = ['hostname', 'user', 'port', 'identityfile', 'proxyjump', 'proxycommand', 'userknownhostsfile'] as const;
 
 /** One of KEPT_KEYWORDS. */
 export type KeptKeyword = (typeof KEPT_KEYWORDS)[number];
@@ -91,8 +89,7 @@ function parseDepth(text: string, source: string, include: IncludeResolver | und
           return;
         }
         if (depth + 1 > MAX_INCLUDE_DEPTH) throw bad('Include nested too deeply');
-        const files = args.flatMap((arg) => include(arg, source))
-          .map((inc) => parseDepth(inc.text, inc.source, include, depth + 1));
+        const files = args.flatMap((arg) => include(arg, source)).map((inc) => parseDepth(inc.text, inc.source, include, depth + 1));
         file.items.push({ kind: 'include', args, files, line });
         return;
       }

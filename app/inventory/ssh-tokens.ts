@@ -19,11 +19,7 @@ export function expandPercent(template: string, tokens: Readonly<Record<string, 
 
 /** Expands `%h %p %r %n %%` in a host's ProxyCommand at connect time. */
 export function expandProxyCommand(spec: Pick<HostSpec, 'name' | 'hostName' | 'port' | 'user'>, command: string): string {
-  return expandPercent(
-    command,
-    { h: spec.hostName, p: String(spec.port), r: spec.user, n: spec.name },
-    'ProxyCommand',
-  );
+  return expandPercent(command, { h: spec.hostName, p: String(spec.port), r: spec.user, n: spec.name }, 'ProxyCommand');
 }
 
 /** One hop of a ProxyJump chain. */
@@ -39,8 +35,7 @@ export function parseProxyJump(value: string): JumpHop[] {
 }
 
 function parseHop(raw: string, whole: string): JumpHop {
-  const bad = (why: string) =>
-    new FerryError({ code: 'BAD_INPUT', message: `Invalid ProxyJump ${JSON.stringify(whole)}: ${why}` });
+  const bad = (why: string) => new FerryError({ code: 'BAD_INPUT', message: `Invalid ProxyJump ${JSON.stringify(whole)}: ${why}` });
   let text = raw.startsWith('ssh://') ? raw.slice('ssh://'.length).replace(/\/$/, '') : raw;
   if (!text) throw bad('empty hop');
   const hop: JumpHop = { host: '' };

@@ -94,7 +94,7 @@ describe('LineDecoder', () => {
 
   it('returns several lines from one chunk and keeps the unfinished tail', () => {
     const d = new LineDecoder();
-    expect(lines(d.push('a\nb\n\nc'))).toEqual(['a', 'b', '', ]);
+    expect(lines(d.push('a\nb\n\nc'))).toEqual(['a', 'b', '']);
     expect(d.pendingBytes).toBe(1);
     expect(lines(d.push('d\n'))).toEqual(['cd']);
   });

@@ -40,7 +40,12 @@ describe('ConnectionTracker', () => {
     const text = 'HELLO c 0\n' + msg('c', 0, 1) + msg('c', 0, 2);
     let out = '';
     for (const ch of text) out += t.onData(ch, T0 + 1);
-    expect(out.split('\n').filter(Boolean).map((l) => l.split(' ')[1])).toEqual(['1', '2']);
+    expect(
+      out
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(' ')[1]),
+    ).toEqual(['1', '2']);
     expect(t.snapshot(T0 + 1)).toMatchObject({ intact: true, messages: 2, bytesIn: text.length, chunks: text.length });
   });
 

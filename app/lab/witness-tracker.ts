@@ -185,12 +185,7 @@ export class ConnectionTracker {
 }
 
 /** Assembles the state file from the trackers, oldest connection first. */
-export function buildWitnessReport(
-  startedMs: number,
-  listen: readonly string[],
-  trackers: Iterable<ConnectionTracker>,
-  nowMs: number,
-): WitnessReport {
+export function buildWitnessReport(startedMs: number, listen: readonly string[], trackers: Iterable<ConnectionTracker>, nowMs: number): WitnessReport {
   const connections = [...trackers].map((t) => t.snapshot(nowMs)).sort((a, b) => a.id - b.id);
   return {
     startedAt: iso(startedMs),

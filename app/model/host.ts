@@ -44,8 +44,19 @@ export interface ProcessNode extends ProcessInfo {
 }
 
 export type TcpState =
-  | 'ESTAB' | 'SYN-SENT' | 'SYN-RECV' | 'FIN-WAIT-1' | 'FIN-WAIT-2' | 'TIME-WAIT'
-  | 'CLOSE' | 'CLOSE-WAIT' | 'LAST-ACK' | 'LISTEN' | 'CLOSING' | 'UNCONN' | 'UNKNOWN';
+  | 'ESTAB'
+  | 'SYN-SENT'
+  | 'SYN-RECV'
+  | 'FIN-WAIT-1'
+  | 'FIN-WAIT-2'
+  | 'TIME-WAIT'
+  | 'CLOSE'
+  | 'CLOSE-WAIT'
+  | 'LAST-ACK'
+  | 'LISTEN'
+  | 'CLOSING'
+  | 'UNCONN'
+  | 'UNKNOWN';
 
 /** One endpoint of a TCP connection. `address` has no brackets and no %scope. */
 export interface Endpoint {

@@ -3,18 +3,7 @@ import type { FerryErrorInfo } from '../errors';
 import type { TcpSocket } from './host';
 
 /** The steps of a migration, in order. */
-export const STEP_NAMES = [
-  'connect',
-  'preflight',
-  'prepare',
-  'lock-destination',
-  'dump',
-  'transfer',
-  'move-address',
-  'restore',
-  'verify',
-  'cleanup',
-] as const;
+export const STEP_NAMES = ['connect', 'preflight', 'prepare', 'lock-destination', 'dump', 'transfer', 'move-address', 'restore', 'verify', 'cleanup'] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
 /**
@@ -162,7 +151,10 @@ export interface MigrationRecord {
   rollback?: { attempted: boolean; actions: string[]; ok: boolean };
   /** Lazy mode: when the last page arrived (the destination stopped depending on the source). */
   lazyPages?: {
-    completedAt?: number; msAfterRestore?: number; ok: boolean; detail?: string;
+    completedAt?: number;
+    msAfterRestore?: number;
+    ok: boolean;
+    detail?: string;
     /** CRIU's transfer broke and Ferry fetched the missing pages again from the stopped source copy. */
     recovered?: { pages: number; ms: number };
   };
@@ -175,7 +167,11 @@ export interface MigrationRecord {
     why: string;
     warning?: string;
     facts: {
-      pagesComplete: boolean; sourceRuns: boolean; destinationRuns: boolean; sourceConnections: number; destinationConnections: number;
+      pagesComplete: boolean;
+      sourceRuns: boolean;
+      destinationRuns: boolean;
+      sourceConnections: number;
+      destinationConnections: number;
       /** The destination copy's connections compared with the source copy's (stream positions). */
       streams?: { same: number; moved: number; unknown: number };
     };

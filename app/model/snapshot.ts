@@ -28,4 +28,3 @@ export interface HostSnapshot {
   /** Shared anonymous memory of that process's tree (read with `stat`). */
   sharedMemory?: SharedMemory[];
 }
-

@@ -138,8 +138,7 @@ function describe(c: WitnessConnection): string {
 
 /** Summarizes a report, optionally only the connections of one clientId; recomputed from the connections. */
 export function summarizeWitness(report: WitnessReport, filter: { clientId?: string } = {}): WitnessSummary {
-  const connections =
-    filter.clientId === undefined ? report.connections : report.connections.filter((c) => c.clientId === filter.clientId);
+  const connections = filter.clientId === undefined ? report.connections : report.connections.filter((c) => c.clientId === filter.clientId);
   const totals = witnessTotals(connections);
   const problems: string[] = [];
   let maxGap: WitnessConnection | undefined;

@@ -16,8 +16,13 @@ const BENIGN = [/rlimit: Can't setup RLIMIT_NOFILE/];
 
 /** Summaries and knock-on errors that say that something failed, not what. */
 const GENERIC = [
-  /Dumping FAILED/, /Restoring FAILED/, /Dump files \(pid: \d+\) failed/, /Unable to open fd=\d+ id=/,
-  /\d+ killed by signal/, /Pre-dump FAILED/, /Unable to dump/,
+  /Dumping FAILED/,
+  /Restoring FAILED/,
+  /Dump files \(pid: \d+\) failed/,
+  /Unable to open fd=\d+ id=/,
+  /\d+ killed by signal/,
+  /Pre-dump FAILED/,
+  /Unable to dump/,
 ];
 
 interface Rule {
@@ -39,7 +44,7 @@ const RULES: Rule[] = [
     re: /Can't fork for (\d+): File exists|Can't set ns_last_pid|Pids? do not match|PID (\d+) is (?:busy|in use|taken)/,
     explain: (m) => ({
       code: 'PID_TAKEN',
-      message: `${m[1] ?? m[2] ? `PID ${m[1] ?? m[2]}` : 'a PID of the process'} is already in use on the destination; CRIU must restore every process with its original PID`,
+      message: `${(m[1] ?? m[2]) ? `PID ${m[1] ?? m[2]}` : 'a PID of the process'} is already in use on the destination; CRIU must restore every process with its original PID`,
       hint: 'stop the process holding that PID on the destination (or wait for it to exit), then retry',
     }),
   },
@@ -47,7 +52,8 @@ const RULES: Rule[] = [
     re: /Can't connect inet socket back: Cannot assign requested address/,
     explain: () => ({
       code: 'ADDRESS_CONFLICT',
-      message: 'the destination still holds a socket with the four-tuple of a connection being restored (a leftover of a connection closed there, e.g. an orphan in FIN-WAIT-1 or LAST-ACK), so CRIU could not connect the restored socket back',
+      message:
+        'the destination still holds a socket with the four-tuple of a connection being restored (a leftover of a connection closed there, e.g. an orphan in FIN-WAIT-1 or LAST-ACK), so CRIU could not connect the restored socket back',
       hint: 'find it with `ss -tan state all` on the destination and destroy it with `ss -K` (Ferry does this before the freeze for the leftovers its probe sees), or wait until it times out, then retry',
     }),
   },
@@ -79,7 +85,7 @@ const RULES: Rule[] = [
     re: /External socket is used|Can't dump half of stream unix connection|ext-unix-sk/,
     explain: () => ({
       code: 'CRIU_DUMP_FAILED',
-      message: 'the process has a Unix socket connected to a process outside the migrated tree (for example syslog\'s /dev/log, D-Bus or a database socket)',
+      message: "the process has a Unix socket connected to a process outside the migrated tree (for example syslog's /dev/log, D-Bus or a database socket)",
       hint: 'migrate a common parent so both ends move together, or make the process close that connection before migrating',
     }),
   },
@@ -104,7 +110,7 @@ const RULES: Rule[] = [
     explain: () => ({
       code: 'CRIU_DUMP_FAILED',
       message: 'CRIU ran in a different mount namespace than the process (for example under `ip netns exec`, which makes its own)',
-      hint: 'run criu in the process\'s mount namespace (use `nsenter --net=...` instead of `ip netns exec`)',
+      hint: "run criu in the process's mount namespace (use `nsenter --net=...` instead of `ip netns exec`)",
     }),
   },
   {

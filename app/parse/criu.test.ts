@@ -66,7 +66,7 @@ describe('parseCriuCheck', () => {
     expect(r.warnings).toContain('compat_cr is not supported. Requires kernel >= v4.12');
     expect(r.warnings).toContain('some kernel features are missing');
   });
-  it('fails an unprivileged check with CRIU\'s own explanation', () => {
+  it("fails an unprivileged check with CRIU's own explanation", () => {
     expect(parseCriuCheck(fixture('criu-check-nonroot.txt'), 1)).toEqual({
       ok: false,
       warnings: [],
@@ -79,7 +79,7 @@ describe('parseCriuCheck', () => {
   it('fails on errors or "Does not look good", whatever the exit code', () => {
     // Format of CRIU 3.x on a kernel without the needed config (as reported upstream).
     const text = [
-      "Warn (criu/autofs.c:99): Failed to find pipe_ino option (old kernel?)",
+      'Warn (criu/autofs.c:99): Failed to find pipe_ino option (old kernel?)',
       'Error (criu/cr-check.c:157): sys/kernel/ns_last_pid sysctl is inaccessible: No such file or directory',
       'Warn (criu/cr-check.c:1442): Does not look good.',
     ].join('\n');
@@ -154,10 +154,10 @@ describe('explainCriuErrors', () => {
   it.each([
     ["Error (criu/sockets.c:628): sockets: Can't get 1:16 opt: Operation not supported", 'CRIU_TOO_OLD', /too old for this kernel/],
     ["Error (criu/cr-restore.c:1400): Can't set ns_last_pid", 'PID_TAKEN', /a PID of the process is already in use/],
-    ['Error (criu/sk-inet.c:1059): inet: Can\'t bind inet socket (id 3): Address already in use', 'ADDRESS_CONFLICT', /already bound/],
-    ['Error (criu/sk-tcp.c:80): Can\'t turn TCP repair mode on: Operation not permitted', 'NO_PRIVILEGES', /privileges/],
+    ["Error (criu/sk-inet.c:1059): inet: Can't bind inet socket (id 3): Address already in use", 'ADDRESS_CONFLICT', /already bound/],
+    ["Error (criu/sk-tcp.c:80): Can't turn TCP repair mode on: Operation not permitted", 'NO_PRIVILEGES', /privileges/],
     ['Warn  (criu/cr-check.c:824): Dirty tracking is OFF. Memory snapshot will not work.', 'CRIU_CHECK_FAILED', /dirty memory/],
-    ["Error (criu/seize.c:600): Unable to open /proc/4242/status", 'NO_SUCH_PROCESS', /exited/],
+    ['Error (criu/seize.c:600): Unable to open /proc/4242/status', 'NO_SUCH_PROCESS', /exited/],
     ['Error (criu/protobuf.c:72): Unexpected EOF on (empty-image)', 'CRIU_RESTORE_FAILED', /no complete checkpoint/],
   ])('%s → %s', (line, code, message) => {
     const e = explainCriuErrors(['Error (criu/cr-dump.c:1): Dumping FAILED.', line]);
@@ -166,7 +166,7 @@ describe('explainCriuErrors', () => {
   });
 
   it('falls back to the first specific unknown error, then to a generic message', () => {
-    expect(explainCriuErrors([RLIMIT, 'Error (criu/x.c:1): Dumping FAILED.', 'Error (criu/files.c:9): fsnotify: Can\'t find handle'])).toEqual({
+    expect(explainCriuErrors([RLIMIT, 'Error (criu/x.c:1): Dumping FAILED.', "Error (criu/files.c:9): fsnotify: Can't find handle"])).toEqual({
       message: "fsnotify: Can't find handle",
       line: "Error (criu/files.c:9): fsnotify: Can't find handle",
     });

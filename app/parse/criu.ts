@@ -42,8 +42,7 @@ export function parseKernelRelease(release: string): KernelVersion | null {
   return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3] ?? 0) };
 }
 
-const atLeast = (v: { major: number; minor: number }, major: number, minor: number) =>
-  v.major > major || (v.major === major && v.minor >= minor);
+const atLeast = (v: { major: number; minor: number }, major: number, minor: number) => v.major > major || (v.major === major && v.minor >= minor);
 
 /** Whether this CRIU can checkpoint TCP connections on this kernel, and why not. */
 export function criuSupportsKernel(criuVersion: CriuVersion | string, kernelRelease: string): { ok: boolean; reason?: string } {
@@ -67,7 +66,8 @@ export function criuSupportsKernel(criuVersion: CriuVersion | string, kernelRele
 const LEVEL_LINE = /^(?:\(\s*[\d.]+\)\s*)?(?:pie:\s*)?(?:\d+:\s+)?(Warn|Error)\s*\(([^)]*)\):\s?(.*)$/;
 
 /** Summary lines `criu check` prints on stdout. */
-const CHECK_SUMMARY = /^(Looks good\.?|Looks good but some kernel features are missing|which, depending on your process tree, may cause|dump or restore failure\.|Does not look good\.?)$/;
+const CHECK_SUMMARY =
+  /^(Looks good\.?|Looks good but some kernel features are missing|which, depending on your process tree, may cause|dump or restore failure\.|Does not look good\.?)$/;
 
 /**
  * Parses `criu check [--all]` output (stdout and stderr together). `check --all` exits 1 while saying

@@ -31,7 +31,13 @@ describe('parseIpAddr', () => {
 
   it('reads `ip -j -4 addr` and a link-local address on lo', () => {
     expect(parseIpAddr(fixture('ip-4-addr.json')).map((a) => a.address)).toEqual([
-      '127.0.0.1', '198.18.5.5', '198.18.1.1', '198.18.0.1', '198.18.0.10', '198.19.255.1', '198.18.2.1',
+      '127.0.0.1',
+      '198.18.5.5',
+      '198.18.1.1',
+      '198.18.0.1',
+      '198.18.0.10',
+      '198.19.255.1',
+      '198.18.2.1',
     ]);
     expect(parseIpAddr(fixture('ip-addr-lo-link-local.json')).filter((a) => a.scope === 'link')).toEqual([
       { ifname: 'lo', family: 'inet6', address: 'fe80::1', prefixLen: 64, scope: 'link' },
@@ -71,13 +77,27 @@ describe('parseIpRoute', () => {
       { dst: '198.18.50.0/24', family: 'inet', type: 'unicast', dev: 'fxv1', table: '100', scope: 'link' },
     ]);
     expect(routes.find((r) => r.dst === '198.18.0.10')).toEqual({
-      dst: '198.18.0.10', family: 'inet', type: 'local', dev: 'fxv0', table: 'local', protocol: 'kernel', scope: 'host', prefsrc: '198.18.0.1',
+      dst: '198.18.0.10',
+      family: 'inet',
+      type: 'local',
+      dev: 'fxv0',
+      table: 'local',
+      protocol: 'kernel',
+      scope: 'host',
+      prefsrc: '198.18.0.1',
     });
     expect(routes.find((r) => r.family === 'inet6' && r.dst === 'default')).toEqual({
-      dst: 'default', family: 'inet6', type: 'unicast', dev: 'fxv0', gateway: 'fe80::1', metric: 1024,
+      dst: 'default',
+      family: 'inet6',
+      type: 'unicast',
+      dev: 'fxv0',
+      gateway: 'fe80::1',
+      metric: 1024,
     });
     expect(routes.filter((r) => r.type === 'multicast').map((r) => [r.family, r.dst, r.dev])).toEqual([
-      ['inet6', 'ff00::/8', 'fxv1'], ['inet6', 'ff00::/8', 'fxv0'], ['inet6', 'ff00::/8', 'fxmv0'],
+      ['inet6', 'ff00::/8', 'fxv1'],
+      ['inet6', 'ff00::/8', 'fxv0'],
+      ['inet6', 'ff00::/8', 'fxmv0'],
     ]);
   });
 
@@ -85,7 +105,8 @@ describe('parseIpRoute', () => {
     // Real: `ip -j route show table 999` prints "[" then "Error: ipv4: FIB table does not exist." and exits 2.
     expect(() => parseIpRoute('[')).toThrow(/malformed JSON/);
     expect(parseIpRoute('[{"dst":"198.18.0.0/24","dev":"a"}]\n[{"dst":"::/0","dev":"b","pref":"medium"}]').map((r) => [r.dev, r.family])).toEqual([
-      ['a', 'inet'], ['b', 'inet6'],
+      ['a', 'inet'],
+      ['b', 'inet6'],
     ]);
   });
 });

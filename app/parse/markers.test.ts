@@ -4,7 +4,10 @@ import { MarkerReader } from './markers';
 describe('MarkerReader', () => {
   it('splits markers from other lines across chunk boundaries', () => {
     const seen: string[] = [];
-    const r = new MarkerReader((m) => seen.push(m.name), (l) => seen.push(`line:${l}`));
+    const r = new MarkerReader(
+      (m) => seen.push(m.name),
+      (l) => seen.push(`line:${l}`),
+    );
     r.push('@@FERRY-AT dump-start 17958');
     r.push('00000123456789\nsome error\n@@FERRY-AT dump-done 1795800000124456789\n');
     r.push('tail');

@@ -22,8 +22,13 @@ describe('parsePs', () => {
 
   it('reads a process whose comm has spaces, parentheses, quotes and a comma', () => {
     expect(byPid(6100)).toEqual({
-      pid: 6100, ppid: 1, rssKiB: 14820, elapsedSec: 101, user: 'root',
-      comm: 'srv (a),"b" c', args: '/root/.pyenv/versions/3.11.7/bin/python3 ssfx.py',
+      pid: 6100,
+      ppid: 1,
+      rssKiB: 14820,
+      elapsedSec: 101,
+      user: 'root',
+      comm: 'srv (a),"b" c',
+      args: '/root/.pyenv/versions/3.11.7/bin/python3 ssfx.py',
     });
   });
 
@@ -50,7 +55,9 @@ describe('parsePs', () => {
   it('reads kernel threads, whose names exceed 15 characters', () => {
     expect(byPid(6)).toMatchObject({ ppid: 2, rssKiB: 0, comm: 'kworker/R-kvfree_rcu_reclaim', args: '[kworker/R-kvfree_rcu_reclaim]' });
     expect(list.filter(isKernelThread)).toHaveLength(59);
-    expect(list.filter((p) => !isKernelThread(p)).map((p) => p.pid)).toEqual([6100, 6143, 6144, 6589, 6633, 6634, 6635, 6636, 6637, 6638, 6639, 6640, 6737, 6991, 6993, 6994, 6995, 6996, 7020]);
+    expect(list.filter((p) => !isKernelThread(p)).map((p) => p.pid)).toEqual([
+      6100, 6143, 6144, 6589, 6633, 6634, 6635, 6636, 6637, 6638, 6639, 6640, 6737, 6991, 6993, 6994, 6995, 6996, 7020,
+    ]);
     expect(isKernelThread(byPid(6100))).toBe(false);
   });
 

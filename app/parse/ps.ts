@@ -12,8 +12,13 @@ const COMM_WIDTH = 64;
  * anything. The locale is pinned so column widths and non-ASCII text are predictable whatever the SSH session's.
  */
 export const PS_ARGV: readonly string[] = [
-  'env', 'LC_ALL=C.UTF-8', 'ps', '-e', '-ww',
-  '-o', `pid=,ppid=,rss=,etimes=,s=,user:${USER_WIDTH}=,comm:${COMM_WIDTH}=,args=`,
+  'env',
+  'LC_ALL=C.UTF-8',
+  'ps',
+  '-e',
+  '-ww',
+  '-o',
+  `pid=,ppid=,rss=,etimes=,s=,user:${USER_WIDTH}=,comm:${COMM_WIDTH}=,args=`,
 ];
 
 const NUMBERS = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+) ([A-Za-z]) /;
@@ -69,7 +74,10 @@ export function parseProcStatStartTicks(stat: string): number | null {
   // comm (field 2) is in parentheses and may itself contain ") ": the fields resume after the last ')'.
   const close = stat.lastIndexOf(')');
   if (close < 0) return null;
-  const fields = stat.slice(close + 1).trim().split(/\s+/);
+  const fields = stat
+    .slice(close + 1)
+    .trim()
+    .split(/\s+/);
   // fields[0] is field 3 (state), so field 22 is fields[19].
   const v = fields[19];
   return v !== undefined && /^\d+$/.test(v) ? Number(v) : null;
@@ -85,7 +93,10 @@ export function isKernelThread(p: Pick<ProcessInfo, 'pid' | 'ppid' | 'rssKiB' | 
 export function parseProcStatState(stat: string): string | null {
   const close = stat.lastIndexOf(')');
   if (close < 0) return null;
-  const state = stat.slice(close + 1).trim().split(/\s+/)[0];
+  const state = stat
+    .slice(close + 1)
+    .trim()
+    .split(/\s+/)[0];
   return state && /^[A-Za-z]$/.test(state) ? state : null;
 }
 
@@ -101,7 +112,10 @@ export function isRunningState(state: string): boolean {
 export function parseProcStatIds(stat: string): { ppid: number; pgrp: number; session: number } | null {
   const close = stat.lastIndexOf(')');
   if (close < 0) return null;
-  const [, ppid, pgrp, session] = stat.slice(close + 1).trim().split(/\s+/);
+  const [, ppid, pgrp, session] = stat
+    .slice(close + 1)
+    .trim()
+    .split(/\s+/);
   if (![ppid, pgrp, session].every((v) => v !== undefined && /^\d+$/.test(v))) return null;
   return { ppid: Number(ppid), pgrp: Number(pgrp), session: Number(session) };
 }

@@ -37,7 +37,10 @@ describe('parseSharedMemory', () => {
       'Blocks: 8192',
       'Rss:                   0 kB',
     ].join('\n');
-    expect(parseSharedMemory(text).map((o) => [o.id, dumpedKiB(o)])).toEqual([['00:01:10', 1024], ['00:01:9', 768]]);
+    expect(parseSharedMemory(text).map((o) => [o.id, dumpedKiB(o)])).toEqual([
+      ['00:01:10', 1024],
+      ['00:01:9', 768],
+    ]);
   });
   it('counts memfd and SysV segments, ignores private mappings and garbage', () => {
     const text = [
@@ -50,7 +53,10 @@ describe('parseSharedMemory', () => {
       'Rss:                1024 kB',
       'not a line',
     ].join('\n');
-    expect(parseSharedMemory(text).map((o) => [o.name, o.rssKiB])).toEqual([['/memfd:cache (deleted)', 1024], ['/SYSV0000abcd (deleted)', 512]]);
+    expect(parseSharedMemory(text).map((o) => [o.name, o.rssKiB])).toEqual([
+      ['/memfd:cache (deleted)', 1024],
+      ['/SYSV0000abcd (deleted)', 512],
+    ]);
     expect(parseSharedMemory('')).toEqual([]);
   });
 });

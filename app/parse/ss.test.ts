@@ -34,19 +34,44 @@ describe('parseSs on ss -tinpHOa', () => {
 
   it('parses a full established socket exactly', () => {
     expect(find(all, '127.0.0.1:46858>127.0.0.1:5001')).toEqual({
-      state: 'ESTAB', recvQ: 0, sendQ: 0,
+      state: 'ESTAB',
+      recvQ: 0,
+      sendQ: 0,
       local: { address: '127.0.0.1', port: 46858 },
       remote: { address: '127.0.0.1', port: 5001 },
       owners: OWNERS(8),
-      rttMs: 0.036, rttVarMs: 0.02, rtoMs: 204, cwnd: 11,
-      lastSendMs: 2752, lastRecvMs: 2752, lastAckMs: 2752,
-      bytesSent: 6, bytesReceived: 7,
+      rttMs: 0.036,
+      rttVarMs: 0.02,
+      rtoMs: 204,
+      cwnd: 11,
+      lastSendMs: 2752,
+      lastRecvMs: 2752,
+      lastAckMs: 2752,
+      bytesSent: 6,
+      bytesReceived: 7,
       extra: {
-        congestion: 'bbr', wscale: '10,10', ato: '40', mss: '32768', pmtu: '65535', rcvmss: '536', advmss: '65483',
-        bytes_acked: '7', segs_out: '4', segs_in: '3', data_segs_out: '1', data_segs_in: '1',
+        congestion: 'bbr',
+        wscale: '10,10',
+        ato: '40',
+        mss: '32768',
+        pmtu: '65535',
+        rcvmss: '536',
+        advmss: '65483',
+        bytes_acked: '7',
+        segs_out: '4',
+        segs_in: '3',
+        data_segs_out: '1',
+        data_segs_in: '1',
         bbr: '(bw:32768000000bps,mrtt:0.008,pacing_gain:2.88672,cwnd_gain:2.88672)',
-        send: '80099555556bps', pacing_rate: '182573458280bps', delivery_rate: '32768000000bps', delivered: '2',
-        app_limited: 'true', rcv_space: '65495', rcv_ssthresh: '65495', minrtt: '0.008', snd_wnd: '65536',
+        send: '80099555556bps',
+        pacing_rate: '182573458280bps',
+        delivery_rate: '32768000000bps',
+        delivered: '2',
+        app_limited: 'true',
+        rcv_space: '65495',
+        rcv_ssthresh: '65495',
+        minrtt: '0.008',
+        snd_wnd: '65536',
       },
     });
   });
@@ -56,7 +81,14 @@ describe('parseSs on ss -tinpHOa', () => {
     expect(s).toMatchObject({ state: 'ESTAB', recvQ: 0, sendQ: 3782144, rttMs: 4.722, rttVarMs: 9.406, rtoMs: 208, cwnd: 16 });
     expect(s).toMatchObject({ retransCurrent: 0, retransTotal: 1, bytesSent: 176128, lastSendMs: 2492, lastAckMs: 992 });
     expect(s.bytesReceived).toBeUndefined();
-    expect(s.extra).toMatchObject({ backoff: '3', bytes_retrans: '47616', bytes_acked: '128513', notsent: '3782144', rwnd_limited: '2748ms(100.0%)', busy: '2748ms' });
+    expect(s.extra).toMatchObject({
+      backoff: '3',
+      bytes_retrans: '47616',
+      bytes_acked: '128513',
+      notsent: '3782144',
+      rwnd_limited: '2748ms(100.0%)',
+      busy: '2748ms',
+    });
     // Its peer never reads: the data sits in its receive queue.
     expect(find(all, '127.0.0.1:5004>127.0.0.1:35158').recvQ).toBe(128512);
   });
@@ -75,7 +107,15 @@ describe('parseSs on ss -tinpHOa', () => {
     const queued = find(all, '127.0.0.1:5001>127.0.0.1:46872');
     expect(queued).toMatchObject({ owners: [], recvQ: 4, bytesReceived: 4 });
     const tw = find(all, '127.0.0.1:46870>127.0.0.1:5001');
-    expect(tw).toEqual({ state: 'TIME-WAIT', recvQ: 0, sendQ: 0, local: { address: '127.0.0.1', port: 46870 }, remote: { address: '127.0.0.1', port: 5001 }, owners: [], extra: {} });
+    expect(tw).toEqual({
+      state: 'TIME-WAIT',
+      recvQ: 0,
+      sendQ: 0,
+      local: { address: '127.0.0.1', port: 46870 },
+      remote: { address: '127.0.0.1', port: 5001 },
+      owners: [],
+      extra: {},
+    });
   });
 
   it('reads IPv6, dual-stack wildcard, link-local scope and IPv4-mapped addresses', () => {
@@ -85,7 +125,9 @@ describe('parseSs on ss -tinpHOa', () => {
     expect(dual?.remote).toEqual({ address: '*', port: 0 });
     const ll = all.filter((s) => s.local.address === 'fe80::1');
     expect(ll.map((s) => [s.state, s.local.scope, s.remote.scope])).toEqual([
-      ['LISTEN', 'lo', undefined], ['ESTAB', 'lo', undefined], ['ESTAB', 'lo', undefined],
+      ['LISTEN', 'lo', undefined],
+      ['ESTAB', 'lo', undefined],
+      ['ESTAB', 'lo', undefined],
     ]);
     expect(find(all, '[::ffff:127.0.0.1]:5003>[::ffff:127.0.0.1]:50710').owners).toEqual(OWNERS(14));
   });
@@ -116,7 +158,12 @@ describe('parseSs on other captures', () => {
     expect(list).toHaveLength(3);
     expect(list.every((s) => s.owners[0]?.comm === 'nl\nname' && s.owners[0].pid === 6317)).toBe(true);
     expect(find(list, '127.0.0.1:43962>127.0.0.1:6001')).toMatchObject({
-      sendQ: 3000, rtoMs: 3264, cwnd: 1, retransCurrent: 1, retransTotal: 5, bytesSent: 19000,
+      sendQ: 3000,
+      rtoMs: 3264,
+      cwnd: 1,
+      retransCurrent: 1,
+      retransTotal: 5,
+      bytesSent: 19000,
       extra: expect.objectContaining({ backoff: '4', unacked: '1', lost: '1', bytes_retrans: '15000' }),
     });
   });
@@ -139,7 +186,11 @@ describe('parseSs on other captures', () => {
       '',
     ].join('\n');
     const [a, b] = parseSs(text);
-    expect(a).toMatchObject({ state: 'SYN-RECV', local: { address: 'fe80::2', port: 22, scope: 'eth0' }, remote: { address: 'fe80::9', port: 51000, scope: 'eth0' } });
+    expect(a).toMatchObject({
+      state: 'SYN-RECV',
+      local: { address: 'fe80::2', port: 22, scope: 'eth0' },
+      remote: { address: 'fe80::9', port: 51000, scope: 'eth0' },
+    });
     expect(b?.state).toBe('UNKNOWN');
     expect(b?.extra).toMatchObject({ state: 'NEW-THING', timer: '(on,200ms,0)', uid: '0', sk: '1', '<->': 'true' });
     expect(parseSs('')).toEqual([]);

@@ -2,8 +2,19 @@
 import type { Endpoint, SocketOwner, TcpSocket, TcpState } from '../model/host';
 
 const STATES: readonly TcpState[] = [
-  'ESTAB', 'SYN-SENT', 'SYN-RECV', 'FIN-WAIT-1', 'FIN-WAIT-2', 'TIME-WAIT',
-  'CLOSE', 'CLOSE-WAIT', 'LAST-ACK', 'LISTEN', 'CLOSING', 'UNCONN', 'UNKNOWN',
+  'ESTAB',
+  'SYN-SENT',
+  'SYN-RECV',
+  'FIN-WAIT-1',
+  'FIN-WAIT-2',
+  'TIME-WAIT',
+  'CLOSE',
+  'CLOSE-WAIT',
+  'LAST-ACK',
+  'LISTEN',
+  'CLOSING',
+  'UNCONN',
+  'UNKNOWN',
 ];
 
 /** Start of a socket line: optional Netid, state, Recv-Q, Send-Q. */

@@ -18,9 +18,14 @@ function input(over: Partial<MigrationRequest> = {}, edit?: (src: HostSnapshot, 
   const destination = snapshot('b');
   edit?.(source, destination);
   return {
-    id: 'm-test', source, destination,
+    id: 'm-test',
+    source,
+    destination,
     request: { from: 'lab-a', to: 'lab-b', pid: 4242, addresses: [], budgetMs: 60_000, keepImages: false, ...over },
-    sourceHostName: '198.18.0.2', destinationHostName: '198.18.0.3', sourceSshPort: 22, destinationSshPort: 22,
+    sourceHostName: '198.18.0.2',
+    destinationHostName: '198.18.0.3',
+    sourceSshPort: 22,
+    destinationSshPort: 22,
     imageBase: '/var/lib/ferry/images',
     pageServerPort: 27123,
   };
@@ -64,7 +69,10 @@ describe('buildPlan on lab snapshots', () => {
     const forced = { ...noAddr, request: { ...noAddr.request, mode: 'streamed' as const } };
     expect(problems(forced)).toEqual(['BAD_INPUT@']);
     const lazy = buildPlan(input({ mode: 'lazy' }));
-    expect(lazy.ok && [lazy.plan.transferMode, lazy.plan.pageServer]).toEqual(['lazy', { address: '198.18.0.2', port: 27123, peer: '198.18.0.3', guardTable: 'ferry-ps-m-test', tls: true }]);
+    expect(lazy.ok && [lazy.plan.transferMode, lazy.plan.pageServer]).toEqual([
+      'lazy',
+      { address: '198.18.0.2', port: 27123, peer: '198.18.0.3', guardTable: 'ferry-ps-m-test', tls: true },
+    ]);
     // Lazy mode's page guard and recovery run python3 on both hosts.
     const noPython = buildPlan(input({ mode: 'lazy' }, (_s, d) => (d.tools.python3 = null)));
     expect(noPython.ok).toBe(false);
@@ -91,7 +99,14 @@ describe('buildPlan on lab snapshots', () => {
     expect(buildPlan(i).ok).toBe(true);
     const own = input({}, (s) => (s.netns = { host: 'net:[1]', byPid: { 4242: 'net:[2]' } }));
     const r = buildPlan(own);
-    expect(!r.ok && r.problems).toEqual([expect.objectContaining({ code: 'NOT_MOVABLE', host: 'lab-a', message: expect.stringMatching(/4242 of the tree runs in a network namespace of its own \(net:\[2\]/), hint: expect.stringMatching(/movable-services/) })]);
+    expect(!r.ok && r.problems).toEqual([
+      expect.objectContaining({
+        code: 'NOT_MOVABLE',
+        host: 'lab-a',
+        message: expect.stringMatching(/4242 of the tree runs in a network namespace of its own \(net:\[2\]/),
+        hint: expect.stringMatching(/movable-services/),
+      }),
+    ]);
   });
 
   it('refuses an address the source does not have, and garbage', () => {
@@ -120,13 +135,17 @@ describe('buildPlan on lab snapshots', () => {
     expect(allowed.ok).toBe(true);
     if (allowed.ok) expect(allowed.plan.warnings.join('\n')).toMatch(/5151 \(redis-cli\).*break when it moves/);
     // Sockets of the tree itself, and TIME-WAIT leftovers without an owner, are no reason to refuse.
-    expect(buildPlan(input({}, (src) => {
-      const mine = src.sockets!.find((x) => x.owners.some((o) => o.pid === 4242))!;
-      src.sockets!.push({ ...mine, state: 'TIME-WAIT', owners: [] });
-    })).ok).toBe(true);
+    expect(
+      buildPlan(
+        input({}, (src) => {
+          const mine = src.sockets!.find((x) => x.owners.some((o) => o.pid === 4242))!;
+          src.sockets!.push({ ...mine, state: 'TIME-WAIT', owners: [] });
+        }),
+      ).ok,
+    ).toBe(true);
   });
 
-  it('clears the destination\'s leftover sockets that hold a connection\'s four-tuple, and refuses a live owner', () => {
+  it("clears the destination's leftover sockets that hold a connection's four-tuple, and refuses a live owner", () => {
     // lab-b after a 1,000-connection workload there was killed and the address moved away: orphans in
     // FIN-WAIT-1 (their FIN never acknowledged) and FIN-WAIT-2. The new workload on lab-a drew two of their ports.
     const orphans = parseSs(fx('lab-b-ss-orphans.txt'));
@@ -155,9 +174,11 @@ describe('buildPlan on lab snapshots', () => {
 
   it('plans the shared memory of a process CRIU restored (zero Rss, memfd blocks) the same way: direct, 3 MiB', () => {
     const restored = parseSharedMemory(pfx('smaps-shared-restored.txt'));
-    const lazy = buildPlan(input({ mode: 'lazy' }, (src: HostSnapshot) => {
-      src.sharedMemory = restored;
-    }));
+    const lazy = buildPlan(
+      input({ mode: 'lazy' }, (src: HostSnapshot) => {
+        src.sharedMemory = restored;
+      }),
+    );
     if (!lazy.ok) throw new Error(JSON.stringify(lazy.problems));
     expect(lazy.plan.sharedMemory).toMatchObject({ kib: 3072, objects: 2, lazy: false, path: 'direct' });
     expect(lazy.plan.directStream).toMatchObject({ address: '198.18.0.3', peer: '198.18.0.2' });
@@ -175,16 +196,35 @@ describe('buildPlan on lab snapshots', () => {
     // The sender binds to the source's address the destination's guard admits (where the source's CRIU listens).
     expect(lazy.plan.directStream).toEqual({ address: '198.18.0.3', port: 27124, token: 'plan-only', peer: '198.18.0.2' });
     expect(lazy.plan.pageServer).toMatchObject({ address: '198.18.0.2', peer: '198.18.0.3', guardTable: 'ferry-ps-m-test', tls: true });
-    expect(lazy.plan.warnings.join('\n')).toMatch(/3\.0 MiB of shared anonymous memory \(2 object\(s\): \/dev\/zero \(deleted\)\): it cannot be lazy .* the freeze grows by the time the link needs to copy 3\.0 MiB, sent straight from the source to 198\.18\.0\.3:27124/);
+    expect(lazy.plan.warnings.join('\n')).toMatch(
+      /3\.0 MiB of shared anonymous memory \(2 object\(s\): \/dev\/zero \(deleted\)\): it cannot be lazy .* the freeze grows by the time the link needs to copy 3\.0 MiB, sent straight from the source to 198\.18\.0\.3:27124/,
+    );
 
     // Without a destination address the source could reach, it goes through the controller.
-    const noAddress = planSharedMemory({ mode: 'lazy', source: { ...snapshot('a'), sharedMemory: shm }, destination: snapshot('b'), destinationAddress: undefined, sourceAddresses: ['198.18.0.2'], port: 1, token: 't' });
+    const noAddress = planSharedMemory({
+      mode: 'lazy',
+      source: { ...snapshot('a'), sharedMemory: shm },
+      destination: snapshot('b'),
+      destinationAddress: undefined,
+      sourceAddresses: ['198.18.0.2'],
+      port: 1,
+      token: 't',
+    });
     expect(noAddress.sharedMemory?.path).toBe('controller');
     expect(noAddress.directStream).toBeUndefined();
     expect(noAddress.warnings.join('\n')).toMatch(/through the controller: no address of the destination is known .* --mode streamed/);
     // No source address in the destination's family: no peer, so no guard for it (the plan warns).
-    expect(planSharedMemory({ mode: 'lazy', source: { ...snapshot('a'), sharedMemory: shm }, destination: snapshot('b'), destinationAddress: '2001:db8::3', sourceAddresses: ['198.18.0.2'], port: 1, token: 't' }).directStream)
-      .toEqual({ address: '2001:db8::3', port: 1, token: 't' });
+    expect(
+      planSharedMemory({
+        mode: 'lazy',
+        source: { ...snapshot('a'), sharedMemory: shm },
+        destination: snapshot('b'),
+        destinationAddress: '2001:db8::3',
+        sourceAddresses: ['198.18.0.2'],
+        port: 1,
+        token: 't',
+      }).directStream,
+    ).toEqual({ address: '2001:db8::3', port: 1, token: 't' });
 
     const streamed = buildPlan(input({ mode: 'streamed' }, withShm()));
     if (!streamed.ok) throw new Error('refused');
@@ -210,23 +250,32 @@ describe('buildPlan on lab snapshots', () => {
     if (!big.ok) throw new Error(JSON.stringify(big.problems));
     expect(big.plan.transferMode).toBe('lazy');
     expect(big.plan.pageServer).toMatchObject({ address: '198.18.0.2', peer: '198.18.0.3', tls: true });
-    expect(big.plan.transferReason).toMatch(/^fastest safe mode for 256 MiB of private memory .*depends on the source until the last page has arrived \(a broken page transfer is recovered/);
+    expect(big.plan.transferReason).toMatch(
+      /^fastest safe mode for 256 MiB of private memory .*depends on the source until the last page has arrived \(a broken page transfer is recovered/,
+    );
 
     // Asked for streamed, it stays streamed; without python3 on a host the default stays streamed and says why.
     const asked = buildPlan(input({ mode: 'streamed' }, withRss(1024 * 1024)));
     expect(asked.ok && asked.plan.transferMode).toBe('streamed');
-    const noPython = buildPlan(input({}, (s, d) => {
-      withRss(1024 * 1024)(s);
-      d.tools.python3 = null;
-    }));
+    const noPython = buildPlan(
+      input({}, (s, d) => {
+        withRss(1024 * 1024)(s);
+        d.tools.python3 = null;
+      }),
+    );
     if (!noPython.ok) throw new Error(JSON.stringify(noPython.problems));
-    expect([noPython.plan.transferMode, noPython.plan.transferReason]).toEqual(['streamed', expect.stringContaining('lazy mode would need python3 on both hosts')]);
+    expect([noPython.plan.transferMode, noPython.plan.transferReason]).toEqual([
+      'streamed',
+      expect.stringContaining('lazy mode would need python3 on both hosts'),
+    ]);
 
     // Mostly shared memory (never lazy): streamed.
-    const shared = buildPlan(input({}, (s) => {
-      withRss(900 * 1024)(s);
-      s.sharedMemory = [{ id: '00:01:42', name: '/dev/zero (deleted)', sizeKiB: 500 * 1024, rssKiB: 500 * 1024, pids: [4242] }];
-    }));
+    const shared = buildPlan(
+      input({}, (s) => {
+        withRss(900 * 1024)(s);
+        s.sharedMemory = [{ id: '00:01:42', name: '/dev/zero (deleted)', sizeKiB: 500 * 1024, rssKiB: 500 * 1024, pids: [4242] }];
+      }),
+    );
     if (!shared.ok) throw new Error(JSON.stringify(shared.problems));
     expect([shared.plan.transferMode, shared.plan.transferReason]).toEqual(['streamed', expect.stringContaining('most of its memory is shared')]);
   });
@@ -263,9 +312,11 @@ describe('buildPlan on lab snapshots', () => {
   });
 
   it('allows a process without connections, saying so', () => {
-    const r = buildPlan(input({}, (s) => {
-      s.sockets = s.sockets!.filter((x) => !x.owners.some((o) => o.pid === 4242));
-    }));
+    const r = buildPlan(
+      input({}, (s) => {
+        s.sockets = s.sockets!.filter((x) => !x.owners.some((o) => o.pid === 4242));
+      }),
+    );
     if (!r.ok) throw new Error(JSON.stringify(r.problems));
     expect(r.plan.addresses).toEqual([]);
     expect(r.plan.warnings).toEqual(['process 4242 (node) has no TCP connections: it migrates without any']);

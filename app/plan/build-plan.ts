@@ -92,7 +92,10 @@ export function buildPlan(input: PlanInput): PlanResult {
 /** Both hosts' readiness checks that block a migration. */
 function readinessProblems(input: PlanInput, found: Findings): void {
   const { request: req, source: src, destination: dst } = input;
-  for (const [snap, host] of [[src, req.from], [dst, req.to]] as const) {
+  for (const [snap, host] of [
+    [src, req.from],
+    [dst, req.to],
+  ] as const) {
     for (const c of hostReadiness(snap)) {
       if (!c.ok && c.code && !c.warning) found.problems.push({ code: c.code, host, message: `${c.name}: ${c.detail}`, ...(c.fix ? { hint: c.fix } : {}) });
     }
@@ -106,19 +109,30 @@ function processTree(input: PlanInput, found: Findings): TreeFacts | undefined {
   const procs = src.processes ?? [];
   const root = procs.find((p) => p.pid === req.pid);
   if (!root) {
-    problems.push({ code: 'NO_SUCH_PROCESS', host: req.from, message: `no process ${req.pid} on ${req.from}`, hint: `list processes with: ferry ps ${req.from}` });
+    problems.push({
+      code: 'NO_SUCH_PROCESS',
+      host: req.from,
+      message: `no process ${req.pid} on ${req.from}`,
+      hint: `list processes with: ferry ps ${req.from}`,
+    });
     return undefined;
   }
   if (req.pid === 1) {
-    problems.push({ code: 'BAD_INPUT', host: req.from, message: 'PID 1 is the host\'s init and cannot be migrated' });
+    problems.push({ code: 'BAD_INPUT', host: req.from, message: "PID 1 is the host's init and cannot be migrated" });
   }
   const treePids = subtreePids(procs, req.pid);
   // Sockets in another network namespace are not the host's (ss does not see them), and CRIU would dump and
   // recreate that namespace with interfaces (veth, macvlan) whose other end stays behind: the restore fails.
-  const ownNetns = src.netns ? treePids.filter((p) => { const ns = src.netns?.byPid[p]; return ns !== undefined && ns !== src.netns?.host; }) : [];
+  const ownNetns = src.netns
+    ? treePids.filter((p) => {
+        const ns = src.netns?.byPid[p];
+        return ns !== undefined && ns !== src.netns?.host;
+      })
+    : [];
   if (ownNetns.length) {
     problems.push({
-      code: 'NOT_MOVABLE', host: req.from,
+      code: 'NOT_MOVABLE',
+      host: req.from,
       message: `process${ownNetns.length > 1 ? 'es' : ''} ${ownNetns.slice(0, 8).join(', ')} of the tree run${ownNetns.length > 1 ? '' : 's'} in a network namespace of ${ownNetns.length > 1 ? 'their' : 'its'} own (${src.netns?.byPid[ownNetns[0] ?? 0]}, the host's is ${src.netns?.host}): Ferry moves processes of the host's network namespace only`,
       hint: `give the service an address of its own in the host's namespace instead (${MOVABLE_DOC})`,
     });
@@ -130,12 +144,18 @@ function processTree(input: PlanInput, found: Findings): TreeFacts | undefined {
 
   // A process that serves the SSH session itself would take the management connection with it.
   if (sockets.some((s) => s.local.port === input.sourceSshPort && srcMgmt.includes(normalize(s.local.address)))) {
-    problems.push({ code: 'ADDRESS_IS_MANAGEMENT', host: req.from, message: `process ${req.pid} holds the SSH connection Ferry manages ${req.from} through`, hint: 'migrate a process that is not sshd or its session' });
+    problems.push({
+      code: 'ADDRESS_IS_MANAGEMENT',
+      host: req.from,
+      message: `process ${req.pid} holds the SSH connection Ferry manages ${req.from} through`,
+      hint: 'migrate a process that is not sshd or its session',
+    });
   }
 
   if (connected.length === 0) warnings.push(`process ${req.pid} (${root.comm}) has no TCP connections: it migrates without any`);
   const loop = connected.filter((s) => isLoopback(s.local.address));
-  if (loop.length) warnings.push(`${loop.length} loopback connection(s) stay behind unless both ends are in the process tree: ${loop.map(fourTupleKey).join(', ')}`);
+  if (loop.length)
+    warnings.push(`${loop.length} loopback connection(s) stay behind unless both ends are in the process tree: ${loop.map(fourTupleKey).join(', ')}`);
   return { root, treePids, sockets, connected, srcMgmt, dstMgmt };
 }
 
@@ -160,7 +180,8 @@ function addressMoves(input: PlanInput, tree: TreeFacts, found: Findings): { mov
   for (const address of wanted) {
     if (isLinkLocal(address)) {
       problems.push({
-        code: 'ADDRESS_MOVE_FAILED', host: req.from,
+        code: 'ADDRESS_MOVE_FAILED',
+        host: req.from,
         message: `${address} is an IPv6 link-local address: it belongs to ${req.from}'s link and cannot move to another host`,
         hint: 'have the service use a global (or unique local) address, or pass --ip for the addresses that can move',
       });
@@ -168,7 +189,8 @@ function addressMoves(input: PlanInput, tree: TreeFacts, found: Findings): { mov
     }
     if (tree.srcMgmt.includes(address)) {
       problems.push({
-        code: 'ADDRESS_IS_MANAGEMENT', host: req.from,
+        code: 'ADDRESS_IS_MANAGEMENT',
+        host: req.from,
         message: `${address} is the address Ferry manages ${req.from} through; it cannot move`,
         hint: `give the service an address of its own before it starts: it binds to it, or a source route prefers it (${MOVABLE_DOC}); or pass --ip for the addresses that can move`,
       });
@@ -176,16 +198,30 @@ function addressMoves(input: PlanInput, tree: TreeFacts, found: Findings): { mov
     }
     const have = src.addresses.find((x) => x.address === address);
     if (!have) {
-      problems.push({ code: 'ADDRESS_NOT_LOCAL', host: req.from, message: `${address} is not an address of ${req.from}`, hint: 'check the address with: ip addr' });
+      problems.push({
+        code: 'ADDRESS_NOT_LOCAL',
+        host: req.from,
+        message: `${address} is not an address of ${req.from}`,
+        hint: 'check the address with: ip addr',
+      });
       continue;
     }
     if (dst.addresses.some((x) => x.address === address) || tree.dstMgmt.includes(address)) {
-      problems.push({ code: 'ADDRESS_CONFLICT', host: req.to, message: `${address} is already present on ${req.to}`, hint: `remove it from ${req.to} first, or migrate elsewhere` });
+      problems.push({
+        code: 'ADDRESS_CONFLICT',
+        host: req.to,
+        message: `${address} is already present on ${req.to}`,
+        hint: `remove it from ${req.to} first, or migrate elsewhere`,
+      });
       continue;
     }
     const destinationDevice = pickDevice(dst, have.ifname, address);
     if (!destinationDevice) {
-      problems.push({ code: 'ADDRESS_MOVE_FAILED', host: req.to, message: `${req.to} has no interface for ${address} (no ${have.ifname}, no interface on its subnet)` });
+      problems.push({
+        code: 'ADDRESS_MOVE_FAILED',
+        host: req.to,
+        message: `${req.to} has no interface for ${address} (no ${have.ifname}, no interface on its subnet)`,
+      });
       continue;
     }
     const routes = src.routes
@@ -208,16 +244,38 @@ function addressMoves(input: PlanInput, tree: TreeFacts, found: Findings): { mov
 function sharedAddressProblems(input: PlanInput, tree: TreeFacts, moves: AddressMove[], wanted: string[], found: Findings): void {
   const { request: req, source: src } = input;
   const { treePids, connected } = tree;
-  const others = sharedAddressUsers(src.sockets ?? [], moves.map((m) => m.address), treePids);
+  const others = sharedAddressUsers(
+    src.sockets ?? [],
+    moves.map((m) => m.address),
+    treePids,
+  );
   if (others.length) {
-    const who = [...new Map(others.flatMap((s) => s.owners).filter((o) => !treePids.includes(o.pid)).map((o) => [o.pid, `${o.pid} (${o.comm})`])).values()];
-    const what = `${moves.filter((m) => others.some((s) => normalize(s.local.address) === m.address)).map((m) => m.address).join(', ')} is also used by ${others.length} socket(s) of process(es) outside the tree: ${who.slice(0, 8).join(', ')}${who.length > 8 ? ', …' : ''}`;
+    const who = [
+      ...new Map(
+        others
+          .flatMap((s) => s.owners)
+          .filter((o) => !treePids.includes(o.pid))
+          .map((o) => [o.pid, `${o.pid} (${o.comm})`]),
+      ).values(),
+    ];
+    const what = `${moves
+      .filter((m) => others.some((s) => normalize(s.local.address) === m.address))
+      .map((m) => m.address)
+      .join(', ')} is also used by ${others.length} socket(s) of process(es) outside the tree: ${who.slice(0, 8).join(', ')}${who.length > 8 ? ', …' : ''}`;
     if (req.allowSharedAddress) found.warnings.push(`${what}; they break when it moves (moving a shared address was asked for)`);
-    else found.problems.push({ code: 'ADDRESS_CONFLICT', host: req.from, message: `${what}; they would break when it moves`, hint: 'migrate their common parent instead, stop them, or accept it: --allow-shared-address (dashboard: "Move a shared address")' });
+    else
+      found.problems.push({
+        code: 'ADDRESS_CONFLICT',
+        host: req.from,
+        message: `${what}; they would break when it moves`,
+        hint: 'migrate their common parent instead, stop them, or accept it: --allow-shared-address (dashboard: "Move a shared address")',
+      });
   }
   const uncovered = connected.filter((s) => !isLoopback(s.local.address) && !wanted.includes(normalize(s.local.address)));
   if (uncovered.length && req.addresses.length) {
-    found.warnings.push(`${uncovered.length} connection(s) use local addresses that do not move and will fail on ${req.to}: ${uncovered.map(fourTupleKey).join(', ')}`);
+    found.warnings.push(
+      `${uncovered.length} connection(s) use local addresses that do not move and will fail on ${req.to}: ${uncovered.map(fourTupleKey).join(', ')}`,
+    );
   }
 }
 
@@ -230,7 +288,12 @@ function destinationProblems(input: PlanInput, tree: TreeFacts, found: Findings)
   const clash = treePids.filter((p) => taken.has(p));
   if (clash.length) {
     const names = clash.map((p) => `${p} (${dst.processes?.find((x) => x.pid === p)?.comm ?? '?'})`).join(', ');
-    found.problems.push({ code: 'PID_TAKEN', host: req.to, message: `PID(s) ${names} already in use on ${req.to}; CRIU restores every process with its PID`, hint: `stop those processes on ${req.to}, or migrate to another host` });
+    found.problems.push({
+      code: 'PID_TAKEN',
+      host: req.to,
+      message: `PID(s) ${names} already in use on ${req.to}; CRIU restores every process with its PID`,
+      hint: `stop those processes on ${req.to}, or migrate to another host`,
+    });
   }
 
   // The destination must not hold a connection's four-tuple: CRIU could not connect the restored socket back.
@@ -238,13 +301,16 @@ function destinationProblems(input: PlanInput, tree: TreeFacts, found: Findings)
   if (clashes.owned.length) {
     const who = [...new Set(clashes.owned.flatMap((s) => s.owners.map((o) => `${o.pid} (${o.comm})`)))];
     found.problems.push({
-      code: 'ADDRESS_CONFLICT', host: req.to,
+      code: 'ADDRESS_CONFLICT',
+      host: req.to,
       message: `${clashes.owned.length} connection(s) of process ${req.pid} also exist on ${req.to}, owned by ${who.slice(0, 8).join(', ')}: ${clashes.owned.slice(0, 3).map(fourTupleKey).join(', ')}${clashes.owned.length > 3 ? ', …' : ''}`,
       hint: `stop those processes on ${req.to} (the peer cannot hold two connections with one four-tuple), or migrate elsewhere`,
     });
   }
   if (clashes.stale.length) {
-    found.warnings.push(`${req.to} still holds ${clashes.stale.length} leftover socket(s) with the four-tuples of connections that move (${describeStates(clashes.stale)}, owned by no process): they are destroyed before the freeze`);
+    found.warnings.push(
+      `${req.to} still holds ${clashes.stale.length} leftover socket(s) with the four-tuples of connections that move (${describeStates(clashes.stale)}, owned by no process): they are destroyed before the freeze`,
+    );
   }
   return clashes.stale;
 }
@@ -256,9 +322,17 @@ function destinationProblems(input: PlanInput, tree: TreeFacts, found: Findings)
 function ipv6Problems(input: PlanInput, moves: AddressMove[], found: Findings): void {
   const { request: req, source: src, destination: dst } = input;
   if (!moves.some((m) => m.family === 'inet6')) return;
-  for (const [host, snap] of [[req.from, src], [req.to, dst]] as const) {
+  for (const [host, snap] of [
+    [req.from, src],
+    [req.to, dst],
+  ] as const) {
     if (!snap.tools.python3) {
-      found.problems.push({ code: 'TOOL_MISSING', host, message: `moving an IPv6 address needs python3 on ${host} (it sends the unsolicited neighbour advertisement that points the neighbours at the new host)`, hint: 'apt-get install python3-minimal' });
+      found.problems.push({
+        code: 'TOOL_MISSING',
+        host,
+        message: `moving an IPv6 address needs python3 on ${host} (it sends the unsolicited neighbour advertisement that points the neighbours at the new host)`,
+        hint: 'apt-get install python3-minimal',
+      });
     }
   }
 }
@@ -275,21 +349,47 @@ function assemblePlan(input: PlanInput, tree: TreeFacts, moves: AddressMove[], s
     sharedKiB: sharedMemoryKiB(src.sharedMemory ?? []),
     lazyTools: !!src.tools.python3 && !!dst.tools.python3,
   };
-  const transfer = chooseTransfer(req.mode, { sourceHostName: input.sourceHostName, destinationHostName: input.destinationHostName, srcMgmt, dstMgmt }, input.pageServerPort, memory);
+  const transfer = chooseTransfer(
+    req.mode,
+    { sourceHostName: input.sourceHostName, destinationHostName: input.destinationHostName, srcMgmt, dstMgmt },
+    input.pageServerPort,
+    memory,
+  );
   if ('problem' in transfer) return { ok: false, problems: [transfer.problem], warnings };
   if (transfer.mode === 'lazy') {
     // The destination's page guard and the recovery's page source are python3 programs.
-    const without = ([[req.from, src], [req.to, dst]] as const).filter(([, s]) => !s.tools.python3).map(([h]) => h);
+    const without = (
+      [
+        [req.from, src],
+        [req.to, dst],
+      ] as const
+    )
+      .filter(([, s]) => !s.tools.python3)
+      .map(([h]) => h);
     if (without.length) {
-      return { ok: false, warnings, problems: [{ code: 'TOOL_MISSING', host: without[0]!, message: `lazy mode needs python3 on ${without.join(' and ')} (the page guard that keeps missing pages from reading as zeros, and the page recovery)`, hint: 'apt-get install python3-minimal, or use --mode streamed' }] };
+      return {
+        ok: false,
+        warnings,
+        problems: [
+          {
+            code: 'TOOL_MISSING',
+            host: without[0]!,
+            message: `lazy mode needs python3 on ${without.join(' and ')} (the page guard that keeps missing pages from reading as zeros, and the page recovery)`,
+            hint: 'apt-get install python3-minimal, or use --mode streamed',
+          },
+        ],
+      };
     }
   }
   const shm = planSharedMemory({
-    mode: transfer.mode, source: src, destination: dst,
+    mode: transfer.mode,
+    source: src,
+    destination: dst,
     destinationAddress: parseIpAddress(input.destinationHostName)?.address ?? dstMgmt[0],
     // Where the source's CRIU listens in lazy mode is surely one of its own addresses: the sender binds to it.
     sourceAddresses: [transfer.mode === 'lazy' ? transfer.pageServer?.address : undefined, ...srcMgmt],
-    port: input.pageServerPort + 1, token: input.directStreamToken ?? 'plan-only',
+    port: input.pageServerPort + 1,
+    token: input.directStreamToken ?? 'plan-only',
   });
   warnings.push(...shm.warnings);
   const rssKiB = treeKiB;
@@ -297,8 +397,14 @@ function assemblePlan(input: PlanInput, tree: TreeFacts, moves: AddressMove[], s
   if (transfer.pageServer) {
     transfer.pageServer.tls = input.pageStreamTls !== false;
     if (transfer.pageServer.peer || shm.directStream?.peer) transfer.pageServer.guardTable = pageGuardTableName(input.id);
-    if (!transfer.pageServer.peer) warnings.push(`no address of the ${transfer.mode === 'lazy' ? 'destination' : 'source'} in the family of ${transfer.pageServer.address} is known: the page-stream port is not limited to it (TLS still authenticates the other end)`);
-    if (shm.directStream && !shm.directStream.peer) warnings.push(`no address of the source in the family of ${shm.directStream.address} is known: the direct stream's port is not limited to it (TLS still authenticates the other end)`);
+    if (!transfer.pageServer.peer)
+      warnings.push(
+        `no address of the ${transfer.mode === 'lazy' ? 'destination' : 'source'} in the family of ${transfer.pageServer.address} is known: the page-stream port is not limited to it (TLS still authenticates the other end)`,
+      );
+    if (shm.directStream && !shm.directStream.peer)
+      warnings.push(
+        `no address of the source in the family of ${shm.directStream.address} is known: the direct stream's port is not limited to it (TLS still authenticates the other end)`,
+      );
   }
   // A tree whose session or process group leader is outside it (started from a shell) needs --shell-job.
   const st = src.stat?.pid === req.pid ? src.stat : undefined;
@@ -331,9 +437,7 @@ function assemblePlan(input: PlanInput, tree: TreeFacts, moves: AddressMove[], s
   };
 }
 
-type TransferChoice =
-  | { mode: TransferMode; reason: string; pageServer?: NonNullable<MigrationPlan['pageServer']> }
-  | { problem: FerryErrorInfo };
+type TransferChoice = { mode: TransferMode; reason: string; pageServer?: NonNullable<MigrationPlan['pageServer']> } | { problem: FerryErrorInfo };
 
 /**
  * Private memory from which lazy mode is the default. Measured on the lab (docs/benchmarks.md, docs/page-streams.md):
@@ -357,7 +461,8 @@ const mibText = (kib: number) => `${Math.round(kib / 1024)} MiB`;
 
 /** Why the default is not lazy, for the plan's reason. */
 function whyNotLazy(m: MemoryFacts): string {
-  if (m.privateKiB < LAZY_DEFAULT_MIN_KIB) return `${mibText(m.privateKiB)} of private memory: below ${mibText(LAZY_DEFAULT_MIN_KIB)} a streamed freeze is as short as a lazy one`;
+  if (m.privateKiB < LAZY_DEFAULT_MIN_KIB)
+    return `${mibText(m.privateKiB)} of private memory: below ${mibText(LAZY_DEFAULT_MIN_KIB)} a streamed freeze is as short as a lazy one`;
   if (m.privateKiB <= m.sharedKiB) return `most of its memory is shared, which cannot be lazy`;
   if (!m.lazyTools) return 'lazy mode would need python3 on both hosts';
   return 'the destination knows no address of the source to fetch pages from';
@@ -384,7 +489,14 @@ function chooseTransfer(
   const lazyByDefault =
     wanted === undefined && !!toSrc && memory.lazyTools && memory.privateKiB >= LAZY_DEFAULT_MIN_KIB && memory.privateKiB > memory.sharedKiB;
   if (wanted === 'lazy' || lazyByDefault) {
-    if (!toSrc) return { problem: { code: 'BAD_INPUT', message: 'lazy transfer needs an address of the source the destination can reach; none is known', hint: 'use --mode streamed or staged' } };
+    if (!toSrc)
+      return {
+        problem: {
+          code: 'BAD_INPUT',
+          message: 'lazy transfer needs an address of the source the destination can reach; none is known',
+          hint: 'use --mode streamed or staged',
+        },
+      };
     return {
       mode: 'lazy',
       reason: `${
@@ -397,7 +509,13 @@ function chooseTransfer(
   }
   if (!toDst) {
     if (wanted === 'streamed') {
-      return { problem: { code: 'BAD_INPUT', message: 'streamed transfer needs an address of the destination the source can reach; none is known', hint: 'use --mode staged' } };
+      return {
+        problem: {
+          code: 'BAD_INPUT',
+          message: 'streamed transfer needs an address of the destination the source can reach; none is known',
+          hint: 'use --mode staged',
+        },
+      };
     }
     return { mode: 'staged', reason: 'no address of the destination is known for a page server: images copied through the controller' };
   }
@@ -430,6 +548,7 @@ export function sharedAddressUsers(sockets: readonly TcpSocket[], addresses: rea
       addresses.includes(normalize(s.local.address)) &&
       s.owners.length > 0 &&
       s.owners.some((o) => !treePids.includes(o.pid)) &&
-      s.state !== 'TIME-WAIT' && s.state !== 'UNCONN',
+      s.state !== 'TIME-WAIT' &&
+      s.state !== 'UNCONN',
   );
 }

@@ -10,7 +10,22 @@ describe('--image-base (the text)', () => {
 
   it('refuses /, the system trees and the shared roots themselves', () => {
     expect(imageBaseProblem('/')).toContain('shared system folder');
-    for (const t of ['/etc', '/etc/ferry', '/usr', '/usr/local/ferry', '/bin', '/sbin/x', '/boot/x', '/proc/1', '/sys/fs', '/dev/shm/x', '/lib/x', '/lib64', '/libx32/x', '/lib-other/x'])
+    for (const t of [
+      '/etc',
+      '/etc/ferry',
+      '/usr',
+      '/usr/local/ferry',
+      '/bin',
+      '/sbin/x',
+      '/boot/x',
+      '/proc/1',
+      '/sys/fs',
+      '/dev/shm/x',
+      '/lib/x',
+      '/lib64',
+      '/libx32/x',
+      '/lib-other/x',
+    ])
       expect(imageBaseProblem(t), t).toMatch(/a system folder/);
     for (const r of ['/tmp', '/var', '/var/lib', '/var/tmp', '/home', '/root', '/opt', '/srv', '/mnt', '/run'])
       expect(imageBaseProblem(r), r).toContain('shared system folder');

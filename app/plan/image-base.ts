@@ -11,7 +11,22 @@ export const DEFAULT_IMAGE_BASE = '/var/lib/ferry/images';
 export const SYSTEM_TREES = ['/etc', '/usr', '/bin', '/sbin', '/boot', '/proc', '/sys', '/dev', '/lib', '/lib32', '/lib64', '/libx32'] as const;
 
 /** Shared folders that may hold an image folder below them, but are not one themselves. */
-export const SHARED_ROOTS = ['/', '/var', '/var/lib', '/var/tmp', '/var/cache', '/var/log', '/tmp', '/run', '/home', '/root', '/opt', '/srv', '/mnt', '/media'] as const;
+export const SHARED_ROOTS = [
+  '/',
+  '/var',
+  '/var/lib',
+  '/var/tmp',
+  '/var/cache',
+  '/var/log',
+  '/tmp',
+  '/run',
+  '/home',
+  '/root',
+  '/opt',
+  '/srv',
+  '/mnt',
+  '/media',
+] as const;
 
 /** True when `p` is `root` or inside it. */
 function within(p: string, root: string): boolean {
@@ -26,7 +41,8 @@ export function imageBaseProblem(base: string): string | undefined {
   if (base !== '/' && parts.some((p) => p === '')) return 'it must not contain // or end in /';
   const tree = SYSTEM_TREES.find((t) => within(base, t)) ?? (/^\/lib[^/]*(\/|$)/.test(base) ? '/lib*' : undefined);
   if (tree) return `it is inside ${tree}, a system folder`;
-  if ((SHARED_ROOTS as readonly string[]).includes(base)) return `${base} is a shared system folder: name a folder of Ferry's own below it (default ${DEFAULT_IMAGE_BASE})`;
+  if ((SHARED_ROOTS as readonly string[]).includes(base))
+    return `${base} is a shared system folder: name a folder of Ferry's own below it (default ${DEFAULT_IMAGE_BASE})`;
   return undefined;
 }
 
@@ -39,6 +55,7 @@ export function normalizeImageBase(text: string): string {
 export function parseImageBase(text: string): string {
   const base = normalizeImageBase(text);
   const why = imageBaseProblem(base);
-  if (why) throw new FerryError({ code: 'BAD_INPUT', message: `--image-base ${JSON.stringify(text)} refused: ${why}`, hint: `the default is ${DEFAULT_IMAGE_BASE}` });
+  if (why)
+    throw new FerryError({ code: 'BAD_INPUT', message: `--image-base ${JSON.stringify(text)} refused: ${why}`, hint: `the default is ${DEFAULT_IMAGE_BASE}` });
   return base;
 }

@@ -23,7 +23,16 @@ export interface ImageDirs {
  * The image folders of a migration: /run (half of it left free) when `preferTmpfs` for lazy mode's folders and
  * streamed mode's source folder, else `imageBase`. `rssKiB`: the tree's memory (what a streamed rollback brings back).
  */
-export function imageDirs(id: string, imageBase: string, mode: TransferMode, src: HostSnapshot, dst: HostSnapshot, sharedKiB: number, preferTmpfs: boolean, rssKiB = 0): ImageDirs {
+export function imageDirs(
+  id: string,
+  imageBase: string,
+  mode: TransferMode,
+  src: HostSnapshot,
+  dst: HostSnapshot,
+  sharedKiB: number,
+  preferTmpfs: boolean,
+  rssKiB = 0,
+): ImageDirs {
   const need = (mode === 'streamed' ? rssKiB : sharedKiB) + SMALL_IMAGES_KIB;
   const pick = (s: HostSnapshot, ok: boolean) => (preferTmpfs && ok ? s.tmpfs?.find((t) => t.availKiB >= 2 * need)?.path : undefined);
   const [a, b] = [pick(src, mode !== 'staged'), pick(dst, mode === 'lazy')];
@@ -32,6 +41,10 @@ export function imageDirs(id: string, imageBase: string, mode: TransferMode, src
   return {
     source: `${base(a)}/${id}-dump`,
     destination: `${base(b)}/${id}-restore`,
-    ...(where.length ? { note: `images on tmpfs (${where.join(', ')}): ${mode === 'streamed' ? `the source's without pages, ${Math.round(need / 1024)} MiB at most after a rollback` : `no private memory in them, ${Math.round(need / 1024)} MiB at most`}` } : {}),
+    ...(where.length
+      ? {
+          note: `images on tmpfs (${where.join(', ')}): ${mode === 'streamed' ? `the source's without pages, ${Math.round(need / 1024)} MiB at most after a rollback` : `no private memory in them, ${Math.round(need / 1024)} MiB at most`}`,
+        }
+      : {}),
   };
 }

@@ -53,7 +53,10 @@ export function pageGuardTableText(name: string, listen: string, ports: number |
   const l = parseIpAddress(listen);
   const p = parseIpAddress(peer);
   if (!l || l.address !== listen || !p || p.address !== peer || l.family !== p.family) {
-    throw new FerryError({ code: 'BAD_INPUT', message: `refusing page-stream guard for ${JSON.stringify(listen)} ← ${JSON.stringify(peer)}: two canonical addresses of one family` });
+    throw new FerryError({
+      code: 'BAD_INPUT',
+      message: `refusing page-stream guard for ${JSON.stringify(listen)} ← ${JSON.stringify(peer)}: two canonical addresses of one family`,
+    });
   }
   if (list.length === 0 || list.some((port) => !Number.isInteger(port) || port < 1 || port > 65535)) {
     throw new FerryError({ code: 'BAD_INPUT', message: `refusing page-stream guard port(s) ${JSON.stringify(ports)}` });

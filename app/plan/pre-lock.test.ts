@@ -34,23 +34,40 @@ describe('destination pre-lock', () => {
     const script = unlockActionScript('ferry-m-1');
     expect(script.startsWith('#!/bin/sh\n')).toBe(true);
     expect(script).toContain("exec nft add element inet ferry-m-1 open '{ tcp }'");
-    expect(execFileSync('sh', ['-c', script.replace('exec nft', 'echo nft'), 'x'], { env: { CRTOOLS_SCRIPT_ACTION: 'post-restore' }, encoding: 'utf8' })).toBe('nft add element inet ferry-m-1 open { tcp }\n');
-    expect(execFileSync('sh', ['-c', script.replace('exec nft', 'echo nft'), 'x'], { env: { CRTOOLS_SCRIPT_ACTION: 'network-unlock' }, encoding: 'utf8' })).toBe('');
+    expect(execFileSync('sh', ['-c', script.replace('exec nft', 'echo nft'), 'x'], { env: { CRTOOLS_SCRIPT_ACTION: 'post-restore' }, encoding: 'utf8' })).toBe(
+      'nft add element inet ferry-m-1 open { tcp }\n',
+    );
+    expect(
+      execFileSync('sh', ['-c', script.replace('exec nft', 'echo nft'), 'x'], { env: { CRTOOLS_SCRIPT_ACTION: 'network-unlock' }, encoding: 'utf8' }),
+    ).toBe('');
   });
 
-  it.skipIf(process.getuid?.() !== 0)('drops a locked connection\'s packets until opened, then lets them pass (real nft, own network namespace)', () => {
+  it.skipIf(process.getuid?.() !== 0)("drops a locked connection's packets until opened, then lets them pass (real nft, own network namespace)", () => {
     // One connection on lo: 127.0.0.1:7000 ⇄ 127.0.0.1:40000. A SYN to it is dropped while locked (nc waits out its
     // 1 s), and refused at once (RST: the port is closed) once the lock is open.
-    const lock = preLockTableText('ferry-m-1', [{ ...sockets[0]!, local: { address: '127.0.0.1', port: 40000 }, remote: { address: '127.0.0.1', port: 7000 } }]);
+    const lock = preLockTableText('ferry-m-1', [
+      { ...sockets[0]!, local: { address: '127.0.0.1', port: 40000 }, remote: { address: '127.0.0.1', port: 7000 } },
+    ]);
     const unlock = unlockActionScript('ferry-m-1');
-    const out = execFileSync('unshare', ['--net', 'sh', '-c', [
-      'ip link set lo up && nft -f - && printf %s "$1" > /tmp/ferry-unlock-test.sh',
-      't() { s=$(date +%s%N); nc -z -w 1 -p 40000 127.0.0.1 7000 2>/dev/null; r=$?; echo "$1 $r $(( ($(date +%s%N) - s) / 1000000 ))"; }',
-      't locked',
-      'CRTOOLS_SCRIPT_ACTION=post-restore sh /tmp/ferry-unlock-test.sh; rm -f /tmp/ferry-unlock-test.sh',
-      't open',
-      'nft list set inet ferry-m-1 open',
-    ].join('\n'), 'x', unlock], { input: lock, encoding: 'utf8' });
+    const out = execFileSync(
+      'unshare',
+      [
+        '--net',
+        'sh',
+        '-c',
+        [
+          'ip link set lo up && nft -f - && printf %s "$1" > /tmp/ferry-unlock-test.sh',
+          't() { s=$(date +%s%N); nc -z -w 1 -p 40000 127.0.0.1 7000 2>/dev/null; r=$?; echo "$1 $r $(( ($(date +%s%N) - s) / 1000000 ))"; }',
+          't locked',
+          'CRTOOLS_SCRIPT_ACTION=post-restore sh /tmp/ferry-unlock-test.sh; rm -f /tmp/ferry-unlock-test.sh',
+          't open',
+          'nft list set inet ferry-m-1 open',
+        ].join('\n'),
+        'x',
+        unlock,
+      ],
+      { input: lock, encoding: 'utf8' },
+    );
     const ms = (what: string) => Number(new RegExp(`^${what} 1 (\\d+)$`, 'm').exec(out)?.[1]);
     expect(ms('locked'), out).toBeGreaterThanOrEqual(900);
     expect(ms('open'), out).toBeLessThan(500);

@@ -46,8 +46,12 @@ export function preLockTableText(name: string, sockets: readonly TcpSocket[]): s
     list.push(`${l.address} . ${s.local.port} . ${r.address} . ${s.remote.port}`);
     list.push(`${r.address} . ${s.remote.port} . ${l.address} . ${s.local.port}`);
   }
-  const set = (n: string, type: string, elems: string[]) =>
-    [`  set ${n} {`, `    type ${type} . inet_service . ${type} . inet_service`, ...(elems.length ? [`    elements = { ${elems.join(', ')} }`] : []), '  }'];
+  const set = (n: string, type: string, elems: string[]) => [
+    `  set ${n} {`,
+    `    type ${type} . inet_service . ${type} . inet_service`,
+    ...(elems.length ? [`    elements = { ${elems.join(', ')} }`] : []),
+    '  }',
+  ];
   const chain = (n: string, hook: string) => [
     `  chain ${n} {`,
     `    type filter hook ${hook} priority filter; policy accept;`,

@@ -8,16 +8,23 @@ const pfx = (name: string) => readFileSync(new URL(`../parse/fixtures/${name}`, 
 
 function snap(over: Partial<HostSnapshot> = {}): HostSnapshot {
   return {
-    host: 'h', takenAt: 0, uid: 0, kernel: '6.18.44-fc-v782',
+    host: 'h',
+    takenAt: 0,
+    uid: 0,
+    kernel: '6.18.44-fc-v782',
     criu: { path: '/opt/ferry/bin/criu', version: parseCriuVersion(pfx('criu-version.txt')), versionText: pfx('criu-version.txt') },
     criuCheck: parseCriuCheck(pfx('criu-check.txt'), 0),
     tools: { ip: '/x', ss: '/x', nft: '/x', arping: '/x', tar: '/x', ps: '/x', socat: '/x', perl: '/x' },
-    addresses: [], routes: [],
+    addresses: [],
+    routes: [],
     ...over,
   };
 }
 
-const failed = (s: HostSnapshot) => hostReadiness(s).filter((c) => !c.ok).map((c) => c.code);
+const failed = (s: HostSnapshot) =>
+  hostReadiness(s)
+    .filter((c) => !c.ok)
+    .map((c) => c.code);
 
 describe('hostReadiness', () => {
   it('passes a root host with CRIU 4.2.1 on Linux 6.18 and every tool', () => {
@@ -27,8 +34,9 @@ describe('hostReadiness', () => {
   });
 
   it('names CRIU older than 4.2 on Linux >= 6.16 with a fix', () => {
-    const c = hostReadiness(snap({ criu: { path: '/usr/sbin/criu', version: parseCriuVersion('Version: 3.17.1'), versionText: 'Version: 3.17.1' } }))
-      .find((x) => x.name === 'criu');
+    const c = hostReadiness(snap({ criu: { path: '/usr/sbin/criu', version: parseCriuVersion('Version: 3.17.1'), versionText: 'Version: 3.17.1' } })).find(
+      (x) => x.name === 'criu',
+    );
     expect(c).toMatchObject({ ok: false, code: 'CRIU_TOO_OLD' });
     expect(c?.fix).toContain('4.2');
   });
@@ -37,7 +45,9 @@ describe('hostReadiness', () => {
     expect(failed(snap({ criu: undefined, criuCheck: undefined }))).toEqual(['CRIU_MISSING']);
     expect(failed(snap({ criuCheck: { ok: false, warnings: [], errors: ['vdso: Failed to fill self vdso symtable'] } }))).toEqual(['CRIU_CHECK_FAILED']);
     expect(failed(snap({ uid: 1000 }))).toEqual(['NO_PRIVILEGES']);
-    const tools = hostReadiness(snap({ tools: { ip: '/x', ss: '/x', nft: null, arping: null, tar: '/x', ps: '/x', socat: '/x', perl: '/x' } })).filter((c) => !c.ok);
+    const tools = hostReadiness(snap({ tools: { ip: '/x', ss: '/x', nft: null, arping: null, tar: '/x', ps: '/x', socat: '/x', perl: '/x' } })).filter(
+      (c) => !c.ok,
+    );
     expect(tools.map((c) => c.fix)).toEqual(['apt-get install nftables', 'apt-get install iputils-arping']);
   });
 });

@@ -56,7 +56,8 @@ export function hostReadiness(s: HostSnapshot): ReadinessCheck[] {
         s.criuCheck.ok
           ? { name: 'criu check', ok: true, detail: s.criuCheck.warnings.length ? `looks good (${s.criuCheck.warnings.length} warnings)` : 'looks good' }
           : {
-              name: 'criu check', ok: false,
+              name: 'criu check',
+              ok: false,
               detail: s.criuCheck.errors.join('; ') || 'failed',
               fix: 'run `criu check` on the host and fix what it reports (kernel config, privileges)',
               code: 'CRIU_CHECK_FAILED',
@@ -67,9 +68,7 @@ export function hostReadiness(s: HostSnapshot): ReadinessCheck[] {
   for (const [tool, pkg] of Object.entries(TOOL_PACKAGES)) {
     const path = s.tools[tool];
     checks.push(
-      path
-        ? { name: tool, ok: true, detail: path }
-        : { name: tool, ok: false, detail: 'not found', fix: `apt-get install ${pkg}`, code: 'TOOL_MISSING' },
+      path ? { name: tool, ok: true, detail: path } : { name: tool, ok: false, detail: 'not found', fix: `apt-get install ${pkg}`, code: 'TOOL_MISSING' },
     );
   }
   return checks;

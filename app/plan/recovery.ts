@@ -26,10 +26,18 @@ export type RecoveryAction =
 /** The one safe action for the facts; exactly one copy survives. */
 export function decideRecovery(f: RecoveryFacts): { action: RecoveryAction; why: string } {
   if (f.runningOnDestination && f.destinationConnectionsOk) {
-    return { action: 'finish', why: f.runningOnSource ? 'both hosts run it; the destination holds the live connections, so the source copy goes' : 'the destination runs it with its connections' };
+    return {
+      action: 'finish',
+      why: f.runningOnSource
+        ? 'both hosts run it; the destination holds the live connections, so the source copy goes'
+        : 'the destination runs it with its connections',
+    };
   }
   if (f.runningOnSource) {
-    return { action: 'keep-source', why: f.runningOnDestination ? 'both hosts run it, but only the source copy has its connections' : 'it still runs on the source' };
+    return {
+      action: 'keep-source',
+      why: f.runningOnDestination ? 'both hosts run it, but only the source copy has its connections' : 'it still runs on the source',
+    };
   }
   if (f.imagesAvailable) return { action: 'restore-source', why: `it runs nowhere (the journal reached "${f.phase}"); its dump is complete` };
   return { action: 'lost', why: `it runs nowhere and no complete dump is left (the journal reached "${f.phase}")` };

@@ -35,10 +35,28 @@ export function planSharedMemory(i: SharedMemoryInput): SharedMemoryPlan {
   if (!objects.length || kib === 0) return { warnings: [] };
   const what = `${mib(kib)} of shared anonymous memory (${objects.length} object(s): ${[...new Set(objects.map((o) => o.name || 'anonymous'))].slice(0, 3).join(', ')})`;
   if (i.mode === 'streamed') {
-    return { sharedMemory: { kib, objects: objects.length, lazy: false, path: 'page-server', note: `${what}: copied inside the freeze straight to the destination's page server, like all memory in this mode` }, warnings: [] };
+    return {
+      sharedMemory: {
+        kib,
+        objects: objects.length,
+        lazy: false,
+        path: 'page-server',
+        note: `${what}: copied inside the freeze straight to the destination's page server, like all memory in this mode`,
+      },
+      warnings: [],
+    };
   }
   if (i.mode === 'staged') {
-    return { sharedMemory: { kib, objects: objects.length, lazy: false, path: 'controller', note: `${what}: dumped to disk and copied through the controller inside the freeze, like all memory in this mode` }, warnings: [] };
+    return {
+      sharedMemory: {
+        kib,
+        objects: objects.length,
+        lazy: false,
+        path: 'controller',
+        note: `${what}: dumped to disk and copied through the controller inside the freeze, like all memory in this mode`,
+      },
+      warnings: [],
+    };
   }
   const cost = `it cannot be lazy (CRIU dumps shared memory inside the freeze even with lazy pages): the freeze grows by the time the link needs to copy ${mib(kib)}`;
   // socat, which the direct stream runs, is required on every host (the page-stream relay).

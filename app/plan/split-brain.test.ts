@@ -1,14 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { compareStreams, decideSplitBrain, tallyStreams, type SplitBrainFacts } from './split-brain';
 
-const f = (over: Partial<SplitBrainFacts>): SplitBrainFacts => ({ pagesComplete: false, sourceRuns: false, destinationRuns: false, sourceConnections: 0, destinationConnections: 0, ...over });
+const f = (over: Partial<SplitBrainFacts>): SplitBrainFacts => ({
+  pagesComplete: false,
+  sourceRuns: false,
+  destinationRuns: false,
+  sourceConnections: 0,
+  destinationConnections: 0,
+  ...over,
+});
 const same = { same: 2, moved: 0, unknown: 0 };
 const moved = { same: 1, moved: 1, unknown: 0 };
 
 describe('lazy split brain: exactly one copy survives, never with connections that moved', () => {
   it('every page arrived: the destination stays, a leftover source copy goes', () => {
-    expect(decideSplitBrain(f({ pagesComplete: true, destinationRuns: true, destinationConnections: 2 }))).toMatchObject({ keep: 'destination', stop: [], splitBrain: false });
-    expect(decideSplitBrain(f({ pagesComplete: true, destinationRuns: true, sourceRuns: true, sourceConnections: 2, destinationConnections: 2 }))).toMatchObject({ keep: 'destination', stop: ['source'], splitBrain: true });
+    expect(decideSplitBrain(f({ pagesComplete: true, destinationRuns: true, destinationConnections: 2 }))).toMatchObject({
+      keep: 'destination',
+      stop: [],
+      splitBrain: false,
+    });
+    expect(
+      decideSplitBrain(f({ pagesComplete: true, destinationRuns: true, sourceRuns: true, sourceConnections: 2, destinationConnections: 2 })),
+    ).toMatchObject({ keep: 'destination', stop: ['source'], splitBrain: true });
   });
 
   it('the transfer failed, both exist, the destination moved nothing: the source resumes with its connections', () => {
@@ -32,7 +45,11 @@ describe('lazy split brain: exactly one copy survives, never with connections th
   });
 
   it('the source copy is gone: the incomplete destination copy is not kept; stopped, its connections reset', () => {
-    expect(decideSplitBrain(f({ destinationRuns: true, destinationConnections: 2, streams: same }))).toMatchObject({ keep: 'none', stop: ['destination'], end: 'destination' });
+    expect(decideSplitBrain(f({ destinationRuns: true, destinationConnections: 2, streams: same }))).toMatchObject({
+      keep: 'none',
+      stop: ['destination'],
+      end: 'destination',
+    });
   });
 
   it('neither runs: nothing to keep, said plainly', () => {
@@ -45,7 +62,14 @@ describe('lazy split brain: exactly one copy survives, never with connections th
       for (const sourceRuns of [true, false])
         for (const destinationRuns of [true, false])
           for (const streams of [same, moved, undefined]) {
-            const d = decideSplitBrain({ pagesComplete, sourceRuns, destinationRuns, sourceConnections: 1, destinationConnections: 1, ...(streams ? { streams } : {}) });
+            const d = decideSplitBrain({
+              pagesComplete,
+              sourceRuns,
+              destinationRuns,
+              sourceConnections: 1,
+              destinationConnections: 1,
+              ...(streams ? { streams } : {}),
+            });
             expect(d.stop).not.toContain(d.keep);
             const running = (['source', 'destination'] as const).filter((s) => (s === 'source' ? sourceRuns : destinationRuns) && !d.stop.includes(s));
             expect(running.length).toBeLessThanOrEqual(1);
@@ -64,6 +88,10 @@ describe('comparing the two copies of each connection', () => {
     expect(compareStreams([c], [at(10, 20)], [at(11, 20)])[0]!.result).toBe('moved');
     expect(compareStreams([c], [at(10, 20)], [at(10, 21)])[0]!.result).toBe('moved');
     expect(compareStreams([c], [], [at(10, 20)])[0]!.result).toBe('unknown');
-    expect(tallyStreams(compareStreams([c, { ...c, remote: { address: '198.18.0.1', port: 1 } }], [at(1, 1)], [at(1, 1)]))).toEqual({ same: 1, moved: 0, unknown: 1 });
+    expect(tallyStreams(compareStreams([c, { ...c, remote: { address: '198.18.0.1', port: 1 } }], [at(1, 1)], [at(1, 1)]))).toEqual({
+      same: 1,
+      moved: 0,
+      unknown: 1,
+    });
   });
 });

@@ -40,14 +40,23 @@ export interface SplitBrainDecision {
 }
 
 const norm = (a: string) => a.replace(/^::ffff:/, '');
-interface Seqs { local: { address: string; port: number }; remote: { address: string; port: number }; writeSeq: number; rcvNxt: number }
+interface Seqs {
+  local: { address: string; port: number };
+  remote: { address: string; port: number };
+  writeSeq: number;
+  rcvNxt: number;
+}
 const key = (c: Pick<Seqs, 'local' | 'remote'>) => `${norm(c.local.address)}:${c.local.port}>${norm(c.remote.address)}:${c.remote.port}`;
 
 /**
  * Compares each migrated connection's stream positions in both copies: `same` only when both copies were read
  * and agree (then the destination copy exchanged nothing the source copy lacks).
  */
-export function compareStreams(connections: Pick<Seqs, 'local' | 'remote'>[], source: Seqs[], destination: Seqs[]): { key: string; result: StreamComparison }[] {
+export function compareStreams(
+  connections: Pick<Seqs, 'local' | 'remote'>[],
+  source: Seqs[],
+  destination: Seqs[],
+): { key: string; result: StreamComparison }[] {
   const at = (list: Seqs[]) => new Map(list.map((s) => [key(s), s]));
   const s = at(source);
   const d = at(destination);
@@ -61,7 +70,11 @@ export function compareStreams(connections: Pick<Seqs, 'local' | 'remote'>[], so
 
 /** Tallies compareStreams' results for the facts. */
 export function tallyStreams(r: { result: StreamComparison }[]): NonNullable<SplitBrainFacts['streams']> {
-  return { same: r.filter((x) => x.result === 'same').length, moved: r.filter((x) => x.result === 'moved').length, unknown: r.filter((x) => x.result === 'unknown').length };
+  return {
+    same: r.filter((x) => x.result === 'same').length,
+    moved: r.filter((x) => x.result === 'moved').length,
+    unknown: r.filter((x) => x.result === 'unknown').length,
+  };
 }
 
 /**
@@ -72,29 +85,48 @@ export function tallyStreams(r: { result: StreamComparison }[]): NonNullable<Spl
 export function decideSplitBrain(f: SplitBrainFacts): SplitBrainDecision {
   const both = f.sourceRuns && f.destinationRuns;
   if (f.pagesComplete && f.destinationRuns) {
-    return { keep: 'destination', stop: f.sourceRuns ? ['source'] : [], splitBrain: both, why: both ? 'every page arrived, yet the source copy still runs: the destination copy is complete and holds the address' : 'every page arrived' };
+    return {
+      keep: 'destination',
+      stop: f.sourceRuns ? ['source'] : [],
+      splitBrain: both,
+      why: both ? 'every page arrived, yet the source copy still runs: the destination copy is complete and holds the address' : 'every page arrived',
+    };
   }
   const streams = f.streams ?? { same: 0, moved: 0, unknown: f.destinationConnections };
   const unmoved = streams.moved === 0 && streams.unknown === 0;
   if (f.sourceRuns) {
     const stop: Side[] = f.destinationRuns ? ['destination'] : [];
     if (f.destinationRuns && unmoved) {
-      return { keep: 'source', stop, splitBrain: true, why: `the page transfer failed; the destination copy had not moved its connections' streams (${streams.same} compared equal), so the source copy, which has all of its memory, resumes with them` };
+      return {
+        keep: 'source',
+        stop,
+        splitBrain: true,
+        why: `the page transfer failed; the destination copy had not moved its connections' streams (${streams.same} compared equal), so the source copy, which has all of its memory, resumes with them`,
+      };
     }
     if (f.destinationRuns) {
       return {
-        keep: 'source', stop, end: 'destination', splitBrain: true,
+        keep: 'source',
+        stop,
+        end: 'destination',
+        splitBrain: true,
         why: `the page transfer failed after the destination copy had exchanged data on its connections (${streams.moved} moved${streams.unknown ? `, ${streams.unknown} not comparable` : ''}): the source copy, which has all of its memory, cannot resume them without losing that data, so they are reset and the source copy resumes without them`,
       };
     }
     return {
-      keep: 'source', stop, end: 'source', splitBrain: false,
+      keep: 'source',
+      stop,
+      end: 'source',
+      splitBrain: false,
       why: 'the page transfer failed and the destination copy is gone, its connections closed at the peers: the source copy resumes without them (reset)',
     };
   }
   if (f.destinationRuns) {
     return {
-      keep: 'none', stop: ['destination'], end: 'destination', splitBrain: false,
+      keep: 'none',
+      stop: ['destination'],
+      end: 'destination',
+      splitBrain: false,
       why: 'the page transfer failed and the source copy is gone: the destination copy cannot get its missing pages, so it is stopped and its connections are reset',
     };
   }

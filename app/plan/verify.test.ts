@@ -4,7 +4,9 @@ import { verifyConnections } from './verify';
 
 function sock(localPort: number, state: TcpSocket['state'], pid?: number): TcpSocket {
   return {
-    state, recvQ: 0, sendQ: 0,
+    state,
+    recvQ: 0,
+    sendQ: 0,
     local: { address: '198.18.0.100', port: localPort },
     remote: { address: '198.18.0.1', port: 7000 },
     owners: pid ? [{ comm: 'node', pid, fd: 20 }] : [],

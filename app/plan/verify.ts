@@ -22,7 +22,8 @@ export function verifyConnections(
       let problem: string | undefined;
       if (!after) problem = 'missing on the destination';
       else if (after.state !== 'ESTAB') problem = `${after.state} on the destination`;
-      else if (!after.owners.some((o) => pids.has(o.pid))) problem = `not owned by the restored process (owners: ${after.owners.map((o) => o.pid).join(',') || 'none'})`;
+      else if (!after.owners.some((o) => pids.has(o.pid)))
+        problem = `not owned by the restored process (owners: ${after.owners.map((o) => o.pid).join(',') || 'none'})`;
       else if (src.has(key)) problem = 'still present on the source';
       return { key, before: b, ...(after ? { after } : {}), ok: problem === undefined, ...(problem ? { problem } : {}) };
     });

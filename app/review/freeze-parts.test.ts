@@ -6,17 +6,31 @@ import { freezeBreakdown } from './freeze-parts';
 import { timingSummary } from './timing';
 
 const fixture = (name: string) => readFileSync(new URL(`../parse/fixtures/${name}`, import.meta.url), 'utf8');
-const captured = (name: string) => JSON.parse(fixture(name)) as { mode: 'streamed' | 'lazy'; freezeMs: number; markers: { source: Marker[]; destination: Marker[] } };
+const captured = (name: string) =>
+  JSON.parse(fixture(name)) as { mode: 'streamed' | 'lazy'; freezeMs: number; markers: { source: Marker[]; destination: Marker[] } };
 const sum = (ps: { ms: number }[]) => ps.reduce((n, p) => n + p.ms, 0);
 const part = (ps: { name: string; ms: number; detail?: string }[], name: string) => ps.find((p) => p.name === name);
 
 describe('freeze breakdown (markers + CRIU log times)', () => {
   it('streamed through the relays: no stall at the page-server close, and the parts add up to the window', () => {
     const c = captured('freeze-streamed-relay.json');
-    const parts = freezeBreakdown({ mode: c.mode, freezeMs: c.freezeMs, ...c.markers, dumpLog: fixture('criu-dump-streamed-relay.log'), restoreLog: fixture('criu-restore-streamed-relay.log') });
+    const parts = freezeBreakdown({
+      mode: c.mode,
+      freezeMs: c.freezeMs,
+      ...c.markers,
+      dumpLog: fixture('criu-dump-streamed-relay.log'),
+      restoreLog: fixture('criu-restore-streamed-relay.log'),
+    });
     expect(parts?.map((p) => p.name)).toEqual([
-      'criu dump: freeze, collect, send pages', 'criu dump: page-server close', 'criu dump: unfreeze, finish', 'criu dump: start and exit',
-      'source: address removed', 'images through the controller', 'destination: address added', 'criu restore', 'criu restore: start and exit',
+      'criu dump: freeze, collect, send pages',
+      'criu dump: page-server close',
+      'criu dump: unfreeze, finish',
+      'criu dump: start and exit',
+      'source: address removed',
+      'images through the controller',
+      'destination: address added',
+      'criu restore',
+      'criu restore: start and exit',
       'signals (controller ↔ hosts)',
     ]);
     expect(sum(parts ?? [])).toBeCloseTo(c.freezeMs, 0);
@@ -28,15 +42,24 @@ describe('freeze breakdown (markers + CRIU log times)', () => {
     expect(sum((parts ?? []).filter((p) => p.name.startsWith('criu dump')))).toBeCloseTo(span, 0);
   });
 
-  it('the restore\'s unlock as its own parts (the action script, CRIU\'s own nft unlock), the images host to host', () => {
+  it("the restore's unlock as its own parts (the action script, CRIU's own nft unlock), the images host to host", () => {
     // A real restore log (demo workload, streamed, lab-b; the pre-lock deleted by the action script: 26 ms).
     const m = (name: string, atMs: number): Marker => ({ name, atMs: 1_000_000 + atMs });
     const source = [m('armed', -50), m('dump-start', 0), m('dump-done', 60), m('address-removed', 64)];
     const destination = [m('armed', -60), m('received', 70), m('address-added', 74), m('restored', 144)];
-    const parts = freezeBreakdown({ mode: 'streamed', freezeMs: 150, source, destination, restoreLog: fixture('criu-restore-streamed-unlock.log'), imagesVia: 'direct' }) ?? [];
+    const parts =
+      freezeBreakdown({ mode: 'streamed', freezeMs: 150, source, destination, restoreLog: fixture('criu-restore-streamed-unlock.log'), imagesVia: 'direct' }) ??
+      [];
     expect(parts.map((p) => p.name)).toEqual([
-      'criu dump', 'source: address removed', 'images to the destination', 'destination: address added',
-      'criu restore', 'criu restore: unlock script', 'criu restore: CRIU network unlock', 'criu restore: start and exit', 'signals (controller ↔ hosts)',
+      'criu dump',
+      'source: address removed',
+      'images to the destination',
+      'destination: address added',
+      'criu restore',
+      'criu restore: unlock script',
+      'criu restore: CRIU network unlock',
+      'criu restore: start and exit',
+      'signals (controller ↔ hosts)',
     ]);
     expect(part(parts, 'criu restore: unlock script')?.ms).toBeCloseTo(26.0, 1);
     expect(part(parts, 'criu restore: CRIU network unlock')?.ms).toBeCloseTo(7.4, 1);
@@ -45,12 +68,15 @@ describe('freeze breakdown (markers + CRIU log times)', () => {
     expect(sum(parts)).toBeCloseTo(150, 0);
   });
 
-  it('Ferry\'s source lock (the locked marker) is its own part, before the dump\'s', () => {
+  it("Ferry's source lock (the locked marker) is its own part, before the dump's", () => {
     const m = (name: string, atMs: number): Marker => ({ name, atMs: 1_000_000 + atMs });
     const source = [m('dump-start', 0), m('locked', 4), m('dump-done', 60), m('address-removed', 64)];
     const destination = [m('received', 70), m('address-added', 74), m('restored', 144)];
     const parts = freezeBreakdown({ mode: 'streamed', freezeMs: 150, source, destination }) ?? [];
-    expect(parts.slice(0, 2)).toMatchObject([{ name: 'source: connections locked', ms: 4 }, { name: 'criu dump', ms: 56 }]);
+    expect(parts.slice(0, 2)).toMatchObject([
+      { name: 'source: connections locked', ms: 4 },
+      { name: 'criu dump', ms: 56 },
+    ]);
     expect(sum(parts)).toBeCloseTo(150, 0);
   });
 
@@ -71,7 +97,14 @@ describe('freeze breakdown (markers + CRIU log times)', () => {
 
   it('lazy with TLS: the dump without memory, the lazy-pages daemon start, and the parts add up', () => {
     const c = captured('freeze-lazy-tls.json');
-    const parts = freezeBreakdown({ mode: c.mode, freezeMs: c.freezeMs, ...c.markers, dumpLog: fixture('criu-dump-lazy-tls.log'), restoreLog: fixture('criu-restore-lazy-tls.log') }) ?? [];
+    const parts =
+      freezeBreakdown({
+        mode: c.mode,
+        freezeMs: c.freezeMs,
+        ...c.markers,
+        dumpLog: fixture('criu-dump-lazy-tls.log'),
+        restoreLog: fixture('criu-restore-lazy-tls.log'),
+      }) ?? [];
     expect(parts.map((p) => p.name)).toContain('lazy-pages daemon start');
     expect(part(parts, 'criu dump: freeze, collect (memory stays)')?.ms).toBeCloseTo(30.5, 1);
     expect(part(parts, 'criu dump: page-server close')).toBeUndefined();
@@ -84,7 +117,9 @@ describe('freeze breakdown (markers + CRIU log times)', () => {
     const parts = freezeBreakdown({ mode: 'streamed', freezeMs: c.freezeMs, ...c.markers }) ?? [];
     expect(parts.filter((p) => p.name.startsWith('criu dump')).map((p) => p.name)).toEqual(['criu dump']);
     expect(sum(parts)).toBeCloseTo(c.freezeMs, 0);
-    expect(freezeBreakdown({ mode: 'streamed', freezeMs: 100, source: c.markers.source, destination: c.markers.destination.filter((x) => x.name !== 'restored') })).toBeUndefined();
+    expect(
+      freezeBreakdown({ mode: 'streamed', freezeMs: 100, source: c.markers.source, destination: c.markers.destination.filter((x) => x.name !== 'restored') }),
+    ).toBeUndefined();
     expect(freezeBreakdown({ mode: 'lazy', freezeMs: 100, ...c.markers })).toBeUndefined();
   });
 
@@ -92,8 +127,17 @@ describe('freeze breakdown (markers + CRIU log times)', () => {
     const c = captured('freeze-streamed-relay.json');
     const freezeParts = freezeBreakdown({ mode: 'streamed', freezeMs: c.freezeMs, ...c.markers }) ?? [];
     const r = {
-      id: 'm', request: { from: 'a', to: 'b', pid: 1, addresses: [], budgetMs: 60_000, keepImages: false }, startedAt: 0, endedAt: 1000,
-      outcome: 'succeeded', steps: [], connections: [], logs: {}, warnings: [], freeze: { startedAt: 500, endedAt: 500 + c.freezeMs, ms: c.freezeMs }, freezeParts,
+      id: 'm',
+      request: { from: 'a', to: 'b', pid: 1, addresses: [], budgetMs: 60_000, keepImages: false },
+      startedAt: 0,
+      endedAt: 1000,
+      outcome: 'succeeded',
+      steps: [],
+      connections: [],
+      logs: {},
+      warnings: [],
+      freeze: { startedAt: 500, endedAt: 500 + c.freezeMs, ms: c.freezeMs },
+      freezeParts,
     } satisfies MigrationRecord;
     const t = timingSummary(r);
     expect(t.freezeParts?.[0]?.startMs).toBe(500);

@@ -29,23 +29,38 @@ export function freezeBreakdown(i: FreezeBreakdownInput): FreezePart[] | undefin
   const d = (n: string) => at(i.destination, n);
   const lazy = i.mode === 'lazy';
   const marks = {
-    dumpStart: s('dump-start'), dumpDone: s('dump-done'), removed: s('address-removed'),
-    received: d('received'), lazyStarted: d('lazy-pages-started'), added: d('address-added'), restored: d('restored'),
+    dumpStart: s('dump-start'),
+    dumpDone: s('dump-done'),
+    removed: s('address-removed'),
+    received: d('received'),
+    lazyStarted: d('lazy-pages-started'),
+    added: d('address-added'),
+    restored: d('restored'),
   };
   if (Object.entries(marks).some(([k, v]) => v === undefined && (k !== 'lazyStarted' || lazy))) return undefined;
   const m = marks as Record<keyof typeof marks, number>;
   const parts: FreezePart[] = [];
-  const add = (name: string, ms: number, host: FreezePart['host'], detail?: string) => parts.push({ name, ms: round(Math.max(0, ms)), host, ...(detail ? { detail } : {}) });
+  const add = (name: string, ms: number, host: FreezePart['host'], detail?: string) =>
+    parts.push({ name, ms: round(Math.max(0, ms)), host, ...(detail ? { detail } : {}) });
 
   // Ferry's lock on the source's connections (one nft call before the dump), when the script marked it.
   const locked = s('locked');
-  if (locked !== undefined) add('source: connections locked', locked - m.dumpStart, 'source', 'one nft -f: the connections\' four-tuples (the dump runs with --network-lock skip)');
+  if (locked !== undefined)
+    add('source: connections locked', locked - m.dumpStart, 'source', "one nft -f: the connections' four-tuples (the dump runs with --network-lock skip)");
   dumpParts(lazy, m.dumpDone - (locked ?? m.dumpStart), i.dumpLog ? criuLogLines(i.dumpLog) : []).forEach((p) => add(p.name, p.ms, 'source', p.detail));
   add('source: address removed', m.removed - m.dumpDone, 'source');
-  if (i.imagesVia === 'direct') add('images to the destination', m.received - m.removed, 'source', 'the page-less images: source tar → relay → TLS → relay → destination tar (the image stream, connected before the freeze)');
-  else add('images through the controller', m.received - m.removed, 'controller', 'the page-less images: source tar → SSH → controller → SSH → destination tar');
+  if (i.imagesVia === 'direct')
+    add(
+      'images to the destination',
+      m.received - m.removed,
+      'source',
+      'the page-less images: source tar → relay → TLS → relay → destination tar (the image stream, connected before the freeze)',
+    );
+  else
+    add('images through the controller', m.received - m.removed, 'controller', 'the page-less images: source tar → SSH → controller → SSH → destination tar');
   const beforeAdd = lazy ? m.lazyStarted : m.received;
-  if (lazy) add('lazy-pages daemon start', m.lazyStarted - m.received, 'destination', 'criu lazy-pages reads the images and connects to the source (TLS handshake)');
+  if (lazy)
+    add('lazy-pages daemon start', m.lazyStarted - m.received, 'destination', 'criu lazy-pages reads the images and connects to the source (TLS handshake)');
   add('destination: address added', m.added - beforeAdd, 'destination');
   const restore = m.restored - m.added;
   const rlog = i.restoreLog ? criuLogLines(i.restoreLog) : [];
@@ -59,7 +74,12 @@ export function freezeBreakdown(i: FreezeBreakdownInput): FreezePart[] | undefin
     add('criu restore', restore, 'destination');
   }
   const covered = parts.reduce((n, p) => n + p.ms, 0);
-  add('signals (controller ↔ hosts)', i.freezeMs - covered, 'controller', 'the start line reaching the source script, and both scripts\' exit reaching the controller');
+  add(
+    'signals (controller ↔ hosts)',
+    i.freezeMs - covered,
+    'controller',
+    "the start line reaching the source script, and both scripts' exit reaching the controller",
+  );
   return parts;
 }
 
@@ -74,14 +94,19 @@ function dumpParts(lazy: boolean, span: number, log: CriuLogLine[]): { name: str
     const close = next.ms - disc.ms;
     out.push({ name: 'criu dump: freeze, collect, send pages', ms: disc.ms });
     out.push({
-      name: 'criu dump: page-server close', ms: close,
+      name: 'criu dump: page-server close',
+      ms: close,
       detail: close >= CORK_STALL_MS ? 'cork stall: the close request waited in a corked socket' : 'the page server confirms it has every page',
     });
     out.push({ name: 'criu dump: unfreeze, finish', ms: end - next.ms });
   } else {
     out.push({ name: lazy ? 'criu dump: freeze, collect (memory stays)' : 'criu dump', ms: end });
   }
-  out.push({ name: 'criu dump: start and exit', ms: span - end, detail: lazy ? 'process start-up before the first log line, and the ready signal' : 'process start-up before the first log line, and exit' });
+  out.push({
+    name: 'criu dump: start and exit',
+    ms: span - end,
+    detail: lazy ? 'process start-up before the first log line, and the ready signal' : 'process start-up before the first log line, and exit',
+  });
   return out;
 }
 
@@ -96,10 +121,16 @@ function unlockParts(log: CriuLogLine[]): { name: string; ms: number; detail: st
   let after = post + 1;
   while (post >= 0 && log[after]?.text.startsWith('[')) after++;
   const [p, pEnd] = [log[post], log[after]];
-  if (post >= 0 && p && pEnd) out.push({ name: 'criu restore: unlock script', ms: pEnd.ms - p.ms, detail: 'the post-restore action script: opens the destination\'s pre-lock (nft)' });
+  if (post >= 0 && p && pEnd)
+    out.push({ name: 'criu restore: unlock script', ms: pEnd.ms - p.ms, detail: "the post-restore action script: opens the destination's pre-lock (nft)" });
   const un = log.findIndex((l) => l.text.endsWith('Unlock network'));
   const [u, uEnd] = [log[un], log[un + 1]];
-  if (un >= 0 && u && uEnd) out.push({ name: 'criu restore: CRIU network unlock', ms: uEnd.ms - u.ms, detail: 'CRIU deletes its nftables lock table (the dump\'s, not on this host: an nft transaction that fails)' });
+  if (un >= 0 && u && uEnd)
+    out.push({
+      name: 'criu restore: CRIU network unlock',
+      ms: uEnd.ms - u.ms,
+      detail: "CRIU deletes its nftables lock table (the dump's, not on this host: an nft transaction that fails)",
+    });
   return out;
 }
 

@@ -68,16 +68,43 @@ export function applyMigrationEvent(s: MigrationProgress, e: MigrationEvent): Mi
     case 'plan':
       return { ...s, plan: e.plan };
     case 'lazy-window':
-      return { ...s, lazy: { restoredAt: e.restoredAt, at: e.at, source: e.source, totalKiB: e.totalKiB, ...(e.missingKiB !== undefined ? { missingKiB: e.missingKiB } : {}), ...(e.ended ? { ended: e.ended } : {}) } };
+      return {
+        ...s,
+        lazy: {
+          restoredAt: e.restoredAt,
+          at: e.at,
+          source: e.source,
+          totalKiB: e.totalKiB,
+          ...(e.missingKiB !== undefined ? { missingKiB: e.missingKiB } : {}),
+          ...(e.ended ? { ended: e.ended } : {}),
+        },
+      };
     case 'done':
     case 'failed': {
       // The record is the truth: steps that never ran stay pending, those it has take its values.
       const byName = new Map(e.record.steps.map((x) => [x.name, x]));
       const steps = s.steps.map((x) => {
         const r = byName.get(x.name);
-        return r ? { name: r.name, status: r.status, startedAt: r.startedAt, ...(r.endedAt !== undefined ? { endedAt: r.endedAt } : {}), ...(r.detail ? { detail: r.detail } : {}), ...(r.error ? { error: r.error } : {}) } : x;
+        return r
+          ? {
+              name: r.name,
+              status: r.status,
+              startedAt: r.startedAt,
+              ...(r.endedAt !== undefined ? { endedAt: r.endedAt } : {}),
+              ...(r.detail ? { detail: r.detail } : {}),
+              ...(r.error ? { error: r.error } : {}),
+            }
+          : x;
       });
-      return { ...s, steps, finished: true, record: e.record, current: undefined, ...(e.record.plan ? { plan: e.record.plan } : {}), ...(e.record.freeze ? { freeze: e.record.freeze } : {}) };
+      return {
+        ...s,
+        steps,
+        finished: true,
+        record: e.record,
+        current: undefined,
+        ...(e.record.plan ? { plan: e.record.plan } : {}),
+        ...(e.record.freeze ? { freeze: e.record.freeze } : {}),
+      };
     }
     default:
       return s;

@@ -6,7 +6,12 @@ import { formatBytes, timingSummary } from './timing';
 
 const t0 = 1_000_000;
 const record: MigrationRecord = {
-  id: 'm1', startedAt: t0, endedAt: t0 + 3000, outcome: 'succeeded', logs: {}, warnings: [],
+  id: 'm1',
+  startedAt: t0,
+  endedAt: t0 + 3000,
+  outcome: 'succeeded',
+  logs: {},
+  warnings: [],
   request: { from: 'lab-a', to: 'lab-b', pid: 42, addresses: [], budgetMs: 60_000, keepImages: false },
   steps: [
     { name: 'connect', status: 'ok', startedAt: t0, endedAt: t0 + 400 },
@@ -18,8 +23,33 @@ const record: MigrationRecord = {
   imageBytes: 10 * 1048576,
   transferMs: 1000,
   connections: [
-    { key: 'a>b', ok: true, before: { state: 'ESTAB', recvQ: 0, sendQ: 0, local: { address: '198.18.0.100', port: 1 }, remote: { address: '198.18.0.1', port: 7000 }, owners: [], extra: {} } },
-    { key: 'c>d', ok: false, problem: 'gone', before: { state: 'ESTAB', recvQ: 0, sendQ: 0, local: { address: '198.18.0.100', port: 2 }, remote: { address: '198.18.0.1', port: 7000 }, owners: [], extra: {} } },
+    {
+      key: 'a>b',
+      ok: true,
+      before: {
+        state: 'ESTAB',
+        recvQ: 0,
+        sendQ: 0,
+        local: { address: '198.18.0.100', port: 1 },
+        remote: { address: '198.18.0.1', port: 7000 },
+        owners: [],
+        extra: {},
+      },
+    },
+    {
+      key: 'c>d',
+      ok: false,
+      problem: 'gone',
+      before: {
+        state: 'ESTAB',
+        recvQ: 0,
+        sendQ: 0,
+        local: { address: '198.18.0.100', port: 2 },
+        remote: { address: '198.18.0.1', port: 7000 },
+        owners: [],
+        extra: {},
+      },
+    },
   ],
 };
 
@@ -28,23 +58,44 @@ describe('timing summary', () => {
     const t = timingSummary(record);
     expect(t.totalMs).toBe(3000);
     expect(t.rows.map((r) => [r.name, r.startMs, r.durationMs, r.status])).toEqual([
-      ['connect', 0, 400, 'ok'], ['dump', 500, 200, 'ok'], ['transfer', 700, 1000, 'ok'], ['restore', 1700, 200, 'failed'], ['freeze', 500, 1400, 'freeze'],
+      ['connect', 0, 400, 'ok'],
+      ['dump', 500, 200, 'ok'],
+      ['transfer', 700, 1000, 'ok'],
+      ['restore', 1700, 200, 'failed'],
+      ['freeze', 500, 1400, 'freeze'],
     ]);
     expect(t.freeze).toEqual({ startMs: 500, ms: 1400, budgetMs: 60_000, budgetUsed: 1400 / 60_000 });
     expect(t.transferMiBps).toBeCloseTo(10);
   });
 
   it('measures a running migration up to now', () => {
-    const running: MigrationRecord = { ...record, endedAt: undefined, outcome: 'running', freeze: { startedAt: t0 + 500 }, steps: [{ name: 'dump', status: 'running', startedAt: t0 + 500 }] };
+    const running: MigrationRecord = {
+      ...record,
+      endedAt: undefined,
+      outcome: 'running',
+      freeze: { startedAt: t0 + 500 },
+      steps: [{ name: 'dump', status: 'running', startedAt: t0 + 500 }],
+    };
     const t = timingSummary(running, t0 + 900);
     expect(t.totalMs).toBe(900);
-    expect(t.rows).toEqual([{ name: 'dump', startMs: 500, durationMs: 400, status: 'running' }, { name: 'freeze', startMs: 500, durationMs: 400, status: 'freeze' }]);
+    expect(t.rows).toEqual([
+      { name: 'dump', startMs: 500, durationMs: 400, status: 'running' },
+      { name: 'freeze', startMs: 500, durationMs: 400, status: 'freeze' },
+    ]);
   });
 
   it('formats sizes and summarizes a history line', () => {
     expect(formatBytes(512)).toBe('512 B');
     expect(formatBytes(11.2 * 1048576)).toBe('11.2 MiB');
-    expect(historyEntry(record)).toMatchObject({ id: 'm1', from: 'lab-a', to: 'lab-b', freezeMs: 1400, connections: 2, intactConnections: 1, outcome: 'succeeded' });
+    expect(historyEntry(record)).toMatchObject({
+      id: 'm1',
+      from: 'lab-a',
+      to: 'lab-b',
+      freezeMs: 1400,
+      connections: 2,
+      intactConnections: 1,
+      outcome: 'succeeded',
+    });
   });
 });
 

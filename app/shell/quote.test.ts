@@ -23,15 +23,74 @@ function roundTrip(shell: string[], values: readonly string[]): unknown {
 
 /** The same through coreutils printf, one NUL-terminated word per argument: cheap enough to run per value. */
 function roundTripPrintf(shell: string[], values: readonly string[]): string[] {
-  return runQuoted(shell, ['/usr/bin/printf', '%s\\0', ...values]).split('\0').slice(0, -1);
+  return runQuoted(shell, ['/usr/bin/printf', '%s\\0', ...values])
+    .split('\0')
+    .slice(0, -1);
 }
 
 const HOSTILE = [
-  "it's", 'a"b', ';', 'a; touch /tmp/ferry-quote-pwned', '$(touch /tmp/ferry-quote-pwned)', '`touch /tmp/ferry-quote-pwned`',
-  '$HOME', '${PATH}', '$1', '$@', 'a\nb', '\n', '\r\n', '-x', '--', '-', '-e', '--help', '*', '?', '[a-z]*', '/*', '~', '~root',
-  '!', '!!', '#comment', '&', '&&', '|', '||', '>', '>>/tmp/ferry-quote-pwned', '<', '(', ')', '{}', '{a,b}', '\\', "\\'", "''",
-  '""', ' ', '  leading', 'trailing  ', '\t', '\x01\x02\x1b[31m\x7f', 'é', '日本語', '🎉', 'a=b', 'A=1', '%', '', "'\\''",
-  "a'b'c''d", 'x'.repeat(20_000), "'".repeat(5_000), `${"'$`\\\"".repeat(500)}\n`, '\u00a0', '\u202e', 'IFS=x',
+  "it's",
+  'a"b',
+  ';',
+  'a; touch /tmp/ferry-quote-pwned',
+  '$(touch /tmp/ferry-quote-pwned)',
+  '`touch /tmp/ferry-quote-pwned`',
+  '$HOME',
+  '${PATH}',
+  '$1',
+  '$@',
+  'a\nb',
+  '\n',
+  '\r\n',
+  '-x',
+  '--',
+  '-',
+  '-e',
+  '--help',
+  '*',
+  '?',
+  '[a-z]*',
+  '/*',
+  '~',
+  '~root',
+  '!',
+  '!!',
+  '#comment',
+  '&',
+  '&&',
+  '|',
+  '||',
+  '>',
+  '>>/tmp/ferry-quote-pwned',
+  '<',
+  '(',
+  ')',
+  '{}',
+  '{a,b}',
+  '\\',
+  "\\'",
+  "''",
+  '""',
+  ' ',
+  '  leading',
+  'trailing  ',
+  '\t',
+  '\x01\x02\x1b[31m\x7f',
+  'é',
+  '日本語',
+  '🎉',
+  'a=b',
+  'A=1',
+  '%',
+  '',
+  "'\\''",
+  "a'b'c''d",
+  'x'.repeat(20_000),
+  "'".repeat(5_000),
+  `${'\'$`\\"'.repeat(500)}\n`,
+  '\u00a0',
+  '\u202e',
+  'IFS=x',
 ];
 
 describe('quoteArg', () => {
@@ -72,11 +131,15 @@ describe('quoteArgv', () => {
     expect(() => quoteArgv(['A=\0'])).toThrow(/NUL/);
   });
 
-  it.each(SHELLS.map((s) => [s.join(' '), s]))('round-trips hostile arguments through %s', (_name, shell) => {
-    expect(roundTrip(shell as string[], HOSTILE)).toEqual(HOSTILE);
-    expect(existsSync('/tmp/ferry-quote-pwned')).toBe(false);
-    for (const v of HOSTILE) expect(roundTripPrintf(shell as string[], [v, v])).toEqual([v, v]);
-  }, 30_000);
+  it.each(SHELLS.map((s) => [s.join(' '), s]))(
+    'round-trips hostile arguments through %s',
+    (_name, shell) => {
+      expect(roundTrip(shell as string[], HOSTILE)).toEqual(HOSTILE);
+      expect(existsSync('/tmp/ferry-quote-pwned')).toBe(false);
+      for (const v of HOSTILE) expect(roundTripPrintf(shell as string[], [v, v])).toEqual([v, v]);
+    },
+    30_000,
+  );
 
   it.each(SHELLS.map((s) => [s.join(' '), s]))('round-trips random strings through %s', (_name, shell) => {
     let seed = 0x5eed;

@@ -32,7 +32,10 @@ function check(s: string): void {
     throw new FerryError({ code: 'BAD_INPUT', message: `command argument is not a string: ${String(s)}` });
   }
   if (s.includes('\0')) {
-    throw new FerryError({ code: 'BAD_INPUT', message: `command argument contains a NUL byte, which no command can receive: ${JSON.stringify(s.slice(0, 60))}` });
+    throw new FerryError({
+      code: 'BAD_INPUT',
+      message: `command argument contains a NUL byte, which no command can receive: ${JSON.stringify(s.slice(0, 60))}`,
+    });
   }
   // A lone UTF-16 surrogate cannot be encoded, so it would reach the host as U+FFFD, not as given.
   if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s)) {

@@ -4,8 +4,7 @@
  * Defines `running PID` in a sh script: true while the process exists and is neither a zombie (exited, not yet
  * reaped: `kill -0` still succeeds) nor dead (being torn down). Reads /proc, so it needs nothing but sh and cat.
  */
-export const RUNNING_FN =
-  'running() { s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1; s=${s##*") "}; case $s in [ZXx]*) return 1;; esac; return 0; }';
+export const RUNNING_FN = 'running() { s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1; s=${s##*") "}; case $s in [ZXx]*) return 1;; esac; return 0; }';
 
 /**
  * argv that SIGKILLs the given PIDs and waits (up to `timeoutMs`) until none of them runs; exit 1 with a message
@@ -14,11 +13,14 @@ export const RUNNING_FN =
 export function killAndWaitArgv(pids: readonly number[], timeoutMs = 5000): string[] {
   const rounds = Math.max(1, Math.ceil(timeoutMs / 20));
   return [
-    'sh', '-c',
+    'sh',
+    '-c',
     `${RUNNING_FN}; n=$1; shift; kill -KILL "$@" 2>/dev/null; i=0; while [ $i -lt "$n" ]; do a=0; ` +
       'for p; do running "$p" && a=1; done; [ $a = 0 ] && exit 0; sleep 0.02; i=$((i+1)); done; ' +
       'echo "still running after the kill: $*" >&2; exit 1',
-    'ferry-stop', String(rounds), ...pids.map(String),
+    'ferry-stop',
+    String(rounds),
+    ...pids.map(String),
   ];
 }
 

@@ -29,14 +29,28 @@ beforeAll(async () => {
   process.env.FERRY_MANUAL_HOSTS = path.join(dir, 'hosts.ssh_config');
   // A migration the CLI made before the dashboard started: the history imports it.
   const record: MigrationRecord = {
-    id: 'm-20260101-000000-abcdef', startedAt: 1000, endedAt: 3000, outcome: 'succeeded', steps: [], connections: [], logs: {}, warnings: [],
+    id: 'm-20260101-000000-abcdef',
+    startedAt: 1000,
+    endedAt: 3000,
+    outcome: 'succeeded',
+    steps: [],
+    connections: [],
+    logs: {},
+    warnings: [],
     request: { from: 'lab-a', to: 'lab-b', pid: 42, addresses: [], budgetMs: 60_000, keepImages: false },
     freeze: { startedAt: 1500, endedAt: 2500, ms: 1000 },
   };
   saveRecord(record);
   // A migration whose controller died mid-freeze (its owner PID is gone), between hosts nobody knows: the
   // dashboard must try to recover it at start and say that it could not.
-  const plan = { request: { ...record.request, from: 'gone-a', to: 'gone-b' }, transferMode: 'streamed', treePids: [42], connections: [], addresses: [], comm: 'x' };
+  const plan = {
+    request: { ...record.request, from: 'gone-a', to: 'gone-b' },
+    transferMode: 'streamed',
+    treePids: [42],
+    connections: [],
+    addresses: [],
+    comm: 'x',
+  };
   new Journal(CRASHED).write({ phase: 'planned', plan: plan as never, tablesBefore: [], owner: { pid: deadPid(), host: os.hostname() } });
   new Journal(CRASHED).write({ phase: 'dumped' });
   api = await createApi({ historyFile: path.join(dir, 'history.sqlite'), userConfig: false });
@@ -112,7 +126,13 @@ describe('the API over an in-memory transport', () => {
     client.on('history:changed', (e) => seen.push(e.id));
     const cli = await openHistory(path.join(dir, 'history.sqlite'));
     const record: MigrationRecord = {
-      id, startedAt: 5000, outcome: 'running', steps: [], connections: [], logs: {}, warnings: [],
+      id,
+      startedAt: 5000,
+      outcome: 'running',
+      steps: [],
+      connections: [],
+      logs: {},
+      warnings: [],
       request: { from: 'lab-a', to: 'lab-b', pid: 43, addresses: [], budgetMs: 60_000, keepImages: false },
     };
     cli.put(record);
@@ -128,8 +148,14 @@ describe('the API over an in-memory transport', () => {
 
   it('checks a migration request with the contract (image folder included) and refuses to cancel what does not run', async () => {
     const bad = await client.request('migration:plan', { from: 'db-1', to: 'lab-b', pid: 5, imageBase: '/etc/ferry' });
-    expect(bad).toMatchObject({ ok: false, error: { code: 'BAD_INPUT', message: expect.stringContaining('imageBase: "/etc/ferry" refused: it is inside /etc') } });
-    expect(await client.request('migration:cancel', { id: 'm-20260101-000003-000000' })).toMatchObject({ ok: false, error: { code: 'BAD_INPUT', message: expect.stringContaining('not running') } });
+    expect(bad).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_INPUT', message: expect.stringContaining('imageBase: "/etc/ferry" refused: it is inside /etc') },
+    });
+    expect(await client.request('migration:cancel', { id: 'm-20260101-000003-000000' })).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_INPUT', message: expect.stringContaining('not running') },
+    });
   });
 
   it('tells the lab state', async () => {

@@ -33,7 +33,8 @@ export async function createApi(opts: { historyFile?: string; userConfig?: boole
   const controller = createController(opts.userConfig === undefined ? {} : { userConfig: opts.userConfig });
   const events = new EventHub();
   const service = new MigrationService({
-    controller, history,
+    controller,
+    history,
     onEvent: (e) => events.emit('migration:event', e),
     onRecord: (id) => events.emit('history:changed', { id }),
   });
@@ -67,7 +68,9 @@ export async function createApi(opts: { historyFile?: string; userConfig?: boole
     ...historyHandlers(ctx),
   };
   return {
-    handlers, events: ctx.events, context: ctx,
+    handlers,
+    events: ctx.events,
+    context: ctx,
     close: async () => {
       stopWatching();
       await recovering;
@@ -80,7 +83,15 @@ export async function createApi(opts: { historyFile?: string; userConfig?: boole
 async function recoverOnStart(ctx: ApiContext, status: RecoveryStatus): Promise<void> {
   try {
     for (const r of await recoverAll(ctx.controller.exec)) {
-      status.reports.push({ id: r.id, phase: r.phase, actions: r.actions, ok: r.ok, ...(r.action ? { action: r.action } : {}), ...(r.why ? { why: r.why } : {}), ...(r.skipped ? { skipped: r.skipped } : {}) });
+      status.reports.push({
+        id: r.id,
+        phase: r.phase,
+        actions: r.actions,
+        ok: r.ok,
+        ...(r.action ? { action: r.action } : {}),
+        ...(r.why ? { why: r.why } : {}),
+        ...(r.skipped ? { skipped: r.skipped } : {}),
+      });
       const record = loadRecord(r.id);
       if (record && !r.skipped) {
         ctx.history.put(record);

@@ -22,7 +22,10 @@ export function hostsHandlers(ctx: ApiContext): Pick<Handlers, 'hosts:list' | 'h
       return prepareHost(ctx.controller.exec, host, { criu: ctx.controller.criu });
     },
     'hosts:add': async (params) => {
-      addManualHost(params, ctx.controller.inventory().hosts.map((h) => h.name));
+      addManualHost(
+        params,
+        ctx.controller.inventory().hosts.map((h) => h.name),
+      );
       const added = entries().find((h) => h.name === params.name);
       if (!added) throw new Error(`the host "${params.name}" was written but did not resolve`);
       ctx.events.emit('hosts:changed', {});

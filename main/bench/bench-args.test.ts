@@ -43,13 +43,24 @@ describe('parseBenchArgs', () => {
   it('takes explicit cells', () => {
     const r = parseBenchArgs(['--cells', '16x1,1024x100', '--reps', '2', '--methods', 'lazy']);
     if (r.kind !== 'run') throw new Error(JSON.stringify(r));
-    expect(r.options).toMatchObject({ reps: 2, methods: ['lazy'], cells: [{ rssMib: 16, connections: 1 }, { rssMib: 1024, connections: 100 }] });
+    expect(r.options).toMatchObject({
+      reps: 2,
+      methods: ['lazy'],
+      cells: [
+        { rssMib: 16, connections: 1 },
+        { rssMib: 1024, connections: 100 },
+      ],
+    });
   });
 
   it('adds shared-memory cells (every method but hand), a ping-pong, and the issue 11 suite', () => {
     const r = parseBenchArgs(['--shm', '400', '--pingpong', '4', '--methods', 'hand,expert,lazy']);
     if (r.kind !== 'run') throw new Error(JSON.stringify(r));
-    expect(r.options).toMatchObject({ pingpong: 4, pingpongModes: ['streamed', 'lazy'], cells: [{ rssMib: 400, connections: 1, kind: 'shm', methods: ['expert', 'lazy'], reps: 3 }] });
+    expect(r.options).toMatchObject({
+      pingpong: 4,
+      pingpongModes: ['streamed', 'lazy'],
+      cells: [{ rssMib: 400, connections: 1, kind: 'shm', methods: ['expert', 'lazy'], reps: 3 }],
+    });
     const suite = parseBenchArgs(['--suite', 'issue11', '--reps', '2']);
     if (suite.kind !== 'run') throw new Error(JSON.stringify(suite));
     expect(suite.options.pingpong).toBe(20);

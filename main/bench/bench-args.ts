@@ -105,7 +105,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   const unknown = methods.filter((m) => ![...METHODS, ...EXTRA_METHODS].includes(m as Method));
   if (unknown.length || methods.length === 0) return { kind: 'error', message: `--methods takes ${METHODS.join(', ')}; unknown: ${unknown.join(', ')}` };
   const pingpongModes = values['pingpong-modes'].split(',');
-  if (pingpongModes.some((m) => !(MODES as readonly string[]).includes(m))) return { kind: 'error', message: `--pingpong-modes takes ${MODES.join(', ')}, got ${JSON.stringify(values['pingpong-modes'])}` };
+  if (pingpongModes.some((m) => !(MODES as readonly string[]).includes(m)))
+    return { kind: 'error', message: `--pingpong-modes takes ${MODES.join(', ')}, got ${JSON.stringify(values['pingpong-modes'])}` };
   let pingpong = /^\d+$/.test(values.pingpong) ? Number(values.pingpong) : NaN;
   if (!Number.isInteger(pingpong)) return { kind: 'error', message: `--pingpong takes a whole number, got ${JSON.stringify(values.pingpong)}` };
   const shm = values.shm === undefined ? [] : positiveList(values.shm);
@@ -127,7 +128,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   } else if (values.cells !== undefined) {
     for (const c of values.cells.split(',')) {
       const m = /^(\d+)x(\d+)$/.exec(c);
-      if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) return { kind: 'error', message: `--cells takes RSSxCONNS,… (e.g. 16x1,1024x100), got ${JSON.stringify(c)}` };
+      if (!m || Number(m[1]) < 1 || Number(m[2]) < 1)
+        return { kind: 'error', message: `--cells takes RSSxCONNS,… (e.g. 16x1,1024x100), got ${JSON.stringify(c)}` };
       cells.push({ rssMib: Number(m[1]), connections: Number(m[2]), kind: 'demo', methods: ms, reps });
     }
   } else if (shm.length === 0 && pingpong === 0) {
@@ -138,9 +140,17 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   return {
     kind: 'run',
     options: {
-      reps, rssList, connList, cells, methods: ms, pingpong, pingpongModes: pingpongModes as TransferMode[],
+      reps,
+      rssList,
+      connList,
+      cells,
+      methods: ms,
+      pingpong,
+      pingpongModes: pingpongModes as TransferMode[],
       ...(values.suite ? { suite: 'issue11' as const } : {}),
-      out: values.out, skipCosts: values['skip-costs'], keep: values.keep,
+      out: values.out,
+      skipCosts: values['skip-costs'],
+      keep: values.keep,
     },
   };
 }

@@ -13,7 +13,15 @@ export async function plainCopyMs(exec: Executor, mib: number): Promise<number> 
   const port = String(28000 + Math.floor(Math.random() * 1000));
   const sink = await exec.spawn('lab-b', ['sh', '-c', 'exec nc -l -N -p "$1" >/dev/null', 'ferry-sink', port]);
   await new Promise((r) => setTimeout(r, 300));
-  const r = await exec.run('lab-a', ['sh', '-c', 's=$(date +%s%N); head -c "$1" /dev/zero | nc -N "$2" "$3" && echo $(( ($(date +%s%N) - s) / 1000000 ))', 'ferry-copy', String(mib * 1048576), '198.18.0.3', port]);
+  const r = await exec.run('lab-a', [
+    'sh',
+    '-c',
+    's=$(date +%s%N); head -c "$1" /dev/zero | nc -N "$2" "$3" && echo $(( ($(date +%s%N) - s) / 1000000 ))',
+    'ferry-copy',
+    String(mib * 1048576),
+    '198.18.0.3',
+    port,
+  ]);
   await sink.exit.catch(() => -1);
   if (r.code !== 0) throw new FerryError({ code: 'COMMAND_FAILED', message: `plain copy failed: ${r.stderr}` });
   return Number(r.stdout.trim());
@@ -53,7 +61,9 @@ export async function controllerCosts(exec: Executor, say: (m: string) => void, 
     bytes = r.stdout.length;
   }
   const s = summarize(times);
-  say(`ferry ps lab-b (end to end, new process and SSH connection each time): median ${s.median} ms, max ${s.max} ms, ${(bytes / 1048576).toFixed(1)} MiB of JSON`);
+  say(
+    `ferry ps lab-b (end to end, new process and SSH connection each time): median ${s.median} ms, max ${s.max} ms, ${(bytes / 1048576).toFixed(1)} MiB of JSON`,
+  );
   await exec.run('lab-b', ['sh', '-c', 'pkill -KILL -x sleep; pkill -KILL -f "ferry-holder|net.createServer"; exit 0']);
   return { processes, sockets, psMs: s, psJsonBytes: bytes };
 }

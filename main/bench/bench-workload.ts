@@ -24,7 +24,13 @@ export function intervalFor(connections: number): number {
 /** Starts a workload on lab-a with a PID chosen so that it is free on lab-b; waits until it is connected. */
 export async function startWorkload(connections: number, rssMib: number, clientId: string, pid: number): Promise<Workload> {
   const intervalMs = intervalFor(connections);
-  const argv = ['sh', '-c', 'ulimit -n "$(ulimit -Hn)" && exec "$@"', 'sh', ...demoArgv(connections, clientId, ['--rss-mib', String(rssMib), '--interval-ms', String(intervalMs)])];
+  const argv = [
+    'sh',
+    '-c',
+    'ulimit -n "$(ulimit -Hn)" && exec "$@"',
+    'sh',
+    ...demoArgv(connections, clientId, ['--rss-mib', String(rssMib), '--interval-ms', String(intervalMs)]),
+  ];
   const r = await labExec('lab-a', argv, { pid });
   await connectedOrKilled(r.pid, () => waitForWitnessClient(clientId, connections, 60_000 + rssMib * 20));
   return { pid: r.pid, clientId, connections, rssMib, intervalMs };

@@ -39,7 +39,9 @@ echo "$t0 $t1 $bytes"
 export async function expertRecipe(pid: number, runId: string, port: number): Promise<ExpertResult> {
   const started = Date.now();
   const control = mkdtempSync(path.join(os.tmpdir(), 'ferry-expert-'));
-  const out = await sh(RECIPE, labPaths().inventory, String(pid), `/var/lib/ferry/images/expert-${runId}`, SERVICE_ADDRESS, String(port), control).finally(() => rmSync(control, { recursive: true, force: true }));
+  const out = await sh(RECIPE, labPaths().inventory, String(pid), `/var/lib/ferry/images/expert-${runId}`, SERVICE_ADDRESS, String(port), control).finally(() =>
+    rmSync(control, { recursive: true, force: true }),
+  );
   const [t0, t1, bytes] = out.trim().split(/\s+/).map(Number);
   return { freezeMs: Math.round(((t1 ?? 0) - (t0 ?? 0)) / 1e6), totalMs: Date.now() - started, imageBytes: bytes ?? 0 };
 }

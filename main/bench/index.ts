@@ -17,7 +17,6 @@ import { expertRecipe } from './expert-recipe';
 import { handRecipe } from './hand-recipe';
 import { BENCH_USAGE, modeOf, parseBenchArgs, type Cell, type Kind, type Method } from './bench-args';
 
-
 interface Sample {
   method: Method;
   kind: Kind;
@@ -85,17 +84,23 @@ try {
         let w: Workload | undefined;
         try {
           await resetLab();
-          w = cell.kind === 'shm' ? await startShmWorkload(cell.rssMib, clientId, pidSeq) : await startWorkload(cell.connections, cell.rssMib, clientId, pidSeq);
+          w =
+            cell.kind === 'shm' ? await startShmWorkload(cell.rssMib, clientId, pidSeq) : await startWorkload(cell.connections, cell.rssMib, clientId, pidSeq);
           await new Promise((res) => setTimeout(res, 800));
           const since = Date.now();
           if (method === 'hand' || method === 'expert') {
             const h = method === 'hand' ? await handRecipe(w.pid, clientId) : await expertRecipe(w.pid, clientId, 26000 + (pidSeq % 1000));
             Object.assign(sample, { freezeMs: h.freezeMs, totalMs: h.totalMs, imageBytes: h.imageBytes, ok: true });
           } else {
-            const rec = await migrate(
-              controllerDeps(controller, method.endsWith('-plain') ? { pageStreamTls: false } : {}),
-              { from: 'lab-a', to: 'lab-b', pid: w.pid, addresses: [], budgetMs: 60_000, keepImages: false, mode: modeOf(method) },
-            );
+            const rec = await migrate(controllerDeps(controller, method.endsWith('-plain') ? { pageStreamTls: false } : {}), {
+              from: 'lab-a',
+              to: 'lab-b',
+              pid: w.pid,
+              addresses: [],
+              budgetMs: 60_000,
+              keepImages: false,
+              mode: modeOf(method),
+            });
             Object.assign(sample, recordFigures(rec));
           }
           const g = await witnessGap(w, since);
@@ -107,7 +112,9 @@ try {
         }
         samples.push(sample);
         await writeReport(samples, plain, undefined, true);
-        say(`${method.padEnd(8)} ${cell.kind === 'shm' ? 'shm ' : ''}${cell.rssMib} MiB ${cell.connections} conn #${rep}: ${sample.ok ? `freeze ${sample.freezeMs} ms${sample.transferMs !== undefined ? ` (transfer ${sample.transferMs} ms)` : ''}, gap ${sample.gapMs} ms, total ${sample.totalMs} ms${sample.relayedBytes !== undefined ? `, relayed ${(sample.relayedBytes / 1048576).toFixed(1)} MiB` : ''}` : `FAILED ${sample.error}`}`);
+        say(
+          `${method.padEnd(8)} ${cell.kind === 'shm' ? 'shm ' : ''}${cell.rssMib} MiB ${cell.connections} conn #${rep}: ${sample.ok ? `freeze ${sample.freezeMs} ms${sample.transferMs !== undefined ? ` (transfer ${sample.transferMs} ms)` : ''}, gap ${sample.gapMs} ms, total ${sample.totalMs} ms${sample.relayedBytes !== undefined ? `, relayed ${(sample.relayedBytes / 1048576).toFixed(1)} MiB` : ''}` : `FAILED ${sample.error}`}`,
+        );
       }
     }
   }
@@ -175,7 +182,9 @@ async function runPingpong(): Promise<void> {
 
 async function writeReport(all: Sample[], plainMs: Record<number, number>, costs: unknown, quiet = false): Promise<void> {
   const rows: string[] = [];
-  rows.push('| workload | conns | method | ok | freeze median | freeze p95 | peer gap median | total median | images | relayed | vs hand | vs expert | memory complete |');
+  rows.push(
+    '| workload | conns | method | ok | freeze median | freeze p95 | peer gap median | total median | images | relayed | vs hand | vs expert | memory complete |',
+  );
   rows.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   const cellsOut = [];
   const sameCell = (cell: Cell) => (x: Sample) => x.kind === cell.kind && x.rssMib === cell.rssMib && x.connections === cell.connections;
@@ -194,13 +203,33 @@ async function writeReport(all: Sample[], plainMs: Record<number, number>, costs
       const relayed = summarize(ok.map((x) => x.relayedBytes ?? NaN)).median;
       const mem = summarize(ok.map((x) => x.memoryCompleteMs ?? NaN)).median;
       const ratio = (b: number, self: Method) => (method === self ? '1' : Number.isFinite(f.median / b) ? (f.median / b).toFixed(2) : '-');
-      cellsOut.push({ ...cell, method, runs: ss.length, ok: ok.length, freeze: f, gap: g, total: t, imageBytes: img, relayedBytes: relayed, ratioToHand: f.median / hand, ratioToExpert: f.median / expert, memoryCompleteMs: mem, plainCopyMs: plainMs[cell.rssMib] });
+      cellsOut.push({
+        ...cell,
+        method,
+        runs: ss.length,
+        ok: ok.length,
+        freeze: f,
+        gap: g,
+        total: t,
+        imageBytes: img,
+        relayedBytes: relayed,
+        ratioToHand: f.median / hand,
+        ratioToExpert: f.median / expert,
+        memoryCompleteMs: mem,
+        plainCopyMs: plainMs[cell.rssMib],
+      });
       const label = cell.kind === 'shm' ? `${cell.rssMib} MiB MAP_SHARED` : `${cell.rssMib} MiB`;
-      rows.push(`| ${label} | ${cell.connections} | ${method} | ${ok.length}/${ss.length} | ${fmt(f.median)} | ${fmt(f.p95)} | ${fmt(g.median)} | ${fmt(t.median)} | ${mib(img)} | ${mib(relayed)} | ${ratio(hand, 'hand')} | ${ratio(expert, 'expert')} | ${Number.isFinite(mem) ? `+${Math.round(mem)} ms` : '-'} |`);
+      rows.push(
+        `| ${label} | ${cell.connections} | ${method} | ${ok.length}/${ss.length} | ${fmt(f.median)} | ${fmt(f.p95)} | ${fmt(g.median)} | ${fmt(t.median)} | ${mib(img)} | ${mib(relayed)} | ${ratio(hand, 'hand')} | ${ratio(expert, 'expert')} | ${Number.isFinite(mem) ? `+${Math.round(mem)} ms` : '-'} |`,
+      );
     }
   }
   if (pingpongSamples.length) {
-    rows.push('', '| demo ping-pong (4 conns) | runs | ok | freeze median | freeze p95 | freeze max | peer gap median | peer gap p95 |', '|---|---|---|---|---|---|---|---|');
+    rows.push(
+      '',
+      '| demo ping-pong (4 conns) | runs | ok | freeze median | freeze p95 | freeze max | peer gap median | peer gap p95 |',
+      '|---|---|---|---|---|---|---|---|',
+    );
     for (const mode of pingpongModes) {
       const ss = pingpongSamples.filter((x) => x.method === mode);
       const ok = ss.filter((x) => x.ok);
@@ -213,20 +242,47 @@ async function writeReport(all: Sample[], plainMs: Record<number, number>, costs
   if (!quiet) process.stdout.write(`${table}\n`);
   const out = path.resolve(repoRoot(), opts.out);
   mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(`${out}.json`, JSON.stringify({ date: new Date().toISOString(), reps, plainCopyMs: plainMs, cells: cellsOut, samples: all, pingpong: pingpongSamples, controllerCosts: costs }, null, 2));
-  const colors: Record<string, string> = { hand: '#c0392b', expert: '#b9770e', streamed: '#2471a3', staged: '#7d3c98', lazy: '#229954', 'streamed-plain': '#85c1e9', 'lazy-plain': '#82e0aa' };
+  writeFileSync(
+    `${out}.json`,
+    JSON.stringify(
+      { date: new Date().toISOString(), reps, plainCopyMs: plainMs, cells: cellsOut, samples: all, pingpong: pingpongSamples, controllerCosts: costs },
+      null,
+      2,
+    ),
+  );
+  const colors: Record<string, string> = {
+    hand: '#c0392b',
+    expert: '#b9770e',
+    streamed: '#2471a3',
+    staged: '#7d3c98',
+    lazy: '#229954',
+    'streamed-plain': '#85c1e9',
+    'lazy-plain': '#82e0aa',
+  };
   const grid = cells.filter((c) => c.kind === 'demo');
   const gridRss = [...new Set(grid.map((c) => c.rssMib))].sort((a, b) => a - b);
   const gridConns = [...new Set(grid.map((c) => c.connections))].sort((a, b) => a - b);
   const gridMethods = [...new Set(grid.flatMap((c) => c.methods))];
-  const median = (m: Method, r: number, c: number) => summarize(all.filter((x) => x.ok && x.kind === 'demo' && x.method === m && x.rssMib === r && x.connections === c).map((x) => x.freezeMs ?? NaN)).median;
+  const median = (m: Method, r: number, c: number) =>
+    summarize(all.filter((x) => x.ok && x.kind === 'demo' && x.method === m && x.rssMib === r && x.connections === c).map((x) => x.freezeMs ?? NaN)).median;
   if (grid.length) {
     const midConn = gridConns.includes(100) ? 100 : gridConns[0]!;
     const minRss = gridRss[0]!;
-    writeFileSync(`${out}.svg`, renderChart(`Ferry freeze window vs the plain recipes (median of ${reps})`, [
-      { title: `by memory (${midConn} connections)`, xLabels: gridRss.map((r) => `${r} MiB`), series: gridMethods.map((m) => ({ name: m, color: colors[m] ?? '#333', values: gridRss.map((r) => median(m, r, midConn)) })) },
-      { title: `by connections (${minRss} MiB)`, xLabels: gridConns.map(String), series: gridMethods.map((m) => ({ name: m, color: colors[m] ?? '#333', values: gridConns.map((c) => median(m, minRss, c)) })) },
-    ]));
+    writeFileSync(
+      `${out}.svg`,
+      renderChart(`Ferry freeze window vs the plain recipes (median of ${reps})`, [
+        {
+          title: `by memory (${midConn} connections)`,
+          xLabels: gridRss.map((r) => `${r} MiB`),
+          series: gridMethods.map((m) => ({ name: m, color: colors[m] ?? '#333', values: gridRss.map((r) => median(m, r, midConn)) })),
+        },
+        {
+          title: `by connections (${minRss} MiB)`,
+          xLabels: gridConns.map(String),
+          series: gridMethods.map((m) => ({ name: m, color: colors[m] ?? '#333', values: gridConns.map((c) => median(m, minRss, c)) })),
+        },
+      ]),
+    );
   }
   writeFileSync(`${out}-table.md`, `${table}\n`);
   if (!quiet) say(`wrote ${out}.json${grid.length ? `, ${out}.svg` : ''}, ${out}-table.md`);

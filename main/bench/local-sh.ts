@@ -10,6 +10,8 @@ export function localSh(what: string, script: string, ...args: string[]): Promis
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new FerryError({ code: 'COMMAND_FAILED', message: `${what} step failed (${code}): ${err.trim().slice(-500)}` }))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new FerryError({ code: 'COMMAND_FAILED', message: `${what} step failed (${code}): ${err.trim().slice(-500)}` })),
+    );
   });
 }

@@ -15,7 +15,9 @@ import { labDown, labExec, labStatus, labUp } from '../lab/lab';
 import { probeHost } from '../net/host-probe';
 import { repoRoot } from '../util/repo-root';
 
-const { values } = parseArgs({ options: { procs: { type: 'string', default: '2000' }, sockets: { type: 'string', default: '10000' }, reps: { type: 'string', default: '5' } } });
+const { values } = parseArgs({
+  options: { procs: { type: 'string', default: '2000' }, sockets: { type: 'string', default: '10000' }, reps: { type: 'string', default: '5' } },
+});
 const procs = Math.min(Number(values.procs), 5000);
 const sockets = Math.min(Number(values.sockets), 20000);
 const reps = Number(values.reps);
@@ -39,7 +41,10 @@ try {
 
   // End to end, as an operator runs it.
   const cli = path.join(repoRoot(), 'bin', 'ferry.mjs');
-  for (const args of [['ps', 'lab-a'], ['ps', 'lab-a', '--json']]) {
+  for (const args of [
+    ['ps', 'lab-a'],
+    ['ps', 'lab-a', '--json'],
+  ]) {
     const times: number[] = [];
     let bytes = 0;
     for (let i = 0; i < reps; i++) {
@@ -74,7 +79,8 @@ try {
     rows.json!.push(performance.now() - t);
   }
   // The remote commands alone, timed on the host, and the parsers on their output.
-  const script = 'n() { date +%s%N; }; a=$(n); "$@" >/tmp/ferry-bench-ps.txt; b=$(n); ss -tainpHO >/tmp/ferry-bench-ss.txt; c=$(n); ss -tainHO >/dev/null; d=$(n); ' +
+  const script =
+    'n() { date +%s%N; }; a=$(n); "$@" >/tmp/ferry-bench-ps.txt; b=$(n); ss -tainpHO >/tmp/ferry-bench-ss.txt; c=$(n); ss -tainHO >/dev/null; d=$(n); ' +
     'ip -j addr show >/dev/null; ip -j route show table all >/dev/null; e=$(n); echo "$(( (b-a)/1000000 )) $(( (c-b)/1000000 )) $(( (d-c)/1000000 )) $(( (e-d)/1000000 ))"';
   const remote: number[][] = [];
   for (let i = 0; i < reps; i++) {
@@ -92,10 +98,16 @@ try {
     parseSs(ssText);
     rows['parse ss']!.push(performance.now() - t);
   }
-  say(`profile (median of ${reps}): ${Object.entries(rows).map(([k, v]) => `${k} ${ms(med(v))}`).join(', ')}`);
+  say(
+    `profile (median of ${reps}): ${Object.entries(rows)
+      .map(([k, v]) => `${k} ${ms(med(v))}`)
+      .join(', ')}`,
+  );
   const col = (i: number) => med(remote.map((r) => r[i] ?? NaN));
-  say(`remote commands on lab-a (median): ps ${ms(col(0))}, ss -tainpHO ${ms(col(1))} (without -p: ${ms(col(2))}), ip addr+route ${ms(col(3))}; ` +
-    `output ${(psText.length / 1024).toFixed(0)} KiB of ps, ${(ssText.length / 1024).toFixed(0)} KiB of ss`);
+  say(
+    `remote commands on lab-a (median): ps ${ms(col(0))}, ss -tainpHO ${ms(col(1))} (without -p: ${ms(col(2))}), ip addr+route ${ms(col(3))}; ` +
+      `output ${(psText.length / 1024).toFixed(0)} KiB of ps, ${(ssText.length / 1024).toFixed(0)} KiB of ss`,
+  );
 } finally {
   await exec.run('lab-a', ['kill', '-KILL', String(load.pid)]).catch(() => undefined);
   await controller.close();

@@ -39,7 +39,8 @@ export function apiRefusal(req: IncomingMessage, opts: { port: number; token: st
   const why = originRefusal(req, { port: opts.port, requireOrigin: true });
   if (why) return why;
   const presented = tokenFromSubprotocols(header(req, 'sec-websocket-protocol')) ?? bearer(req);
-  if (!tokenMatches(presented, opts.token)) return { status: 401, message: 'missing or wrong token: open the URL printed by `ferry dashboard` (it carries the token)' };
+  if (!tokenMatches(presented, opts.token))
+    return { status: 401, message: 'missing or wrong token: open the URL printed by `ferry dashboard` (it carries the token)' };
   return undefined;
 }
 

@@ -147,11 +147,21 @@ async function rawSocket(handshake?: string): Promise<{ sock: net.Socket; respon
   sock.on('error', () => {});
   const ended = new Promise<void>((resolve) => sock.on('close', () => resolve()));
   await new Promise<void>((resolve) => sock.on('connect', () => resolve()));
-  sock.write(handshake ?? [
-    'GET /api HTTP/1.1', `Host: 127.0.0.1:${bridge.port}`, `Origin: ${origin()}`, 'Upgrade: websocket', 'Connection: Upgrade',
-    `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`, 'Sec-WebSocket-Version: 13',
-    `Sec-WebSocket-Protocol: ${clientSubprotocols(bridge.token).join(', ')}`, '', '',
-  ].join('\r\n'));
+  sock.write(
+    handshake ??
+      [
+        'GET /api HTTP/1.1',
+        `Host: 127.0.0.1:${bridge.port}`,
+        `Origin: ${origin()}`,
+        'Upgrade: websocket',
+        'Connection: Upgrade',
+        `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
+        'Sec-WebSocket-Version: 13',
+        `Sec-WebSocket-Protocol: ${clientSubprotocols(bridge.token).join(', ')}`,
+        '',
+        '',
+      ].join('\r\n'),
+  );
   const until = Date.now() + 5000;
   while (!buf.includes('\r\n\r\n') && Date.now() < until) {
     if (sock.destroyed) break;
@@ -188,7 +198,7 @@ function frame(opcode: number, payload: Buffer, opts: { mask?: boolean; rsv?: nu
 
 /** The close code in the server's close frame (unmasked), if it sent one. */
 function closeCode(bytes: Buffer): number | undefined {
-  for (let i = 0; i + 3 < bytes.length; ) {
+  for (let i = 0; i + 3 < bytes.length;) {
     const op = bytes[i]! & 0x0f;
     const len = bytes[i + 1]! & 0x7f;
     if (op === 0x8 && len >= 2) return bytes.readUInt16BE(i + 2);
@@ -225,8 +235,15 @@ describe('bridge: survives any frame (the bad socket is closed, the rest carry o
 
     // Frames the bridge reads and drops, keeping the socket: binary junk, text that is not JSON or not a message.
     const tolerated = await rawSocket();
-    for (const b of [frame(0x2, randomBytes(1000)), frame(0x1, Buffer.from('not json')), frame(0x1, Buffer.from('{"kind":"request","id":"x"}')),
-      frame(0x1, Buffer.from('{"__proto__":{"kind":"request"},"id":1}')), frame(0x1, Buffer.from('null')), frame(0x1, Buffer.from('[]'))]) tolerated.sock.write(b);
+    for (const b of [
+      frame(0x2, randomBytes(1000)),
+      frame(0x1, Buffer.from('not json')),
+      frame(0x1, Buffer.from('{"kind":"request","id":"x"}')),
+      frame(0x1, Buffer.from('{"__proto__":{"kind":"request"},"id":1}')),
+      frame(0x1, Buffer.from('null')),
+      frame(0x1, Buffer.from('[]')),
+    ])
+      tolerated.sock.write(b);
     tolerated.sock.write(frame(0x1, Buffer.from(JSON.stringify({ kind: 'request', id: 3, method: 'app:info', params: {} }))));
     const until = Date.now() + 5000;
     while (!tolerated.received().includes('"id":3') && Date.now() < until) await new Promise((r) => setTimeout(r, 20));

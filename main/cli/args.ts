@@ -24,7 +24,11 @@ export function parseAddressArg(text: string): string {
 /** The addresses to move (`--ip`, repeatable): each valid, none twice, at most the contract's number. */
 export function parseAddressArgs(texts: readonly string[]): string[] {
   if (texts.length > MIGRATION_LIMITS.maxAddresses) {
-    throw new FerryError({ code: 'BAD_INPUT', message: `at most ${MIGRATION_LIMITS.maxAddresses} --ip addresses per migration, got ${texts.length}`, hint: 'split the move into several migrations' });
+    throw new FerryError({
+      code: 'BAD_INPUT',
+      message: `at most ${MIGRATION_LIMITS.maxAddresses} --ip addresses per migration, got ${texts.length}`,
+      hint: 'split the move into several migrations',
+    });
   }
   const out = texts.map(parseAddressArg);
   const twice = duplicateAddresses(out);
@@ -35,7 +39,10 @@ export function parseAddressArgs(texts: readonly string[]): string[] {
 /** The freeze budget (`--budget-ms`) within the contract's limits. */
 export function parseBudgetMs(text: string): number {
   if (!/^[0-9]+$/.test(text) || !migrationRequestSchema.shape.budgetMs.safeParse(Number(text)).success) {
-    throw new FerryError({ code: 'BAD_INPUT', message: `--budget-ms must be ${MIGRATION_LIMITS.budgetMsMin}..${MIGRATION_LIMITS.budgetMsMax} ms, got ${JSON.stringify(text)}` });
+    throw new FerryError({
+      code: 'BAD_INPUT',
+      message: `--budget-ms must be ${MIGRATION_LIMITS.budgetMsMin}..${MIGRATION_LIMITS.budgetMsMax} ms, got ${JSON.stringify(text)}`,
+    });
   }
   return Number(text);
 }

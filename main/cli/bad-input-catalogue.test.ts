@@ -73,21 +73,29 @@ const contract = BAD_INPUT_CASES.filter((c) => c.contract);
 const inventory = BAD_INPUT_CASES.filter((c) => c.inventory);
 
 describe('bad input: the built CLI', () => {
-  it.concurrent.each(cli.map((c) => [label(c), c] as const))('%s', async (_l, c) => {
-    const { dir, sub } = freshDir({ hosts: BASE_INVENTORY, ...c.cli!.files });
-    for (const f of c.cli!.fifos ?? []) execFileSync('mkfifo', [path.join(dir, f)]);
-    const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FERRY_') && k !== 'SSH_AUTH_SOCK'));
-    Object.assign(env, {
-      FERRY_CLI_BUNDLE: bundle, HOME: dir, FERRY_LAB: 'tnolab', FERRY_STATE_DIR: path.join(dir, 'state'), FERRY_INVENTORY: path.join(dir, 'hosts'),
-      ...Object.fromEntries(Object.entries(c.cli!.env ?? {}).map(([k, v]) => [k, sub(v)])),
-    });
-    const r = await runCli(c.cli!.args, env);
-    const out = `${r.stdout}\n${r.stderr}`;
-    expect(out).toContain(`[${c.code}]`);
-    expect(out).toContain(sub(c.fragment));
-    expect(r.code, out).toBe(c.cli!.exit ?? (c.code === 'BAD_INPUT' || c.code === 'UNKNOWN_HOST' ? 2 : 1));
-    expect(out).not.toMatch(/\n\s+at .*\.m?js:\d+/); // no stack trace
-  }, 60_000);
+  it.concurrent.each(cli.map((c) => [label(c), c] as const))(
+    '%s',
+    async (_l, c) => {
+      const { dir, sub } = freshDir({ hosts: BASE_INVENTORY, ...c.cli!.files });
+      for (const f of c.cli!.fifos ?? []) execFileSync('mkfifo', [path.join(dir, f)]);
+      const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FERRY_') && k !== 'SSH_AUTH_SOCK'));
+      Object.assign(env, {
+        FERRY_CLI_BUNDLE: bundle,
+        HOME: dir,
+        FERRY_LAB: 'tnolab',
+        FERRY_STATE_DIR: path.join(dir, 'state'),
+        FERRY_INVENTORY: path.join(dir, 'hosts'),
+        ...Object.fromEntries(Object.entries(c.cli!.env ?? {}).map(([k, v]) => [k, sub(v)])),
+      });
+      const r = await runCli(c.cli!.args, env);
+      const out = `${r.stdout}\n${r.stderr}`;
+      expect(out).toContain(`[${c.code}]`);
+      expect(out).toContain(sub(c.fragment));
+      expect(r.code, out).toBe(c.cli!.exit ?? (c.code === 'BAD_INPUT' || c.code === 'UNKNOWN_HOST' ? 2 : 1));
+      expect(out).not.toMatch(/\n\s+at .*\.m?js:\d+/); // no stack trace
+    },
+    60_000,
+  );
 
   it('never connected to a host', () => {
     expect(connections).toBe(0);
@@ -96,7 +104,15 @@ describe('bad input: the built CLI', () => {
 
 describe('bad input: the contract', () => {
   let calls = 0;
-  const handlers = Object.fromEntries(REQUEST_METHODS.map((m) => [m, async () => { calls++; throw new Error(`${m} ran`); }])) as unknown as Handlers;
+  const handlers = Object.fromEntries(
+    REQUEST_METHODS.map((m) => [
+      m,
+      async () => {
+        calls++;
+        throw new Error(`${m} ran`);
+      },
+    ]),
+  ) as unknown as Handlers;
   const [client, server] = memoryTransportPair();
   serveContract(server, handlers);
   const api = createApiClient(client);
@@ -138,6 +154,9 @@ describe('bad input: the catalogue', () => {
   it('docs/bad-input.md is generated from it', () => {
     const text = renderBadInputDoc();
     if (process.env.FERRY_WRITE_DOCS === '1') writeFileSync(DOC, text);
-    expect(existsSync(DOC) ? readFileSync(DOC, 'utf8') : '', 'docs/bad-input.md is stale: FERRY_WRITE_DOCS=1 npx vitest run main/cli/bad-input-catalogue.test.ts').toBe(text);
+    expect(
+      existsSync(DOC) ? readFileSync(DOC, 'utf8') : '',
+      'docs/bad-input.md is stale: FERRY_WRITE_DOCS=1 npx vitest run main/cli/bad-input-catalogue.test.ts',
+    ).toBe(text);
   });
 });

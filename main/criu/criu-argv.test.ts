@@ -5,12 +5,24 @@ describe('CRIU command lines', () => {
   it('dumps the tree with its established connections, locked by nftables, logging verbosely', () => {
     const argv = criuDumpArgv({ criu: '/opt/ferry/bin/criu', pid: 4242, imageDir: '/i/d', logFile: '/i/d/dump.log', shellJob: false });
     expect(argv).toEqual([
-      '/opt/ferry/bin/criu', 'dump', '--tree', '4242', '--images-dir', '/i/d', '--tcp-established', '--network-lock', 'nftables',
-      '--file-locks', '--log-file', '/i/d/dump.log', '-v4',
+      '/opt/ferry/bin/criu',
+      'dump',
+      '--tree',
+      '4242',
+      '--images-dir',
+      '/i/d',
+      '--tcp-established',
+      '--network-lock',
+      'nftables',
+      '--file-locks',
+      '--log-file',
+      '/i/d/dump.log',
+      '-v4',
     ]);
     expect(criuDumpArgv({ criu: 'criu', pid: 1, imageDir: 'x', logFile: 'y', shellJob: true })).toContain('--shell-job');
-    expect(criuDumpArgv({ criu: 'criu', pid: 1, imageDir: 'x', logFile: 'y', shellJob: false, pageServer: { address: '198.18.0.3', port: 27001 } }).slice(-5))
-      .toEqual(['--page-server', '--address', '198.18.0.3', '--port', '27001']);
+    expect(
+      criuDumpArgv({ criu: 'criu', pid: 1, imageDir: 'x', logFile: 'y', shellJob: false, pageServer: { address: '198.18.0.3', port: 27001 } }).slice(-5),
+    ).toEqual(['--page-server', '--address', '198.18.0.3', '--port', '27001']);
   });
 
   it('sends pages over an inherited socket (fd 3), or serves them lazily with TLS; never two of those at once', () => {
@@ -18,8 +30,18 @@ describe('CRIU command lines', () => {
     expect(criuDumpArgv({ ...base, pageSocketFd3: true }).slice(-3)).toEqual(['--page-server', '--ps-socket', '3']);
     const tls = { ca: '/x/tls/ca.crt', cert: '/x/tls/cert.pem', key: '/x/tls/key.pem' };
     expect(criuDumpArgv({ ...base, lazyPages: { address: '198.18.0.2', port: 27001 }, tls }).slice(-12)).toEqual([
-      '--lazy-pages', '--address', '198.18.0.2', '--port', '27001',
-      '--tls', '--tls-cacert', '/x/tls/ca.crt', '--tls-cert', '/x/tls/cert.pem', '--tls-key', '/x/tls/key.pem',
+      '--lazy-pages',
+      '--address',
+      '198.18.0.2',
+      '--port',
+      '27001',
+      '--tls',
+      '--tls-cacert',
+      '/x/tls/ca.crt',
+      '--tls-cert',
+      '/x/tls/cert.pem',
+      '--tls-key',
+      '/x/tls/key.pem',
     ]);
     expect(() => criuDumpArgv({ ...base, pageSocketFd3: true, lazyPages: { address: '198.18.0.2', port: 27001 } })).toThrow(/one of/);
     expect(() => criuDumpArgv({ ...base, tls: { ...tls, key: '--tls-key' } })).toThrow(/key/);
@@ -31,6 +53,9 @@ describe('CRIU command lines', () => {
     expect(argv).toEqual(expect.arrayContaining(['--restore-detached', '--tcp-established', '--pidfile', '/i/r/pid']));
     expect(argv[argv.indexOf('--network-lock') + 1]).toBe('nftables');
     expect(argv).not.toContain('--shell-job');
-    expect(criuRestoreArgv({ criu: 'criu', imageDir: 'r', logFile: 'l', pidFile: 'p', shellJob: false, actionScript: '/r/unlock.sh' }).slice(-2)).toEqual(['--action-script', '/r/unlock.sh']);
+    expect(criuRestoreArgv({ criu: 'criu', imageDir: 'r', logFile: 'l', pidFile: 'p', shellJob: false, actionScript: '/r/unlock.sh' }).slice(-2)).toEqual([
+      '--action-script',
+      '/r/unlock.sh',
+    ]);
   });
 });

@@ -156,12 +156,29 @@ export function sourceLazyArgs(dir: string, batch: string, direct: DirectStream 
  * `guard`: the lazy-pages guard's python3 source and the tree's PIDs it watches; `tlsDir`: '' for plain TCP.
  */
 export function destinationLazyArgs(
-  dir: string, batch: string, criu: string, pages: { address: string; port: number }, guard: { guard: string; pids: readonly number[] },
-  tlsDir: string, direct: DirectStream | undefined, restoreArgv: string[],
+  dir: string,
+  batch: string,
+  criu: string,
+  pages: { address: string; port: number },
+  guard: { guard: string; pids: readonly number[] },
+  tlsDir: string,
+  direct: DirectStream | undefined,
+  restoreArgv: string[],
 ): string[] {
-  return [dir, batch, criu, pages.address, String(pages.port), guard.guard, guard.pids.join(','), tlsDir, direct?.listen ?? '', direct?.token ?? '', ...restoreArgv];
+  return [
+    dir,
+    batch,
+    criu,
+    pages.address,
+    String(pages.port),
+    guard.guard,
+    guard.pids.join(','),
+    tlsDir,
+    direct?.listen ?? '',
+    direct?.token ?? '',
+    ...restoreArgv,
+  ];
 }
-
 
 export interface FreezeStreams {
   source: RemoteProcess;

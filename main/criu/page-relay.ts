@@ -21,8 +21,14 @@ import { parseIpAddress } from '../../app/ip-address';
  * image stream's relay (the small images, source → destination, beside the page stream: see image-stream.ts).
  */
 export const PAGE_STREAM_FILES = {
-  socket: 'page-stream.sock', pidFile: 'page-relay.pid', log: 'page-relay.log', tlsDir: 'tls', directLog: 'direct-stream.log',
-  imageSocket: 'image-stream.sock', imagePidFile: 'image-relay.pid', imageLog: 'image-relay.log',
+  socket: 'page-stream.sock',
+  pidFile: 'page-relay.pid',
+  log: 'page-relay.log',
+  tlsDir: 'tls',
+  directLog: 'direct-stream.log',
+  imageSocket: 'image-stream.sock',
+  imagePidFile: 'image-relay.pid',
+  imageLog: 'image-relay.log',
 } as const;
 
 /** Where one side keeps its page-stream files (inside its image folder, 0700). */
@@ -67,7 +73,8 @@ export function withSockets(fds: readonly (readonly [number, string])[], argv: s
   const pairs: string[] = [];
   for (const [fd, socket] of fds) {
     checkSocatPath('page-stream socket', socket);
-    if (!Number.isInteger(fd) || fd < 0 || fd > 9) throw new FerryError({ code: 'BAD_INPUT', message: `refusing descriptor ${JSON.stringify(fd)} for a page-stream socket` });
+    if (!Number.isInteger(fd) || fd < 0 || fd > 9)
+      throw new FerryError({ code: 'BAD_INPUT', message: `refusing descriptor ${JSON.stringify(fd)} for a page-stream socket` });
     pairs.push(String(fd), socket);
   }
   return ['perl', '-e', CONNECT_FDS, ...pairs, '--', ...argv];
@@ -98,9 +105,7 @@ export function listeningRelayArgv(a: { socket: string; address: string; port: n
   checkSocatPath('page-stream socket', a.socket);
   const ip = checkAddress(a.address, a.port);
   const common = [`bind=${ip.bracketed}`, 'reuseaddr', 'nodelay', `pf=${ip.family === 4 ? 'ip4' : 'ip6'}`];
-  const remote = a.tls
-    ? `OPENSSL-LISTEN:${a.port},${[...common, ...tlsOptions(a.tls), 'verify=1'].join(',')}`
-    : `TCP-LISTEN:${a.port},${common.join(',')}`;
+  const remote = a.tls ? `OPENSSL-LISTEN:${a.port},${[...common, ...tlsOptions(a.tls), 'verify=1'].join(',')}` : `TCP-LISTEN:${a.port},${common.join(',')}`;
   const local = `UNIX-LISTEN:${a.socket},unlink-early,umask=077`;
   return ['socat', '-b', SOCAT_BUFFER, ...(a.remoteFirst ? [remote, local] : [local, remote])];
 }
@@ -132,7 +137,11 @@ export function tlsOptions(t: RelayTls): string[] {
 /** socat parses its address strings (`,` `:` `!` `[` and spaces mean something): paths must avoid them. */
 export function checkSocatPath(what: string, p: string): void {
   if (typeof p !== 'string' || !/^\/[A-Za-z0-9._/-]{1,200}$/.test(p) || p.includes('..')) {
-    throw new FerryError({ code: 'BAD_INPUT', message: `refusing ${what} path ${JSON.stringify(p)} for the page-stream relay: an absolute path of letters, digits, '.', '_', '-' and '/'`, hint: 'choose an --image-base without spaces or punctuation' });
+    throw new FerryError({
+      code: 'BAD_INPUT',
+      message: `refusing ${what} path ${JSON.stringify(p)} for the page-stream relay: an absolute path of letters, digits, '.', '_', '-' and '/'`,
+      hint: 'choose an --image-base without spaces or punctuation',
+    });
   }
 }
 

@@ -10,7 +10,7 @@ const mainFrame = { url: INDEX, parent: null };
 const contents = { id: 1 };
 
 describe('Electron IPC sender check', () => {
-  it('accepts our window\'s main frame on our page (with a fragment)', () => {
+  it("accepts our window's main frame on our page (with a fragment)", () => {
     expect(isTrustedSender({ sender: contents, senderFrame: mainFrame }, contents, trusted)).toBe(true);
     expect(isTrustedSender({ sender: contents, senderFrame: { url: `${INDEX}#/review`, parent: null } }, contents, trusted)).toBe(true);
   });
@@ -36,9 +36,14 @@ describe('electron-builder.yml', () => {
     const yml = readFileSync(path.join(repoRoot(), 'electron-builder.yml'), 'utf8');
     const block = yml.slice(yml.indexOf('electronFuses:'));
     for (const [fuse, value] of Object.entries({
-      runAsNode: false, enableNodeOptionsEnvironmentVariable: false, enableNodeCliInspectArguments: false,
-      onlyLoadAppFromAsar: true, enableEmbeddedAsarIntegrityValidation: true, enableCookieEncryption: true,
-    })) expect(block, fuse).toMatch(new RegExp(`\\n  ${fuse}: ${value}\\n`));
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      onlyLoadAppFromAsar: true,
+      enableEmbeddedAsarIntegrityValidation: true,
+      enableCookieEncryption: true,
+    }))
+      expect(block, fuse).toMatch(new RegExp(`\\n  ${fuse}: ${value}\\n`));
     expect(yml).toMatch(/\nasar: true\n/);
   });
 });

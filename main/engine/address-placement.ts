@@ -16,7 +16,13 @@ const list = (moves: AddressMove[]) => moves.map((m) => m.address).join(', ');
  * order: else a retransmission reaching the destination meets an RST), then onto the source. Returns the
  * addresses it put back on the source (to be announced from there).
  */
-export async function addressesBackToSource(exec: Executor, plan: MigrationPlan, src: HostSnapshot, dst: HostSnapshot, attempt: UndoLog['attempt']): Promise<AddressMove[]> {
+export async function addressesBackToSource(
+  exec: Executor,
+  plan: MigrationPlan,
+  src: HostSnapshot,
+  dst: HostSnapshot,
+  attempt: UndoLog['attempt'],
+): Promise<AddressMove[]> {
   const { from, to } = plan.request;
   const onDst = plan.addresses.filter((m) => on(dst, m));
   const offSrc = plan.addresses.filter((m) => !on(src, m));
@@ -33,7 +39,13 @@ export async function addressesBackToSource(exec: Executor, plan: MigrationPlan,
  * On to the destination: off the source where still there, then onto the destination where missing. Returns the
  * addresses it added on the destination (to be announced from there).
  */
-export async function addressesToDestination(exec: Executor, plan: MigrationPlan, src: HostSnapshot, dst: HostSnapshot, attempt: UndoLog['attempt']): Promise<AddressMove[]> {
+export async function addressesToDestination(
+  exec: Executor,
+  plan: MigrationPlan,
+  src: HostSnapshot,
+  dst: HostSnapshot,
+  attempt: UndoLog['attempt'],
+): Promise<AddressMove[]> {
   const { from, to } = plan.request;
   const stale = plan.addresses.filter((m) => on(src, m));
   const missing = plan.addresses.filter((m) => !on(dst, m));

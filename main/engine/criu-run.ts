@@ -30,8 +30,11 @@ export async function readRemoteFile(exec: Executor, host: string, file: string)
 export function planDumpArgv(plan: MigrationPlan): string[] {
   const tls = pageTlsFiles(plan, 'source');
   return criuDumpArgv({
-    criu: plan.criu.source, pid: plan.request.pid, imageDir: plan.sourceImageDir,
-    logFile: path.posix.join(plan.sourceImageDir, 'dump.log'), shellJob: plan.shellJob,
+    criu: plan.criu.source,
+    pid: plan.request.pid,
+    imageDir: plan.sourceImageDir,
+    logFile: path.posix.join(plan.sourceImageDir, 'dump.log'),
+    shellJob: plan.shellJob,
     // Streamed: the pages go to the source's page-stream relay, open as fd 3 (see page-relay.ts).
     ...(plan.transferMode === 'streamed' && plan.pageServer ? { pageSocketFd3: true } : {}),
     ...(plan.transferMode === 'lazy' && plan.pageServer ? { lazyPages: { address: plan.pageServer.address, port: plan.pageServer.port } } : {}),
@@ -49,7 +52,10 @@ export function planRestoreArgv(plan: MigrationPlan, where: 'destination' | 'sou
   const dir = where === 'destination' ? plan.destinationImageDir : plan.sourceImageDir;
   return criuRestoreArgv({
     criu: where === 'destination' ? plan.criu.destination : plan.criu.source,
-    imageDir: dir, logFile: path.posix.join(dir, 'restore.log'), pidFile: path.posix.join(dir, 'restore.pid'), shellJob: plan.shellJob,
+    imageDir: dir,
+    logFile: path.posix.join(dir, 'restore.log'),
+    pidFile: path.posix.join(dir, 'restore.pid'),
+    shellJob: plan.shellJob,
     ...(where === 'destination' ? { actionScript: plan.preLock.actionScript } : {}),
     ...(where === 'source' && usesSourceLock(plan.transferMode) ? { actionScript: path.posix.join(plan.sourceImageDir, SOURCE_LOCK_FILES.actionScript) } : {}),
     lazyPages: where === 'destination' && plan.transferMode === 'lazy',
@@ -68,7 +74,14 @@ export async function criuRestore(exec: Executor, host: string, plan: MigrationP
 }
 
 /** Turns a failed CRIU run's log (or stderr) into an operator-readable error. */
-export function criuError(code: 'CRIU_DUMP_FAILED' | 'CRIU_RESTORE_FAILED', host: string, what: string, log: string, stderr: string, logFile: string): FerryError {
+export function criuError(
+  code: 'CRIU_DUMP_FAILED' | 'CRIU_RESTORE_FAILED',
+  host: string,
+  what: string,
+  log: string,
+  stderr: string,
+  logFile: string,
+): FerryError {
   const errors = criuLogErrors(log);
   const explained = explainCriuErrors(errors.length ? errors : [stderr.trim()]);
   return new FerryError({

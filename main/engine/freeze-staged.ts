@@ -75,5 +75,7 @@ export async function freezeStaged(ctx: FreezeContext): Promise<void> {
 
 /** One line for the move-address step. */
 export function describeMoves(ctx: FreezeContext): string {
-  return ctx.plan.addresses.map((a) => `${a.address} ${a.sourceDevice}→${a.destinationDevice}${a.routes.length ? ` (+${a.routes.length} route)` : ''}`).join(', ');
+  return ctx.plan.addresses
+    .map((a) => `${a.address} ${a.sourceDevice}→${a.destinationDevice}${a.routes.length ? ` (+${a.routes.length} route)` : ''}`)
+    .join(', ');
 }

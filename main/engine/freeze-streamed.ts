@@ -52,8 +52,14 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
   state.restoreLog = path.posix.join(plan.destinationImageDir, 'restore.log');
 
   const marks: Marks = {
-    source: new MarkerReader((m) => onMarker(ctx, m), (l) => run.log(l, 'info', plan.request.from)),
-    destination: new MarkerReader((m) => onMarker(ctx, m), (l) => run.log(l, 'info', plan.request.to)),
+    source: new MarkerReader(
+      (m) => onMarker(ctx, m),
+      (l) => run.log(l, 'info', plan.request.from),
+    ),
+    destination: new MarkerReader(
+      (m) => onMarker(ctx, m),
+      (l) => run.log(l, 'info', plan.request.to),
+    ),
   };
   const sides = scriptSides(ctx);
   const streams = await startFreeze(ctx.deps.exec, sides.source, sides.destination, sides.images);
@@ -74,7 +80,11 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
   ctx.journal?.write({ phase: 'freeze-started' });
   run.freezeStarted(Date.now());
   go(streams);
-  const { codes: [srcCode, dstCode], overBudget, cancelled } = await untilExit(ctx, streams, exits);
+  const {
+    codes: [srcCode, dstCode],
+    overBudget,
+    cancelled,
+  } = await untilExit(ctx, streams, exits);
   const endedAt = Date.now();
   marks.source.end();
   marks.destination.end();
@@ -109,14 +119,31 @@ function scriptSides(ctx: FreezeContext): { source: FreezeSide; destination: Fre
   const directCommands = directStreamCommands(plan);
   const directStream = directCommands && plan.directStream ? { ...directCommands, token: plan.directStream.token } : undefined;
   const source: FreezeSide = lazy
-    ? { host: from, script: SOURCE_LAZY_FREEZE_SCRIPT, args: sourceLazyArgs(plan.sourceImageDir, srcBatch, directStream, planDumpArgv(plan)), ...prefix(srcFds) }
-    : { host: from, script: SOURCE_FREEZE_SCRIPT, args: [plan.sourceImageDir, srcBatch, ...planDumpArgv(plan)], ...prefix(srcFds) };
-  const destination: FreezeSide = lazy && ps
     ? {
-        host: to, script: DESTINATION_LAZY_FREEZE_SCRIPT, ...prefix(dstFds),
-        args: destinationLazyArgs(plan.destinationImageDir, dstBatch, plan.criu.destination, ps, { guard: UFFD_HOLDER_PY, pids: plan.treePids }, ps.tls ? dst.tlsDir : '', directStream, planRestoreArgv(plan, 'destination')),
+        host: from,
+        script: SOURCE_LAZY_FREEZE_SCRIPT,
+        args: sourceLazyArgs(plan.sourceImageDir, srcBatch, directStream, planDumpArgv(plan)),
+        ...prefix(srcFds),
       }
-    : { host: to, script: DESTINATION_FREEZE_SCRIPT, args: [plan.destinationImageDir, dstBatch, ...planRestoreArgv(plan, 'destination')], ...prefix(dstFds) };
+    : { host: from, script: SOURCE_FREEZE_SCRIPT, args: [plan.sourceImageDir, srcBatch, ...planDumpArgv(plan)], ...prefix(srcFds) };
+  const destination: FreezeSide =
+    lazy && ps
+      ? {
+          host: to,
+          script: DESTINATION_LAZY_FREEZE_SCRIPT,
+          ...prefix(dstFds),
+          args: destinationLazyArgs(
+            plan.destinationImageDir,
+            dstBatch,
+            plan.criu.destination,
+            ps,
+            { guard: UFFD_HOLDER_PY, pids: plan.treePids },
+            ps.tls ? dst.tlsDir : '',
+            directStream,
+            planRestoreArgv(plan, 'destination'),
+          ),
+        }
+      : { host: to, script: DESTINATION_FREEZE_SCRIPT, args: [plan.destinationImageDir, dstBatch, ...planRestoreArgv(plan, 'destination')], ...prefix(dstFds) };
   return { source, destination, images: direct ? 'direct' : 'controller' };
 }
 
@@ -155,7 +182,10 @@ function onMarker(ctx: FreezeContext, m: Marker): void {
 async function armed(streams: FreezeStreams, marks: Marks): Promise<void> {
   const ok = await Promise.race([
     Promise.all([marks.source.waitFor(M.armed), marks.destination.waitFor(M.armed)]).then(() => true),
-    Promise.race([streams.source.exit, streams.destination.exit]).then(() => false, () => false),
+    Promise.race([streams.source.exit, streams.destination.exit]).then(
+      () => false,
+      () => false,
+    ),
   ]);
   if (ok) return;
   streams.source.kill();
@@ -172,10 +202,20 @@ function trackSteps(ctx: FreezeContext, marks: Marks, streams: FreezeStreams, en
   const reader = (name: string) => (name === M.dumpStart || name === M.dumpDone ? marks.source : marks.destination);
   const started: Promise<unknown>[] = [];
   const opened = STEPS.map((st) =>
-    Promise.race([reader(st.start).waitFor(st.start).then(() => true), ended.then(() => false)]).then((open) => {
+    Promise.race([
+      reader(st.start)
+        .waitFor(st.start)
+        .then(() => true),
+      ended.then(() => false),
+    ]).then((open) => {
       if (!open) return;
       const step = ctx.run.step(st.step, async (s) => {
-        const done = await Promise.race([reader(st.end).waitFor(st.end).then(() => true), ended.then(() => reader(st.end).at(st.end) !== undefined)]);
+        const done = await Promise.race([
+          reader(st.end)
+            .waitFor(st.end)
+            .then(() => true),
+          ended.then(() => reader(st.end).at(st.end) !== undefined),
+        ]);
         s.detail = describeStep(ctx, st.step, marks, streams);
         if (!done) throw new FerryError({ code: 'TRANSFER_FAILED', message: `the freeze scripts ended before ${st.end}` });
       });
@@ -202,12 +242,17 @@ function describeStep(ctx: FreezeContext, step: StepName, marks: Marks, streams:
     case 'transfer': {
       const direct = directBytes(marks.source.lines);
       const is = imageStreamOf(plan);
-      const images = is ? `images (without pages) straight to ${is.listen}:${is.port}${is.tls ? ' (TLS)' : ''}` : `${(streams.bytes() / 1024).toFixed(0)} KiB of images (without pages) through the controller`;
+      const images = is
+        ? `images (without pages) straight to ${is.listen}:${is.port}${is.tls ? ' (TLS)' : ''}`
+        : `${(streams.bytes() / 1024).toFixed(0)} KiB of images (without pages) through the controller`;
       return `${images}${direct !== undefined ? `, ${(direct / 1048576).toFixed(1)} MiB of memory that cannot be lazy straight to ${plan.directStream?.address}:${plan.directStream?.port}${ps?.tls ? ' (TLS)' : ''}` : ''}`;
     }
-    case 'move-address': return describeMoves(ctx) || 'no address to move';
-    case 'restore': return `criu restore ${span(marks.destination, M.addressAdded, M.restored)}`;
-    default: return '';
+    case 'move-address':
+      return describeMoves(ctx) || 'no address to move';
+    case 'restore':
+      return `criu restore ${span(marks.destination, M.addressAdded, M.restored)}`;
+    default:
+      return '';
   }
 }
 
@@ -215,7 +260,11 @@ function describeStep(ctx: FreezeContext, step: StepName, marks: Marks, streams:
  * Waits for both scripts' exit; past the operator's budget, or on a cancel before the point of no return, both are
  * stopped and the migration rolls back.
  */
-async function untilExit(ctx: FreezeContext, streams: FreezeStreams, exits: Promise<[number, number]>): Promise<{ codes: [number, number]; overBudget: boolean; cancelled: boolean }> {
+async function untilExit(
+  ctx: FreezeContext,
+  streams: FreezeStreams,
+  exits: Promise<[number, number]>,
+): Promise<{ codes: [number, number]; overBudget: boolean; cancelled: boolean }> {
   const { plan, run } = ctx;
   let overBudget = false;
   const budget = setTimeout(() => {
@@ -248,9 +297,10 @@ async function failed(ctx: FreezeContext, marks: Marks, srcCode: number, dstCode
   if (plan.addresses.length && marks.destination.at(M.received) !== undefined && marks.destination.at(M.addressAdded) === undefined) {
     // The add started and did not finish: ip's own report says which addresses it had put there; a killed
     // script says nothing, so any of them may be there.
-    state.partialAdd = dstCode === FREEZE_EXIT.addressAdd
-      ? addedBeforeFailure(plan.addresses, destinationDevice, marks.destination.lines.join('\n'))
-      : { moves: plan.addresses, certain: false };
+    state.partialAdd =
+      dstCode === FREEZE_EXIT.addressAdd
+        ? addedBeforeFailure(plan.addresses, destinationDevice, marks.destination.lines.join('\n'))
+        : { moves: plan.addresses, certain: false };
   }
   if (cancelled) throw cancelledError('freeze');
   if (overBudget) {

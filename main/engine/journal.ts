@@ -13,8 +13,18 @@ import { isAlive, processStartTicks } from '../util/process-alive';
 
 /** Phases in the order a migration passes them. */
 export type JournalPhase =
-  | 'planned' | 'prepared' | 'freeze-started' | 'dumped' | 'address-removed' | 'address-added' | 'restored'
-  | 'verified' | 'rolled-back' | 'split-brain' | 'recovered' | 'ended';
+  | 'planned'
+  | 'prepared'
+  | 'freeze-started'
+  | 'dumped'
+  | 'address-removed'
+  | 'address-added'
+  | 'restored'
+  | 'verified'
+  | 'rolled-back'
+  | 'split-brain'
+  | 'recovered'
+  | 'ended';
 
 export interface JournalEntry {
   at: number;

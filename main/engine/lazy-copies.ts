@@ -40,15 +40,24 @@ export async function failSourceDump(exec: Executor, plan: MigrationPlan, timeou
   const ps = plan.pageServer;
   const { from } = plan.request;
   const dir = plan.sourceImageDir;
-  const r = await exec.run(from, [
-    'sh', '-c',
-    'f=$1/dump-exit; [ -s "$f" ] && { cat "$f"; exit 0; }; ' +
-      // Its page connection, or its listening socket when the destination never connected.
-      'ss -K src "$2" sport = ":$3" >/dev/null 2>&1; ss -K state listening src "$2" sport = ":$3" >/dev/null 2>&1; ' +
-      'n=$(($4 / 20)); i=0; while [ ! -s "$f" ]; do [ $i -lt $n ] || exit 3; ' +
-      'p=$(cat "$1/dump.pid" 2>/dev/null) && kill -0 "$p" 2>/dev/null || { [ -s "$f" ] || exit 4; }; sleep 0.02; i=$((i+1)); done; cat "$f"',
-    'ferry-fail-dump', dir, ps?.address ?? '0.0.0.0', String(ps?.port ?? 0), String(timeoutMs),
-  ], { timeoutMs: timeoutMs + 10_000 });
+  const r = await exec.run(
+    from,
+    [
+      'sh',
+      '-c',
+      'f=$1/dump-exit; [ -s "$f" ] && { cat "$f"; exit 0; }; ' +
+        // Its page connection, or its listening socket when the destination never connected.
+        'ss -K src "$2" sport = ":$3" >/dev/null 2>&1; ss -K state listening src "$2" sport = ":$3" >/dev/null 2>&1; ' +
+        'n=$(($4 / 20)); i=0; while [ ! -s "$f" ]; do [ $i -lt $n ] || exit 3; ' +
+        'p=$(cat "$1/dump.pid" 2>/dev/null) && kill -0 "$p" 2>/dev/null || { [ -s "$f" ] || exit 4; }; sleep 0.02; i=$((i+1)); done; cat "$f"',
+      'ferry-fail-dump',
+      dir,
+      ps?.address ?? '0.0.0.0',
+      String(ps?.port ?? 0),
+      String(timeoutMs),
+    ],
+    { timeoutMs: timeoutMs + 10_000 },
+  );
   const n = Number(r.stdout.trim());
   return r.code === 0 && Number.isInteger(n) ? n : undefined;
 }
@@ -77,7 +86,12 @@ export async function leaveRepair(exec: Executor, host: string, pids: number[]):
  * Reports the lazy window about once a second until stopped: the destination copy's resident memory against the
  * source's (plan.rssKiB), as `lazy-window` events. Returns the stop function (it sends the closing report).
  */
-export function followLazyWindow(exec: Executor, plan: MigrationPlan, restoredAt: number, emit: (w: { at: number; missingKiB?: number; ended?: 'complete' | 'broken' }) => void): (ended: 'complete' | 'broken') => void {
+export function followLazyWindow(
+  exec: Executor,
+  plan: MigrationPlan,
+  restoredAt: number,
+  emit: (w: { at: number; missingKiB?: number; ended?: 'complete' | 'broken' }) => void,
+): (ended: 'complete' | 'broken') => void {
   let stopped = false;
   const page = 4;
   const tick = async () => {

@@ -28,7 +28,12 @@ export interface PageRecovery {
 /** Tries to finish the page transfer from the stopped source copy; never throws. */
 export async function recoverPages(exec: Executor, plan: MigrationPlan, timeoutMs = 120_000): Promise<PageRecovery> {
   const started = Date.now();
-  const done = (ok: boolean, detail: string, pages?: number): PageRecovery => ({ ok, detail, ms: Date.now() - started, ...(pages !== undefined ? { pages } : {}) });
+  const done = (ok: boolean, detail: string, pages?: number): PageRecovery => ({
+    ok,
+    detail,
+    ms: Date.now() - started,
+    ...(pages !== undefined ? { pages } : {}),
+  });
   const { from, to, pid } = plan.request;
   const ps = plan.pageServer;
   if (!ps) return done(false, 'no page server address for the source');
@@ -42,10 +47,18 @@ export async function recoverPages(exec: Executor, plan: MigrationPlan, timeoutM
     const { port, token } = await startPageSource(exec, plan);
     const tls = ps.tls ? ` ${pageStreamPaths(plan.destinationImageDir).tlsDir}` : '';
     await putSecret(exec, to, `${plan.destinationImageDir}/lazy-pages.recover`, `${ps.address} ${port} ${token}${tls}`);
-    const r = await exec.run(to, [
-      'sh', '-c', 'n=$(($2 / 50)); i=0; while [ ! -s "$1" ]; do [ $i -lt $n ] || exit 3; sleep 0.05; i=$((i+1)); done; cat "$1"',
-      'ferry-recovered', `${plan.destinationImageDir}/lazy-pages.recovered`, String(timeoutMs),
-    ], { timeoutMs: timeoutMs + 10_000 });
+    const r = await exec.run(
+      to,
+      [
+        'sh',
+        '-c',
+        'n=$(($2 / 50)); i=0; while [ ! -s "$1" ]; do [ $i -lt $n ] || exit 3; sleep 0.05; i=$((i+1)); done; cat "$1"',
+        'ferry-recovered',
+        `${plan.destinationImageDir}/lazy-pages.recovered`,
+        String(timeoutMs),
+      ],
+      { timeoutMs: timeoutMs + 10_000 },
+    );
     const out = r.stdout.trim();
     const ok = /^ok (\d+)$/.exec(out);
     if (ok) return done(true, `${ok[1]} missing page(s) fetched again from the stopped source copy over a new connection`, Number(ok[1]));

@@ -19,7 +19,15 @@ import { freezeStreamed } from './freeze-streamed';
 import { awaitLazyPages } from './lazy-outcome';
 import { lockKeys } from './migration-locks';
 import { newMigrationId } from './migration-id';
-import { LAZY_PIPE_MAX_SIZE, clearStaleSockets, lockDestination, prepareFolders, prepareSourceLock, raisePipeMaxSize, unlockDestination } from './prepare-hosts';
+import {
+  LAZY_PIPE_MAX_SIZE,
+  clearStaleSockets,
+  lockDestination,
+  prepareFolders,
+  prepareSourceLock,
+  raisePipeMaxSize,
+  unlockDestination,
+} from './prepare-hosts';
 import { endPageStream, preparePageStream } from './page-stream';
 import { planFor, probePair, resolvePair, type ProbedPair } from './probe-plan';
 import { pageGuards } from '../../app/plan/page-guard';
@@ -88,7 +96,12 @@ async function pipeline(deps: MigrateDeps, run: StepRunner): Promise<void> {
   }
 }
 
-async function lockedPipeline(deps: MigrateDeps, run: StepRunner, lock: (addresses: readonly string[]) => void, hosts: { from: HostSpec; to: HostSpec }): Promise<void> {
+async function lockedPipeline(
+  deps: MigrateDeps,
+  run: StepRunner,
+  lock: (addresses: readonly string[]) => void,
+  hosts: { from: HostSpec; to: HostSpec },
+): Promise<void> {
   const probed = await connectStep(deps, run, hosts);
   throwIfCancelled(deps.signal);
   const plan = await preflightStep(deps, run, probed);
@@ -136,8 +149,22 @@ async function preflightStep(deps: MigrateDeps, run: StepRunner, probed: ProbedP
     if (!result.ok) {
       record.problems = result.problems;
       const first = result.problems[0];
-      const more = result.problems.length > 1 ? ` (+${result.problems.length - 1} more: ${result.problems.slice(1).map((p) => p.code).join(', ')})` : '';
-      refuse(run, new FerryError({ code: first?.code ?? 'INTERNAL', message: `${first?.message ?? 'preflight failed'}${more}`, ...(first?.host ? { host: first.host } : {}), ...(first?.hint ? { hint: first.hint } : {}) }));
+      const more =
+        result.problems.length > 1
+          ? ` (+${result.problems.length - 1} more: ${result.problems
+              .slice(1)
+              .map((p) => p.code)
+              .join(', ')})`
+          : '';
+      refuse(
+        run,
+        new FerryError({
+          code: first?.code ?? 'INTERNAL',
+          message: `${first?.message ?? 'preflight failed'}${more}`,
+          ...(first?.host ? { host: first.host } : {}),
+          ...(first?.hint ? { hint: first.hint } : {}),
+        }),
+      );
     }
     s.detail = `${result.plan.treePids.length} process(es), ${result.plan.connections.length} connection(s), move ${result.plan.addresses.map((a) => a.address).join(', ') || 'no address'}`;
     return result.plan;
@@ -154,7 +181,11 @@ function announcePlan(run: StepRunner, plan: MigrationPlan): void {
 
 /** prepare: image folders, stale sockets cleared, pipe sizes for lazy mode, the page stream up (before the freeze). */
 async function prepareStep(ctx: FreezeContext): Promise<void> {
-  const { deps: { exec }, run, plan } = ctx;
+  const {
+    deps: { exec },
+    run,
+    plan,
+  } = ctx;
   const req = plan.request;
   await run.step('prepare', async (s) => {
     const [, cleared] = await Promise.all([prepareFolders(exec, plan).then(() => prepareSourceLock(exec, plan)), clearStaleSockets(exec, plan)]);
@@ -162,7 +193,8 @@ async function prepareStep(ctx: FreezeContext): Promise<void> {
     if (plan.transferMode === 'lazy') {
       const before = await Promise.all([raisePipeMaxSize(exec, req.from), raisePipeMaxSize(exec, req.to)]);
       before.forEach((v, i) => {
-        if (v < LAZY_PIPE_MAX_SIZE) run.log(`raised fs.pipe-max-size from ${v} to ${LAZY_PIPE_MAX_SIZE} (CRIU's lazy page pipes need it)`, 'info', i === 0 ? req.from : req.to);
+        if (v < LAZY_PIPE_MAX_SIZE)
+          run.log(`raised fs.pipe-max-size from ${v} to ${LAZY_PIPE_MAX_SIZE} (CRIU's lazy page pipes need it)`, 'info', i === 0 ? req.from : req.to);
       });
     }
     try {
@@ -182,7 +214,11 @@ async function prepareStep(ctx: FreezeContext): Promise<void> {
  * guard and relays; the pre-lock; both image folders). Nothing was frozen, so nothing else changed.
  */
 async function removePrepared(ctx: FreezeContext): Promise<void> {
-  const { deps: { exec }, run, plan } = ctx;
+  const {
+    deps: { exec },
+    run,
+    plan,
+  } = ctx;
   await Promise.all([
     endPageStream(exec, plan),
     unlockDestination(exec, plan),
@@ -242,7 +278,14 @@ async function verifyStep(ctx: FreezeContext): Promise<void> {
     record.logs.dump = persistLog(deps, record.id, 'dump.log', dlog);
     record.logs.restore = persistLog(deps, record.id, 'restore.log', rlog);
     if (record.freezeMarkers && record.freeze?.ms !== undefined) {
-      const parts = freezeBreakdown({ mode: plan.transferMode, freezeMs: record.freeze.ms, ...record.freezeMarkers, dumpLog: dlog, restoreLog: rlog, imagesVia: imageStreamOf(plan) ? 'direct' : 'controller' });
+      const parts = freezeBreakdown({
+        mode: plan.transferMode,
+        freezeMs: record.freeze.ms,
+        ...record.freezeMarkers,
+        dumpLog: dlog,
+        restoreLog: rlog,
+        imagesVia: imageStreamOf(plan) ? 'direct' : 'controller',
+      });
       if (parts) record.freezeParts = parts;
     }
     const root = dst.processes?.find((p) => p.pid === req.pid);
@@ -259,7 +302,11 @@ async function verifyStep(ctx: FreezeContext): Promise<void> {
       throw err;
     }
     if (bad.length) {
-      throw new FerryError({ code: 'VERIFY_FAILED', host: req.to, message: `${bad.length} of ${record.connections.length} connection(s) not intact: ${bad.map((c) => `${c.key} ${c.problem}`).join('; ')}` });
+      throw new FerryError({
+        code: 'VERIFY_FAILED',
+        host: req.to,
+        message: `${bad.length} of ${record.connections.length} connection(s) not intact: ${bad.map((c) => `${c.key} ${c.problem}`).join('; ')}`,
+      });
     }
     s.detail = `${record.connections.length} connection(s) ESTABLISHED on ${req.to}, owned by ${root.comm} (${root.pid})`;
   });
@@ -267,7 +314,12 @@ async function verifyStep(ctx: FreezeContext): Promise<void> {
 
 /** cleanup: the source's network lock, the pre-lock, the page stream and (unless kept) the images. */
 async function cleanupStep(ctx: FreezeContext): Promise<void> {
-  const { deps: { exec }, run, plan, state } = ctx;
+  const {
+    deps: { exec },
+    run,
+    plan,
+    state,
+  } = ctx;
   const req = plan.request;
   await run.step('cleanup', async (s) => {
     // The pre-lock was opened at the restore's unlock (pre-lock.ts); its table goes now.
@@ -278,10 +330,7 @@ async function cleanupStep(ctx: FreezeContext): Promise<void> {
     ]);
     for (const p of (await Promise.all(state.announcements)).flat()) run.log(`announce: ${p}`, 'warn', req.to);
     if (!req.keepImages) {
-      await Promise.all([
-        exec.run(req.from, ['rm', '-rf', '--', plan.sourceImageDir]),
-        exec.run(req.to, ['rm', '-rf', '--', plan.destinationImageDir]),
-      ]);
+      await Promise.all([exec.run(req.from, ['rm', '-rf', '--', plan.sourceImageDir]), exec.run(req.to, ['rm', '-rf', '--', plan.destinationImageDir])]);
     }
     s.detail = `network lock removed from ${req.from} (${fromSource.join(', ') || 'none left'})${req.keepImages ? ', images kept' : ', images removed'}`;
   });

@@ -77,7 +77,10 @@ describe('lockKeys', () => {
     const b = lockKeys({ from: host('198.18.0.2'), to: host('198.18.0.4'), pid: 7 }, []);
     expect(a).toContain('process:198.18.0.2:22:7');
     expect(b).toContain('process:198.18.0.2:22:7');
-    const routed = lockKeys({ from: host('198.18.0.2', { proxyCommand: `nsenter --net=/run/netns/${'x'.repeat(300)} nc %h %p` }), to: host('198.18.0.3'), pid: 7 }, []);
+    const routed = lockKeys(
+      { from: host('198.18.0.2', { proxyCommand: `nsenter --net=/run/netns/${'x'.repeat(300)} nc %h %p` }), to: host('198.18.0.3'), pid: 7 },
+      [],
+    );
     expect(routed[0]).toMatch(/^process:198\.18\.0\.2:22~[0-9a-f]{12}:7$/);
   });
 
@@ -187,7 +190,10 @@ describe('acquireMigrationLocks', { timeout: 60_000 }, () => {
     freshDir();
     const key = 'process:lab-a:5';
     // Our own PID, but a start time that is not ours: the process that took the lock is gone.
-    writeFileSync(path.join(dir, `${encodeURIComponent(key)}.lock`), JSON.stringify({ key, migrationId: 'old', pid: process.pid, startTicks: 1, acquiredAt: 1 }));
+    writeFileSync(
+      path.join(dir, `${encodeURIComponent(key)}.lock`),
+      JSON.stringify({ key, migrationId: 'old', pid: process.pid, startTicks: 1, acquiredAt: 1 }),
+    );
     acquireMigrationLocks([key], 'new', { dir })();
   });
 
@@ -201,14 +207,16 @@ describe('acquireMigrationLocks', { timeout: 60_000 }, () => {
       catch (e) { process.stdout.write(e.code); }
     `;
     const outs = await Promise.all(
-      Array.from({ length: 6 }, (_, i) =>
-        new Promise<string>((resolve) => {
-          // The winner keeps running (holding its lock) until the test ends.
-          const c = spawn(process.execPath, ['--input-type=module', '-e', script(i)]);
-          children.push(c);
-          c.stdout.on('data', (d: Buffer) => resolve(d.toString()));
-          c.on('exit', () => resolve('exited silently'));
-        }),
+      Array.from(
+        { length: 6 },
+        (_, i) =>
+          new Promise<string>((resolve) => {
+            // The winner keeps running (holding its lock) until the test ends.
+            const c = spawn(process.execPath, ['--input-type=module', '-e', script(i)]);
+            children.push(c);
+            c.stdout.on('data', (d: Buffer) => resolve(d.toString()));
+            c.on('exit', () => resolve('exited silently'));
+          }),
       ),
     );
     expect(outs.filter((o) => o === 'won')).toHaveLength(1);

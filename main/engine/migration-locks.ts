@@ -199,7 +199,13 @@ function releaseAll(dir: string, keys: readonly string[], me: Omit<LockOwner, 'k
 function busy(key: string, holder: LockOwner): FerryError {
   const [kind, ...rest] = key.split(':');
   // A process key names its host by identity; the route's hash is left out of the message.
-  const host = kind === 'process' ? rest.slice(0, -1).join(':').replace(/~[0-9a-f]{12}$/, '') : undefined;
+  const host =
+    kind === 'process'
+      ? rest
+          .slice(0, -1)
+          .join(':')
+          .replace(/~[0-9a-f]{12}$/, '')
+      : undefined;
   const what = kind === 'process' ? `process ${rest[rest.length - 1]} on ${host}` : `address ${rest.join(':')}`;
   return new FerryError({
     code: 'BUSY',

@@ -52,8 +52,31 @@ export async function connectImageStream(exec: Executor, plan: MigrationPlan): P
   const files = (p: typeof src): RelayFiles => ({ socket: p.imageSocket, pidFile: p.imagePidFile, log: p.imageLog });
   const endpoint = `${is.listen}:${is.port}`;
   await Promise.all([
-    startRelay(exec, plan, to, files(dst), listeningRelayArgv({ socket: dst.imageSocket, address: is.listen, port: is.port, remoteFirst: true, ...(dtls ? { tls: dtls } : {}) }), 'image stream', endpoint),
-    startRelay(exec, plan, from, files(src), connectingRelayArgv({ socket: src.imageSocket, address: is.listen, port: is.port, bind: is.peer, commonName: is.certName, ...(stls ? { tls: stls } : {}) }), 'image stream', endpoint),
+    startRelay(
+      exec,
+      plan,
+      to,
+      files(dst),
+      listeningRelayArgv({ socket: dst.imageSocket, address: is.listen, port: is.port, remoteFirst: true, ...(dtls ? { tls: dtls } : {}) }),
+      'image stream',
+      endpoint,
+    ),
+    startRelay(
+      exec,
+      plan,
+      from,
+      files(src),
+      connectingRelayArgv({
+        socket: src.imageSocket,
+        address: is.listen,
+        port: is.port,
+        bind: is.peer,
+        commonName: is.certName,
+        ...(stls ? { tls: stls } : {}),
+      }),
+      'image stream',
+      endpoint,
+    ),
   ]);
 }
 
@@ -66,14 +89,19 @@ export async function listenForPageStream(exec: Executor, plan: MigrationPlan): 
   if (!ps || plan.transferMode === 'staged') return;
   if (ps.tls) {
     const keys = await makePageTls(plan.id, [ps.address, ...(plan.transferMode === 'lazy' && plan.directStream ? [plan.directStream.address] : [])]);
-    await Promise.all((['source', 'destination'] as const).map((side) =>
-      pushPageTls(exec, hostOf(plan, side), pageStreamPaths(dirOf(plan, side)).tlsDir, { ca: keys.ca, ...keys[side] })));
+    await Promise.all(
+      (['source', 'destination'] as const).map((side) =>
+        pushPageTls(exec, hostOf(plan, side), pageStreamPaths(dirOf(plan, side)).tlsDir, { ca: keys.ca, ...keys[side] }),
+      ),
+    );
   }
   await Promise.all([
     ...pageGuards(plan).map((g) => mustRun(exec, hostOf(plan, g.side), ['nft', '-f', '-'], pageGuardTableText(g.table, g.listen, g.ports, g.peer))),
     // The direct stream's sender logs into the source's image folder while the freeze's tar reads it: the file must
     // exist before (an entry appearing in the folder mid-read fails tar with "file changed as we read it").
-    ...(plan.transferMode === 'lazy' && plan.directStream ? [mustRun(exec, plan.request.from, ['sh', '-c', 'umask 077 && : >>"$1"', 'ferry-log', pageStreamPaths(plan.sourceImageDir).directLog])] : []),
+    ...(plan.transferMode === 'lazy' && plan.directStream
+      ? [mustRun(exec, plan.request.from, ['sh', '-c', 'umask 077 && : >>"$1"', 'ferry-log', pageStreamPaths(plan.sourceImageDir).directLog])]
+      : []),
   ]);
   if (plan.transferMode === 'streamed') await startListeningRelay(exec, plan, ps);
 }
@@ -84,7 +112,13 @@ export async function connectPageStream(exec: Executor, plan: MigrationPlan): Pr
   if (!ps || plan.transferMode !== 'streamed') return;
   const src = pageStreamPaths(plan.sourceImageDir);
   const stls = pageTlsFiles(plan, 'source');
-  await startRelay(exec, plan, plan.request.from, src, connectingRelayArgv({ socket: src.socket, address: ps.address, port: ps.port, ...(ps.peer ? { bind: ps.peer } : {}), ...(stls ? { tls: stls } : {}) }));
+  await startRelay(
+    exec,
+    plan,
+    plan.request.from,
+    src,
+    connectingRelayArgv({ socket: src.socket, address: ps.address, port: ps.port, ...(ps.peer ? { bind: ps.peer } : {}), ...(stls ? { tls: stls } : {}) }),
+  );
 }
 
 type PageServer = NonNullable<MigrationPlan['pageServer']>;
@@ -96,12 +130,21 @@ interface RelayFiles {
   socket: string;
 }
 
-async function startRelay(exec: Executor, plan: MigrationPlan, host: string, p: RelayFiles, relay: string[], what = `page stream`, endpoint = `${plan.pageServer?.address}:${plan.pageServer?.port}`): Promise<void> {
+async function startRelay(
+  exec: Executor,
+  plan: MigrationPlan,
+  host: string,
+  p: RelayFiles,
+  relay: string[],
+  what = `page stream`,
+  endpoint = `${plan.pageServer?.address}:${plan.pageServer?.port}`,
+): Promise<void> {
   const { to, from } = plan.request;
   const r = await exec.run(host, ['sh', '-c', RELAY_START_SCRIPT, 'ferry-relay', p.pidFile, p.log, p.socket, ...relay], { timeoutMs: 20_000 });
   if (r.code !== 0) {
     throw new FerryError({
-      code: 'TRANSFER_FAILED', host,
+      code: 'TRANSFER_FAILED',
+      host,
       message: `cannot set up the ${what} ${from} → ${to} (${endpoint}): ${r.stderr.trim() || `exit ${r.code}`}`,
       hint: 'is the port in use, the address not on the destination, or the link between the hosts down? Retry, or use --mode staged',
     });
@@ -115,13 +158,27 @@ async function startListeningRelay(exec: Executor, plan: MigrationPlan, ps: Page
   const dtls = pageTlsFiles(plan, 'destination');
   await startRelay(exec, plan, to, dst, listeningRelayArgv({ socket: dst.socket, address: ps.address, port: ps.port, ...(dtls ? { tls: dtls } : {}) }));
   const dir = plan.destinationImageDir;
-  const r = await exec.run(to, withSocketFd3(dst.socket, [
-    plan.criu.destination, 'page-server', '--images-dir', dir, '--ps-socket', '3',
-    '--daemon', '--pidfile', `${dir}/page-server.pid`, '--log-file', `${dir}/page-server.log`, '-v4',
-  ]));
+  const r = await exec.run(
+    to,
+    withSocketFd3(dst.socket, [
+      plan.criu.destination,
+      'page-server',
+      '--images-dir',
+      dir,
+      '--ps-socket',
+      '3',
+      '--daemon',
+      '--pidfile',
+      `${dir}/page-server.pid`,
+      '--log-file',
+      `${dir}/page-server.log`,
+      '-v4',
+    ]),
+  );
   if (r.code !== 0) {
     throw new FerryError({
-      code: 'TRANSFER_FAILED', host: to,
+      code: 'TRANSFER_FAILED',
+      host: to,
       message: `cannot start a CRIU page server on ${to}: ${r.stderr.trim() || `exit ${r.code}`}`,
       hint: 'retry, or use --mode staged',
     });
@@ -140,7 +197,8 @@ export async function endPageStream(exec: Executor, plan: MigrationPlan): Promis
     const host = hostOf(plan, s);
     const dir = dirOf(plan, s);
     const p = pageStreamPaths(dir);
-    const pids = s === 'destination' ? [p.pidFile, p.imagePidFile, `${dir}/page-server.pid`, `${dir}/direct.pid`] : [p.pidFile, p.imagePidFile, `${dir}/page-source.pid`];
+    const pids =
+      s === 'destination' ? [p.pidFile, p.imagePidFile, `${dir}/page-server.pid`, `${dir}/direct.pid`] : [p.pidFile, p.imagePidFile, `${dir}/page-source.pid`];
     await exec.run(host, ['sh', '-c', STOP_PIDS_SCRIPT, 'ferry-stop', ...pids]).catch(() => undefined);
     await exec.run(host, ['rm', '-rf', '--', p.tlsDir, p.socket, p.imageSocket, `${dir}/page-source.token`]).catch(() => undefined);
     for (const g of guards.filter((x) => x.side === s)) await exec.run(host, ['nft', 'delete', 'table', 'inet', g.table]).catch(() => undefined);

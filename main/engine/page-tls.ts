@@ -35,12 +35,50 @@ export async function makePageTls(migrationId: string, listenAddresses: readonly
   const f = (n: string) => path.join(dir, n);
   const cn = `/CN=ferry ${migrationId.replace(/[^A-Za-z0-9-]/g, '')}`;
   try {
-    await run('openssl', ['req', '-x509', ...KEY, '-keyout', f('ca.key'), '-out', f('ca.crt'), '-days', '2', '-subj', `${cn} CA`,
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign']);
-    await Promise.all(['source', 'destination'].map((side) =>
-      run('openssl', ['req', '-x509', '-CA', f('ca.crt'), '-CAkey', f('ca.key'), ...KEY, '-keyout', f(`${side}.key`), '-out', f(`${side}.crt`),
-        '-days', '2', '-subj', `/CN=${ips[0]}`, '-addext', `subjectAltName=${ips.map((a) => `IP:${a}`).join(',')}`,
-        '-addext', 'extendedKeyUsage=serverAuth,clientAuth', '-addext', 'basicConstraints=critical,CA:FALSE'])));
+    await run('openssl', [
+      'req',
+      '-x509',
+      ...KEY,
+      '-keyout',
+      f('ca.key'),
+      '-out',
+      f('ca.crt'),
+      '-days',
+      '2',
+      '-subj',
+      `${cn} CA`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign',
+    ]);
+    await Promise.all(
+      ['source', 'destination'].map((side) =>
+        run('openssl', [
+          'req',
+          '-x509',
+          '-CA',
+          f('ca.crt'),
+          '-CAkey',
+          f('ca.key'),
+          ...KEY,
+          '-keyout',
+          f(`${side}.key`),
+          '-out',
+          f(`${side}.crt`),
+          '-days',
+          '2',
+          '-subj',
+          `/CN=${ips[0]}`,
+          '-addext',
+          `subjectAltName=${ips.map((a) => `IP:${a}`).join(',')}`,
+          '-addext',
+          'extendedKeyUsage=serverAuth,clientAuth',
+          '-addext',
+          'basicConstraints=critical,CA:FALSE',
+        ]),
+      ),
+    );
     const read = (n: string) => readFileSync(f(n), 'utf8');
     return {
       ca: read('ca.crt'),
@@ -48,7 +86,11 @@ export async function makePageTls(migrationId: string, listenAddresses: readonly
       destination: { cert: read('destination.crt'), key: read('destination.key') },
     };
   } catch (err) {
-    throw new FerryError({ code: 'COMMAND_FAILED', message: `cannot make this migration's page-stream keys with openssl: ${err instanceof Error ? err.message : String(err)}`, hint: 'install openssl on the controller (scripts/setup.sh does)' });
+    throw new FerryError({
+      code: 'COMMAND_FAILED',
+      message: `cannot make this migration's page-stream keys with openssl: ${err instanceof Error ? err.message : String(err)}`,
+      hint: 'install openssl on the controller (scripts/setup.sh does)',
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -59,10 +101,17 @@ export async function makePageTls(migrationId: string, listenAddresses: readonly
  * one round trip: stdin carries the three PEM blocks in that order.
  */
 export async function pushPageTls(exec: Executor, host: string, tlsDir: string, pem: { ca: string; cert: string; key: string }): Promise<void> {
-  await mustRun(exec, host, [
-    'sh', '-c',
-    'umask 077 && mkdir -p "$1" && cd "$1" && awk \'/^-----BEGIN CERTIFICATE-----/ { n++ } /^-----BEGIN .*PRIVATE KEY-----/ { k = 1 } ' +
-      '{ print > (k ? "key.pem" : n == 1 ? "ca.crt" : "cert.pem") }\' && [ -s ca.crt ] && [ -s cert.pem ] && [ -s key.pem ]',
-    'ferry-tls', tlsDir,
-  ], `${pem.ca.trim()}\n${pem.cert.trim()}\n${pem.key.trim()}\n`);
+  await mustRun(
+    exec,
+    host,
+    [
+      'sh',
+      '-c',
+      'umask 077 && mkdir -p "$1" && cd "$1" && awk \'/^-----BEGIN CERTIFICATE-----/ { n++ } /^-----BEGIN .*PRIVATE KEY-----/ { k = 1 } ' +
+        '{ print > (k ? "key.pem" : n == 1 ? "ca.crt" : "cert.pem") }\' && [ -s ca.crt ] && [ -s cert.pem ] && [ -s key.pem ]',
+      'ferry-tls',
+      tlsDir,
+    ],
+    `${pem.ca.trim()}\n${pem.cert.trim()}\n${pem.key.trim()}\n`,
+  );
 }

@@ -22,14 +22,17 @@ const plan = (base: string, id = `m-${Math.random().toString(36).slice(2, 8)}`):
   ({ request: { from: 'a', to: 'b' }, sourceImageDir: `${base}/${id}-dump`, destinationImageDir: `${base}/${id}-restore` }) as unknown as MigrationPlan;
 
 async function refusal(p: MigrationPlan): Promise<string> {
-  const err = await prepareFolders(exec, p).then(() => undefined, (e: unknown) => e);
+  const err = await prepareFolders(exec, p).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(FerryError);
   expect((err as FerryError).code).toBe('BAD_INPUT');
   return (err as FerryError).message;
 }
 
 describe.skipIf(!asRoot)('image folders on a host (real sh, real file system, as root)', () => {
-  it('creates both leaves new, root\'s, 0700, also under umask 000 and across sticky /tmp', async () => {
+  it("creates both leaves new, root's, 0700, also under umask 000 and across sticky /tmp", async () => {
     const old = process.umask(0);
     try {
       const p = plan(`${tmp}/fresh/images`);
@@ -39,7 +42,7 @@ describe.skipIf(!asRoot)('image folders on a host (real sh, real file system, as
         expect([st.uid, (st.mode & 0o7777).toString(8)]).toEqual([0, '700']);
       }
       // The parents it had to create are closed too.
-      expect((statSync(`${tmp}/fresh`).mode & 0o077)).toBe(0);
+      expect(statSync(`${tmp}/fresh`).mode & 0o077).toBe(0);
     } finally {
       process.umask(old);
     }

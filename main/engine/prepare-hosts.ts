@@ -62,7 +62,8 @@ async function makeImageDir(exec: Executor, host: string, imageDir: string): Pro
   if (r.code === 0) return;
   const why = r.stderr.trim().split('\n').pop() || `exit ${r.code}`;
   throw new FerryError({
-    code: r.code === 2 ? 'BAD_INPUT' : 'COMMAND_FAILED', host,
+    code: r.code === 2 ? 'BAD_INPUT' : 'COMMAND_FAILED',
+    host,
     message: why,
     hint: 'pass --image-base a folder of its own, owned by root and closed to other users (default /var/lib/ferry/images)',
   });
@@ -70,7 +71,10 @@ async function makeImageDir(exec: Executor, host: string, imageDir: string): Pro
 
 /** Creates both image folders (each new, root's, 0700, on a path no other user can change). */
 export async function prepareFolders(exec: Executor, plan: MigrationPlan): Promise<void> {
-  const sides = [[plan.request.from, plan.sourceImageDir], [plan.request.to, plan.destinationImageDir]] as const;
+  const sides = [
+    [plan.request.from, plan.sourceImageDir],
+    [plan.request.to, plan.destinationImageDir],
+  ] as const;
   const made = await Promise.allSettled(sides.map(([host, dir]) => makeImageDir(exec, host, dir)));
   const failed = made.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (!failed) return;
@@ -98,10 +102,23 @@ export async function prepareSourceLock(exec: Executor, plan: MigrationPlan): Pr
   if (!usesSourceLock(plan.transferMode)) return;
   const table = sourceLockTableName(plan.id);
   const f = SOURCE_LOCK_FILES;
-  await mustRun(exec, plan.request.from, [
-    'sh', '-c', 'umask 077 && cat > "$1/$2" && printf "%s\\n" "$5" > "$1/$3" && printf %s "$6" > "$1/$4" && chmod 700 "$1/$4"',
-    'ferry-source-lock', plan.sourceImageDir, f.lock, f.unlock, f.actionScript, `delete table inet ${table}`, unlockActionScript(table),
-  ], preLockTableText(table, plan.connections));
+  await mustRun(
+    exec,
+    plan.request.from,
+    [
+      'sh',
+      '-c',
+      'umask 077 && cat > "$1/$2" && printf "%s\\n" "$5" > "$1/$3" && printf %s "$6" > "$1/$4" && chmod 700 "$1/$4"',
+      'ferry-source-lock',
+      plan.sourceImageDir,
+      f.lock,
+      f.unlock,
+      f.actionScript,
+      `delete table inet ${table}`,
+      unlockActionScript(table),
+    ],
+    preLockTableText(table, plan.connections),
+  );
 }
 
 /**
@@ -115,13 +132,17 @@ export async function clearStaleSockets(exec: Executor, plan: MigrationPlan): Pr
   const to = plan.request.to;
   const filters = ssTupleFilters(stale);
   const out = await mustRun(exec, to, [
-    'sh', '-c', 'for f in "$@"; do ss -K -tanH state all "$f" >/dev/null || exit 1; done; echo ===; for f in "$@"; do ss -tanH state all "$f"; done',
-    'ferry-clear', ...filters,
+    'sh',
+    '-c',
+    'for f in "$@"; do ss -K -tanH state all "$f" >/dev/null || exit 1; done; echo ===; for f in "$@"; do ss -tanH state all "$f"; done',
+    'ferry-clear',
+    ...filters,
   ]);
   const left = parseSs(out.slice(out.indexOf('===') + 3));
   if (left.length) {
     throw new FerryError({
-      code: 'ADDRESS_CONFLICT', host: to,
+      code: 'ADDRESS_CONFLICT',
+      host: to,
       message: `${to} still holds ${left.length} socket(s) with the four-tuples of connections that move (${describeStates(left)}: ${left.slice(0, 3).map(fourTupleKey).join(', ')}), and ss -K could not destroy them; CRIU could not restore those connections`,
       hint: 'the destination kernel needs CONFIG_INET_DIAG_DESTROY for ss -K; or wait until they time out (FIN-WAIT-1 and LAST-ACK orphans: up to a few minutes) and retry',
     });
@@ -146,8 +167,11 @@ export const LAZY_PIPE_MAX_SIZE = 16 * 1024 * 1024;
 /** Raises fs.pipe-max-size to at least `min` on a host; returns the value it had. */
 export async function raisePipeMaxSize(exec: Executor, host: string, min = LAZY_PIPE_MAX_SIZE): Promise<number> {
   const out = await mustRun(exec, host, [
-    'sh', '-c', 'f=/proc/sys/fs/pipe-max-size; cur=$(cat $f) || exit 1; [ "$cur" -ge "$1" ] || echo "$1" > $f || exit 1; echo "$cur"',
-    'ferry-pipe', String(min),
+    'sh',
+    '-c',
+    'f=/proc/sys/fs/pipe-max-size; cur=$(cat $f) || exit 1; [ "$cur" -ge "$1" ] || echo "$1" > $f || exit 1; echo "$cur"',
+    'ferry-pipe',
+    String(min),
   ]);
   return Number(out.trim());
 }
@@ -157,11 +181,7 @@ export async function raisePipeMaxSize(exec: Executor, host: string, min = LAZY_
  * the restored process no longer depends on the source. Resolves with the time it finished (controller clock).
  */
 export async function waitForLazyPages(exec: Executor, plan: MigrationPlan, timeoutMs = 600_000): Promise<number> {
-  const r = await exec.run(
-    plan.request.to,
-    waitWhileRunningArgv(`${plan.destinationImageDir}/lazy-pages.pid`),
-    { timeoutMs },
-  );
+  const r = await exec.run(plan.request.to, waitWhileRunningArgv(`${plan.destinationImageDir}/lazy-pages.pid`), { timeoutMs });
   if (r.code !== 0) throw new FerryError({ code: 'TRANSFER_FAILED', host: plan.request.to, message: `waiting for the lazy pages failed: ${r.stderr.trim()}` });
   return Date.now();
 }
@@ -172,22 +192,43 @@ export async function waitForLazyPages(exec: Executor, plan: MigrationPlan, time
  * still running after `timeoutMs`, or gone without a status.
  */
 export async function lazyDumpExit(exec: Executor, plan: MigrationPlan, timeoutMs = 30_000): Promise<number | undefined> {
-  const r = await exec.run(plan.request.from, [
-    // Exit 3: still running at the deadline; 4: gone without leaving its status (a controller that died long ago).
-    'sh', '-c',
-    `${RUNNING_FN}; f=$1/dump-exit; n=$(($2 / 20)); i=0; ` +
-      'while [ ! -s "$f" ]; do [ $i -lt $n ] || exit 3; ' +
-      'p=$(cat "$1/dump.pid" 2>/dev/null) && running "$p" || { [ -s "$f" ] || exit 4; }; sleep 0.02; i=$((i+1)); done; cat "$f"',
-    'ferry-dump-exit', plan.sourceImageDir, String(timeoutMs),
-  ], { timeoutMs: timeoutMs + 10_000 });
+  const r = await exec.run(
+    plan.request.from,
+    [
+      // Exit 3: still running at the deadline; 4: gone without leaving its status (a controller that died long ago).
+      'sh',
+      '-c',
+      `${RUNNING_FN}; f=$1/dump-exit; n=$(($2 / 20)); i=0; ` +
+        'while [ ! -s "$f" ]; do [ $i -lt $n ] || exit 3; ' +
+        'p=$(cat "$1/dump.pid" 2>/dev/null) && running "$p" || { [ -s "$f" ] || exit 4; }; sleep 0.02; i=$((i+1)); done; cat "$f"',
+      'ferry-dump-exit',
+      plan.sourceImageDir,
+      String(timeoutMs),
+    ],
+    { timeoutMs: timeoutMs + 10_000 },
+  );
   if (r.code === 3 || r.code === 4) return undefined;
   const code = Number(r.stdout.trim());
-  if (r.code !== 0 || !Number.isInteger(code)) throw new FerryError({ code: 'COMMAND_FAILED', host: plan.request.from, message: `cannot read the lazy dump's exit status: ${r.stderr.trim() || r.stdout.trim()}` });
+  if (r.code !== 0 || !Number.isInteger(code))
+    throw new FerryError({
+      code: 'COMMAND_FAILED',
+      host: plan.request.from,
+      message: `cannot read the lazy dump's exit status: ${r.stderr.trim() || r.stdout.trim()}`,
+    });
   return code;
 }
 
 /** The error lines of the destination's lazy-pages log (why the transfer failed, in CRIU's words). */
 export async function lazyPagesErrors(exec: Executor, plan: MigrationPlan): Promise<string[]> {
-  const r = await exec.run(plan.request.to, ['sh', '-c', 'grep -E "Error|error" "$1" | tail -n 3', 'ferry-lazy-log', `${plan.destinationImageDir}/lazy-pages.log`]);
-  return r.stdout.split('\n').map((l) => l.replace(/^\([0-9.]+\)\s*/, '').trim()).filter(Boolean);
+  const r = await exec.run(plan.request.to, [
+    'sh',
+    '-c',
+    'grep -E "Error|error" "$1" | tail -n 3',
+    'ferry-lazy-log',
+    `${plan.destinationImageDir}/lazy-pages.log`,
+  ]);
+  return r.stdout
+    .split('\n')
+    .map((l) => l.replace(/^\([0-9.]+\)\s*/, '').trim())
+    .filter(Boolean);
 }

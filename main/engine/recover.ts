@@ -76,17 +76,18 @@ async function recoverOne(exec: Executor, j: OpenJournal, store: RecordStore): P
       }
       const exit = daemonExit !== undefined && daemonExit !== 0 ? undefined : await lazyDumpExit(exec, plan, 60_000);
       const sb = await resolveCopies(exec, plan, exit === 0, j.tablesBefore);
-      Object.assign(report, { action: sb.keep === 'destination' ? 'finish' : sb.keep === 'source' ? 'keep-source' : 'lost', why: `lazy pages ${exit === 0 ? 'complete' : `incomplete (source dump exit ${exit ?? 'unknown'})`}: ${sb.why}`, ok: sb.ok });
+      Object.assign(report, {
+        action: sb.keep === 'destination' ? 'finish' : sb.keep === 'source' ? 'keep-source' : 'lost',
+        why: `lazy pages ${exit === 0 ? 'complete' : `incomplete (source dump exit ${exit ?? 'unknown'})`}: ${sb.why}`,
+        ok: sb.ok,
+      });
       report.actions.push(...sb.actions);
       if (sb.keep === 'destination') await attempt(`announced the addresses from ${to}`, () => announceAddresses(exec, to, plan.addresses, destinationDevice));
       await attempt(`removed this migration's page-stream keys and guards`, () => stopPageServer(exec, plan));
       finishRecord(store, j, report);
       return report;
     }
-    const [src, dst] = await Promise.all([
-      probeHost(exec, from, { processes: true, sockets: true }),
-      probeHost(exec, to, { processes: true, sockets: true }),
-    ]);
+    const [src, dst] = await Promise.all([probeHost(exec, from, { processes: true, sockets: true }), probeHost(exec, to, { processes: true, sockets: true })]);
     const runs = (procs = src.processes) => !!procs?.some((p) => p.pid === pid && p.comm === plan.comm);
     const conns = verifyConnections(plan.connections, dst.sockets ?? [], plan.treePids, []);
     const images = await hasImages(exec, plan);
@@ -118,13 +119,16 @@ async function recoverOne(exec: Executor, j: OpenJournal, store: RecordStore): P
       const offSrc = await addressesBackToSource(exec, plan, src, dst, attempt);
       if (action === 'restore-source') {
         if (plan.transferMode === 'streamed') {
-          await attempt(`fetched the memory pages back from ${to}`, () => transferDirectory(exec, { host: to, dir: plan.destinationImageDir }, { host: from, dir: plan.sourceImageDir }));
+          await attempt(`fetched the memory pages back from ${to}`, () =>
+            transferDirectory(exec, { host: to, dir: plan.destinationImageDir }, { host: from, dir: plan.sourceImageDir }),
+          );
         }
         await attempt(`restored process ${pid} on ${from} from its dump`, async () => {
           const r = await criuRestore(exec, from, plan, 'source');
           if (!r.ok) throw r.error;
         });
-        if (usesSourceLock(plan.transferMode)) await attempt(`removed this migration's network lock on ${from}`, () => deleteNewCriuTables(exec, from, j.tablesBefore));
+        if (usesSourceLock(plan.transferMode))
+          await attempt(`removed this migration's network lock on ${from}`, () => deleteNewCriuTables(exec, from, j.tablesBefore));
       } else {
         // The process runs but its dump may have locked its connections: unlock them.
         await attempt(`removed this migration's network lock on ${from}`, () => deleteNewCriuTables(exec, from, j.tablesBefore));
@@ -155,7 +159,15 @@ function finishRecord(store: RecordStore, j: OpenJournal, report: RecoveryReport
   journal.write({ phase: 'recovered', outcome: report.action ?? 'unknown' });
   journal.write({ phase: 'ended', outcome: report.ok ? `recovered: ${report.action}` : 'recovery incomplete' });
   const record: MigrationRecord = store.load(j.id) ?? {
-    id: j.id, request: j.plan.request, plan: j.plan, startedAt: j.entries[0]?.at ?? Date.now(), outcome: 'failed', steps: [], connections: [], logs: {}, warnings: [],
+    id: j.id,
+    request: j.plan.request,
+    plan: j.plan,
+    startedAt: j.entries[0]?.at ?? Date.now(),
+    outcome: 'failed',
+    steps: [],
+    connections: [],
+    logs: {},
+    warnings: [],
   };
   record.outcome = report.action === 'finish' && report.ok ? 'succeeded' : 'failed';
   record.endedAt = Date.now();

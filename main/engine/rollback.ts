@@ -90,11 +90,7 @@ export async function rollback(ctx: FreezeContext): Promise<void> {
  * A failed add: remove what it put on the destination, and nothing else: the address may be there because
  * someone else claimed it after the preflight (then the add failed on it, and it is not ours to take away).
  */
-async function undoPartialAdd(
-  ctx: FreezeContext,
-  partial: NonNullable<FreezeContext['state']['partialAdd']>,
-  attempt: UndoLog['attempt'],
-): Promise<void> {
+async function undoPartialAdd(ctx: FreezeContext, partial: NonNullable<FreezeContext['state']['partialAdd']>, attempt: UndoLog['attempt']): Promise<void> {
   const { exec } = ctx.deps;
   const to = ctx.plan.request.to;
   let ours = partial.moves;
@@ -104,6 +100,9 @@ async function undoPartialAdd(
     ours = ours.filter((m) => snap.addresses.some((a) => a.address === m.address));
   }
   const kept = ctx.plan.addresses.filter((m) => !ours.includes(m));
-  if (ours.length) await attempt(`removed ${ours.map((m) => m.address).join(', ')} (added before the add failed) from ${to}`, () => removeAddresses(exec, to, ours, destinationDevice));
+  if (ours.length)
+    await attempt(`removed ${ours.map((m) => m.address).join(', ')} (added before the add failed) from ${to}`, () =>
+      removeAddresses(exec, to, ours, destinationDevice),
+    );
   if (kept.length && partial.certain) ctx.run.log(`left ${kept.map((m) => m.address).join(', ')} on ${to} alone: this migration did not add it`, 'warn', to);
 }

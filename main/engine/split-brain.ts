@@ -77,10 +77,12 @@ export async function resolveCopies(
     }
     await attempt(`resumed the copy on ${from}`, () => signalTree(exec, from, pids, 'CONT'));
     // Twice, a second apart: a neighbour ignores an update within its ARP locktime (1 s) of the last one.
-    if (offSrc.length) await attempt(`announced ${offSrc.map((m) => m.address).join(', ')} from ${from}`, () => announceAddresses(exec, from, offSrc, sourceDevice, 2));
+    if (offSrc.length)
+      await attempt(`announced ${offSrc.map((m) => m.address).join(', ')} from ${from}`, () => announceAddresses(exec, from, offSrc, sourceDevice, 2));
   } else if (decision.keep === 'destination') {
     const onDst = await addressesToDestination(exec, plan, src, dst, attempt);
-    if (onDst.length) await attempt(`announced ${onDst.map((m) => m.address).join(', ')} from ${to}`, () => announceAddresses(exec, to, onDst, destinationDevice, 2));
+    if (onDst.length)
+      await attempt(`announced ${onDst.map((m) => m.address).join(', ')} from ${to}`, () => announceAddresses(exec, to, onDst, destinationDevice, 2));
     await attempt(`resumed the copy on ${to}`, () => signalTree(exec, to, pids, 'CONT'));
     await attempt(`removed this migration's network locks`, () => deleteNewCriuTables(exec, from, knownTables));
   } else {
@@ -88,7 +90,8 @@ export async function resolveCopies(
     // else the peers' neighbour entries still point at the destination, and new connections from the source
     // (another process, a restarted service) get no answer until they expire.
     const offSrc = await addressesBackToSource(exec, plan, src, dst, attempt);
-    if (offSrc.length) await attempt(`announced ${offSrc.map((m) => m.address).join(', ')} from ${from}`, () => announceAddresses(exec, from, offSrc, sourceDevice, 2));
+    if (offSrc.length)
+      await attempt(`announced ${offSrc.map((m) => m.address).join(', ')} from ${from}`, () => announceAddresses(exec, from, offSrc, sourceDevice, 2));
     await attempt(`removed this migration's network locks`, () => deleteNewCriuTables(exec, from, knownTables));
   }
   if (decision.end) report.connectionsEnded = compared.map((c) => ({ connection: c.key, streams: c.result, why: decision.why }));

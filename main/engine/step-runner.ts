@@ -29,7 +29,11 @@ export class StepRunner {
     } finally {
       s.endedAt = this.now();
       this.emit({
-        type: 'step-finished', id: this.record.id, step: name, at: s.endedAt, status: s.status,
+        type: 'step-finished',
+        id: this.record.id,
+        step: name,
+        at: s.endedAt,
+        status: s.status,
         ...(s.detail !== undefined ? { detail: s.detail } : {}),
         ...(s.error ? { error: s.error } : {}),
       });

@@ -29,10 +29,7 @@ export async function transferDirectory(
     onProgress?.(bytes);
   });
   src.stdout.pipe(dst.stdin);
-  const [srcCode, dstCode] = await Promise.all([
-    src.exit.catch(() => -1),
-    dst.exit.catch(() => -1),
-  ]);
+  const [srcCode, dstCode] = await Promise.all([src.exit.catch(() => -1), dst.exit.catch(() => -1)]);
   if (srcCode !== 0 || dstCode !== 0) {
     src.kill();
     dst.kill();

@@ -70,7 +70,10 @@ describe('loadInventory', () => {
     const home = path.join(dir, 'home-ansible');
     write('home-ansible/.ssh/config', 'Host *\n  IdentityFile ~/.ssh/ops_key\n  User ignored\n');
     const ini = write('ansible/hosts', '[web]\nweb1 ansible_host=192.0.2.1 ansible_user=deploy\n[prod:children]\nweb\n');
-    const yml = write('ansible/more.yml', 'all:\n  children:\n    db:\n      hosts:\n        db1:\n          ansible_host: 192.0.2.9\n          ansible_port: 2200\n        web1:\n');
+    const yml = write(
+      'ansible/more.yml',
+      'all:\n  children:\n    db:\n      hosts:\n        db1:\n          ansible_host: 192.0.2.9\n          ansible_port: 2200\n        web1:\n',
+    );
     const inv = loadInventory({ files: [ini, yml], home, localUser: 'op' });
     expect(inv.hosts.map((h) => [h.name, h.hostName, h.user, h.port, h.groups, h.source, h.identityFiles])).toEqual([
       ['web1', '192.0.2.1', 'deploy', 22, ['db', 'prod', 'web'], ini, [path.join(home, '.ssh/ops_key')]],
@@ -134,7 +137,10 @@ describe.skipIf(!hasSsh)('agrees with `ssh -G`', () => {
       const g = sshG(cfg, alias);
       const spec = inv.resolveAny(alias);
       expect({ alias, hostName: spec.hostName, user: spec.user, port: String(spec.port) }).toEqual({
-        alias, hostName: g.hostname?.[0], user: g.user?.[0], port: g.port?.[0],
+        alias,
+        hostName: g.hostname?.[0],
+        user: g.user?.[0],
+        port: g.port?.[0],
       });
       expect(spec.proxyJump, alias).toBe(g.proxyjump?.[0]);
       expect(spec.proxyCommand, alias).toBe(g.proxycommand?.[0]);

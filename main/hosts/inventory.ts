@@ -64,7 +64,11 @@ export function loadInventory(opts: InventoryOptions): Inventory {
   let filesRead = 0;
   const read = (file: string, what: string): string => {
     if (++filesRead > INVENTORY_LIMITS.files) {
-      throw new FerryError({ code: 'BAD_INPUT', message: `the inventory reads more than ${INVENTORY_LIMITS.files} files (at ${file}): an Include fan-out?`, hint: 'include fewer files' });
+      throw new FerryError({
+        code: 'BAD_INPUT',
+        message: `the inventory reads more than ${INVENTORY_LIMITS.files} files (at ${file}): an Include fan-out?`,
+        hint: 'include fewer files',
+      });
     }
     return readBoundedFile(file, INVENTORY_LIMITS.fileBytes, what).toString('utf8');
   };
@@ -128,7 +132,13 @@ export function loadInventory(opts: InventoryOptions): Inventory {
     const spec = byName.get(name.toLowerCase());
     if (spec) return spec;
     const unusable = skipped.get(name.toLowerCase());
-    if (unusable) throw new FerryError({ code: 'BAD_INPUT', host: name, message: unusable, hint: 'fix this Host block: Ferry refuses values a shell or ssh could misread' });
+    if (unusable)
+      throw new FerryError({
+        code: 'BAD_INPUT',
+        host: name,
+        message: unusable,
+        hint: 'fix this Host block: Ferry refuses values a shell or ssh could misread',
+      });
     const known = hosts.map((h) => h.name);
     throw new FerryError({
       code: 'UNKNOWN_HOST',
@@ -212,7 +222,8 @@ export function globPaths(absPattern: string, limit = INVENTORY_LIMITS.files): s
         if (!n.startsWith('.') && matchPattern(part, n, false)) next.push(path.join(dir, n));
       }
     }
-    if (next.length > limit) throw new FerryError({ code: 'BAD_INPUT', message: `Include ${absPattern} matches more than ${limit} paths`, hint: 'include fewer files' });
+    if (next.length > limit)
+      throw new FerryError({ code: 'BAD_INPUT', message: `Include ${absPattern} matches more than ${limit} paths`, hint: 'include fewer files' });
     found = next;
   }
   return found.filter((p) => existsSync(p));

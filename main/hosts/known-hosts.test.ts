@@ -29,7 +29,11 @@ describe.skipIf(!hasKeygen)('known_hosts (with real ssh-keygen)', () => {
 
   beforeAll(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'ferry-kh-'));
-    for (const [name, type] of [['k1', 'ed25519'], ['k2', 'ed25519'], ['r1', 'rsa']] as const) {
+    for (const [name, type] of [
+      ['k1', 'ed25519'],
+      ['k2', 'ed25519'],
+      ['r1', 'rsa'],
+    ] as const) {
       const file = path.join(dir, name);
       execFileSync('ssh-keygen', ['-q', '-t', type, ...(type === 'rsa' ? ['-b', '2048'] : []), '-N', '', '-f', file]);
       const line = readFileSync(`${file}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
@@ -74,13 +78,18 @@ describe.skipIf(!hasKeygen)('known_hosts (with real ssh-keygen)', () => {
   it('reports mismatches with both fingerprints, revoked keys, and ignores @cert-authority', () => {
     const entries = parseKnownHosts(table(), 'kh');
     expect(checkHostKey(entries, 'lab-a', 22, pub.k2!.blob)).toEqual({
-      status: 'mismatch', expected: [pub.k1!.fp], actual: pub.k2!.fp, keyType: 'ssh-ed25519',
+      status: 'mismatch',
+      expected: [pub.k1!.fp],
+      actual: pub.k2!.fp,
+      keyType: 'ssh-ed25519',
     });
     // Only an RSA key is known for 10.0.0.3: an ed25519 key is a mismatch, not a new key.
     expect(checkHostKey(entries, '10.0.0.3', 22, pub.k1!.blob)).toMatchObject({ status: 'mismatch', expected: [pub.r1!.fp] });
     expect(checkHostKey(entries, '10.0.0.9', 22, pub.k2!.blob)).toEqual({ status: 'revoked', fingerprint: pub.k2!.fp });
     expect(checkHostKey(entries, 'x.ca.test', 22, pub.k1!.blob)).toEqual({
-      status: 'unknown', fingerprint: pub.k1!.fp, keyType: 'ssh-ed25519',
+      status: 'unknown',
+      fingerprint: pub.k1!.fp,
+      keyType: 'ssh-ed25519',
     });
   });
 

@@ -122,10 +122,7 @@ export function preferredHostKeyAlgorithms(entries: readonly KnownHostEntry[], h
 }
 
 /** The FerryError for a refused host key (undefined for a match). */
-export function hostKeyError(
-  check: HostKeyCheck,
-  where: { label: string; host: string; port: number; knownHostsFile: string },
-): FerryError | undefined {
+export function hostKeyError(check: HostKeyCheck, where: { label: string; host: string; port: number; knownHostsFile: string }): FerryError | undefined {
   const keyscan = `ssh-keyscan${where.port === 22 ? '' : ` -p ${where.port}`}`;
   switch (check.status) {
     case 'match':

@@ -133,7 +133,11 @@ async function push(exec: Executor, host: string, prefix: LocalPrefix, incoming:
 }
 
 /** Prepares `host`; throws PREPARE_REFUSED / NO_PRIVILEGES (nothing changed) or the failure of a step. */
-export async function prepareHost(exec: Executor, host: string, opts: { prefix?: LocalPrefix; log?: (line: string) => void; criu?: readonly string[] } = {}): Promise<HostPrepared> {
+export async function prepareHost(
+  exec: Executor,
+  host: string,
+  opts: { prefix?: LocalPrefix; log?: (line: string) => void; criu?: readonly string[] } = {},
+): Promise<HostPrepared> {
   const say = opts.log ?? (() => {});
   const prefix = opts.prefix ?? (await localPrefix());
   const probe = await exec.run(host, ['sh', '-c', PREPARE_PROBE_SCRIPT, 'ferry-prepare-probe', prefix.root, MANIFEST_SCRIPT, ...prefix.parts], {

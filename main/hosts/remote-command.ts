@@ -8,8 +8,7 @@ import { quoteArgv } from '../../app/shell/quote';
  * sshd ignores "signal" requests for root logins (no privilege separation after a root login), so timeouts
  * and kill() use this id to run `kill -KILL -- -PGID` on a second channel instead.
  */
-const PGID_SCRIPT =
-  'p() { read -r s </proc/$$/stat && s=${s##*) } && set -- $s && printf "ferry-pgid=%s\\n" "$3" >&2; }; p; exec "$@"';
+const PGID_SCRIPT = 'p() { read -r s </proc/$$/stat && s=${s##*) } && set -- $s && printf "ferry-pgid=%s\\n" "$3" >&2; }; p; exec "$@"';
 
 /** MAX_ARG_STRLEN (32 pages) less the terminating NUL: the longest single argument execve takes. */
 export const MAX_COMMAND_LINE = 131_071;
@@ -28,7 +27,10 @@ export function remoteCommand(user: string, argv: readonly string[]): string {
   const line = quoteArgv(['sh', '-c', PGID_SCRIPT, 'ferry', ...privileged]);
   // sshd runs the line as one argument of the user's shell: Linux refuses longer ones (E2BIG) after the connect.
   if (Buffer.byteLength(line) > MAX_COMMAND_LINE) {
-    throw new FerryError({ code: 'BAD_INPUT', message: `command line of ${Buffer.byteLength(line)} bytes is longer than a remote shell accepts (${MAX_COMMAND_LINE}): ${JSON.stringify(argv[0])}` });
+    throw new FerryError({
+      code: 'BAD_INPUT',
+      message: `command line of ${Buffer.byteLength(line)} bytes is longer than a remote shell accepts (${MAX_COMMAND_LINE}): ${JSON.stringify(argv[0])}`,
+    });
   }
   return line;
 }

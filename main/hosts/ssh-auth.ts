@@ -41,7 +41,9 @@ export function planAuth(spec: Pick<HostSpec, 'user' | 'identityFiles'>, opts: A
       text = readBoundedFile(file, MAX_KEY_FILE_BYTES, 'IdentityFile');
     } catch (err) {
       // `ENOENT` for a file that cannot be opened, else why it is not a key file (a FIFO, a device, too large).
-      const why = String((err as Error).message ?? err).replace(`IdentityFile ${file} `, '').replace(/^cannot be opened \((\w+)\)$/, '$1');
+      const why = String((err as Error).message ?? err)
+        .replace(`IdentityFile ${file} `, '')
+        .replace(/^cannot be opened \((\w+)\)$/, '$1');
       plan.skipped.push(`${file} (${why})`);
       continue;
     }

@@ -2,8 +2,17 @@
 import { FerryError } from '../../app/errors';
 
 const UNREACHABLE_CODES = new Set([
-  'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH',
-  'ECONNRESET', 'EPIPE', 'EHOSTDOWN', 'ENETDOWN', 'ECONNABORTED',
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNRESET',
+  'EPIPE',
+  'EHOSTDOWN',
+  'ENETDOWN',
+  'ECONNABORTED',
 ]);
 
 /** What is known about a failed connection attempt, for the message. */

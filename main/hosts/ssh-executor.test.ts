@@ -75,8 +75,26 @@ describe.skipIf(skipReason !== '')(title, { timeout: 60_000 }, () => {
   it('passes hostile arguments through byte-exact', async () => {
     const { exec } = executor([spec()]);
     const args = [
-      "it's", '"double"', 'a;b', '$(id)', '`id`', 'line1\nline2', '-n', '--', ' spaces  around ', '', '*', '~',
-      '\\', '$HOME', '!', '#x', 'tab\there', '|&<>', "''", 'ünïcødé ✓',
+      "it's",
+      '"double"',
+      'a;b',
+      '$(id)',
+      '`id`',
+      'line1\nline2',
+      '-n',
+      '--',
+      ' spaces  around ',
+      '',
+      '*',
+      '~',
+      '\\',
+      '$HOME',
+      '!',
+      '#x',
+      'tab\there',
+      '|&<>',
+      "''",
+      'ünïcødé ✓',
     ];
     const r = await exec.run('lab-t', ['printf', '%s\\0', ...args]);
     expect(r.code).toBe(0);
@@ -104,7 +122,11 @@ describe.skipIf(skipReason !== '')(title, { timeout: 60_000 }, () => {
     expect(err).toBeInstanceOf(FerryError);
     expect((err as FerryError).code).toBe('TIMEOUT');
     expect(Date.now() - t0).toBeLessThan(5000);
-    await waitFor(async () => (await exec.run('lab-t', ['pgrep', '-f', 'sleep 31[.]337'])).code === 1, 30_000, () => 'remote sleep survived');
+    await waitFor(
+      async () => (await exec.run('lab-t', ['pgrep', '-f', 'sleep 31[.]337'])).code === 1,
+      30_000,
+      () => 'remote sleep survived',
+    );
   });
 
   it('stops on AbortSignal', async () => {
@@ -112,7 +134,11 @@ describe.skipIf(skipReason !== '')(title, { timeout: 60_000 }, () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(new Error('operator cancelled')), 300);
     await expect(exec.run('lab-t', ['sleep', '32.5'], { signal: ac.signal })).rejects.toThrow('operator cancelled');
-    await waitFor(async () => (await exec.run('lab-t', ['pgrep', '-f', 'sleep 32[.]5'])).code === 1, 30_000, () => 'remote sleep survived');
+    await waitFor(
+      async () => (await exec.run('lab-t', ['pgrep', '-f', 'sleep 32[.]5'])).code === 1,
+      30_000,
+      () => 'remote sleep survived',
+    );
   });
 
   it('caps collected output', async () => {
@@ -129,7 +155,11 @@ describe.skipIf(skipReason !== '')(title, { timeout: 60_000 }, () => {
     await exec.run('lab-t', ['true']);
     const many = await Promise.all(Array.from({ length: 14 }, (_, i) => exec.run('lab-t', ['sh', '-c', `sleep 0.2; echo ${i}`])));
     expect(many.map((r) => r.stdout.trim())).toEqual(Array.from({ length: 14 }, (_, i) => String(i)));
-    await waitFor(() => accepted() === before + 1, 2000, () => `expected 1 new login, sshd log:\n${sshd.log()}`);
+    await waitFor(
+      () => accepted() === before + 1,
+      2000,
+      () => `expected 1 new login, sshd log:\n${sshd.log()}`,
+    );
     expect(pool.connectionsOpened).toBe(1);
 
     await (await pool.connect(spec())).end();
@@ -185,7 +215,11 @@ describe.skipIf(skipReason !== '')(title, { timeout: 60_000 }, () => {
     };
     expect(ncRunning()).not.toBe('');
     await exec.close();
-    await waitFor(() => ncRunning() === '', 3000, () => 'nc still running after close()');
+    await waitFor(
+      () => ncRunning() === '',
+      3000,
+      () => 'nc still running after close()',
+    );
   });
 
   it('connects through a ProxyJump host', async () => {
@@ -259,4 +293,3 @@ describe.skipIf(skipReason !== '')(title, { timeout: 60_000 }, () => {
     expect(ms).toBeLessThan(2000);
   });
 });
-

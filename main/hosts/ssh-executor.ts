@@ -118,9 +118,12 @@ export class SshExecutor implements Executor {
         if (started) this.terminate(started, true);
         finish(err);
       };
-      const timer = opts.timeoutMs === undefined ? undefined : setTimeout(() => {
-        stop(new FerryError({ code: 'TIMEOUT', host: spec.name, message: `${what} timed out after ${opts.timeoutMs} ms` }));
-      }, opts.timeoutMs);
+      const timer =
+        opts.timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              stop(new FerryError({ code: 'TIMEOUT', host: spec.name, message: `${what} timed out after ${opts.timeoutMs} ms` }));
+            }, opts.timeoutMs);
       const onAbort = () => stop(opts.signal?.reason ?? new Error('aborted'));
       if (opts.signal?.aborted) return onAbort();
       opts.signal?.addEventListener('abort', onAbort, { once: true });

@@ -134,8 +134,8 @@ export class SshPool {
 
   /** The host's own UserKnownHostsFile, else the pool's, else ~/.ssh/known_hosts{,2}; and the system files. */
   private knownHostsFiles(spec: SshHostSpec): { userFiles: string[]; globalFiles: string[] } {
-    const userFiles = spec.userKnownHostsFiles ?? this.opts.userKnownHostsFiles
-      ?? [path.join(this.home, '.ssh', 'known_hosts'), path.join(this.home, '.ssh', 'known_hosts2')];
+    const userFiles = spec.userKnownHostsFiles ??
+      this.opts.userKnownHostsFiles ?? [path.join(this.home, '.ssh', 'known_hosts'), path.join(this.home, '.ssh', 'known_hosts2')];
     const globalFiles = this.opts.globalKnownHostsFiles ?? ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2'];
     return { userFiles, globalFiles };
   }
@@ -256,11 +256,7 @@ export class SshPool {
     try {
       return await conn.forwardOut(spec.hostName, spec.port);
     } catch (err) {
-      throw unreachable(
-        { label: spec.name },
-        `jump host ${jumpSpec.name} cannot reach ${spec.hostName}:${spec.port}: ${(err as Error).message}`,
-        err,
-      );
+      throw unreachable({ label: spec.name }, `jump host ${jumpSpec.name} cannot reach ${spec.hostName}:${spec.port}: ${(err as Error).message}`, err);
     }
   }
 

@@ -38,11 +38,32 @@ describe('parseDemoArgs', () => {
 
   it('reads every option', () => {
     const a = parseDemoArgs([
-      '--connect', '[::1]:9', '--connect', '198.18.0.1:7000', '--bind', '198.18.0.100', '--bind', '2001:2::100', '--connections', '2', '--interval-ms', '50',
-      '--payload-bytes', '0', '--rss-mib', '16', '--client-id', 'svc.a', '--log', '/tmp/d.log',
+      '--connect',
+      '[::1]:9',
+      '--connect',
+      '198.18.0.1:7000',
+      '--bind',
+      '198.18.0.100',
+      '--bind',
+      '2001:2::100',
+      '--connections',
+      '2',
+      '--interval-ms',
+      '50',
+      '--payload-bytes',
+      '0',
+      '--rss-mib',
+      '16',
+      '--client-id',
+      'svc.a',
+      '--log',
+      '/tmp/d.log',
     ]);
     expect(a).toEqual({
-      connect: [{ host: '::1', port: 9 }, { host: '198.18.0.1', port: 7000 }],
+      connect: [
+        { host: '::1', port: 9 },
+        { host: '198.18.0.1', port: 7000 },
+      ],
       bind: ['198.18.0.100', '2001:2::100'],
       connections: 2,
       intervalMs: 50,

@@ -88,9 +88,23 @@ export async function startLabHost(host: LabHostDef): Promise<LabHostProcess> {
   const unsharePid = spawnDetached(
     [
       ...inNetns(host.netns),
-      'unshare', '--pid', '--fork', '--mount', '--mount-proc', '--uts', '--propagation', 'private',
-      'tini', '-s', '--',
-      '/bin/sh', '-c', HOST_INIT_SCRIPT, 'sh', host.hostname, cfg,
+      'unshare',
+      '--pid',
+      '--fork',
+      '--mount',
+      '--mount-proc',
+      '--uts',
+      '--propagation',
+      'private',
+      'tini',
+      '-s',
+      '--',
+      '/bin/sh',
+      '-c',
+      HOST_INIT_SCRIPT,
+      'sh',
+      host.hostname,
+      cfg,
     ],
     log,
     { ...process.env, UV_USE_IO_URING: '0' },
@@ -145,7 +159,24 @@ export async function execInLabHost(
     '[ -n "$want" ] && echo $((want - 1)) > /proc/sys/kernel/ns_last_pid; ' +
     'setsid "$@" </dev/null >>"$log" 2>&1 & echo $!';
   const out = await mustRunLocal(
-    ['nsenter', '-t', String(initPid), '--net', '--pid', '--mount', '--uts', '--', '/bin/sh', '-c', script, 'sh', opts.cwd ?? process.cwd(), log, opts.pid ? String(opts.pid) : '', ...argv],
+    [
+      'nsenter',
+      '-t',
+      String(initPid),
+      '--net',
+      '--pid',
+      '--mount',
+      '--uts',
+      '--',
+      '/bin/sh',
+      '-c',
+      script,
+      'sh',
+      opts.cwd ?? process.cwd(),
+      log,
+      opts.pid ? String(opts.pid) : '',
+      ...argv,
+    ],
     { code: 'LAB' },
   );
   const pid = Number(out.trim());

@@ -109,8 +109,7 @@ function rawClient(port: number): Promise<net.Socket> {
   });
 }
 
-const msgLine = (clientId: string, seq: number) =>
-  encodeFrame({ type: 'MSG', seq, sentAtMs: Date.now(), payload: payloadFor('msg', clientId, 0, seq, 16) });
+const msgLine = (clientId: string, seq: number) => encodeFrame({ type: 'MSG', seq, sentAtMs: Date.now(), payload: payloadFor('msg', clientId, 0, seq, 16) });
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'ferry-lab-test-'));
@@ -146,8 +145,20 @@ describe('witness + demo workload', () => {
     const w = await startWitness('main');
     const demoLog = path.join(dir, 'demo.log');
     const demo = run(demoJs, [
-      '--connect', w.addr, '--connections', '4', '--interval-ms', '10', '--payload-bytes', '48',
-      '--client-id', 'it-demo', '--rss-mib', '4', '--log', demoLog,
+      '--connect',
+      w.addr,
+      '--connections',
+      '4',
+      '--interval-ms',
+      '10',
+      '--payload-bytes',
+      '48',
+      '--client-id',
+      'it-demo',
+      '--rss-mib',
+      '4',
+      '--log',
+      demoLog,
     ]);
     await demo.waitLine(/^ready$/);
     await sleep(1_000);
@@ -271,8 +282,20 @@ describe('witness + demo workload', () => {
     const demoLog = path.join(dir, 'fake.log');
     try {
       const demo = run(demoJs, [
-        '--connect', `127.0.0.1:${port}`, '--connections', '1', '--interval-ms', '10', '--payload-bytes', '16',
-        '--client-id', 'fake', '--log', demoLog, '--bind', '127.0.0.1',
+        '--connect',
+        `127.0.0.1:${port}`,
+        '--connections',
+        '1',
+        '--interval-ms',
+        '10',
+        '--payload-bytes',
+        '16',
+        '--client-id',
+        'fake',
+        '--log',
+        demoLog,
+        '--bind',
+        '127.0.0.1',
       ]);
       await demo.waitLine(/^ready$/);
       const deadline = Date.now() + 5_000;

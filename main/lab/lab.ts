@@ -44,7 +44,11 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
       hosts[h.name] = await startLabHost(h);
     }),
   );
-  say(`hosts up: ${Object.entries(hosts).map(([n, p]) => `${n} (init ${p.initPid})`).join(', ')}`);
+  say(
+    `hosts up: ${Object.entries(hosts)
+      .map(([n, p]) => `${n} (init ${p.initPid})`)
+      .join(', ')}`,
+  );
   writeLabInventory();
   const dist = path.join(repoRoot(), 'dist', 'lab');
   const peer = mustHost('peer');
@@ -53,7 +57,18 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
   const witness = await execInLabHost(
     peer,
     hostProc(hosts, 'peer').initPid,
-    ['env', `UV_USE_IO_URING=${LAB_ENV.UV_USE_IO_URING}`, process.execPath, path.join(dist, 'witness.mjs'), '--listen', `${peer.address}:${WITNESS_PORT}`, '--listen', `[${peer.address6}]:${WITNESS_PORT}`, '--state', witnessState],
+    [
+      'env',
+      `UV_USE_IO_URING=${LAB_ENV.UV_USE_IO_URING}`,
+      process.execPath,
+      path.join(dist, 'witness.mjs'),
+      '--listen',
+      `${peer.address}:${WITNESS_PORT}`,
+      '--listen',
+      `[${peer.address6}]:${WITNESS_PORT}`,
+      '--state',
+      witnessState,
+    ],
     { logName: 'witness' },
   );
   await waitForPort(peer, WITNESS_PORT);
@@ -75,9 +90,17 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
 export function demoArgv(connections: number, clientId: string, extra: string[] = []): string[] {
   const peer = mustHost('peer');
   return [
-    'env', `UV_USE_IO_URING=${LAB_ENV.UV_USE_IO_URING}`,
-    process.execPath, path.join(repoRoot(), 'dist', 'lab', 'demo-workload.mjs'),
-    '--connect', `${peer.address}:${WITNESS_PORT}`, '--connections', String(connections), '--client-id', clientId, ...extra,
+    'env',
+    `UV_USE_IO_URING=${LAB_ENV.UV_USE_IO_URING}`,
+    process.execPath,
+    path.join(repoRoot(), 'dist', 'lab', 'demo-workload.mjs'),
+    '--connect',
+    `${peer.address}:${WITNESS_PORT}`,
+    '--connections',
+    String(connections),
+    '--client-id',
+    clientId,
+    ...extra,
   ];
 }
 
@@ -144,7 +167,8 @@ export async function labStatus(): Promise<LabStatus> {
 /** Starts a command detached on a lab host; returns its PID as seen on that host. */
 export async function labExec(hostName: string, argv: readonly string[], opts: { cwd?: string; pid?: number } = {}): Promise<{ pid: number; log: string }> {
   const host = findLabHost(hostName);
-  if (!host) throw new FerryError({ code: 'UNKNOWN_HOST', message: `no lab host "${hostName}"`, hint: `use one of: ${LAB_HOSTS.map((h) => h.name).join(', ')}` });
+  if (!host)
+    throw new FerryError({ code: 'UNKNOWN_HOST', message: `no lab host "${hostName}"`, hint: `use one of: ${LAB_HOSTS.map((h) => h.name).join(', ')}` });
   const state = readState();
   const proc = state?.hosts[host.name];
   if (!proc || !isAlive(proc.initPid)) throw new FerryError({ code: 'LAB', message: 'the lab is not up', hint: 'run: ferry lab up' });
@@ -192,7 +216,11 @@ export async function waitForWitnessClient(clientId: string, connections: number
     if (open >= connections) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new FerryError({ code: 'LAB', message: `the witness did not see ${connections} connections of "${clientId}" within ${timeoutMs} ms`, hint: `see logs in ${labPaths().logs}` });
+  throw new FerryError({
+    code: 'LAB',
+    message: `the witness did not see ${connections} connections of "${clientId}" within ${timeoutMs} ms`,
+    hint: `see logs in ${labPaths().logs}`,
+  });
 }
 
 /** The persisted lab state, if the lab is up. */

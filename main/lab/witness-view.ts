@@ -29,8 +29,7 @@ export async function witnessViewFor(record: MigrationRecord): Promise<WitnessVi
   if (!mine.size) return undefined;
   const list = [...mine.values()];
   const since = record.freeze?.startedAt ?? record.startedAt;
-  const gapOf = (w: WitnessConnection) =>
-    Math.max(0, ...(w.recentGaps ?? []).filter((g) => Date.parse(g.endedAt) >= since).map((g) => g.ms));
+  const gapOf = (w: WitnessConnection) => Math.max(0, ...(w.recentGaps ?? []).filter((g) => Date.parse(g.endedAt) >= since).map((g) => g.ms));
   const clients = new Set(list.filter((w) => w.clientId !== undefined).map((w) => `${w.clientId}#${w.connIndex}`));
   const reconnects = report.clients.filter((c) => clients.has(`${c.clientId}#${c.connIndex}`)).reduce((n, c) => n + c.reconnects, 0);
   return {

@@ -3,15 +3,31 @@ import type { AddressMove } from '../../app/model/migration';
 import type { Executor, RunResult } from '../hosts/executor';
 import { AddressAddError, addAddresses, addBatch, addedBeforeFailure, removeBatch } from './address-move';
 
-const v4: AddressMove = { address: '198.18.0.100', prefixLen: 32, family: 'inet', sourceDevice: 'eth0', destinationDevice: 'eth1', routes: [{ dst: '198.18.0.1', dev: 'eth0' }, { dst: 'default', dev: 'eth0', gateway: '198.18.0.254' }] };
+const v4: AddressMove = {
+  address: '198.18.0.100',
+  prefixLen: 32,
+  family: 'inet',
+  sourceDevice: 'eth0',
+  destinationDevice: 'eth1',
+  routes: [
+    { dst: '198.18.0.1', dev: 'eth0' },
+    { dst: 'default', dev: 'eth0', gateway: '198.18.0.254' },
+  ],
+};
 const v6: AddressMove = { address: '2001:db8::100', prefixLen: 128, family: 'inet6', sourceDevice: 'eth0', destinationDevice: 'eth0', routes: [] };
-const v6routed: AddressMove = { ...v6, routes: [{ dst: '2001:db8::1', dev: 'eth0' }, { dst: 'default', dev: 'eth0', gateway: 'fe80::1' }] };
+const v6routed: AddressMove = {
+  ...v6,
+  routes: [
+    { dst: '2001:db8::1', dev: 'eth0' },
+    { dst: 'default', dev: 'eth0', gateway: 'fe80::1' },
+  ],
+};
 
 describe('address move batches', () => {
   it('removes on the source device', () => {
     expect(removeBatch([v4, v6], (m) => m.sourceDevice)).toBe('addr del 198.18.0.100/32 dev eth0\naddr del 2001:db8::100/128 dev eth0\n');
   });
-  it('deletes an IPv6 address\'s source routes before it (the kernel would keep them without their src)', () => {
+  it("deletes an IPv6 address's source routes before it (the kernel would keep them without their src)", () => {
     expect(removeBatch([v4, v6routed], (m) => m.sourceDevice)).toBe(
       'addr del 198.18.0.100/32 dev eth0\n' +
         'route del 2001:db8::1 dev eth0 src 2001:db8::100\n' +

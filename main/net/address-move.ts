@@ -17,7 +17,8 @@ export function removeBatch(moves: AddressMove[], device: (m: AddressMove) => st
   assertMoves(moves, device);
   return moves
     .map((m) => {
-      const routes = m.family === 'inet6' ? m.routes.map((r) => `route del ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} dev ${device(m)} src ${m.address}\n`) : [];
+      const routes =
+        m.family === 'inet6' ? m.routes.map((r) => `route del ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} dev ${device(m)} src ${m.address}\n`) : [];
       return `${routes.join('')}addr del ${m.address}/${m.prefixLen} dev ${device(m)}\n`;
     })
     .join('');
@@ -25,7 +26,9 @@ export function removeBatch(moves: AddressMove[], device: (m: AddressMove) => st
 
 /** `ip -batch` lines that add the addresses, then their routes; `nodad` so IPv6 addresses are usable at once. */
 export function addBatch(moves: AddressMove[], device: (m: AddressMove) => string): string {
-  return addBatchLines(moves, device).map((l) => `${l.text}\n`).join('');
+  return addBatchLines(moves, device)
+    .map((l) => `${l.text}\n`)
+    .join('');
 }
 
 /** The add batch line by line, each with the move it belongs to and whether it adds the address itself. */
@@ -35,7 +38,8 @@ function addBatchLines(moves: AddressMove[], device: (m: AddressMove) => string)
   for (const m of moves) {
     const dev = device(m);
     lines.push({ text: `addr add ${m.address}/${m.prefixLen} dev ${dev}${m.family === 'inet6' ? ' nodad' : ''}`, move: m, addsAddress: true });
-    for (const r of m.routes) lines.push({ text: `route replace ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} dev ${dev} src ${m.address}`, move: m, addsAddress: false });
+    for (const r of m.routes)
+      lines.push({ text: `route replace ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} dev ${dev} src ${m.address}`, move: m, addsAddress: false });
   }
   return lines;
 }
@@ -92,10 +96,7 @@ export async function announceAddresses(exec: Executor, host: string, moves: Add
   await Promise.all(
     moves.map(async (m) => {
       const dev = device(m);
-      const argv =
-        m.family === 'inet'
-          ? ['arping', '-U', '-c', String(count), '-I', dev, m.address]
-          : unsolicitedNaArgv(m.address, dev, count);
+      const argv = m.family === 'inet' ? ['arping', '-U', '-c', String(count), '-I', dev, m.address] : unsolicitedNaArgv(m.address, dev, count);
       const r = await exec.run(host, argv, { timeoutMs: (count + 4) * 1000 }).catch((e: unknown) => ({ code: -1, stdout: '', stderr: String(e) }));
       // iputils arping exits 1 when nobody answers, which is normal for unsolicited ARP.
       if (r.code !== 0 && !(m.family === 'inet' && r.code === 1)) problems.push(`${m.address}: ${argv[0]} exited ${r.code}: ${r.stderr.trim()}`);

@@ -103,8 +103,14 @@ export async function probeHost(exec: Executor, host: string, opts: ProbeOptions
   const odd = (opts.criu || []).find((c) => c !== 'criu' && !CRIU_PATH.test(c));
   if (odd !== undefined) throw new FerryError({ code: 'BAD_INPUT', host, message: `not a CRIU location: ${JSON.stringify(odd)}` });
   const argv = [
-    'sh', '-c', PROBE_SCRIPT, PROBE_ARGV0,
-    opts.criu ? opts.criu.join(':') : '', opts.criuCheck ? '1' : '0', opts.processes ? '1' : '0', opts.sockets ? '1' : '0',
+    'sh',
+    '-c',
+    PROBE_SCRIPT,
+    PROBE_ARGV0,
+    opts.criu ? opts.criu.join(':') : '',
+    opts.criuCheck ? '1' : '0',
+    opts.processes ? '1' : '0',
+    opts.sockets ? '1' : '0',
     opts.statPid === undefined ? '' : String(opts.statPid),
     ...PS_ARGV,
   ];

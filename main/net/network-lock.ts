@@ -34,5 +34,9 @@ export async function deleteTables(exec: Executor, host: string, tables: Pick<Nf
  */
 export async function deleteNewCriuTables(exec: Executor, host: string, before: readonly Pick<NftTable, 'family' | 'name'>[]): Promise<string[]> {
   const known = new Set(before.map((t) => `${t.family} ${t.name}`));
-  return deleteTables(exec, host, (await listCriuTables(exec, host)).filter((t) => !known.has(`${t.family} ${t.name}`)));
+  return deleteTables(
+    exec,
+    host,
+    (await listCriuTables(exec, host)).filter((t) => !known.has(`${t.family} ${t.name}`)),
+  );
 }

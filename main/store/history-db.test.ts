@@ -9,7 +9,14 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'ferry-history-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const record = (id: string, startedAt: number, outcome: MigrationRecord['outcome'] = 'succeeded'): MigrationRecord => ({
-  id, startedAt, endedAt: startedAt + 2000, outcome, steps: [], connections: [], logs: {}, warnings: [],
+  id,
+  startedAt,
+  endedAt: startedAt + 2000,
+  outcome,
+  steps: [],
+  connections: [],
+  logs: {},
+  warnings: [],
   request: { from: 'lab-a', to: 'lab-b', pid: 42, addresses: [], budgetMs: 60_000, keepImages: false },
   freeze: { startedAt: startedAt + 500, endedAt: startedAt + 1700, ms: 1200 },
 });
@@ -36,6 +43,9 @@ describe('history database (sql.js)', () => {
     const all = [record('r1', 1000, 'failed'), record('r2', 3000)];
     expect(two.importMissing(() => all, ['r1', 'r2']).sort()).toEqual(['r1', 'r2']);
     expect(one.importMissing(() => all, ['r1', 'r2'])).toEqual([]);
-    expect(one.list().map((e) => [e.id, e.outcome])).toEqual([['r2', 'succeeded'], ['r1', 'failed']]);
+    expect(one.list().map((e) => [e.id, e.outcome])).toEqual([
+      ['r2', 'succeeded'],
+      ['r1', 'failed'],
+    ]);
   });
 });

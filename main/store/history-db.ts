@@ -88,7 +88,13 @@ export async function openHistory(file = historyFile()): Promise<HistoryStore> {
     });
   const insert = (r: MigrationRecord) => {
     db.run('INSERT OR REPLACE INTO migrations (id, started_at, outcome, source, destination, summary, record) VALUES (?, ?, ?, ?, ?, ?, ?)', [
-      r.id, r.startedAt, r.outcome, r.request.from, r.request.to, JSON.stringify(historyEntry(r)), JSON.stringify(r),
+      r.id,
+      r.startedAt,
+      r.outcome,
+      r.request.from,
+      r.request.to,
+      JSON.stringify(historyEntry(r)),
+      JSON.stringify(r),
     ]);
   };
   const ids = () => {
@@ -156,7 +162,8 @@ function withLock<T>(lock: string, fn: () => T): T {
       } catch {
         /* removed meanwhile */
       }
-      if (Date.now() > until) throw new FerryError({ code: 'BUSY', message: `the history database is locked (${lock})`, hint: 'if no other Ferry is running, remove the lock file' });
+      if (Date.now() > until)
+        throw new FerryError({ code: 'BUSY', message: `the history database is locked (${lock})`, hint: 'if no other Ferry is running, remove the lock file' });
       Atomics.wait(sleeper, 0, 0, 20);
     }
   }

@@ -27,8 +27,14 @@ function modes(root: string): Array<{ path: string; dir: boolean; mode: number }
 }
 
 const record = (id: string): MigrationRecord => ({
-  id, request: { from: 'lab-a', to: 'lab-b', pid: 42, addresses: [], budgetMs: 60_000, keepImages: false },
-  startedAt: 1, outcome: 'succeeded', steps: [], connections: [], logs: {}, warnings: [],
+  id,
+  request: { from: 'lab-a', to: 'lab-b', pid: 42, addresses: [], budgetMs: 60_000, keepImages: false },
+  startedAt: 1,
+  outcome: 'succeeded',
+  steps: [],
+  connections: [],
+  logs: {},
+  warnings: [],
 });
 
 describe.each([0o000, 0o022, 0o002])('state files with umask %o', (umask) => {
@@ -61,10 +67,26 @@ describe.each([0o000, 0o022, 0o002])('state files with umask %o', (umask) => {
     const release = acquireMigrationLocks(['process:lab-a:42', 'address:198.18.0.100'], 'm-1');
     const all = modes(state);
     release();
-    expect(all.filter((e) => e.dir).map((e) => e.path).sort()).toEqual(['.', 'locks', 'migrations', 'migrations/m-1', 'migrations/m-2']);
-    expect(all.filter((e) => !e.dir).map((e) => e.path).sort()).toEqual([
-      'history.sqlite', 'hosts.ssh_config', 'locks/address%3A198.18.0.100.lock', 'locks/process%3Alab-a%3A42.lock',
-      'migrations/m-1/dump.log', 'migrations/m-1/record.json', 'migrations/m-1/restore.log', 'migrations/m-2/journal.jsonl',
+    expect(
+      all
+        .filter((e) => e.dir)
+        .map((e) => e.path)
+        .sort(),
+    ).toEqual(['.', 'locks', 'migrations', 'migrations/m-1', 'migrations/m-2']);
+    expect(
+      all
+        .filter((e) => !e.dir)
+        .map((e) => e.path)
+        .sort(),
+    ).toEqual([
+      'history.sqlite',
+      'hosts.ssh_config',
+      'locks/address%3A198.18.0.100.lock',
+      'locks/process%3Alab-a%3A42.lock',
+      'migrations/m-1/dump.log',
+      'migrations/m-1/record.json',
+      'migrations/m-1/restore.log',
+      'migrations/m-2/journal.jsonl',
     ]);
     for (const e of all) expect(`${e.path} ${e.mode.toString(8)}`).toBe(`${e.path} ${e.dir ? '700' : '600'}`);
   });
@@ -96,9 +118,13 @@ describe('the journal', () => {
 
   it('is redacted like the records, and still gives recovery its plan', () => {
     const plan = {
-      id: 'm-j', treePids: [42], comm: 'app', args: `app --password=${SECRET} --token abcdef123456 http://u:pw1234@db/?token=qwerty999`,
+      id: 'm-j',
+      treePids: [42],
+      comm: 'app',
+      args: `app --password=${SECRET} --token abcdef123456 http://u:pw1234@db/?token=qwerty999`,
       addresses: [{ address: '198.18.0.100', prefixLen: 24, family: 'inet', sourceDevice: 'eth0', destinationDevice: 'eth0', routes: [] }],
-      sourceImageDir: '/var/lib/ferry/images/m-j-dump', warnings: [`sudo said ${SECRET}`],
+      sourceImageDir: '/var/lib/ferry/images/m-j-dump',
+      warnings: [`sudo said ${SECRET}`],
     } as unknown as MigrationPlan;
     const j = new Journal('m-j');
     j.start(plan, []);

@@ -26,8 +26,14 @@ describe('record store redaction', () => {
 
   it('saveRecord and saveLog write redacted text', () => {
     const record: MigrationRecord = {
-      id: 'm-redact', request: { from: 'lab-a', to: 'lab-b', pid: 42, addresses: [], budgetMs: 60000, keepImages: false },
-      startedAt: 1, outcome: 'failed', steps: [], connections: [], logs: {}, warnings: [`dashboard http://127.0.0.1:7411/?token=abcdef0123`],
+      id: 'm-redact',
+      request: { from: 'lab-a', to: 'lab-b', pid: 42, addresses: [], budgetMs: 60000, keepImages: false },
+      startedAt: 1,
+      outcome: 'failed',
+      steps: [],
+      connections: [],
+      logs: {},
+      warnings: [`dashboard http://127.0.0.1:7411/?token=abcdef0123`],
       error: { code: 'NO_PRIVILEGES', message: `sudo refused password ${SUDO}` },
     };
     const out = saveRecord(record);

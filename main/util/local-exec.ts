@@ -13,19 +13,14 @@ export function runLocal(argv: readonly string[], opts: { input?: string; timeou
   const [file, ...args] = argv;
   if (!file) throw new FerryError({ code: 'INTERNAL', message: 'runLocal: empty argv' });
   return new Promise((resolve, reject) => {
-    const child = execFile(
-      file,
-      args,
-      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: opts.timeoutMs ?? 60_000 },
-      (err, stdout, stderr) => {
-        if (err && typeof (err as NodeJS.ErrnoException).code === 'string') {
-          reject(new FerryError({ code: 'COMMAND_FAILED', message: `${file}: ${err.message}` }, { cause: err }));
-          return;
-        }
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
+    const child = execFile(file, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: opts.timeoutMs ?? 60_000 }, (err, stdout, stderr) => {
+      if (err && typeof (err as NodeJS.ErrnoException).code === 'string') {
+        reject(new FerryError({ code: 'COMMAND_FAILED', message: `${file}: ${err.message}` }, { cause: err }));
+        return;
+      }
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
     if (opts.input !== undefined) child.stdin?.end(opts.input);
   });
 }

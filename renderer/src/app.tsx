@@ -47,7 +47,9 @@ export function App() {
           {VIEWS.map((v, i) => (
             <button
               key={v.name}
-              ref={(el) => { tabs.current[i] = el; }}
+              ref={(el) => {
+                tabs.current[i] = el;
+              }}
               role="tab"
               id={`tab-${v.name}`}
               aria-selected={view === v.name}
@@ -66,7 +68,13 @@ export function App() {
         </button>
       </header>
       {disconnected && (
-        <ErrorNote error={{ code: 'HOST_UNREACHABLE', message: 'Not connected to Ferry.', hint: 'Open the URL `ferry dashboard` printed (it carries this start\'s token); if it stopped, start it again and open the new URL.' }} />
+        <ErrorNote
+          error={{
+            code: 'HOST_UNREACHABLE',
+            message: 'Not connected to Ferry.',
+            hint: "Open the URL `ferry dashboard` printed (it carries this start's token); if it stopped, start it again and open the new URL.",
+          }}
+        />
       )}
       {info && <RecoveryNote recovery={info.recovery} />}
       <main id={`panel-${view}`} role="tabpanel" aria-labelledby={`tab-${view}`} className="panel">

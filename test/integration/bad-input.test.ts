@@ -23,12 +23,30 @@ describe('bad input is refused and changes nothing', () => {
     // Extra inventory: a host nobody answers for, and lab-a reached as a user without privileges.
     const inv = path.join(tmp, 'inventory');
     const common = [`  IdentityFile ${LAB_DIR}/id_ed25519`, `  UserKnownHostsFile ${LAB_DIR}/known_hosts`, '  Port 22'];
-    writeFileSync(inv, [
-      'Host lab-gone', '  HostName 198.18.0.99', '  User root', ...common, `  ProxyCommand nsenter --net=/run/netns/${LAB}-a nc -w 3 %h %p`, '',
-      'Host lab-a-user', '  HostName 198.18.0.2', `  User ${NOPRIV_USER}`, ...common, `  ProxyCommand nsenter --net=/run/netns/${LAB}-a nc %h %p`, '',
-      // lab-a under a second name (same HostName, port and route as the lab's own entry).
-      'Host lab-a-again', '  HostName 198.18.0.2', '  User root', ...common, `  ProxyCommand nsenter --net=/run/netns/${LAB}-a nc %h %p`, '',
-    ].join('\n'));
+    writeFileSync(
+      inv,
+      [
+        'Host lab-gone',
+        '  HostName 198.18.0.99',
+        '  User root',
+        ...common,
+        `  ProxyCommand nsenter --net=/run/netns/${LAB}-a nc -w 3 %h %p`,
+        '',
+        'Host lab-a-user',
+        '  HostName 198.18.0.2',
+        `  User ${NOPRIV_USER}`,
+        ...common,
+        `  ProxyCommand nsenter --net=/run/netns/${LAB}-a nc %h %p`,
+        '',
+        // lab-a under a second name (same HostName, port and route as the lab's own entry).
+        'Host lab-a-again',
+        '  HostName 198.18.0.2',
+        '  User root',
+        ...common,
+        `  ProxyCommand nsenter --net=/run/netns/${LAB}-a nc %h %p`,
+        '',
+      ].join('\n'),
+    );
     env = { FERRY_INVENTORY: inv };
     try {
       execFileSync('id', [NOPRIV_USER], { stdio: 'ignore' });
@@ -88,7 +106,7 @@ describe('bad input is refused and changes nothing', () => {
     await expectNothingChanged();
   });
 
-  it('one host under two names, an address given twice, a budget under the contract\'s minimum: refused before connecting', async () => {
+  it("one host under two names, an address given twice, a budget under the contract's minimum: refused before connecting", async () => {
     const base = ['--from', 'lab-a', '--pid', String(demoPid)];
     expect(expectRefused(await migrate([...base, '--to', 'LAB-A']), 'BAD_INPUT', 2).message).toContain('same host');
     const alias = expectRefused(await migrate([...base, '--to', 'lab-a-again']), 'BAD_INPUT', 2);
@@ -110,7 +128,11 @@ describe('bad input is refused and changes nothing', () => {
     const theirs = path.join(tmp, 'theirs');
     execFileSync('mkdir', ['-m', '755', theirs]);
     execFileSync('chown', [NOPRIV_USER, theirs]);
-    const owned = expectRefused(await migrate(['--from', 'lab-a', '--pid', String(demoPid), '--to', 'lab-b', '--image-base', `${theirs}/images`]), 'BAD_INPUT', 2);
+    const owned = expectRefused(
+      await migrate(['--from', 'lab-a', '--pid', String(demoPid), '--to', 'lab-b', '--image-base', `${theirs}/images`]),
+      'BAD_INPUT',
+      2,
+    );
     expect(owned.message).toContain('not root');
     expect(execFileSync('ls', ['-A', theirs], { encoding: 'utf8' })).toBe('');
     await expectNothingChanged();

@@ -15,7 +15,7 @@ describe('a dump that fails changes nothing', () => {
     await labDown();
   });
 
-  it('reports CRIU\'s reason, keeps the log and leaves the process running', async () => {
+  it("reports CRIU's reason, keeps the log and leaves the process running", async () => {
     await labExec('lab-a', ['socat', `UNIX-LISTEN:${sock},fork`, 'EXEC:cat']);
     for (let i = 0; i < 50 && !existsSync(sock); i++) await sleep(100);
     // The client holds a TCP connection to the witness (from the service address) and a UNIX socket to the server.

@@ -9,7 +9,11 @@ import { REPO } from './cli';
  * Runs `ferry migrate ARGS` and does `fault` once, when its output first matches `when`; resolves with the
  * exit code, the output and the saved record. `fault` gets the output so far and the CLI's process. Fails the test when the fault never fired.
  */
-export async function migrateWithFault(args: string[], when: RegExp, fault: (outSoFar: string, cli: ChildProcess) => void): Promise<{ code: number; out: string; rec: any }> {
+export async function migrateWithFault(
+  args: string[],
+  when: RegExp,
+  fault: (outSoFar: string, cli: ChildProcess) => void,
+): Promise<{ code: number; out: string; rec: any }> {
   const child = spawn(process.execPath, [path.join(REPO, 'bin', 'ferry.mjs'), 'migrate', ...args], { cwd: REPO });
   let out = '';
   let fired = false;
@@ -26,4 +30,3 @@ export async function migrateWithFault(args: string[], when: RegExp, fault: (out
   expect(recordDir, out).toBeTruthy();
   return { code, out, rec: JSON.parse(readFileSync(path.join(recordDir!, 'record.json'), 'utf8')) };
 }
-

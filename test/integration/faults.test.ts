@@ -35,7 +35,24 @@ async function expectBackOnSource(pid: number, clientId: string, connections: nu
 
 /** Starts a demo workload of `rssMib` with two connections on lab-a and waits until both talk to the witness. */
 async function startBigWorkload(clientId: string, rssMib: number, pid: number): Promise<{ pid: number; log: string }> {
-  const w = await labExecLog('lab-a', ['env', 'UV_USE_IO_URING=0', process.execPath, path.join(REPO, 'dist/lab/demo-workload.mjs'), '--connect', '198.18.0.1:7000', '--connections', '2', '--client-id', clientId, '--rss-mib', String(rssMib)], pid);
+  const w = await labExecLog(
+    'lab-a',
+    [
+      'env',
+      'UV_USE_IO_URING=0',
+      process.execPath,
+      path.join(REPO, 'dist/lab/demo-workload.mjs'),
+      '--connect',
+      '198.18.0.1:7000',
+      '--connections',
+      '2',
+      '--client-id',
+      clientId,
+      '--rss-mib',
+      String(rssMib),
+    ],
+    pid,
+  );
   // Connected once its memory is allocated and touched.
   for (let i = 0; i < 120; i++) {
     const open = (await labStatus()).witness?.connections.filter((c) => c.clientId === clientId && c.closeReason === 'open' && c.messages > 10).length ?? 0;
@@ -47,7 +64,8 @@ async function startBigWorkload(clientId: string, rssMib: number, pid: number): 
 }
 
 /** Destroys the connections between lab-a and lab-b (CRIU's page transfer) from lab-a's side. */
-const cutPageConnection = () => execFileSync('nsenter', [`--net=/run/netns/${LAB}-a`, 'ss', '-K', 'src', '198.18.0.2', 'dst', '198.18.0.3'], { stdio: 'ignore' });
+const cutPageConnection = () =>
+  execFileSync('nsenter', [`--net=/run/netns/${LAB}-a`, 'ss', '-K', 'src', '198.18.0.2', 'dst', '198.18.0.3'], { stdio: 'ignore' });
 
 describe('faults during a migration', () => {
   let status: LabStatusJson;
@@ -93,7 +111,8 @@ describe('faults during a migration', () => {
     try {
       r = await migrateWithFault(
         ['--from', 'lab-a', '--pid', String(w.pid), '--to', 'lab-b', '--mode', 'streamed', '--budget-ms', '8000', '--allow-shared-address'],
-        /freeze started/, () => setTimeout(() => link('down'), 300),
+        /freeze started/,
+        () => setTimeout(() => link('down'), 300),
       );
     } finally {
       link('up');
@@ -105,7 +124,9 @@ describe('faults during a migration', () => {
     const gap = await expectBackOnSource(w.pid, 'big', 2);
     // The link went down while the process was frozen: the peer waited until the rollback.
     expect(gap).toBeGreaterThan(2000);
-    console.log(`link cut: ${rec.error.code}: ${rec.error.message}; rollback: ${rec.rollback?.actions.join('; ') ?? 'none needed'}; peer's largest gap ${gap} ms`);
+    console.log(
+      `link cut: ${rec.error.code}: ${rec.error.message}; rollback: ${rec.rollback?.actions.join('; ') ?? 'none needed'}; peer's largest gap ${gap} ms`,
+    );
     await ferry(['lab', 'exec', 'lab-a', '--', 'kill', String(w.pid)]);
   });
 
@@ -147,10 +168,26 @@ describe('faults during a migration', () => {
     // the moment it appears: killing it from here on the controller's "✓ move-address" lost the race to a restore
     // that had already finished. (`[c]riu`: the pattern must not match the watcher's own command line.)
     let watcher: ChildProcess | undefined;
-    const { code, rec } = await migrateWithFault(['--from', 'lab-a', '--pid', String(w.pid), '--to', 'lab-b', '--mode', 'streamed', '--allow-shared-address'], /freeze started/, () => {
-      watcher = spawn('nsenter', ['-t', String(initB), '--pid', '--mount', '--', 'sh', '-c',
-        'i=0; while [ $i -lt 3000 ]; do pkill -KILL -f "sbin/[c]riu restore" && exit 0; sleep 0.01; i=$((i+1)); done; exit 1'], { stdio: 'ignore' });
-    });
+    const { code, rec } = await migrateWithFault(
+      ['--from', 'lab-a', '--pid', String(w.pid), '--to', 'lab-b', '--mode', 'streamed', '--allow-shared-address'],
+      /freeze started/,
+      () => {
+        watcher = spawn(
+          'nsenter',
+          [
+            '-t',
+            String(initB),
+            '--pid',
+            '--mount',
+            '--',
+            'sh',
+            '-c',
+            'i=0; while [ $i -lt 3000 ]; do pkill -KILL -f "sbin/[c]riu restore" && exit 0; sleep 0.01; i=$((i+1)); done; exit 1',
+          ],
+          { stdio: 'ignore' },
+        );
+      },
+    );
     const killed = await new Promise<number | null>((res) => (watcher!.exitCode !== null ? res(watcher!.exitCode) : watcher!.once('exit', res)));
     expect(killed, 'the watcher never found the restore').toBe(0);
     expect(code).toBe(1);
@@ -168,7 +205,11 @@ describe('faults during a migration', () => {
     const original = (await labStatus()).witness!.connections.filter((c) => c.clientId === 'big3' && c.closeReason === 'open').map((c) => c.id);
     expect(original).toHaveLength(2);
     // Restored on lab-b, 800 MiB still to fetch: destroy the page connection (lab-a ⇄ lab-b) under both CRIUs.
-    const { code, out, rec } = await migrateWithFault(['--from', 'lab-a', '--pid', String(w.pid), '--to', 'lab-b', '--mode', 'lazy', '--allow-shared-address'], /✓ restore/, cutPageConnection);
+    const { code, out, rec } = await migrateWithFault(
+      ['--from', 'lab-a', '--pid', String(w.pid), '--to', 'lab-b', '--mode', 'lazy', '--allow-shared-address'],
+      /✓ restore/,
+      cutPageConnection,
+    );
     expect(code, out).toBe(0);
     expect(rec.lazyPages.ok).toBe(true);
     // CRIU's daemon ends with an error, or aborts (its TLS receive path hits a BUG() on a cut connection).
@@ -184,7 +225,9 @@ describe('faults during a migration', () => {
     const mine = s.witness!.connections.filter((c) => original.includes(c.id));
     expect(mine.every((c) => c.closeReason === 'open' && c.intact === true)).toBe(true);
     expect(s.witness!.clients.filter((c) => c.clientId === 'big3').every((c) => c.reconnects === 0)).toBe(true);
-    console.log(`lazy transfer broken: ${rec.lazyPages.detail}; all pages ${rec.lazyPages.msAfterRestore} ms after the restore; peer: ${mine.map((c) => `${c.clientId}#${c.connIndex} ${c.closeReason} intact=${c.intact} gap ${c.maxGapMs} ms`).join(', ')}`);
+    console.log(
+      `lazy transfer broken: ${rec.lazyPages.detail}; all pages ${rec.lazyPages.msAfterRestore} ms after the restore; peer: ${mine.map((c) => `${c.clientId}#${c.connIndex} ${c.closeReason} intact=${c.intact} gap ${c.maxGapMs} ms`).join(', ')}`,
+    );
     // Back to lab-a, which also returns the service address for the next case.
     expect((await ferry(['migrate', '--from', 'lab-b', '--pid', String(w.pid), '--to', 'lab-a', '--mode', 'streamed', '--allow-shared-address'])).code).toBe(0);
     await ferry(['lab', 'exec', 'lab-a', '--', 'kill', String(w.pid)]);
@@ -209,7 +252,11 @@ describe('faults during a migration', () => {
     expect(before.closeReason).toBe('open');
     expect(before.bytesIn).toBeGreaterThan(0);
 
-    const { code, out, rec } = await migrateWithFault(['--from', 'lab-a', '--pid', String(pid), '--to', 'lab-b', '--mode', 'lazy', '--allow-shared-address'], /✓ restore/, cutPageConnection);
+    const { code, out, rec } = await migrateWithFault(
+      ['--from', 'lab-a', '--pid', String(pid), '--to', 'lab-b', '--mode', 'lazy', '--allow-shared-address'],
+      /✓ restore/,
+      cutPageConnection,
+    );
     expect(code, out).toBe(0);
     expect(rec.lazyPages.recovered.pages).toBeGreaterThan(0);
     await sleep(500);
@@ -225,7 +272,9 @@ describe('faults during a migration', () => {
     }
     expect(after.closeReason).toBe('open');
     expect(after.bytesIn).toBeGreaterThan(before.bytesIn);
-    console.log(`quiet process: ${rec.lazyPages.detail}; peer: connection ${after.closeReason}, ${before.bytesIn} → ${after.bytesIn} bytes (${Date.now() - pingedAt} ms after the ping)`);
+    console.log(
+      `quiet process: ${rec.lazyPages.detail}; peer: connection ${after.closeReason}, ${before.bytesIn} → ${after.bytesIn} bytes (${Date.now() - pingedAt} ms after the ping)`,
+    );
     await ferry(['lab', 'exec', 'lab-b', '--', 'kill', String(pid)]);
   });
 });

@@ -9,8 +9,15 @@ export interface LabStatusJson {
   demo?: { pid: number; host: string; connections: number };
   witness?: {
     connections: Array<{
-      id: number; clientId?: string; connIndex?: number; remote: string; closeReason: string; intact: boolean | null;
-      maxGapMs: number; messages: number; recentGaps: { endedAt: string; ms: number }[];
+      id: number;
+      clientId?: string;
+      connIndex?: number;
+      remote: string;
+      closeReason: string;
+      intact: boolean | null;
+      maxGapMs: number;
+      messages: number;
+      recentGaps: { endedAt: string; ms: number }[];
     }>;
     clients: Array<{ clientId: string; connIndex: number; connections: number; reconnects: number }>;
     totals: { connections: number; resets: number; reconnects: number; brokenStreams: number };

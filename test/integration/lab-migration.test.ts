@@ -32,7 +32,18 @@ describe('lab: demo workload round trip', () => {
     expect(rec.imageBytes).toBeGreaterThan(mode === 'lazy' ? 10_000 : 1024 * 1024);
     expect(rec.plan.addresses.map((a: any) => a.address)).toEqual(['198.18.0.100']);
     expect(rec.plan.transferMode).toBe(mode);
-    expect(rec.steps.map((s: any) => s.name)).toEqual(['connect', 'preflight', 'prepare', 'lock-destination', 'dump', 'transfer', 'move-address', 'restore', 'verify', 'cleanup']);
+    expect(rec.steps.map((s: any) => s.name)).toEqual([
+      'connect',
+      'preflight',
+      'prepare',
+      'lock-destination',
+      'dump',
+      'transfer',
+      'move-address',
+      'restore',
+      'verify',
+      'cleanup',
+    ]);
     expect(rec.warnings).toEqual([]);
     if (mode === 'lazy') expect(rec.lazyPages).toMatchObject({ ok: true, msAfterRestore: expect.any(Number) });
     expect(r.json.witness).toMatchObject({ connections: 4, resets: 0, reconnects: 0, intact: true });

@@ -16,8 +16,15 @@ const LAB = process.env.FERRY_LAB ?? 'ferry';
 const RR = path.join(REPO, 'test/integration/rr');
 
 interface PeerVerdict {
-  connected: boolean; sent: number; answered: number; problems: string[]; zeroPages: number;
-  closed: string | null; maxGapMs: number; waitingSinceMs: number | null; pages?: number;
+  connected: boolean;
+  sent: number;
+  answered: number;
+  problems: string[];
+  zeroPages: number;
+  closed: string | null;
+  maxGapMs: number;
+  waitingSinceMs: number | null;
+  pages?: number;
 }
 
 /** Starts the peer's requester on `port` and the responder (MIB MiB) on lab-a as `pid`; resolves once it answers. */
@@ -75,7 +82,20 @@ describe('lazy mode: broken page transfers under a request/response peer', () =>
   let status: LabStatusJson;
   // The image folders on the lab's shared disk (an explicit --image-base: not each host's own /run), where this
   // test reads what the guard and the lazy-pages daemon leave.
-  const lazyArgs = (pid: number) => ['--from', 'lab-a', '--pid', String(pid), '--to', 'lab-b', '--mode', 'lazy', '--allow-shared-address', '--keep-images', '--image-base', '/var/lib/ferry/images'];
+  const lazyArgs = (pid: number) => [
+    '--from',
+    'lab-a',
+    '--pid',
+    String(pid),
+    '--to',
+    'lab-b',
+    '--mode',
+    'lazy',
+    '--allow-shared-address',
+    '--keep-images',
+    '--image-base',
+    '/var/lib/ferry/images',
+  ];
   beforeAll(async () => {
     status = await labUp(2);
     await sleep(500);
@@ -110,10 +130,18 @@ describe('lazy mode: broken page transfers under a request/response peer', () =>
   it('the page connection is destroyed mid-transfer: recovered from the stopped source copy, the connection intact', async () => {
     const rr = await startPair(7101, 6701);
     const r = await migrateWithFault(lazyArgs(rr.pid), /✓ restore/, (soFar) =>
-      setTimeout(() => imageDir(soFar, 'dump') && imageDir(soFar, 'restore') && execFileSync('nsenter', [`--net=/run/netns/${LAB}-a`, 'ss', '-K', 'src', '198.18.0.2', 'dst', '198.18.0.3'], { stdio: 'ignore' }), 150),
+      setTimeout(
+        () =>
+          imageDir(soFar, 'dump') &&
+          imageDir(soFar, 'restore') &&
+          execFileSync('nsenter', [`--net=/run/netns/${LAB}-a`, 'ss', '-K', 'src', '198.18.0.2', 'dst', '198.18.0.3'], { stdio: 'ignore' }),
+        150,
+      ),
     );
     const v = await expectRecovered(rr, r);
-    console.log(`page connection destroyed: ${r.rec.lazyPages.detail}; peer: ${v.answered}/${v.sent} answered, all correct, connection open, largest gap ${v.maxGapMs} ms`);
+    console.log(
+      `page connection destroyed: ${r.rec.lazyPages.detail}; peer: ${v.answered}/${v.sent} answered, all correct, connection open, largest gap ${v.maxGapMs} ms`,
+    );
   });
 
   it('the lazy-pages daemon is killed 100 ms after the restore: no zero page reaches the process; recovered', async () => {
@@ -135,7 +163,9 @@ describe('lazy mode: broken page transfers under a request/response peer', () =>
     expect(readFileSync(`${dir}/lazy-pages.held`, 'utf8')).toMatch(/uffd:\d+/);
     expect(r.rec.lazyPages.detail).toMatch(/killed by signal 9/);
     const v = await expectRecovered(rr, r);
-    console.log(`lazy-pages daemon killed: ${r.rec.lazyPages.detail}; peer: ${v.answered}/${v.sent} answered, ${v.zeroPages} zero pages, connection open, largest gap ${v.maxGapMs} ms`);
+    console.log(
+      `lazy-pages daemon killed: ${r.rec.lazyPages.detail}; peer: ${v.answered}/${v.sent} answered, ${v.zeroPages} zero pages, connection open, largest gap ${v.maxGapMs} ms`,
+    );
   });
 
   it('the link between the hosts is cut for 10 s mid-transfer: the copy on lab-b waits, then finishes; the connection intact', async () => {
@@ -161,7 +191,9 @@ describe('lazy mode: broken page transfers under a request/response peer', () =>
     expect(r.rec.lazyPages.ok).toBe(true);
     const v = await expectStillAnswering(rr.peer, 1000);
     expect(v.maxGapMs).toBeGreaterThan(9000);
-    console.log(`link cut 10 s: ${r.rec.lazyPages.detail ?? 'CRIU\'s own transfer outlived the cut'}; all pages ${r.rec.lazyPages.msAfterRestore} ms after the restore; peer: ${v.answered}/${v.sent} answered, all correct, connection open, largest gap ${v.maxGapMs} ms`);
+    console.log(
+      `link cut 10 s: ${r.rec.lazyPages.detail ?? "CRIU's own transfer outlived the cut"}; all pages ${r.rec.lazyPages.msAfterRestore} ms after the restore; peer: ${v.answered}/${v.sent} answered, all correct, connection open, largest gap ${v.maxGapMs} ms`,
+    );
     const back = await ferry(['migrate', '--from', 'lab-b', '--pid', String(rr.pid), '--to', 'lab-a', '--mode', 'streamed', '--allow-shared-address']);
     expect(back.code, back.stdout).toBe(0);
     await ferry(['lab', 'exec', 'lab-a', '--', 'kill', String(rr.pid)]);
@@ -178,7 +210,9 @@ describe('lazy mode: broken page transfers under a request/response peer', () =>
       }, 150),
     );
     const v = await expectRecovered(rr, r);
-    console.log(`source page server killed: ${r.rec.lazyPages.detail}; peer: ${v.answered}/${v.sent} answered, all correct, connection open, largest gap ${v.maxGapMs} ms`);
+    console.log(
+      `source page server killed: ${r.rec.lazyPages.detail}; peer: ${v.answered}/${v.sent} answered, all correct, connection open, largest gap ${v.maxGapMs} ms`,
+    );
   });
 
   it('the controller dies in the lazy window, then the lazy-pages daemon: `ferry recover` fetches the rest, the connection intact', async () => {
@@ -186,7 +220,10 @@ describe('lazy mode: broken page transfers under a request/response peer', () =>
     const initB = status.hosts.find((h) => h.name === 'lab-b')!.initPid!;
     let dir = '';
     const out = await new Promise<string>((resolve) => {
-      const child = spawn(process.execPath, [path.join(REPO, 'bin', 'ferry.mjs'), 'migrate', ...lazyArgs(rr.pid)], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [path.join(REPO, 'bin', 'ferry.mjs'), 'migrate', ...lazyArgs(rr.pid)], {
+        cwd: REPO,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let text = '';
       child.stdout.on('data', (d: Buffer) => {
         text += d.toString();
@@ -216,7 +253,9 @@ describe('lazy mode: broken page transfers under a request/response peer', () =>
     expect(rr.peer().answered).toBeGreaterThan(before + 30);
     expect((await hostProcesses('lab-a')).has(rr.pid)).toBe(false);
     expect((await labStatus()).serviceAddress.holder).toBe('lab-b');
-    console.log(`controller and daemon killed: recover → ${rep.action} (${rep.why}); peer: ${rr.peer().answered}/${rr.peer().sent} answered, all correct, connection open, largest gap ${rr.peer().maxGapMs} ms`);
+    console.log(
+      `controller and daemon killed: recover → ${rep.action} (${rep.why}); peer: ${rr.peer().answered}/${rr.peer().sent} answered, all correct, connection open, largest gap ${rr.peer().maxGapMs} ms`,
+    );
     const back = await ferry(['migrate', '--from', 'lab-b', '--pid', String(rr.pid), '--to', 'lab-a', '--mode', 'streamed', '--allow-shared-address']);
     expect(back.code, back.stdout).toBe(0);
     await ferry(['lab', 'exec', 'lab-a', '--', 'kill', String(rr.pid)]);
@@ -233,7 +272,8 @@ describe('lazy mode: broken page transfers under a request/response peer', () =>
           imageDir(soFar, 'restore');
           // New connections from lab-b to the source's page ports are refused; then CRIU's own one is destroyed.
           execFileSync('nsenter', [`--net=/run/netns/${LAB}-b`, 'nft', '-f', '-'], {
-            input: 'table inet ferry-test-refuse {\n chain out {\n  type filter hook output priority 0;\n  ct state new tcp dport 27000-28100 reject with tcp reset\n }\n}\n',
+            input:
+              'table inet ferry-test-refuse {\n chain out {\n  type filter hook output priority 0;\n  ct state new tcp dport 27000-28100 reject with tcp reset\n }\n}\n',
           });
           execFileSync('nsenter', [`--net=/run/netns/${LAB}-a`, 'ss', '-K', 'src', '198.18.0.2', 'dst', '198.18.0.3'], { stdio: 'ignore' });
         }, 150),
@@ -314,7 +354,9 @@ describe('lazy mode: broken page transfers under a request/response peer', () =>
     const v = await expectStillAnswering(rr.peer, 1500);
     expect((await hostProcesses('lab-b')).has(rr.pid)).toBe(false);
     expect((await labStatus()).serviceAddress.holder).toBe('lab-a');
-    console.log(`lazy freeze rolled back: ${rec.rollback.actions.join('; ')}; peer: ${v.answered}/${v.sent} answered, all correct, connection open, largest gap ${v.maxGapMs} ms`);
+    console.log(
+      `lazy freeze rolled back: ${rec.rollback.actions.join('; ')}; peer: ${v.answered}/${v.sent} answered, all correct, connection open, largest gap ${v.maxGapMs} ms`,
+    );
     await ferry(['lab', 'exec', 'lab-a', '--', 'kill', String(rr.pid)]);
   });
 
@@ -330,7 +372,9 @@ describe('lazy mode: broken page transfers under a request/response peer', () =>
     const dir = `/var/lib/ferry/images/${r.json.record.id}-restore`;
     dirs.push(dir, `/var/lib/ferry/images/${r.json.record.id}-dump`);
     expect(readFileSync(`${dir}/lazy-pages.exit`, 'utf8').trim()).toBe('0');
-    console.log(`complete lazy migration: all pages ${r.json.record.lazyPages.msAfterRestore} ms after the restore; peer: ${v.answered} answered, gap ${v.maxGapMs} ms`);
+    console.log(
+      `complete lazy migration: all pages ${r.json.record.lazyPages.msAfterRestore} ms after the restore; peer: ${v.answered} answered, gap ${v.maxGapMs} ms`,
+    );
     const back = await ferry(['migrate', '--from', 'lab-b', '--pid', String(rr.pid), '--to', 'lab-a', '--mode', 'streamed', '--allow-shared-address']);
     expect(back.code, back.stdout).toBe(0);
     await ferry(['lab', 'exec', 'lab-a', '--', 'kill', String(rr.pid)]);

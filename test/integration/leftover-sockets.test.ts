@@ -31,7 +31,16 @@ describe('leftover sockets on the destination', () => {
     await labUp(0);
     // lab-b: eight connections from the service address, closed with their ACKs dropped; the address leaves.
     moveService('a', 'b');
-    const made = inNs('b', ['python3', path.join(REPO, 'test/integration/orphan-sockets.py'), SERVICE, String(FIRST), String(LAST), '198.18.0.1', '7000', 'orphan-test']);
+    const made = inNs('b', [
+      'python3',
+      path.join(REPO, 'test/integration/orphan-sockets.py'),
+      SERVICE,
+      String(FIRST),
+      String(LAST),
+      '198.18.0.1',
+      '7000',
+      'orphan-test',
+    ]);
     expect(made.trim().split('\n')).toHaveLength(8);
     await sleep(200);
     moveService('b', 'a');
@@ -42,9 +51,25 @@ describe('leftover sockets on the destination', () => {
     const range = inNs('a', ['sysctl', '-n', 'net.ipv4.ip_local_port_range']).trim();
     inNs('a', ['sysctl', '-w', `net.ipv4.ip_local_port_range=${FIRST} ${LAST}`]);
     try {
-      pid = await labExec('lab-a', ['env', 'UV_USE_IO_URING=0', process.execPath, path.join(REPO, 'dist/lab/demo-workload.mjs'), '--connect', '198.18.0.1:7000', '--connections', '4', '--client-id', 'reused-ports'], 4300);
+      pid = await labExec(
+        'lab-a',
+        [
+          'env',
+          'UV_USE_IO_URING=0',
+          process.execPath,
+          path.join(REPO, 'dist/lab/demo-workload.mjs'),
+          '--connect',
+          '198.18.0.1:7000',
+          '--connections',
+          '4',
+          '--client-id',
+          'reused-ports',
+        ],
+        4300,
+      );
       for (let i = 0; i < 60; i++) {
-        const open = (await labStatus()).witness?.connections.filter((c) => c.clientId === 'reused-ports' && c.closeReason === 'open' && c.messages > 10).length ?? 0;
+        const open =
+          (await labStatus()).witness?.connections.filter((c) => c.clientId === 'reused-ports' && c.closeReason === 'open' && c.messages > 10).length ?? 0;
         if (open === 4) break;
         await sleep(250);
       }

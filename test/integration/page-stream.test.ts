@@ -67,7 +67,10 @@ const expectDropped = (r: ReturnType<typeof fromThirdHost>) => {
 };
 /** Nothing of this migration's page streams left on either host: guards, keys, listeners, page source, token. */
 async function expectNothingLeft(plan: MigrationPlan, ports: number[]) {
-  for (const [host, dir] of [['lab-b', plan.destinationImageDir], ['lab-a', plan.sourceImageDir]] as const) {
+  for (const [host, dir] of [
+    ['lab-b', plan.destinationImageDir],
+    ['lab-a', plan.sourceImageDir],
+  ] as const) {
     expect((await run(host, ['nft', 'list', 'table', 'inet', plan.pageServer!.guardTable!])).code, host).not.toBe(0);
     expect((await run(host, ['test', '-e', pageStreamPaths(dir).tlsDir])).code).not.toBe(0);
     expect((await run(host, ['test', '-e', `${dir}/page-source.token`])).code).not.toBe(0);
@@ -89,20 +92,35 @@ describe('page stream: authenticated, encrypted, reachable only from the other h
       // The listener is up, behind its guard; the keys are there, 0600 in a 0700 folder, on both hosts.
       expect((await run('lab-b', ['ss', '-Htln', 'sport', '=', `:${port}`])).stdout).toContain(`198.18.0.3:${port}`);
       expect((await run('lab-b', ['nft', 'list', 'table', 'inet', ps.guardTable!])).code).toBe(0);
-      for (const [host, dir] of [['lab-b', plan.destinationImageDir], ['lab-a', plan.sourceImageDir]] as const) {
+      for (const [host, dir] of [
+        ['lab-b', plan.destinationImageDir],
+        ['lab-a', plan.sourceImageDir],
+      ] as const) {
         const p = pageStreamPaths(dir);
         expect((await run(host, ['stat', '-c', '%a', p.tlsDir, p.ca, p.cert, p.key])).stdout.split('\n').filter(Boolean)).toEqual(['700', '600', '600', '600']);
       }
 
       // A third host (the lab's peer, entered with nsenter: it is not in the inventory): its SYN is dropped (a time-out, not a refusal: the port is listening).
-      const third = spawnSync(inNetns(findLabHost('peer')!.netns)[0]!, [...inNetns(findLabHost('peer')!.netns).slice(1), 'nc', '-v', '-z', '-w', '2', '198.18.0.3', port], { encoding: 'utf8' });
+      const third = spawnSync(
+        inNetns(findLabHost('peer')!.netns)[0]!,
+        [...inNetns(findLabHost('peer')!.netns).slice(1), 'nc', '-v', '-z', '-w', '2', '198.18.0.3', port],
+        { encoding: 'utf8' },
+      );
       expect(third.status).not.toBe(0);
       expect(third.stderr).toMatch(/timed out/i);
       expect(third.stderr).not.toMatch(/succeeded|refused/i);
 
       // The admitted host without TLS: the TCP connection is let through, the TLS listener refuses what it says,
       // and nothing reaches CRIU's page server (it would log the commands it read).
-      const plain = await run('lab-a', ['sh', '-c', 'printf "%s" "$1" | nc -v -N -w 3 "$2" "$3"', 'ferry-plain', 'PS_IOV_OPEN2 pretend pages '.repeat(40), '198.18.0.3', port]);
+      const plain = await run('lab-a', [
+        'sh',
+        '-c',
+        'printf "%s" "$1" | nc -v -N -w 3 "$2" "$3"',
+        'ferry-plain',
+        'PS_IOV_OPEN2 pretend pages '.repeat(40),
+        '198.18.0.3',
+        port,
+      ]);
       expect(plain.stderr).toMatch(/succeeded/);
       await sleep(500);
       const relayLog = (await run('lab-b', ['cat', dst.log])).stdout;
@@ -121,7 +139,10 @@ describe('page stream: authenticated, encrypted, reachable only from the other h
     }
     // Nothing left: no guard, no keys, no relay.
     expect((await run('lab-b', ['nft', 'list', 'table', 'inet', ps.guardTable!])).code).not.toBe(0);
-    for (const [host, dir] of [['lab-b', plan.destinationImageDir], ['lab-a', plan.sourceImageDir]] as const) {
+    for (const [host, dir] of [
+      ['lab-b', plan.destinationImageDir],
+      ['lab-a', plan.sourceImageDir],
+    ] as const) {
       expect((await run(host, ['test', '-e', pageStreamPaths(dir).tlsDir])).code).not.toBe(0);
       expect((await run(host, ['sh', '-c', 'p=$(cat "$1" 2>/dev/null) || exit 1; kill -0 "$p"', 'x', pageStreamPaths(dir).pidFile])).code).not.toBe(0);
       await run(host, ['rm', '-rf', '--', dir]);
@@ -131,53 +152,60 @@ describe('page stream: authenticated, encrypted, reachable only from the other h
   it.each([
     ['streamed', 'lab-a', 'lab-b'],
     ['lazy', 'lab-b', 'lab-a'],
-  ] as const)('%s %s → %s: TLS page stream, no stall at the page-server close, nothing left behind', async (mode, from, to) => {
-    const r = await ferry(['migrate', '--from', from, '--pid', String(pid), '--to', to, '--mode', mode, '--keep-images', '--json']);
-    const rec = r.json?.record as MigrationRecord;
-    expect(r.code, r.stderr).toBe(0);
-    const ps = rec.plan!.pageServer!;
-    expect(ps.tls).toBe(true);
-    expect(rec.steps.find((s) => s.name === 'prepare')?.detail).toMatch(new RegExp(`TLS .*open to ${ps.peer!.replace(/\./g, '\\.')} only`));
-    const parts = rec.freezeParts ?? [];
-    expect(parts.reduce((n, p) => n + p.ms, 0)).toBeCloseTo(rec.freeze!.ms!, -1);
-    const { readFileSync } = await import('node:fs');
-    const dumpLog = readFileSync(rec.logs.dump!, 'utf8');
-    if (mode === 'streamed') {
-      expect(dumpLog).toContain('Reusing ps socket 3');
-      const close = parts.find((p) => p.name === 'criu dump: page-server close');
-      expect(close?.ms).toBeLessThan(100);
-    } else {
-      expect(dumpLog).toContain('TLS handshake completed');
-    }
-    // The small images went host to host (the image stream), not through the controller.
-    const is = imageStreamOf(rec.plan!)!;
-    expect(is).toMatchObject({ listen: to === 'lab-b' ? '198.18.0.3' : '198.18.0.2', tls: true });
-    expect(rec.relayedBytes).toBe(0);
-    expect(parts.map((p) => p.name)).toContain('images to the destination');
-    expect(rec.steps.find((s) => s.name === 'transfer')?.detail).toContain(`straight to ${is.listen}:${is.port} (TLS)`);
-    // The destination's restore log shows the pre-lock opened by the action script at post-restore.
-    expect(parts.find((p) => p.name === 'criu restore: unlock script')?.ms).toBeGreaterThan(0);
-    // The source lock (Ferry's, one nft call before the dump) is its own part of the freeze, and gone afterwards.
-    expect(parts.find((p) => p.name === 'source: connections locked')?.ms).toBeGreaterThan(0);
-    expect(dumpLog).not.toContain('Running nftables');
-    expect((await run(from, ['nft', 'list', 'tables'])).stdout).not.toMatch(/CRIU-/);
-    // The images were kept, this migration's keys were not; the guards are gone; no relay runs.
-    for (const [host, dir] of [[from, rec.plan!.sourceImageDir], [to, rec.plan!.destinationImageDir]] as const) {
-      const p = pageStreamPaths(dir);
-      expect((await run(host, ['test', '-d', dir])).code).toBe(0);
-      expect((await run(host, ['test', '-e', p.tlsDir])).code).not.toBe(0);
-      expect((await run(host, ['test', '-e', p.imageSocket])).code).not.toBe(0);
-      expect((await run(host, ['nft', 'list', 'table', 'inet', ps.guardTable!])).code).not.toBe(0);
-      expect((await run(host, ['nft', 'list', 'table', 'inet', is.guardTable])).code).not.toBe(0);
-      expect((await run(host, ['nft', 'list', 'table', 'inet', rec.plan!.preLock.table])).code).not.toBe(0);
-      expect((await run(host, ['sh', '-c', 'p=$(cat "$1" 2>/dev/null) || exit 1; kill -0 "$p"', 'x', p.imagePidFile])).code).not.toBe(0);
-      await run(host, ['rm', '-rf', '--', dir]);
-    }
-    const w = (await labStatus()).witness!;
-    expect(w.totals.resets).toBe(0);
-    expect(w.totals.reconnects).toBe(0);
-    expect(w.totals.brokenStreams).toBe(0);
-  }, 180_000);
+  ] as const)(
+    '%s %s → %s: TLS page stream, no stall at the page-server close, nothing left behind',
+    async (mode, from, to) => {
+      const r = await ferry(['migrate', '--from', from, '--pid', String(pid), '--to', to, '--mode', mode, '--keep-images', '--json']);
+      const rec = r.json?.record as MigrationRecord;
+      expect(r.code, r.stderr).toBe(0);
+      const ps = rec.plan!.pageServer!;
+      expect(ps.tls).toBe(true);
+      expect(rec.steps.find((s) => s.name === 'prepare')?.detail).toMatch(new RegExp(`TLS .*open to ${ps.peer!.replace(/\./g, '\\.')} only`));
+      const parts = rec.freezeParts ?? [];
+      expect(parts.reduce((n, p) => n + p.ms, 0)).toBeCloseTo(rec.freeze!.ms!, -1);
+      const { readFileSync } = await import('node:fs');
+      const dumpLog = readFileSync(rec.logs.dump!, 'utf8');
+      if (mode === 'streamed') {
+        expect(dumpLog).toContain('Reusing ps socket 3');
+        const close = parts.find((p) => p.name === 'criu dump: page-server close');
+        expect(close?.ms).toBeLessThan(100);
+      } else {
+        expect(dumpLog).toContain('TLS handshake completed');
+      }
+      // The small images went host to host (the image stream), not through the controller.
+      const is = imageStreamOf(rec.plan!)!;
+      expect(is).toMatchObject({ listen: to === 'lab-b' ? '198.18.0.3' : '198.18.0.2', tls: true });
+      expect(rec.relayedBytes).toBe(0);
+      expect(parts.map((p) => p.name)).toContain('images to the destination');
+      expect(rec.steps.find((s) => s.name === 'transfer')?.detail).toContain(`straight to ${is.listen}:${is.port} (TLS)`);
+      // The destination's restore log shows the pre-lock opened by the action script at post-restore.
+      expect(parts.find((p) => p.name === 'criu restore: unlock script')?.ms).toBeGreaterThan(0);
+      // The source lock (Ferry's, one nft call before the dump) is its own part of the freeze, and gone afterwards.
+      expect(parts.find((p) => p.name === 'source: connections locked')?.ms).toBeGreaterThan(0);
+      expect(dumpLog).not.toContain('Running nftables');
+      expect((await run(from, ['nft', 'list', 'tables'])).stdout).not.toMatch(/CRIU-/);
+      // The images were kept, this migration's keys were not; the guards are gone; no relay runs.
+      for (const [host, dir] of [
+        [from, rec.plan!.sourceImageDir],
+        [to, rec.plan!.destinationImageDir],
+      ] as const) {
+        const p = pageStreamPaths(dir);
+        expect((await run(host, ['test', '-d', dir])).code).toBe(0);
+        expect((await run(host, ['test', '-e', p.tlsDir])).code).not.toBe(0);
+        expect((await run(host, ['test', '-e', p.imageSocket])).code).not.toBe(0);
+        expect((await run(host, ['nft', 'list', 'table', 'inet', ps.guardTable!])).code).not.toBe(0);
+        expect((await run(host, ['nft', 'list', 'table', 'inet', is.guardTable])).code).not.toBe(0);
+        expect((await run(host, ['nft', 'list', 'table', 'inet', rec.plan!.preLock.table])).code).not.toBe(0);
+        expect((await run(host, ['sh', '-c', 'p=$(cat "$1" 2>/dev/null) || exit 1; kill -0 "$p"', 'x', p.imagePidFile])).code).not.toBe(0);
+        await run(host, ['rm', '-rf', '--', dir]);
+      }
+      const w = (await labStatus()).witness!;
+      expect(w.totals.resets).toBe(0);
+      expect(w.totals.reconnects).toBe(0);
+      expect(w.totals.brokenStreams).toBe(0);
+    },
+    180_000,
+  );
 });
 
 describe("lazy mode's other streams: the direct stream of shared memory and the page recovery, TLS and guarded", () => {
@@ -192,9 +220,22 @@ describe("lazy mode's other streams: the direct stream of shared memory and the 
       // The destination's freeze script as a migration starts it (a stand-in for the lazy-pages guard): its
       // direct-stream listener is up before the freeze, behind the guard on lab-b.
       const cmds = directStreamCommands(plan)!;
-      script = await ctl.exec.spawn('lab-b', ['sh', '-c', DESTINATION_LAZY_FREEZE_SCRIPT, 'ferry-restore',
-        ...destinationLazyArgs(dir, '', plan.criu.destination, plan.pageServer!, { guard: 'import sys', pids: [] }, pageStreamPaths(dir).tlsDir,
-          { ...cmds, token: ds.token }, ['true'])]);
+      script = await ctl.exec.spawn('lab-b', [
+        'sh',
+        '-c',
+        DESTINATION_LAZY_FREEZE_SCRIPT,
+        'ferry-restore',
+        ...destinationLazyArgs(
+          dir,
+          '',
+          plan.criu.destination,
+          plan.pageServer!,
+          { guard: 'import sys', pids: [] },
+          pageStreamPaths(dir).tlsDir,
+          { ...cmds, token: ds.token },
+          ['true'],
+        ),
+      ]);
       let err = '';
       script.stderr.on('data', (d: Buffer) => (err += d.toString()));
       script.stdout.resume();
@@ -208,9 +249,14 @@ describe("lazy mode's other streams: the direct stream of shared memory and the 
 
       // The admitted host in plaintext, with the right token and a page image: the TCP connection is let through,
       // the TLS listener refuses it, and nothing reaches tar.
-      const plain = await run('lab-a', ['sh', '-c',
+      const plain = await run('lab-a', [
+        'sh',
+        '-c',
         'd=$(mktemp -d) && head -c 65536 /dev/urandom > "$d/pages-1.img" && { printf "%s\\n" "$1"; tar -C "$d" -cf - pages-1.img; } | nc -v -N -w 3 198.18.0.3 "$2"; rm -rf "$d"',
-        'ferry-plain', ds.token, String(ds.port)]);
+        'ferry-plain',
+        ds.token,
+        String(ds.port),
+      ]);
       expect(plain.stderr).toMatch(/succeeded/);
       // The images arrive (an empty tar here); the script then finds the direct stream failed: exit 24, before
       // anything is restored.
@@ -226,7 +272,11 @@ describe("lazy mode's other streams: the direct stream of shared memory and the 
       await endPageStream(ctl.exec, plan);
     }
     await expectNothingLeft(plan, [ds.port]);
-    for (const [host, d] of [['lab-b', plan.destinationImageDir], ['lab-a', plan.sourceImageDir]] as const) await run(host, ['rm', '-rf', '--', d]);
+    for (const [host, d] of [
+      ['lab-b', plan.destinationImageDir],
+      ['lab-a', plan.sourceImageDir],
+    ] as const)
+      await run(host, ['rm', '-rf', '--', d]);
   }, 120_000);
 
   it("page recovery: a third host is dropped by the guard on lab-a; a plaintext client and one with another migration's keys are refused with no page answered; lab-b's own keys get the page", async () => {
@@ -240,7 +290,15 @@ describe("lazy mode's other streams: the direct stream of shared memory and the 
       const { port, token } = await startPageSource(ctl.exec, plan);
       expect((await run('lab-a', ['nft', 'list', 'table', 'inet', ps.guardTable!])).stdout).toMatch(new RegExp(`tcp dport \\{ ${ps.port}, ${port} \\}`));
       const start = parseInt((await run('lab-a', ['head', '-n1', `/proc/${pid}/maps`])).stdout.split('-')[0]!, 16);
-      const want = (await run('lab-a', ['python3', '-c', 'import hashlib,sys;f=open("/proc/%s/mem"%sys.argv[1],"rb");f.seek(int(sys.argv[2]));print(hashlib.sha256(f.read(4096)).hexdigest())', String(pid), String(start)])).stdout.trim();
+      const want = (
+        await run('lab-a', [
+          'python3',
+          '-c',
+          'import hashlib,sys;f=open("/proc/%s/mem"%sys.argv[1],"rb");f.seek(int(sys.argv[2]));print(hashlib.sha256(f.read(4096)).hexdigest())',
+          String(pid),
+          String(start),
+        ])
+      ).stdout.trim();
       expect(want).toMatch(/^[0-9a-f]{64}$/);
 
       expectDropped(fromThirdHost('198.18.0.2', port));
@@ -265,7 +323,11 @@ describe("lazy mode's other streams: the direct stream of shared memory and the 
       await endPageStream(ctl.exec, plan);
     }
     await expectNothingLeft(plan, [ps.port + 1]);
-    for (const [host, d] of [['lab-b', plan.destinationImageDir], ['lab-a', plan.sourceImageDir]] as const) await run(host, ['rm', '-rf', '--', d]);
+    for (const [host, d] of [
+      ['lab-b', plan.destinationImageDir],
+      ['lab-a', plan.sourceImageDir],
+    ] as const)
+      await run(host, ['rm', '-rf', '--', d]);
   }, 120_000);
 
   it('a lazy migration with shared memory: TLS on every stream, the memory intact at the peer, nothing left behind', async () => {
@@ -290,7 +352,9 @@ describe("lazy mode's other streams: the direct stream of shared memory and the 
       expect(plan.directStream).toMatchObject({ address: '198.18.0.3', peer: '198.18.0.2' });
       expect(plan.pageServer).toMatchObject({ address: '198.18.0.2', peer: '198.18.0.3', tls: true });
       expect(rec.directBytes).toBeGreaterThanOrEqual(MIB * 1048576);
-      expect(rec.steps.find((s) => s.name === 'prepare')?.detail).toMatch(/TLS .*on lab-a open to 198\.18\.0\.3 only; port \d+ on lab-b open to 198\.18\.0\.2 only/);
+      expect(rec.steps.find((s) => s.name === 'prepare')?.detail).toMatch(
+        /TLS .*on lab-a open to 198\.18\.0\.3 only; port \d+ on lab-b open to 198\.18\.0\.2 only/,
+      );
       expect(rec.steps.find((s) => s.name === 'transfer')?.detail).toMatch(/straight to 198\.18\.0\.3:\d+ \(TLS\)/);
       // Both ends of the direct stream spoke TLS, each verified the other, and ended cleanly.
       const dstLog = (await run('lab-b', ['cat', pageStreamPaths(plan.destinationImageDir).directLog])).stdout;
@@ -306,7 +370,11 @@ describe("lazy mode's other streams: the direct stream of shared memory and the 
       expect(await client.ask('sum')).toBe(before);
       expect(await client.ask('ping')).toBe('pong 2');
       await expectNothingLeft(plan, [plan.pageServer!.port, plan.pageServer!.port + 1, plan.directStream!.port]);
-      for (const [host, d] of [['lab-b', plan.destinationImageDir], ['lab-a', plan.sourceImageDir]] as const) await run(host, ['rm', '-rf', '--', d]);
+      for (const [host, d] of [
+        ['lab-b', plan.destinationImageDir],
+        ['lab-a', plan.sourceImageDir],
+      ] as const)
+        await run(host, ['rm', '-rf', '--', d]);
       const w = (await labStatus()).witness!;
       expect(w.totals.resets).toBe(0);
       expect(w.totals.reconnects).toBe(0);

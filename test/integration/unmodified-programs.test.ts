@@ -68,11 +68,14 @@ describe('unmodified programs keep their connections', () => {
     expect(replies.length).toBeGreaterThan(100);
     replies.forEach((v, i) => expect(v).toBe(replies[0]! + i));
     // The peer's view: arrival times of this client's INCRs.
-    const times = readFileSync(monitor.log, 'utf8').split('\n')
+    const times = readFileSync(monitor.log, 'utf8')
+      .split('\n')
       .filter((l) => l.includes(`[0 ${before.addr}]`) && l.includes('"INCR"'))
       .map((l) => Number(l.split(' ')[0]) * 1000);
     const gap = largestGap(times);
-    console.log(`redis: ${replies.length} replies in order, client id ${before.id} kept, freezes ${freezes.join('/')} ms, peer's largest gap ${gap.toFixed(0)} ms`);
+    console.log(
+      `redis: ${replies.length} replies in order, client id ${before.id} kept, freezes ${freezes.join('/')} ms, peer's largest gap ${gap.toFixed(0)} ms`,
+    );
     expect(gap).toBeGreaterThan(Math.min(...freezes) / 2);
     expect(gap).toBeLessThan(Math.max(...freezes) + 1000);
   });
@@ -80,8 +83,17 @@ describe('unmodified programs keep their connections', () => {
   it('ssh client → sshd: a numbered line stream through one SSH session arrives complete and in order', async () => {
     const peerLog = `/tmp/ferry-ssh-peer-${process.pid}.log`;
     const ssh = [
-      'ssh', '-F', '/dev/null', '-i', `${LAB_DIR}/id_ed25519`, '-o', `UserKnownHostsFile=${LAB_DIR}/known_hosts`,
-      '-o', 'BatchMode=yes', '-T', `root@${PEER}`,
+      'ssh',
+      '-F',
+      '/dev/null',
+      '-i',
+      `${LAB_DIR}/id_ed25519`,
+      '-o',
+      `UserKnownHostsFile=${LAB_DIR}/known_hosts`,
+      '-o',
+      'BatchMode=yes',
+      '-T',
+      `root@${PEER}`,
       `while read -r n; do echo "$n $(date +%s%3N)"; done > ${peerLog}`,
     ];
     // sh numbers the lines, sleep paces them, ssh carries them: all unmodified Debian programs, one process tree.
@@ -97,7 +109,10 @@ describe('unmodified programs keep their connections', () => {
 
     // The peer's sshd session that serves this client is the same process: no new login.
     expect(sshdSessions()).toEqual(expect.arrayContaining(sessionsBefore));
-    const lines = readFileSync(peerLog, 'utf8').trim().split('\n').map((l) => l.split(' ').map(Number) as [number, number]);
+    const lines = readFileSync(peerLog, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ').map(Number) as [number, number]);
     expect(lines.length).toBeGreaterThan(150);
     lines.forEach(([n], i) => expect(n).toBe(i + 1));
     const gap = largestGap(lines.map(([, t]) => t));
@@ -109,10 +124,13 @@ describe('unmodified programs keep their connections', () => {
 });
 
 function clientList(): { id: string; addr: string; cmd: string }[] {
-  return onPeer(['redis-cli', '-h', PEER, 'CLIENT', 'LIST']).trim().split('\n').map((line) => {
-    const f = Object.fromEntries(line.split(' ').map((kv) => kv.split('=') as [string, string]));
-    return { id: f.id ?? '', addr: f.addr ?? '', cmd: f.cmd ?? '' };
-  });
+  return onPeer(['redis-cli', '-h', PEER, 'CLIENT', 'LIST'])
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const f = Object.fromEntries(line.split(' ').map((kv) => kv.split('=') as [string, string]));
+      return { id: f.id ?? '', addr: f.addr ?? '', cmd: f.cmd ?? '' };
+    });
 }
 
 function totalConnections(): number {

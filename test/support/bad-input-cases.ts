@@ -31,19 +31,37 @@ const { budgetMsMin, budgetMsMax, maxAddresses } = MIGRATION_LIMITS;
 const budgetRange = `--budget-ms must be ${budgetMsMin}..${budgetMsMax} ms`;
 const migrateArgs = (...more: string[]) => ['migrate', '--from', 'x', '--pid', '4242', '--to', 'y', ...more];
 
-const run = (what: string, code: ErrorCode, fragment: string, args: string[], more: Omit<NonNullable<BadInputCase['cli']>, 'args'> = {}): BadInputCase =>
-  ({ surface: 'cli', what, code, fragment, cli: { args, ...more } });
+const run = (what: string, code: ErrorCode, fragment: string, args: string[], more: Omit<NonNullable<BadInputCase['cli']>, 'args'> = {}): BadInputCase => ({
+  surface: 'cli',
+  what,
+  code,
+  fragment,
+  cli: { args, ...more },
+});
 const migrate = (what: string, fragment: string, over: Record<string, string>, code: ErrorCode = 'BAD_INPUT'): BadInputCase => {
   const opts = { '--from': 'x', '--pid': '4242', '--to': 'y', ...over };
   return run(what, code, fragment, ['migrate', ...Object.entries(opts).flatMap(([k, v]) => [k, v])]);
 };
 const hostFile = (what: string, block: string, fragment: string, code: ErrorCode = 'BAD_INPUT', alias = 'evil'): BadInputCase =>
-  run(what, code, fragment, ['migrate', '--from', alias, '--pid', '4242', '--to', 'y'], { files: { 'extra.conf': block }, env: { FERRY_INVENTORY: '{dir}/hosts:{dir}/extra.conf' } });
-const request = (what: string, method: string, params: unknown, fragment: string): BadInputCase =>
-  ({ surface: 'contract', what, code: 'BAD_INPUT', fragment, contract: { method, params } });
+  run(what, code, fragment, ['migrate', '--from', alias, '--pid', '4242', '--to', 'y'], {
+    files: { 'extra.conf': block },
+    env: { FERRY_INVENTORY: '{dir}/hosts:{dir}/extra.conf' },
+  });
+const request = (what: string, method: string, params: unknown, fragment: string): BadInputCase => ({
+  surface: 'contract',
+  what,
+  code: 'BAD_INPUT',
+  fragment,
+  contract: { method, params },
+});
 const start = (over: Record<string, unknown>) => ({ from: 'x', to: 'y', pid: 4242, ...over });
-const inventory = (what: string, text: string, fragment: string, alias = 'evil', more: Record<string, string> = {}): BadInputCase =>
-  ({ surface: 'inventory', what, code: 'BAD_INPUT', fragment, inventory: { files: { 'config': text, ...more }, alias } });
+const inventory = (what: string, text: string, fragment: string, alias = 'evil', more: Record<string, string> = {}): BadInputCase => ({
+  surface: 'inventory',
+  what,
+  code: 'BAD_INPUT',
+  fragment,
+  inventory: { files: { config: text, ...more }, alias },
+});
 
 /** Every case. */
 export const BAD_INPUT_CASES: readonly BadInputCase[] = [
@@ -82,17 +100,26 @@ export const BAD_INPUT_CASES: readonly BadInputCase[] = [
   migrate('address with a shell command', 'not an IP address: "198.18.0.100;reboot"', { '--ip': '198.18.0.100;reboot' }),
   migrate('address with a leading space', 'not an IP address: " 198.18.0.100"', { '--ip': ' 198.18.0.100' }),
   migrate('host name instead of an address', 'not an IP address: "localhost"', { '--ip': 'localhost' }),
-  run('the same address twice', 'BAD_INPUT', '--ip 198.18.0.100 given more than once', migrateArgs('--ip', '198.18.0.100', '--ip', '198.18.0.101', '--ip', '198.18.0.100')),
+  run(
+    'the same address twice',
+    'BAD_INPUT',
+    '--ip 198.18.0.100 given more than once',
+    migrateArgs('--ip', '198.18.0.100', '--ip', '198.18.0.101', '--ip', '198.18.0.100'),
+  ),
   run('one IPv6 address in two spellings', 'BAD_INPUT', '--ip 2001:db8::1 given more than once', migrateArgs('--ip', '2001:db8::1', '--ip', '2001:DB8:0:0::1')),
-  run(`more than ${maxAddresses} addresses`, 'BAD_INPUT', `at most ${maxAddresses} --ip addresses per migration, got ${maxAddresses + 1}`,
-    migrateArgs(...Array.from({ length: maxAddresses + 1 }, (_, i) => ['--ip', `198.18.1.${i + 1}`]).flat())),
+  run(
+    `more than ${maxAddresses} addresses`,
+    'BAD_INPUT',
+    `at most ${maxAddresses} --ip addresses per migration, got ${maxAddresses + 1}`,
+    migrateArgs(...Array.from({ length: maxAddresses + 1 }, (_, i) => ['--ip', `198.18.1.${i + 1}`]).flat()),
+  ),
   // Options.
   migrate('unknown transfer mode', '--mode must be one of streamed, staged, lazy, got "fast"', { '--mode': 'fast' }),
   migrate('negative budget', `${budgetRange}, got "-5"`, { '--budget-ms': '-5' }),
   migrate('budget of 0 ms', `${budgetRange}, got "0"`, { '--budget-ms': '0' }),
   migrate('budget of 1 ms', `${budgetRange}, got "1"`, { '--budget-ms': '1' }),
-  migrate('budget just under the contract\'s minimum', `${budgetRange}, got "${budgetMsMin - 1}"`, { '--budget-ms': String(budgetMsMin - 1) }),
-  migrate('budget over the contract\'s maximum', `got "${budgetMsMax + 1}"`, { '--budget-ms': String(budgetMsMax + 1) }),
+  migrate("budget just under the contract's minimum", `${budgetRange}, got "${budgetMsMin - 1}"`, { '--budget-ms': String(budgetMsMin - 1) }),
+  migrate("budget over the contract's maximum", `got "${budgetMsMax + 1}"`, { '--budget-ms': String(budgetMsMax + 1) }),
   migrate('budget in exponent notation', 'got "1e3"', { '--budget-ms': '1e3' }),
   migrate('image base /', '--image-base "/" refused: / is a shared system folder', { '--image-base': '/' }),
   migrate('image base /etc', 'it is inside /etc, a system folder', { '--image-base': '/etc' }),
@@ -111,9 +138,15 @@ export const BAD_INPUT_CASES: readonly BadInputCase[] = [
   run('--yes without a fingerprint (blind trust)', 'BAD_INPUT', '--yes needs --fingerprint', ['hosts', 'trust', 'x', '--yes']),
   // Environment.
   run('FERRY_LAB with a path', 'BAD_INPUT', 'FERRY_LAB must be 1-8 lowercase letters/digits', ['hosts'], { env: { FERRY_LAB: '../x' } }),
-  run('FERRY_CRIU not absolute', 'BAD_INPUT', 'FERRY_CRIU must be an absolute path, got "criu"', ['migrate', '--from', 'x', '--pid', '4242', '--to', 'y'], { env: { FERRY_CRIU: 'criu' } }),
-  run('FERRY_CRIU with a shell command', 'BAD_INPUT', 'FERRY_CRIU must be an absolute path', ['migrate', '--from', 'x', '--pid', '4242', '--to', 'y'], { env: { FERRY_CRIU: '/opt/criu;id' } }),
-  run('FERRY_INVENTORY naming a missing file', 'BAD_INPUT', 'Inventory file not found: {dir}/missing', ['hosts'], { env: { FERRY_INVENTORY: '{dir}/missing' } }),
+  run('FERRY_CRIU not absolute', 'BAD_INPUT', 'FERRY_CRIU must be an absolute path, got "criu"', ['migrate', '--from', 'x', '--pid', '4242', '--to', 'y'], {
+    env: { FERRY_CRIU: 'criu' },
+  }),
+  run('FERRY_CRIU with a shell command', 'BAD_INPUT', 'FERRY_CRIU must be an absolute path', ['migrate', '--from', 'x', '--pid', '4242', '--to', 'y'], {
+    env: { FERRY_CRIU: '/opt/criu;id' },
+  }),
+  run('FERRY_INVENTORY naming a missing file', 'BAD_INPUT', 'Inventory file not found: {dir}/missing', ['hosts'], {
+    env: { FERRY_INVENTORY: '{dir}/missing' },
+  }),
   // Inventory files (FERRY_INVENTORY), through the CLI.
   hostFile('HostName with a shell command', 'Host evil\n  HostName a;reboot\n', 'host "evil" skipped'),
   hostFile('HostName with $()', 'Host evil\n  HostName $(touch /tmp/x)\n', 'only letters, digits and . _ : % - are allowed'),
@@ -130,16 +163,43 @@ export const BAD_INPUT_CASES: readonly BadInputCase[] = [
   hostFile('Include of /dev/zero (never ends)', 'Include /dev/zero\n', 'Include (from {dir}/extra.conf) /dev/zero is a character device, not a regular file'),
   hostFile('IdentityFile /dev/zero', 'Host evil\n  HostName 127.0.0.1\n  IdentityFile /dev/zero\n', 'IdentityFile /dev/zero is not a regular file'),
   hostFile('IdentityFile naming a folder', 'Host evil\n  HostName 127.0.0.1\n  IdentityFile {dir}\n', 'is not a regular file'),
-  run('Include of a FIFO (no writer: a plain read would wait forever)', 'BAD_INPUT', 'Include (from {dir}/extra.conf) {dir}/fifo is a FIFO, not a regular file', ['hosts'],
-    { files: { 'extra.conf': 'Include {dir}/fifo\n' }, fifos: ['fifo'], env: { FERRY_INVENTORY: '{dir}/hosts:{dir}/extra.conf' } }),
-  run('inventory file that is a FIFO', 'BAD_INPUT', 'inventory file {dir}/fifo is a FIFO', ['hosts'], { fifos: ['fifo'], env: { FERRY_INVENTORY: '{dir}/fifo' } }),
-  run('IdentityFile that is a FIFO', 'BAD_INPUT', 'IdentityFile {dir}/fifo is not a regular file', ['migrate', '--from', 'evil', '--pid', '4242', '--to', 'y'],
-    { files: { 'extra.conf': 'Host evil\n  HostName 127.0.0.1\n  IdentityFile {dir}/fifo\n' }, fifos: ['fifo'], env: { FERRY_INVENTORY: '{dir}/hosts:{dir}/extra.conf' } }),
+  run(
+    'Include of a FIFO (no writer: a plain read would wait forever)',
+    'BAD_INPUT',
+    'Include (from {dir}/extra.conf) {dir}/fifo is a FIFO, not a regular file',
+    ['hosts'],
+    { files: { 'extra.conf': 'Include {dir}/fifo\n' }, fifos: ['fifo'], env: { FERRY_INVENTORY: '{dir}/hosts:{dir}/extra.conf' } },
+  ),
+  run('inventory file that is a FIFO', 'BAD_INPUT', 'inventory file {dir}/fifo is a FIFO', ['hosts'], {
+    fifos: ['fifo'],
+    env: { FERRY_INVENTORY: '{dir}/fifo' },
+  }),
+  run(
+    'IdentityFile that is a FIFO',
+    'BAD_INPUT',
+    'IdentityFile {dir}/fifo is not a regular file',
+    ['migrate', '--from', 'evil', '--pid', '4242', '--to', 'y'],
+    {
+      files: { 'extra.conf': 'Host evil\n  HostName 127.0.0.1\n  IdentityFile {dir}/fifo\n' },
+      fifos: ['fifo'],
+      env: { FERRY_INVENTORY: '{dir}/hosts:{dir}/extra.conf' },
+    },
+  ),
   // Each level includes the next four times: 4^12 files to read without a cap, no cycle for the depth limit to catch.
-  run('a fan-out of Includes (12 levels, each including the next 4 times)', 'BAD_INPUT', `the inventory reads more than ${INVENTORY_LIMITS.files} files`, ['hosts'],
-    { files: Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`l${i}`, `Include${' {dir}/l'.concat(String(i + 1)).repeat(4)}\n`])), env: { FERRY_INVENTORY: '{dir}/hosts:{dir}/l0' } }),
-  run('UserKnownHostsFile /dev/zero', 'BAD_INPUT', 'known_hosts file /dev/zero is a character device', ['ps', 'evil'],
-    { files: { 'extra.conf': 'Host evil\n  HostName 127.0.0.1\n  Port {port}\n  UserKnownHostsFile /dev/zero\n' }, env: { FERRY_INVENTORY: '{dir}/hosts:{dir}/extra.conf' } }),
+  run(
+    'a fan-out of Includes (12 levels, each including the next 4 times)',
+    'BAD_INPUT',
+    `the inventory reads more than ${INVENTORY_LIMITS.files} files`,
+    ['hosts'],
+    {
+      files: Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`l${i}`, `Include${' {dir}/l'.concat(String(i + 1)).repeat(4)}\n`])),
+      env: { FERRY_INVENTORY: '{dir}/hosts:{dir}/l0' },
+    },
+  ),
+  run('UserKnownHostsFile /dev/zero', 'BAD_INPUT', 'known_hosts file /dev/zero is a character device', ['ps', 'evil'], {
+    files: { 'extra.conf': 'Host evil\n  HostName 127.0.0.1\n  Port {port}\n  UserKnownHostsFile /dev/zero\n' },
+    env: { FERRY_INVENTORY: '{dir}/hosts:{dir}/extra.conf' },
+  }),
   // The dashboard's contract (app/contract/schemas.ts), over a real transport pair.
   request('host name with ;', 'migration:start', start({ from: 'a;b' }), 'from: invalid host name'),
   request('option-like destination', 'migration:plan', start({ to: '-oProxyCommand=x' }), 'to: invalid host name: it starts with "-"'),
@@ -148,7 +208,12 @@ export const BAD_INPUT_CASES: readonly BadInputCase[] = [
   request('fractional PID', 'migration:start', start({ pid: 1.5 }), 'pid: Invalid input: expected int'),
   request('budget under 100 ms', 'migration:start', start({ budgetMs: 50 }), 'budgetMs: Too small'),
   request('unknown transfer mode', 'migration:start', start({ mode: 'fast' }), 'mode: Invalid option'),
-  request(`more than ${maxAddresses} addresses`, 'migration:start', start({ addresses: Array.from({ length: maxAddresses + 1 }, (_, i) => `198.18.1.${i + 1}`) }), 'addresses: Too big'),
+  request(
+    `more than ${maxAddresses} addresses`,
+    'migration:start',
+    start({ addresses: Array.from({ length: maxAddresses + 1 }, (_, i) => `198.18.1.${i + 1}`) }),
+    'addresses: Too big',
+  ),
   request('the same address twice', 'migration:start', start({ addresses: ['198.18.0.100', '198.18.0.100'] }), 'addresses: 198.18.0.100 given more than once'),
   request('address longer than 64 characters', 'migration:start', start({ addresses: ['1'.repeat(65)] }), 'addresses.0: Too big'),
   request('keepImages as a string', 'migration:start', start({ keepImages: 'yes' }), 'keepImages: Invalid input: expected boolean'),
@@ -157,7 +222,12 @@ export const BAD_INPUT_CASES: readonly BadInputCase[] = [
   request('host added with a shell command as address', 'hosts:add', { name: 'n', hostName: 'a;reboot' }, 'hostName: invalid address'),
   request('host added with a shell command as user', 'hosts:add', { name: 'n', hostName: 'h', user: 'root;id' }, 'user: invalid user'),
   request('host added with port 0', 'hosts:add', { name: 'n', hostName: 'h', port: 0 }, 'port: Too small'),
-  request('host added with an IdentityFile (a file on the controller read as a key)', 'hosts:add', { name: 'n', hostName: 'h', identityFile: '/dev/zero' }, 'Unrecognized key: "identityFile"'),
+  request(
+    'host added with an IdentityFile (a file on the controller read as a key)',
+    'hosts:add',
+    { name: 'n', hostName: 'h', identityFile: '/dev/zero' },
+    'Unrecognized key: "identityFile"',
+  ),
   request('host added with a hostile ProxyJump', 'hosts:add', { name: 'n', hostName: 'h', proxyJump: 'j;k' }, 'proxyJump: invalid host name'),
   request('processes of a host name with a newline', 'processes:list', { host: 'a\nb' }, 'host: invalid host name: it contains whitespace'),
   request('history id with a path', 'history:get', { id: '../../etc/passwd' }, 'id: invalid migration id'),
@@ -176,7 +246,9 @@ export const BAD_INPUT_CASES: readonly BadInputCase[] = [
   inventory('Include of a character device', 'Include /dev/zero\n', '/dev/zero is a character device, not a regular file'),
   inventory('Include of a folder', 'Include {dir}\n', 'is a folder, not a regular file'),
   inventory('Include glob over the whole filesystem', 'Include /*/*/*/*\n', `matches more than ${INVENTORY_LIMITS.files} paths`),
-  inventory('an included file over the size cap', 'Include {dir}/big\n', `/big is larger than ${INVENTORY_LIMITS.fileBytes} bytes`, 'evil', { big: `# ${'x'.repeat(INVENTORY_LIMITS.fileBytes)}\n` }),
+  inventory('an included file over the size cap', 'Include {dir}/big\n', `/big is larger than ${INVENTORY_LIMITS.fileBytes} bytes`, 'evil', {
+    big: `# ${'x'.repeat(INVENTORY_LIMITS.fileBytes)}\n`,
+  }),
 ];
 
 function code(s: string): string {
@@ -191,15 +263,23 @@ function code(s: string): string {
 
 function input(c: BadInputCase): string {
   if (c.cli) {
-    const env = Object.entries(c.cli.env ?? {}).map(([k, v]) => `${k}=${shellWord(v)} `).join('');
+    const env = Object.entries(c.cli.env ?? {})
+      .map(([k, v]) => `${k}=${shellWord(v)} `)
+      .join('');
     const args = c.cli.args.map(shellWord).join(' ');
-    const files = Object.entries(c.cli.files ?? {}).map(([f, t]) => `<br>${f}: ${code(t)}`).join('');
+    const files = Object.entries(c.cli.files ?? {})
+      .map(([f, t]) => `<br>${f}: ${code(t)}`)
+      .join('');
     const fifos = (c.cli.fifos ?? []).map((f) => `<br>${f}: a FIFO (mkfifo)`).join('');
     return `${code(`${env}ferry ${args}`)}${files}${fifos}`;
   }
   if (c.contract) return `${code(c.contract.method)} ${code(JSON.stringify(c.contract.params))}`;
   const inv = c.inventory!;
-  return Object.entries(inv.files).map(([f, t]) => `${f}: ${code(t)}`).join('<br>') + `<br>resolve ${code(inv.alias)}`;
+  return (
+    Object.entries(inv.files)
+      .map(([f, t]) => `${f}: ${code(t)}`)
+      .join('<br>') + `<br>resolve ${code(inv.alias)}`
+  );
 }
 
 function shellWord(a: string): string {
@@ -210,9 +290,14 @@ function shellWord(a: string): string {
 export function renderBadInputDoc(cases: readonly BadInputCase[] = BAD_INPUT_CASES): string {
   const by = (s: BadInputCase['surface']) => cases.filter((c) => c.surface === s);
   const section = (title: string, list: BadInputCase[], note: string) => [
-    `## ${title} (${list.length})`, '', note, '',
-    '| # | input | what is wrong | code | message contains |', '|---|---|---|---|---|',
-    ...list.map((c, i) => `| ${i + 1} | ${input(c)} | ${c.what} | ${c.code} | ${code(c.fragment)} |`), '',
+    `## ${title} (${list.length})`,
+    '',
+    note,
+    '',
+    '| # | input | what is wrong | code | message contains |',
+    '|---|---|---|---|---|',
+    ...list.map((c, i) => `| ${i + 1} | ${input(c)} | ${c.what} | ${c.code} | ${code(c.fragment)} |`),
+    '',
   ];
   return [
     '# Bad input catalogue',
@@ -224,9 +309,14 @@ export function renderBadInputDoc(cases: readonly BadInputCase[] = BAD_INPUT_CAS
     'BAD_INPUT and UNKNOWN_HOST exit with status 2.',
     '',
     ...section('Command line', by('cli'), 'The built CLI (`node bin/ferry.mjs …`), as an operator runs it.'),
-    ...section('Dashboard contract', by('contract'), 'Requests as the dashboard sends them, through `serveContract` over an in-memory transport pair: refused by the schemas in `app/contract/schemas.ts` before any handler runs.'),
+    ...section(
+      'Dashboard contract',
+      by('contract'),
+      'Requests as the dashboard sends them, through `serveContract` over an in-memory transport pair: refused by the schemas in `app/contract/schemas.ts` before any handler runs.',
+    ),
     ...section('Inventory files', by('inventory'), 'ssh_config text loaded by `loadInventory` (the `app/inventory` parsers), then the alias resolved.'),
-    '## Not refused by design', '',
+    '## Not refused by design',
+    '',
     '- A `ProxyCommand` is a local shell command by definition (as in OpenSSH): the inventory is trusted configuration.',
     '  Only the values Ferry expands into it (`%h %p %r %n`) are validated, so a hostile HostName or User cannot reach that shell.',
     '- The contract accepts any string of at most 64 characters in `addresses`; the engine refuses a malformed one in the',

@@ -75,9 +75,20 @@ export async function startTestSshd(): Promise<TestSshd> {
   // seconds per command), as on the lab hosts.
   const child: ChildProcess = spawn(
     'unshare',
-    ['--mount', '--propagation', 'private', '/bin/sh', '-c',
-      'for f in /root/.bashrc /root/.profile; do [ -f "$f" ] && mount --bind /dev/null "$f"; done; exec "$@"', 'sh',
-      SSHD, '-D', '-e', '-f', config],
+    [
+      '--mount',
+      '--propagation',
+      'private',
+      '/bin/sh',
+      '-c',
+      'for f in /root/.bashrc /root/.profile; do [ -f "$f" ] && mount --bind /dev/null "$f"; done; exec "$@"',
+      'sh',
+      SSHD,
+      '-D',
+      '-e',
+      '-f',
+      config,
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let log = '';
@@ -93,7 +104,11 @@ export async function startTestSshd(): Promise<TestSshd> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitFor(() => log.includes(`Server listening on 127.0.0.1 port ${port}`), 10_000, () => `sshd did not start:\n${log}`);
+    await waitFor(
+      () => log.includes(`Server listening on 127.0.0.1 port ${port}`),
+      10_000,
+      () => `sshd did not start:\n${log}`,
+    );
   } catch (err) {
     await stop();
     throw err;

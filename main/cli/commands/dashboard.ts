@@ -21,7 +21,12 @@ export function registerDashboard(program: Command): void {
         const api = await createApi();
         const bridge = await startBridge({ api, staticDir: path.join(repoRoot(), 'dist', 'renderer'), port }).catch(async (err: NodeJS.ErrnoException) => {
           await api.close();
-          if (err.code === 'EADDRINUSE') throw new FerryError({ code: 'BUSY', message: `port ${port} on 127.0.0.1 is in use`, hint: 'pass --port 0 for a free port, or stop the other dashboard' });
+          if (err.code === 'EADDRINUSE')
+            throw new FerryError({
+              code: 'BUSY',
+              message: `port ${port} on 127.0.0.1 is in use`,
+              hint: 'pass --port 0 for a free port, or stop the other dashboard',
+            });
           throw err;
         });
         if (o.json) printJson({ url: bridge.url, port: bridge.port });

@@ -25,7 +25,16 @@ export function registerHosts(program: Command): void {
           return;
         }
         const rows = [['HOST', 'ADDRESS', 'USER', 'PORT', 'VIA', 'GROUPS', 'FROM']];
-        for (const h of hosts) rows.push([h.name, h.hostName, h.user, String(h.port), h.proxyJump ? `jump ${h.proxyJump}` : h.proxyCommand ? 'command' : '-', h.groups?.join(',') || '-', h.source]);
+        for (const h of hosts)
+          rows.push([
+            h.name,
+            h.hostName,
+            h.user,
+            String(h.port),
+            h.proxyJump ? `jump ${h.proxyJump}` : h.proxyCommand ? 'command' : '-',
+            h.groups?.join(',') || '-',
+            h.source,
+          ]);
         console.log(table(rows));
         for (const w of c.inventory().warnings) console.error(`warning: ${w}`);
       }),
@@ -55,4 +64,3 @@ export function registerHosts(program: Command): void {
       }),
     );
 }
-

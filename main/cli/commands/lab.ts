@@ -42,7 +42,15 @@ export function registerLab(program: Command): void {
           console.log(`  witness: ${JSON.stringify(sum)}`);
           const rows = [['connection', 'client', 'state', 'bytes in/out', 'msgs', 'max gap ms', 'intact']];
           for (const c of s.witness.connections) {
-            rows.push([c.remote, `${c.clientId ?? '-'}#${c.connIndex ?? '-'}`, c.closeReason ?? 'open', `${c.bytesIn}/${c.bytesOut}`, String(c.messages), String(c.maxGapMs), String(c.intact)]);
+            rows.push([
+              c.remote,
+              `${c.clientId ?? '-'}#${c.connIndex ?? '-'}`,
+              c.closeReason ?? 'open',
+              `${c.bytesIn}/${c.bytesOut}`,
+              String(c.messages),
+              String(c.maxGapMs),
+              String(c.intact),
+            ]);
           }
           console.log(table(rows).replace(/^/gm, '    '));
         }

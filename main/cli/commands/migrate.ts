@@ -33,12 +33,24 @@ export function registerMigrate(program: Command): void {
     .requiredOption('--from <host>', 'source host (inventory name)')
     .requiredOption('--pid <pid>', 'root of the process tree, as seen on the source')
     .requiredOption('--to <host>', 'destination host (inventory name)')
-    .option('--ip <addr>', `address to move (repeatable, at most ${MIGRATION_LIMITS.maxAddresses}); default: the local addresses of its connections`, (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option('--budget-ms <ms>', `freeze budget the operator accepts (${MIGRATION_LIMITS.budgetMsMin}..${MIGRATION_LIMITS.budgetMsMax})`, String(MIGRATION_LIMITS.budgetMsDefault))
+    .option(
+      '--ip <addr>',
+      `address to move (repeatable, at most ${MIGRATION_LIMITS.maxAddresses}); default: the local addresses of its connections`,
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .option(
+      '--budget-ms <ms>',
+      `freeze budget the operator accepts (${MIGRATION_LIMITS.budgetMsMin}..${MIGRATION_LIMITS.budgetMsMax})`,
+      String(MIGRATION_LIMITS.budgetMsDefault),
+    )
     .option('--mode <mode>', `how memory moves: ${TRANSFER_MODES.join(' | ')} (default: the fastest safe one)`)
     .option('--keep-images', 'keep the CRIU images on both hosts after success')
     .option('--allow-shared-address', 'move the addresses even though processes outside the tree use them (their connections break)')
-    .option('--image-base <dir>', `folder for the CRIU images on both hosts (root's, closed to other users, outside the system's folders; default ${DEFAULT_IMAGE_BASE}, and in lazy mode /run when it is a tmpfs with room)`)
+    .option(
+      '--image-base <dir>',
+      `folder for the CRIU images on both hosts (root's, closed to other users, outside the system's folders; default ${DEFAULT_IMAGE_BASE}, and in lazy mode /run when it is a tmpfs with room)`,
+    )
     .option('--json', 'print the migration record as JSON')
     .action(
       action(async (o: MigrateOptions) => {
@@ -56,7 +68,14 @@ export function registerMigrate(program: Command): void {
         const witness = await witnessViewFor(record).catch(() => undefined);
         if (o.json) printJson({ ok: record.outcome === 'succeeded', record, ...(witness ? { witness } : {}) });
         else printSummary(record, witness);
-        process.exitCode = record.outcome === 'succeeded' ? 0 : record.outcome === 'cancelled' ? 130 : record.error?.code === 'BAD_INPUT' || record.error?.code === 'UNKNOWN_HOST' ? 2 : 1;
+        process.exitCode =
+          record.outcome === 'succeeded'
+            ? 0
+            : record.outcome === 'cancelled'
+              ? 130
+              : record.error?.code === 'BAD_INPUT' || record.error?.code === 'UNKNOWN_HOST'
+                ? 2
+                : 1;
       }),
     );
 }
@@ -99,7 +118,9 @@ function cancelOnInterrupt(service: MigrationService, id: string, say: boolean):
 function printEvent(e: MigrationEvent): void {
   switch (e.type) {
     case 'plan':
-      console.log(`ferry: ${e.plan.request.from} → ${e.plan.request.to}: pid ${e.plan.request.pid} (${e.plan.comm}), ${e.plan.treePids.length} process(es), ${e.plan.connections.length} connection(s), ${Math.round(e.plan.rssKiB / 1024)} MiB`);
+      console.log(
+        `ferry: ${e.plan.request.from} → ${e.plan.request.to}: pid ${e.plan.request.pid} (${e.plan.comm}), ${e.plan.treePids.length} process(es), ${e.plan.connections.length} connection(s), ${Math.round(e.plan.rssKiB / 1024)} MiB`,
+      );
       console.log(`  transfer: ${e.plan.transferMode} (${e.plan.transferReason})`);
       break;
     case 'step-finished': {
@@ -129,15 +150,23 @@ function printSummary(r: MigrationRecord, witness: Awaited<ReturnType<typeof wit
   console.log('steps (ms):');
   for (const s of steps) console.log(`  ${s.name.padEnd(17)} ${String((s.endedAt ?? 0) - s.startedAt).padStart(6)}  (+${s.startedAt - r.startedAt} ms)`);
   if (r.freeze?.ms !== undefined) console.log(`freeze window: ${r.freeze.ms} ms (budget ${r.request.budgetMs} ms)`);
-  if (r.imageBytes !== undefined) console.log(`images: ${(r.imageBytes / 1048576).toFixed(1)} MiB (${r.plan?.transferMode ?? '?'}${r.transferMs !== undefined ? `, ${r.transferMs} ms` : ''})`);
+  if (r.imageBytes !== undefined)
+    console.log(
+      `images: ${(r.imageBytes / 1048576).toFixed(1)} MiB (${r.plan?.transferMode ?? '?'}${r.transferMs !== undefined ? `, ${r.transferMs} ms` : ''})`,
+    );
   if (r.connections.length) console.log(`connections: ${r.connections.filter((c) => c.ok).length}/${r.connections.length} intact on ${r.request.to}`);
   if (witness) {
-    console.log(`witness (lab peer): ${witness.connections} connection(s), largest gap ${witness.maxGapMs} ms, resets ${witness.resets}, reconnects ${witness.reconnects}, streams ${witness.intact ? 'intact' : 'BROKEN'}`);
+    console.log(
+      `witness (lab peer): ${witness.connections} connection(s), largest gap ${witness.maxGapMs} ms, resets ${witness.resets}, reconnects ${witness.reconnects}, streams ${witness.intact ? 'intact' : 'BROKEN'}`,
+    );
   }
   if (r.rollback) console.log(`rollback: ${r.rollback.ok ? 'complete' : 'INCOMPLETE'}: ${r.rollback.actions.join('; ')}`);
   if (r.problems && r.problems.length > 1) for (const p of r.problems) console.log(`  problem: ${formatError(p)}`);
   if (r.outcome === 'succeeded') console.log(`migration ${r.id}: succeeded`);
   else if (r.outcome === 'cancelled') console.log(`${formatError(r.error ?? { code: 'CANCELLED', message: 'cancelled' })}\nmigration ${r.id}: cancelled`);
-  else console.log(`${formatError(r.error ?? { code: 'INTERNAL', message: 'unknown failure' })}\nmigration ${r.id}: ${r.outcome}${r.outcome === 'refused' ? ' (nothing was changed)' : ''}`);
+  else
+    console.log(
+      `${formatError(r.error ?? { code: 'INTERNAL', message: 'unknown failure' })}\nmigration ${r.id}: ${r.outcome}${r.outcome === 'refused' ? ' (nothing was changed)' : ''}`,
+    );
   if (r.recordDir) console.log(`record: ${r.recordDir}`);
 }

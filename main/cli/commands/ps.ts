@@ -16,10 +16,10 @@ import { parsePid } from '../args';
 export function registerPs(program: Command): void {
   program
     .command('ps')
-    .description('process tree of a host with each process\'s TCP sockets (state, queues, rtt, rto, cwnd, retransmits)')
+    .description("process tree of a host with each process's TCP sockets (state, queues, rtt, rto, cwnd, retransmits)")
     .argument('<host>', 'inventory name')
     .option('--pid <pid>', 'only this process and its descendants')
-    .option('--search <text>', 'only processes matching a name, PID, port or address (and their ancestors), as the dashboard\'s search')
+    .option('--search <text>', "only processes matching a name, PID, port or address (and their ancestors), as the dashboard's search")
     .option('--json', 'print as JSON')
     .action(
       action(async (host: string, o: { pid?: string; search?: string; json?: boolean }) => {
@@ -39,7 +39,9 @@ export function registerPs(program: Command): void {
           if (o.json) {
             const shown = new Set(rows.map((r) => r.node.pid));
             const attach = (n: ProcessNode): unknown => ({
-              ...n, sockets: sockets.get(n.pid) ?? [], children: n.children.filter((ch) => shown.has(ch.pid)).map(attach),
+              ...n,
+              sockets: sockets.get(n.pid) ?? [],
+              children: n.children.filter((ch) => shown.has(ch.pid)).map(attach),
             });
             printJson({ host, takenAt: snap.takenAt, processes: roots.filter((r) => shown.has(r.pid)).map(attach) });
             return;

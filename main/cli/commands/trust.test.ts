@@ -27,8 +27,11 @@ describe.skipIf(skipReason !== '')(title, { timeout: 60_000 }, () => {
     kh = path.join(tmp, 'known_hosts');
     inv = path.join(tmp, 'inventory');
     // tj: the same sshd reached through t as its jump host, under another name (localhost): two keys to trust.
-    writeFileSync(inv, `Host t\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User root\n  IdentityFile ${sshd.clientKey}\n  UserKnownHostsFile ${kh}\n`
-      + `Host tj\n  HostName localhost\n  Port ${sshd.port}\n  User root\n  ProxyJump t\n  IdentityFile ${sshd.clientKey}\n  UserKnownHostsFile ${kh}\n`);
+    writeFileSync(
+      inv,
+      `Host t\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User root\n  IdentityFile ${sshd.clientKey}\n  UserKnownHostsFile ${kh}\n` +
+        `Host tj\n  HostName localhost\n  Port ${sshd.port}\n  User root\n  ProxyJump t\n  IdentityFile ${sshd.clientKey}\n  UserKnownHostsFile ${kh}\n`,
+    );
   }, 60_000);
   afterAll(async () => {
     await sshd?.stop();
@@ -44,7 +47,10 @@ describe.skipIf(skipReason !== '')(title, { timeout: 60_000 }, () => {
     return { interactive, said, asked, say: (l) => said.push(l), ask: async (q) => (asked.push(q), answer) };
   };
   const refused = async (p: Promise<unknown>, code: string): Promise<FerryError> => {
-    const err = await p.then(() => undefined, (e: unknown) => e);
+    const err = await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(FerryError);
     expect((err as FerryError).code).toBe(code);
     return err as FerryError;
@@ -100,7 +106,7 @@ describe.skipIf(skipReason !== '')(title, { timeout: 60_000 }, () => {
     expect(readFileSync(kh, 'utf8')).toBe(stale);
   });
 
-  it('names a jump host\'s key with the jump host\'s name, not the target\'s', async () => {
+  it("names a jump host's key with the jump host's name, not the target's", async () => {
     const talk = io(true, 'y');
     const out = await trustHost(inventory(), 'tj', {}, talk, pool);
     expect(talk.said[0]).toContain(`The host key of jump host t ([127.0.0.1]:${sshd.port}, on the way to tj)`);
@@ -108,7 +114,10 @@ describe.skipIf(skipReason !== '')(title, { timeout: 60_000 }, () => {
     expect(talk.said[1]).toContain(`The host key of tj ([localhost]:${sshd.port})`);
     expect(talk.asked[1]).toContain(`Add this key for [localhost]:${sshd.port} to`);
     expect(out).toMatchObject({ status: 'added', name: `[localhost]:${sshd.port}` });
-    expect(out.keys?.map((k) => [k.host, k.name, k.jump])).toEqual([['t', `[127.0.0.1]:${sshd.port}`, true], ['tj', `[localhost]:${sshd.port}`, false]]);
+    expect(out.keys?.map((k) => [k.host, k.name, k.jump])).toEqual([
+      ['t', `[127.0.0.1]:${sshd.port}`, true],
+      ['tj', `[localhost]:${sshd.port}`, false],
+    ]);
     expect(readFileSync(kh, 'utf8')).toBe(`${entry()}\n[localhost]:${sshd.port} ${sshd.hostPub}\n`);
 
     // Without a terminal, the refusal names the jump host and says to trust it first.

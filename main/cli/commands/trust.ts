@@ -55,13 +55,7 @@ export interface TrustOutcome {
 const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
 
 /** Connects to `host`; an unknown key is shown and appended to known_hosts only when confirmed. */
-export async function trustHost(
-  inventory: Inventory,
-  host: string,
-  opts: TrustOptions,
-  io: TrustIo,
-  poolOptions: SshPoolOptions = {},
-): Promise<TrustOutcome> {
+export async function trustHost(inventory: Inventory, host: string, opts: TrustOptions, io: TrustIo, poolOptions: SshPoolOptions = {}): Promise<TrustOutcome> {
   if (opts.fingerprint !== undefined && !FINGERPRINT.test(opts.fingerprint)) {
     throw new FerryError({
       code: 'BAD_INPUT',
@@ -180,7 +174,8 @@ export function registerTrust(hosts: Command): void {
         if (o.json) printJson({ ok: !result.loginError, ...result });
         else if (result.status === 'already-trusted') console.log(`${host} (${result.name}): host key already in known_hosts`);
         else {
-          for (const k of result.keys ?? []) console.log(`${k.host}${k.jump ? ' (jump host)' : ''}: added ${k.keyType} ${k.fingerprint} for ${k.name} to ${k.file}`);
+          for (const k of result.keys ?? [])
+            console.log(`${k.host}${k.jump ? ' (jump host)' : ''}: added ${k.keyType} ${k.fingerprint} for ${k.name} to ${k.file}`);
           if (result.loginError) process.stderr.write(`ferry: but logging in failed [${result.loginError.code}]: ${result.loginError.message}\n`);
         }
         if (result.loginError) process.exitCode = 1;

@@ -7,7 +7,9 @@ export function CheckList({ checks, label }: { checks: ReadinessCheck[]; label: 
     <ul className="checks" aria-label={label}>
       {checks.map((c) => (
         <li key={c.name} className={c.ok ? 'ok' : c.warning ? 'warn' : 'bad'}>
-          <span className="mark" aria-hidden="true">{c.ok ? '✓' : c.warning ? '!' : '✗'}</span>
+          <span className="mark" aria-hidden="true">
+            {c.ok ? '✓' : c.warning ? '!' : '✗'}
+          </span>
           <span className="name">{c.name}</span>
           <span className="detail">{c.ok ? c.detail : `${c.warning ? 'warning' : 'failed'}: ${c.detail}`}</span>
           {!c.ok && c.fix ? <span className="fix">Fix: {c.fix}</span> : null}

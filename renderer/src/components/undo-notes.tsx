@@ -16,16 +16,27 @@ export function UndoNotes({ record }: { record: MigrationRecord }) {
           {sb.warning ? <div className="hint">{sb.warning}</div> : null}
           {sb.connectionsEnded?.length && sb.end ? (
             <div className="hint" aria-label="Connections ended">
-              Connections ended (reset from {host(sb.end)}, so the peers see them end): {sb.connectionsEnded.map((c) => `${c.connection} (${c.streams})`).join(', ')}.
+              Connections ended (reset from {host(sb.end)}, so the peers see them end):{' '}
+              {sb.connectionsEnded.map((c) => `${c.connection} (${c.streams})`).join(', ')}.
             </div>
           ) : null}
-          {!record.rollback && sb.actions.length ? <ul>{sb.actions.map((a) => <li key={a}>{a}</li>)}</ul> : null}
+          {!record.rollback && sb.actions.length ? (
+            <ul>
+              {sb.actions.map((a) => (
+                <li key={a}>{a}</li>
+              ))}
+            </ul>
+          ) : null}
         </div>
       )}
       {record.rollback && (
         <div role="note" aria-label="Rollback" className={`note ${record.rollback.ok ? 'warn' : 'error'}`}>
           <strong>Rollback {record.rollback.ok ? 'complete' : 'INCOMPLETE'}:</strong>
-          <ul>{record.rollback.actions.map((a) => <li key={a}>{a}</li>)}</ul>
+          <ul>
+            {record.rollback.actions.map((a) => (
+              <li key={a}>{a}</li>
+            ))}
+          </ul>
         </div>
       )}
     </>

@@ -47,7 +47,16 @@ export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get) => 
       const runs = { ...s.runs };
       for (const snap of r.value) runs[snap.id] = progressFromEvents(snap.id, snap.events);
       const running = r.value.find((x) => x.running);
-      return { runs, ...(running && !s.activeId ? { activeId: running.id, view: 'migrate' as const, draft: { ...s.draft, from: running.request.from, to: running.request.to, pid: running.request.pid, budgetMs: running.request.budgetMs } } : {}) };
+      return {
+        runs,
+        ...(running && !s.activeId
+          ? {
+              activeId: running.id,
+              view: 'migrate' as const,
+              draft: { ...s.draft, from: running.request.from, to: running.request.to, pid: running.request.pid, budgetMs: running.request.budgetMs },
+            }
+          : {}),
+      };
     });
   },
 });
@@ -66,7 +75,11 @@ function requestOf(d: MigrationDraft, from: string, to: string, pid: number) {
   const addresses = (d.addresses ?? '').split(/[\s,]+/).filter(Boolean);
   const imageBase = d.imageBase?.trim();
   return {
-    from, to, pid, budgetMs: d.budgetMs, addresses,
+    from,
+    to,
+    pid,
+    budgetMs: d.budgetMs,
+    addresses,
     ...(d.mode ? { mode: d.mode } : {}),
     ...(d.allowSharedAddress ? { allowSharedAddress: true } : {}),
     ...(imageBase ? { imageBase } : {}),

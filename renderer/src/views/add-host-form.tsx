@@ -36,16 +36,36 @@ export function AddHostForm({ manualFile }: { manualFile?: string | undefined })
   return (
     <form className="card stack" onSubmit={(e) => void submit(e)} aria-labelledby="add-host-title">
       <h3 id="add-host-title">Add a host</h3>
-      <p className="muted small">Written as an ssh_config Host block to {manualFile ?? 'Ferry’s inventory file'}; it uses your default SSH keys and agent (hosts needing another key belong in ~/.ssh/config); known_hosts works as for ssh.</p>
+      <p className="muted small">
+        Written as an ssh_config Host block to {manualFile ?? 'Ferry’s inventory file'}; it uses your default SSH keys and agent (hosts needing another key
+        belong in ~/.ssh/config); known_hosts works as for ssh.
+      </p>
       <div className="form-grid">
-        <label>Name<input name="name" required placeholder="db-1" autoComplete="off" /></label>
-        <label>Address<input name="hostName" required placeholder="10.0.0.5 or db-1.example.org" autoComplete="off" /></label>
-        <label>User<input name="user" placeholder="root" autoComplete="off" /></label>
-        <label>Port<input name="port" type="number" min={1} max={65535} placeholder="22" /></label>
-        <label>ProxyJump<input name="proxyJump" placeholder="bastion" autoComplete="off" /></label>
+        <label>
+          Name
+          <input name="name" required placeholder="db-1" autoComplete="off" />
+        </label>
+        <label>
+          Address
+          <input name="hostName" required placeholder="10.0.0.5 or db-1.example.org" autoComplete="off" />
+        </label>
+        <label>
+          User
+          <input name="user" placeholder="root" autoComplete="off" />
+        </label>
+        <label>
+          Port
+          <input name="port" type="number" min={1} max={65535} placeholder="22" />
+        </label>
+        <label>
+          ProxyJump
+          <input name="proxyJump" placeholder="bastion" autoComplete="off" />
+        </label>
       </div>
       <div className="row">
-        <button type="submit" className="primary" disabled={busy}>{busy ? 'Adding…' : 'Add host'}</button>
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? 'Adding…' : 'Add host'}
+        </button>
         {added && !error && <span role="status">Added {added}.</span>}
       </div>
       {error && <ErrorNote error={error} title="Could not add the host" />}

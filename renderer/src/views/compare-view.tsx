@@ -20,20 +20,34 @@ export function CompareView({ ids }: { ids: [string, string] }) {
       <div className="two-col">
         {[a, b].map((r, i) => (
           <div key={r.id} className="card">
-            <h4><code>{r.id}</code></h4>
+            <h4>
+              <code>{r.id}</code>
+            </h4>
             <RecordFacts record={r} />
             <WaterfallChart timing={i === 0 ? ta : tb} label={`Waterfall of ${r.id}`} />
           </div>
         ))}
       </div>
       <table className="grid small" aria-label="Step durations compared">
-        <thead><tr><th scope="col">Step</th><th scope="col">{a.id}</th><th scope="col">{b.id}</th><th scope="col">Difference</th></tr></thead>
+        <thead>
+          <tr>
+            <th scope="col">Step</th>
+            <th scope="col">{a.id}</th>
+            <th scope="col">{b.id}</th>
+            <th scope="col">Difference</th>
+          </tr>
+        </thead>
         <tbody>
           {names.map((n) => {
             const x = dur(ta, n);
             const y = dur(tb, n);
             return (
-              <tr key={n}><th scope="row">{n}</th><td>{x ?? '–'} ms</td><td>{y ?? '–'} ms</td><td>{x !== undefined && y !== undefined ? `${y - x > 0 ? '+' : ''}${y - x} ms` : '–'}</td></tr>
+              <tr key={n}>
+                <th scope="row">{n}</th>
+                <td>{x ?? '–'} ms</td>
+                <td>{y ?? '–'} ms</td>
+                <td>{x !== undefined && y !== undefined ? `${y - x > 0 ? '+' : ''}${y - x} ms` : '–'}</td>
+              </tr>
             );
           })}
         </tbody>

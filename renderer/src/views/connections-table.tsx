@@ -21,7 +21,9 @@ export function ConnectionsPanel({ node, listing, onMigrate }: { node: ProcessNo
         <h3 id="conn-title">
           PID {node.pid} <code>{node.comm}</code>
         </h3>
-        <button type="button" className="primary" onClick={onMigrate}>Migrate this process…</button>
+        <button type="button" className="primary" onClick={onMigrate}>
+          Migrate this process…
+        </button>
       </div>
       <p className="small args-full">{node.args}</p>
       <p className="small muted">
@@ -29,10 +31,19 @@ export function ConnectionsPanel({ node, listing, onMigrate }: { node: ProcessNo
       </p>
       <div className="card">
         <strong>Addresses that would move: </strong>
-        {moving.length ? moving.map((a) => <code key={a} className="chip">{a}</code>) : <span className="muted">none (no connection from a movable address)</span>}
+        {moving.length ? (
+          moving.map((a) => (
+            <code key={a} className="chip">
+              {a}
+            </code>
+          ))
+        ) : (
+          <span className="muted">none (no connection from a movable address)</span>
+        )}
         {blocked.length > 0 && (
           <div className="note warn small">
-            {blocked.join(', ')} {blocked.length === 1 ? 'is' : 'are'} the address Ferry manages {listing.host} through and cannot move: give the service its own address (how: <code>docs/movable-services.md</code>).
+            {blocked.join(', ')} {blocked.length === 1 ? 'is' : 'are'} the address Ferry manages {listing.host} through and cannot move: give the service its
+            own address (how: <code>docs/movable-services.md</code>).
           </div>
         )}
       </div>
@@ -43,23 +54,40 @@ export function ConnectionsPanel({ node, listing, onMigrate }: { node: ProcessNo
           <table className="grid small" aria-label={`Connections of PID ${node.pid}`}>
             <thead>
               <tr>
-                <th scope="col">Local</th><th scope="col">Remote</th><th scope="col">State</th>
-                <th scope="col" title="receive queue / send queue (bytes)">Queues r/s</th>
-                <th scope="col">RTT ms</th><th scope="col">RTO ms</th><th scope="col">cwnd</th>
-                <th scope="col" title="unacknowledged retransmissions now / total">Retrans</th><th scope="col">PID</th>
+                <th scope="col">Local</th>
+                <th scope="col">Remote</th>
+                <th scope="col">State</th>
+                <th scope="col" title="receive queue / send queue (bytes)">
+                  Queues r/s
+                </th>
+                <th scope="col">RTT ms</th>
+                <th scope="col">RTO ms</th>
+                <th scope="col">cwnd</th>
+                <th scope="col" title="unacknowledged retransmissions now / total">
+                  Retrans
+                </th>
+                <th scope="col">PID</th>
               </tr>
             </thead>
             <tbody>
               {sockets.map((s) => (
                 <tr key={`${fourTupleKey(s)}-${s.state}`}>
-                  <td><code>{ep(s.local)}</code></td>
-                  <td><code>{s.state === 'LISTEN' ? '*' : ep(s.remote)}</code></td>
+                  <td>
+                    <code>{ep(s.local)}</code>
+                  </td>
+                  <td>
+                    <code>{s.state === 'LISTEN' ? '*' : ep(s.remote)}</code>
+                  </td>
                   <td>{s.state}</td>
-                  <td>{s.recvQ} / {s.sendQ}</td>
+                  <td>
+                    {s.recvQ} / {s.sendQ}
+                  </td>
                   <td>{s.rttMs === undefined ? '–' : `${s.rttMs}${s.rttVarMs !== undefined ? ` ±${s.rttVarMs}` : ''}`}</td>
                   <td>{v(s.rtoMs)}</td>
                   <td>{v(s.cwnd)}</td>
-                  <td>{v(s.retransCurrent)} / {v(s.retransTotal)}</td>
+                  <td>
+                    {v(s.retransCurrent)} / {v(s.retransTotal)}
+                  </td>
                   <td>{[...new Set(s.owners.map((o) => o.pid))].join(', ')}</td>
                 </tr>
               ))}

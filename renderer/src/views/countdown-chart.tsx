@@ -19,11 +19,24 @@ interface Props {
 function rowsOf(schedules: RemoteSchedule[]): TimelineRow[] {
   const groups = new Map<number, RemoteSchedule[]>();
   for (const s of schedules) groups.set(s.baseRtoMs, [...(groups.get(s.baseRtoMs) ?? []), s]);
-  return [...groups.entries()].map(([base, list]) => ({ label: `${list.length} conn · RTO ${base} ms`, retransmitsMs: (list[0] as RemoteSchedule).retransmitsMs }));
+  return [...groups.entries()].map(([base, list]) => ({
+    label: `${list.length} conn · RTO ${base} ms`,
+    retransmitsMs: (list[0] as RemoteSchedule).retransmitsMs,
+  }));
 }
 
 /** The figures and the meter: the part that ticks. */
-function CountdownFigures({ schedules, budgetMs, freeze, clockOffsetMs }: { schedules: RemoteSchedule[]; budgetMs: number; freeze: FreezeWindow | undefined; clockOffsetMs: number }) {
+function CountdownFigures({
+  schedules,
+  budgetMs,
+  freeze,
+  clockOffsetMs,
+}: {
+  schedules: RemoteSchedule[];
+  budgetMs: number;
+  freeze: FreezeWindow | undefined;
+  clockOffsetMs: number;
+}) {
   const { elapsed, frozen } = useFreezeElapsed(freeze, clockOffsetMs);
   const c = countdownAt(elapsed, budgetMs, schedules);
   const next = c.connections.reduce<number | undefined>((m, x) => (m === undefined || x.nextAtMs < m ? x.nextAtMs : m), undefined);
@@ -85,8 +98,9 @@ export function CountdownChart({ connections, budgetMs, freeze, clockOffsetMs }:
         <>
           <FreezeTimeline rows={rows} budgetMs={budgetMs} giveUpMs={giveUp} freeze={freeze} clockOffsetMs={clockOffsetMs} />
           <p className="small muted">
-            Diamonds: when each peer retransmits into the silence (RTO estimated from the measured {[...new Set(schedules.map((s) => s.baseRtoMs))].map((b) => `${b} ms`).join(', ')}, doubling, capped at 120 s).
-            A freeze shorter than the first retransmission costs nothing beyond itself.
+            Diamonds: when each peer retransmits into the silence (RTO estimated from the measured{' '}
+            {[...new Set(schedules.map((s) => s.baseRtoMs))].map((b) => `${b} ms`).join(', ')}, doubling, capped at 120 s). A freeze shorter than the first
+            retransmission costs nothing beyond itself.
           </p>
         </>
       )}

@@ -52,8 +52,15 @@ export const FreezeTimeline = memo(function FreezeTimeline({ rows, budgetMs, giv
           />
           <YAxis type="category" dataKey="row" width={150} allowDuplicatedCategory={false} tick={{ fontSize: 11 }} />
           <Tooltip formatter={(v) => `${v} s`} />
-          <ReferenceLine x={budgetMs / 1000} stroke="var(--warn)" strokeDasharray="4 3" label={{ value: `budget ${formatDuration(budgetMs)}`, position: 'top', fontSize: 11, fill: 'var(--fg)' }} />
-          {giveUpMs !== undefined && <ReferenceLine x={giveUpMs / 1000} stroke="var(--bad)" label={{ value: 'peer gives up', position: 'top', fontSize: 11, fill: 'var(--fg)' }} />}
+          <ReferenceLine
+            x={budgetMs / 1000}
+            stroke="var(--warn)"
+            strokeDasharray="4 3"
+            label={{ value: `budget ${formatDuration(budgetMs)}`, position: 'top', fontSize: 11, fill: 'var(--fg)' }}
+          />
+          {giveUpMs !== undefined && (
+            <ReferenceLine x={giveUpMs / 1000} stroke="var(--bad)" label={{ value: 'peer gives up', position: 'top', fontSize: 11, fill: 'var(--fg)' }} />
+          )}
           <Scatter name="peer retransmissions" data={points} fill="var(--accent)" isAnimationActive={false} shape="diamond" />
           <FreezeBar freeze={freeze} clockOffsetMs={clockOffsetMs} />
         </ScatterChart>

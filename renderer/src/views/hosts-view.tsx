@@ -15,7 +15,14 @@ function RefreshButton() {
   const loadHosts = useStore((s) => s.loadHosts);
   const loadInfo = useStore((s) => s.loadInfo);
   return (
-    <button type="button" onClick={() => { void loadHosts(); void loadInfo(); }} disabled={loading}>
+    <button
+      type="button"
+      onClick={() => {
+        void loadHosts();
+        void loadInfo();
+      }}
+      disabled={loading}
+    >
       {loading ? 'Refreshing…' : 'Refresh'}
     </button>
   );
@@ -27,7 +34,11 @@ function InventoryWarnings({ warnings }: { warnings: string[] }) {
   return (
     <details>
       <summary>{warnings.length} inventory warning(s)</summary>
-      <ul>{warnings.map((w) => <li key={w}>{w}</li>)}</ul>
+      <ul>
+        {warnings.map((w) => (
+          <li key={w}>{w}</li>
+        ))}
+      </ul>
     </details>
   );
 }

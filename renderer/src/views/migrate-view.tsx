@@ -38,7 +38,9 @@ export function MigrateView() {
         <h2 id="mig-title">Migrate</h2>
         <EmptyState title="No process chosen">
           Pick a process in the Processes view and press “Migrate this process…”.{' '}
-          <button type="button" onClick={() => setView('processes')}>Go to Processes</button>
+          <button type="button" onClick={() => setView('processes')}>
+            Go to Processes
+          </button>
         </EmptyState>
       </section>
     );
@@ -54,45 +56,123 @@ export function MigrateView() {
           void checkPlan();
         }}
       >
-        <label className="inline">Source<select value={draft.from ?? ''} onChange={(e) => setDraft({ from: e.target.value })} disabled={running}>
-          {hosts.map((h) => <option key={h.name} value={h.name}>{h.name}</option>)}
-        </select></label>
-        <label className="inline">PID<input type="number" min={1} value={draft.pid ?? ''} onChange={(e) => setDraft({ pid: Number(e.target.value) || undefined })} disabled={running} className="narrow" /></label>
-        <label className="inline">Destination<select value={draft.to ?? ''} onChange={(e) => setDraft({ to: e.target.value || undefined })} disabled={running}>
-          <option value="">choose…</option>
-          {hosts.filter((h) => h.name !== draft.from).map((h) => <option key={h.name} value={h.name}>{h.name}</option>)}
-        </select></label>
-        <label className="inline">Budget (s)<input type="number" min={1} max={MIGRATION_LIMITS.budgetMsMax / 1000} step={1} value={Math.round(draft.budgetMs / 1000)} onChange={(e) => setDraft({ budgetMs: Math.max(1, Number(e.target.value) || MIGRATION_LIMITS.budgetMsDefault / 1000) * 1000 })} disabled={running} className="narrow" /></label>
-        <label className="inline">Transfer<select value={draft.mode ?? ''} onChange={(e) => setDraft({ mode: (e.target.value || undefined) as MigrationDraft['mode'] })} disabled={running}>
-          <option value="">automatic</option>
-          {TRANSFER_MODES.map((m) => <option key={m} value={m}>{m}</option>)}
-        </select></label>
+        <label className="inline">
+          Source
+          <select value={draft.from ?? ''} onChange={(e) => setDraft({ from: e.target.value })} disabled={running}>
+            {hosts.map((h) => (
+              <option key={h.name} value={h.name}>
+                {h.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="inline">
+          PID
+          <input
+            type="number"
+            min={1}
+            value={draft.pid ?? ''}
+            onChange={(e) => setDraft({ pid: Number(e.target.value) || undefined })}
+            disabled={running}
+            className="narrow"
+          />
+        </label>
+        <label className="inline">
+          Destination
+          <select value={draft.to ?? ''} onChange={(e) => setDraft({ to: e.target.value || undefined })} disabled={running}>
+            <option value="">choose…</option>
+            {hosts
+              .filter((h) => h.name !== draft.from)
+              .map((h) => (
+                <option key={h.name} value={h.name}>
+                  {h.name}
+                </option>
+              ))}
+          </select>
+        </label>
+        <label className="inline">
+          Budget (s)
+          <input
+            type="number"
+            min={1}
+            max={MIGRATION_LIMITS.budgetMsMax / 1000}
+            step={1}
+            value={Math.round(draft.budgetMs / 1000)}
+            onChange={(e) => setDraft({ budgetMs: Math.max(1, Number(e.target.value) || MIGRATION_LIMITS.budgetMsDefault / 1000) * 1000 })}
+            disabled={running}
+            className="narrow"
+          />
+        </label>
+        <label className="inline">
+          Transfer
+          <select value={draft.mode ?? ''} onChange={(e) => setDraft({ mode: (e.target.value || undefined) as MigrationDraft['mode'] })} disabled={running}>
+            <option value="">automatic</option>
+            {TRANSFER_MODES.map((m) => (
+              <option key={m} value={m}>
+                {m}
+              </option>
+            ))}
+          </select>
+        </label>
         <label className="inline" title="Other processes that use the address lose it: their connections break">
           <input type="checkbox" checked={!!draft.allowSharedAddress} onChange={(e) => setDraft({ allowSharedAddress: e.target.checked })} disabled={running} />
           Move a shared address
         </label>
         <details className="options">
           <summary>More options</summary>
-          <label className="inline" title="Space or comma separated; empty: the local addresses of its connections">Addresses to move<input type="text" value={draft.addresses ?? ''} onChange={(e) => setDraft({ addresses: e.target.value })} disabled={running} placeholder="detected" /></label>
-          <label className="inline" title="Root's folder on both hosts, closed to other users, outside the system's folders">Image folder<input type="text" value={draft.imageBase ?? ''} onChange={(e) => setDraft({ imageBase: e.target.value })} disabled={running} placeholder="automatic" /></label>
+          <label className="inline" title="Space or comma separated; empty: the local addresses of its connections">
+            Addresses to move
+            <input
+              type="text"
+              value={draft.addresses ?? ''}
+              onChange={(e) => setDraft({ addresses: e.target.value })}
+              disabled={running}
+              placeholder="detected"
+            />
+          </label>
+          <label className="inline" title="Root's folder on both hosts, closed to other users, outside the system's folders">
+            Image folder
+            <input
+              type="text"
+              value={draft.imageBase ?? ''}
+              onChange={(e) => setDraft({ imageBase: e.target.value })}
+              disabled={running}
+              placeholder="automatic"
+            />
+          </label>
           <label className="inline">
             <input type="checkbox" checked={!!draft.keepImages} onChange={(e) => setDraft({ keepImages: e.target.checked })} disabled={running} />
             Keep images
           </label>
         </details>
-        <button type="submit" disabled={!complete || preview.loading || running}>{preview.loading ? 'Checking…' : 'Check again'}</button>
+        <button type="submit" disabled={!complete || preview.loading || running}>
+          {preview.loading ? 'Checking…' : 'Check again'}
+        </button>
         <button type="button" className="primary" disabled={!preview.value?.ok || running || starting} onClick={() => void startMigration()}>
           {starting ? 'Starting…' : running ? 'Migrating…' : 'Migrate now'}
         </button>
         {running && (
-          <button type="button" disabled={cancelling || restored} onClick={() => void cancelMigration()} title={restored ? 'The destination runs the process: too late to cancel' : 'Before the freeze nothing is left behind; during it the process goes back to the source'}>
+          <button
+            type="button"
+            disabled={cancelling || restored}
+            onClick={() => void cancelMigration()}
+            title={
+              restored
+                ? 'The destination runs the process: too late to cancel'
+                : 'Before the freeze nothing is left behind; during it the process goes back to the source'
+            }
+          >
             {cancelling ? 'Cancelling…' : 'Cancel'}
           </button>
         )}
       </form>
       {startError && <ErrorNote error={startError} title="Could not start" />}
       {cancelError && <ErrorNote error={cancelError} title="Could not cancel" />}
-      {preview.loading && <p role="status" className="muted">Probing {draft.from} and {draft.to} (criu check, processes, sockets)… nothing is frozen.</p>}
+      {preview.loading && (
+        <p role="status" className="muted">
+          Probing {draft.from} and {draft.to} (criu check, processes, sockets)… nothing is frozen.
+        </p>
+      )}
       {preview.error && <ErrorNote error={preview.error} title="Could not plan" />}
       {run && <RunPanel run={run} budgetMs={draft.budgetMs} />}
       {preview.value && !running && !run?.record && <PlanPanel preview={preview.value} />}

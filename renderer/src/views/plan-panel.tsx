@@ -23,27 +23,59 @@ export function PlanPanel({ preview }: { preview: PlanPreview }) {
           <CheckList checks={preview.readiness.destination} label={`Preflight on ${request.to}`} />
         </div>
       </div>
-      {preview.problems.map((p, i) => <ErrorNote key={`${p.code}-${i}`} error={p} title="Blocks the migration" />)}
-      {preview.warnings.map((w) => <div key={w} className="note warn">{w}</div>)}
+      {preview.problems.map((p, i) => (
+        <ErrorNote key={`${p.code}-${i}`} error={p} title="Blocks the migration" />
+      ))}
+      {preview.warnings.map((w) => (
+        <div key={w} className="note warn">
+          {w}
+        </div>
+      ))}
       {plan && (
         <div className="card stack">
           <dl className="facts">
-            <dt>Process</dt><dd>PID {request.pid} <code>{plan.comm}</code> · {plan.treePids.length} process(es) · {Math.round(plan.rssKiB / 1024)} MiB{plan.shellJob ? ' · shell job' : ''}</dd>
+            <dt>Process</dt>
+            <dd>
+              PID {request.pid} <code>{plan.comm}</code> · {plan.treePids.length} process(es) · {Math.round(plan.rssKiB / 1024)} MiB
+              {plan.shellJob ? ' · shell job' : ''}
+            </dd>
             <dt>Addresses to move</dt>
-            <dd>{plan.addresses.length ? plan.addresses.map((a) => <code key={a.address} className="chip">{`${a.address}/${a.prefixLen} ${a.sourceDevice} → ${a.destinationDevice}`}</code>) : 'none'}</dd>
-            <dt>Transfer</dt><dd>{plan.transferMode}{plan.transferReason ? ` — ${plan.transferReason}` : ''}</dd>
-            <dt>Budget</dt><dd>{formatDuration(request.budgetMs)} of freeze</dd>
-            <dt>Connections</dt><dd>{estab.length} established</dd>
+            <dd>
+              {plan.addresses.length
+                ? plan.addresses.map((a) => (
+                    <code key={a.address} className="chip">{`${a.address}/${a.prefixLen} ${a.sourceDevice} → ${a.destinationDevice}`}</code>
+                  ))
+                : 'none'}
+            </dd>
+            <dt>Transfer</dt>
+            <dd>
+              {plan.transferMode}
+              {plan.transferReason ? ` — ${plan.transferReason}` : ''}
+            </dd>
+            <dt>Budget</dt>
+            <dd>{formatDuration(request.budgetMs)} of freeze</dd>
+            <dt>Connections</dt>
+            <dd>{estab.length} established</dd>
           </dl>
           {estab.length > 0 && (
             <table className="grid small" aria-label="Connections in the plan">
-              <thead><tr><th scope="col">Connection</th><th scope="col">RTT</th><th scope="col">RTO</th><th scope="col">Peer's first retransmission</th><th scope="col">Peer gives up</th></tr></thead>
+              <thead>
+                <tr>
+                  <th scope="col">Connection</th>
+                  <th scope="col">RTT</th>
+                  <th scope="col">RTO</th>
+                  <th scope="col">Peer's first retransmission</th>
+                  <th scope="col">Peer gives up</th>
+                </tr>
+              </thead>
               <tbody>
                 {estab.map((c) => {
                   const s = remoteSchedule(fourTupleKey(c), c);
                   return (
                     <tr key={s.key}>
-                      <td><code>{s.key.replace('>', ' → ')}</code></td>
+                      <td>
+                        <code>{s.key.replace('>', ' → ')}</code>
+                      </td>
                       <td>{c.rttMs === undefined ? '–' : `${c.rttMs} ms`}</td>
                       <td>{c.rtoMs === undefined ? '–' : `${c.rtoMs} ms`}</td>
                       <td>{formatDuration(s.retransmitsMs[0] ?? s.baseRtoMs)}</td>

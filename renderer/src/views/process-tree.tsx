@@ -37,7 +37,14 @@ function scrollRowIntoView(el: HTMLDivElement | null, i: number): void {
 }
 
 /** One process: fold arrow, PID, name, command line and its connection counts. */
-function ProcessRow({ row: r, top, sockets, selected, onSelect, onToggle }: {
+function ProcessRow({
+  row: r,
+  top,
+  sockets,
+  selected,
+  onSelect,
+  onToggle,
+}: {
   row: TreeRow;
   top: number;
   sockets: TcpSocket[] | undefined;

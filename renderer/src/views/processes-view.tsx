@@ -42,12 +42,22 @@ export function ProcessesView() {
             Host{' '}
             <select value={host ?? ''} onChange={(e) => selectHost(e.target.value)}>
               {!host && <option value="">choose…</option>}
-              {hosts.map((h) => <option key={h.name} value={h.name}>{h.name}</option>)}
+              {hosts.map((h) => (
+                <option key={h.name} value={h.name}>
+                  {h.name}
+                </option>
+              ))}
             </select>
           </label>
           <label className="inline">
             Search{' '}
-            <input type="search" value={query} onChange={(e) => setQuery(e.target.value)} placeholder="name, PID, port or address" aria-label="Search processes" />
+            <input
+              type="search"
+              value={query}
+              onChange={(e) => setQuery(e.target.value)}
+              placeholder="name, PID, port or address"
+              aria-label="Search processes"
+            />
           </label>
           <span className="muted small" role="status" aria-live="polite">
             {data ? `${data.processes.length} processes · ${new Date(data.takenAt).toLocaleTimeString()}` : listing.loading ? 'Loading…' : ''}
@@ -77,7 +87,9 @@ export function ProcessesView() {
                 }}
               />
             ) : (
-              <EmptyState title="Select a process">Its TCP connections (state, queues, RTT, RTO, cwnd, retransmits) and the addresses that would move show here.</EmptyState>
+              <EmptyState title="Select a process">
+                Its TCP connections (state, queues, RTT, RTO, cwnd, retransmits) and the addresses that would move show here.
+              </EmptyState>
             )}
           </div>
         </div>

@@ -30,36 +30,69 @@ export function ReviewView() {
       <div className="row between">
         <h2 id="review-title">Review</h2>
         <div className="row">
-          <button type="button" onClick={() => void loadHistory()} disabled={history.loading}>Refresh</button>
-          <button type="button" onClick={() => void doExport()} disabled={!list.length}>Export all as JSON</button>
+          <button type="button" onClick={() => void loadHistory()} disabled={history.loading}>
+            Refresh
+          </button>
+          <button type="button" onClick={() => void doExport()} disabled={!list.length}>
+            Export all as JSON
+          </button>
         </div>
       </div>
       {history.error && <ErrorNote error={history.error} title="Could not read the history" />}
       {exportError && <ErrorNote error={exportError} title="Export failed" />}
       {history.value && list.length === 0 && (
-        <EmptyState title="No migrations yet">Migrate a process (Processes → Migrate this process…); every migration, from here or from the CLI, is kept here.</EmptyState>
+        <EmptyState title="No migrations yet">
+          Migrate a process (Processes → Migrate this process…); every migration, from here or from the CLI, is kept here.
+        </EmptyState>
       )}
       {list.length > 0 && (
         <div className="scroll-y short">
           <table className="grid small" aria-label="Migration history">
             <thead>
               <tr>
-                <th scope="col">Compare</th><th scope="col">Migration</th><th scope="col">When</th><th scope="col">Process</th><th scope="col">Route</th>
-                <th scope="col">Outcome</th><th scope="col">Freeze</th><th scope="col">Connections</th><th scope="col"><span className="sr-only">Open</span></th>
+                <th scope="col">Compare</th>
+                <th scope="col">Migration</th>
+                <th scope="col">When</th>
+                <th scope="col">Process</th>
+                <th scope="col">Route</th>
+                <th scope="col">Outcome</th>
+                <th scope="col">Freeze</th>
+                <th scope="col">Connections</th>
+                <th scope="col">
+                  <span className="sr-only">Open</span>
+                </th>
               </tr>
             </thead>
             <tbody>
               {list.map((e) => (
                 <tr key={e.id} className={e.id === selectedId ? 'selected' : ''}>
-                  <td><input type="checkbox" checked={compareIds.includes(e.id)} onChange={() => toggleCompare(e.id)} aria-label={`Compare ${e.id}`} /></td>
-                  <td><code>{e.id}</code></td>
+                  <td>
+                    <input type="checkbox" checked={compareIds.includes(e.id)} onChange={() => toggleCompare(e.id)} aria-label={`Compare ${e.id}`} />
+                  </td>
+                  <td>
+                    <code>{e.id}</code>
+                  </td>
                   <td>{new Date(e.startedAt).toLocaleString()}</td>
-                  <td>PID {e.pid} {e.comm ? <code>{e.comm}</code> : null}</td>
-                  <td>{e.from} → {e.to}</td>
-                  <td><span className={`badge ${e.outcome === 'succeeded' ? 'ok' : 'bad'}`}>{e.outcome}</span></td>
-                  <td>{e.freezeMs === undefined ? '–' : `${e.freezeMs} ms`} <span className="muted">/ {formatDuration(e.budgetMs)}</span></td>
-                  <td>{e.intactConnections}/{e.connections}</td>
-                  <td><button type="button" onClick={() => void openRecord(e.id)} aria-label={`Open ${e.id}`}>Open</button></td>
+                  <td>
+                    PID {e.pid} {e.comm ? <code>{e.comm}</code> : null}
+                  </td>
+                  <td>
+                    {e.from} → {e.to}
+                  </td>
+                  <td>
+                    <span className={`badge ${e.outcome === 'succeeded' ? 'ok' : 'bad'}`}>{e.outcome}</span>
+                  </td>
+                  <td>
+                    {e.freezeMs === undefined ? '–' : `${e.freezeMs} ms`} <span className="muted">/ {formatDuration(e.budgetMs)}</span>
+                  </td>
+                  <td>
+                    {e.intactConnections}/{e.connections}
+                  </td>
+                  <td>
+                    <button type="button" onClick={() => void openRecord(e.id)} aria-label={`Open ${e.id}`}>
+                      Open
+                    </button>
+                  </td>
                 </tr>
               ))}
             </tbody>

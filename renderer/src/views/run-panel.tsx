@@ -34,12 +34,23 @@ export function RunPanel({ run, budgetMs }: { run: MigrationProgress; budgetMs: 
           <strong>{record.freeze?.ms ?? '–'} ms</strong> of a {formatDuration(budget)} budget, {record.connections.filter((c) => c.ok).length}/
           {record.connections.length} connections intact.{' '}
           {record.lazyPages?.recovered ? `The page transfer broke and was recovered: ${record.lazyPages.detail ?? ''}. ` : ''}
-          <button type="button" onClick={() => { void openRecord(record.id); setView('review'); }}>Review timings</button>
+          <button
+            type="button"
+            onClick={() => {
+              void openRecord(record.id);
+              setView('review');
+            }}
+          >
+            Review timings
+          </button>
         </div>
       )}
       {record && record.outcome !== 'succeeded' && (
         <>
-          <ErrorNote error={record.error ?? { code: 'INTERNAL', message: 'the migration failed' }} title={record.outcome === 'refused' ? 'Refused before anything was frozen' : record.outcome === 'cancelled' ? 'Cancelled' : 'Migration failed'} />
+          <ErrorNote
+            error={record.error ?? { code: 'INTERNAL', message: 'the migration failed' }}
+            title={record.outcome === 'refused' ? 'Refused before anything was frozen' : record.outcome === 'cancelled' ? 'Cancelled' : 'Migration failed'}
+          />
           {record.problems && record.problems.length > 1 && record.problems.slice(1).map((p, i) => <ErrorNote key={i} error={p} />)}
           <UndoNotes record={record} />
         </>
@@ -56,7 +67,9 @@ export function RunPanel({ run, budgetMs }: { run: MigrationProgress; budgetMs: 
             const ms = s.startedAt === undefined ? undefined : (s.endedAt ?? now) - s.startedAt;
             return (
               <li key={s.name} className={`step ${s.status}`} aria-label={`${s.name}: ${STATUS_LABEL[s.status]}`}>
-                <span className="mark" aria-hidden="true">{s.status === 'ok' ? '✓' : s.status === 'failed' ? '✗' : s.status === 'running' ? '…' : '·'}</span>
+                <span className="mark" aria-hidden="true">
+                  {s.status === 'ok' ? '✓' : s.status === 'failed' ? '✗' : s.status === 'running' ? '…' : '·'}
+                </span>
                 <span className="name">{s.name}</span>
                 <span className="muted small">{ms === undefined ? STATUS_LABEL[s.status] : formatDuration(ms)}</span>
                 {s.detail && <div className="small detail">{s.detail}</div>}
@@ -71,7 +84,9 @@ export function RunPanel({ run, budgetMs }: { run: MigrationProgress; budgetMs: 
             {run.logs.length === 0 && <span className="muted small">No log messages.</span>}
             {run.logs.map((l, i) => (
               <div key={i} className={`small ${l.level}`}>
-                <span className="muted">{new Date(l.at).toLocaleTimeString()}</span> {l.step ? `[${l.step}] ` : ''}{l.host ? `${l.host}: ` : ''}{l.message}
+                <span className="muted">{new Date(l.at).toLocaleTimeString()}</span> {l.step ? `[${l.step}] ` : ''}
+                {l.host ? `${l.host}: ` : ''}
+                {l.message}
               </div>
             ))}
           </div>

@@ -16,9 +16,9 @@ import { preLockTableName } from '../../app/plan/pre-lock';
 import { createApi, type Api } from '../../main/api/create-api';
 import { openJournals } from '../../main/engine/journal';
 import { openRecordStore, stateDir } from '../../main/store/record-store';
-import { REPO, ferry, sleep } from './cli';
+import { ferry, sleep } from './cli';
 import { migrateWithFault } from './fault-run';
-import { hostProcesses, labDown, labExecLog, labStatus, labUp, type LabStatusJson } from './lab-fixture';
+import { hostProcesses, labDown, labStatus, labUp, startDemo, type LabStatusJson } from './lab-fixture';
 
 /** What a migration could leave on a host: folders, processes and nft tables naming it, CRIU lock tables. */
 async function leftovers(api: Api, host: string, id: string): Promise<{ files: string[]; processes: string[]; tables: string[]; criuTables: number }> {
@@ -111,29 +111,7 @@ describe('cancel', () => {
 
   it('Cancel in the dashboard during the freeze: rolled back, the peer sees one pause and intact streams', async () => {
     // A workload whose pages take a while to stream, so that the cancel lands inside the dump.
-    const w = await labExecLog(
-      'lab-a',
-      [
-        'env',
-        'UV_USE_IO_URING=0',
-        process.execPath,
-        path.join(REPO, 'dist/lab/demo-workload.mjs'),
-        '--connect',
-        '198.18.0.1:7000',
-        '--connections',
-        '2',
-        '--client-id',
-        'cancel',
-        '--rss-mib',
-        '600',
-      ],
-      6400,
-    );
-    for (let i = 0; i < 120; i++) {
-      const open = (await labStatus()).witness?.connections.filter((c) => c.clientId === 'cancel' && c.closeReason === 'open' && c.messages > 10).length ?? 0;
-      if (open === 2) break;
-      await sleep(500);
-    }
+    const w = await startDemo('cancel', { pid: 6400, connections: 2, extra: ['--rss-mib', '600'] });
     await sleep(1000);
     const [clientSide, serverSide] = memoryTransportPair();
     serveContract(serverSide, api.handlers, api.events.source);

@@ -2,10 +2,9 @@
 // lab-a → lab-b → lab-a; the witness on the peer checks both families and the workload checks every answer.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO, ferry, ferryOk, sleep } from './cli';
-import { labDown, labExecLog, labStatus, labUp } from './lab-fixture';
+import { ferry, ferryOk, sleep } from './cli';
+import { labDown, labStatus, labUp, startDemo } from './lab-fixture';
 
 const PID = 4343;
 const CLIENT = 'dualstack';
@@ -34,30 +33,8 @@ describe('lab: a dual-stack migration', () => {
     expect(s.up).toBe(true);
     expect(s.serviceAddress.holder).toBe('lab-a');
     expect(s.serviceAddress6.holder).toBe('lab-a');
-    const demo = await labExecLog(
-      'lab-a',
-      [
-        'env',
-        'UV_USE_IO_URING=0',
-        process.execPath,
-        path.join(REPO, 'dist/lab/demo-workload.mjs'),
-        '--connect',
-        '198.18.0.1:7000',
-        '--connect',
-        '[2001:2::1]:7000',
-        '--connections',
-        '2',
-        '--client-id',
-        CLIENT,
-      ],
-      PID,
-    );
+    const demo = await startDemo(CLIENT, { pid: PID, connections: 2, extra: ['--connect', '[2001:2::1]:7000'], open: 4 });
     log = demo.log;
-    for (let i = 0; i < 100; i++) {
-      const w = (await labStatus()).witness;
-      if ((w?.connections.filter((c) => c.clientId === CLIENT && c.closeReason === 'open' && c.messages > 10).length ?? 0) === 4) break;
-      await sleep(100);
-    }
   });
   afterAll(async () => {
     await labDown();

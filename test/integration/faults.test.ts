@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, ferry, sleep } from './cli';
 import { migrateWithFault } from './fault-run';
-import { hostProcesses, labDown, labExecLog, labStatus, labUp, type LabStatusJson } from './lab-fixture';
+import { hostProcesses, labDown, labExecLog, labStatus, labUp, startDemo, type LabStatusJson } from './lab-fixture';
 
 const LAB = process.env.FERRY_LAB ?? 'ferry';
 
@@ -35,30 +35,8 @@ async function expectBackOnSource(pid: number, clientId: string, connections: nu
 
 /** Starts a demo workload of `rssMib` with two connections on lab-a and waits until both talk to the witness. */
 async function startBigWorkload(clientId: string, rssMib: number, pid: number): Promise<{ pid: number; log: string }> {
-  const w = await labExecLog(
-    'lab-a',
-    [
-      'env',
-      'UV_USE_IO_URING=0',
-      process.execPath,
-      path.join(REPO, 'dist/lab/demo-workload.mjs'),
-      '--connect',
-      '198.18.0.1:7000',
-      '--connections',
-      '2',
-      '--client-id',
-      clientId,
-      '--rss-mib',
-      String(rssMib),
-    ],
-    pid,
-  );
+  const w = await startDemo(clientId, { pid, connections: 2, extra: ['--rss-mib', String(rssMib)] });
   // Connected once its memory is allocated and touched.
-  for (let i = 0; i < 120; i++) {
-    const open = (await labStatus()).witness?.connections.filter((c) => c.clientId === clientId && c.closeReason === 'open' && c.messages > 10).length ?? 0;
-    if (open === 2) break;
-    await sleep(500);
-  }
   await sleep(1000);
   return w;
 }

@@ -1,4 +1,5 @@
 // Brings the real lab up for a test file and reads what its witness and hosts report.
+import { demoArgv } from '../../main/lab/lab';
 import { ferry, ferryOk } from './cli';
 
 export interface LabStatusJson {
@@ -62,4 +63,24 @@ export async function hostProcesses(host: string): Promise<Map<number, { pid: nu
   };
   for (const root of r.json.processes) walk(root);
   return out;
+}
+
+/**
+ * Starts the lab's demo workload on lab-a as `pid` (`connections` to each witness address; `extra` options such as
+ * `--rss-mib` or another `--connect`) and waits until `open` of its connections (default `connections`) talk to the
+ * witness; fails the test if they never do.
+ */
+export async function startDemo(
+  clientId: string,
+  opts: { pid: number; connections: number; extra?: string[]; open?: number },
+): Promise<{ pid: number; log: string }> {
+  const w = await labExecLog('lab-a', demoArgv(opts.connections, clientId, opts.extra ?? []), opts.pid);
+  const want = opts.open ?? opts.connections;
+  let open = 0;
+  for (let i = 0; i < 240 && open < want; i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, 250));
+    open = (await labStatus()).witness?.connections.filter((c) => c.clientId === clientId && c.closeReason === 'open' && c.messages > 10).length ?? 0;
+  }
+  if (open < want) throw new Error(`the demo workload ${clientId} has ${open} of ${want} connections talking to the witness after 60 s (log: ${w.log})`);
+  return w;
 }

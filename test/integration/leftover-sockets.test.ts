@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, ferry, sleep } from './cli';
-import { labDown, labExec, labStatus, labUp } from './lab-fixture';
+import { labDown, labStatus, labUp, startDemo } from './lab-fixture';
 
 const LAB = process.env.FERRY_LAB ?? 'ferry';
 const SERVICE = '198.18.0.100';
@@ -51,28 +51,7 @@ describe('leftover sockets on the destination', () => {
     const range = inNs('a', ['sysctl', '-n', 'net.ipv4.ip_local_port_range']).trim();
     inNs('a', ['sysctl', '-w', `net.ipv4.ip_local_port_range=${FIRST} ${LAST}`]);
     try {
-      pid = await labExec(
-        'lab-a',
-        [
-          'env',
-          'UV_USE_IO_URING=0',
-          process.execPath,
-          path.join(REPO, 'dist/lab/demo-workload.mjs'),
-          '--connect',
-          '198.18.0.1:7000',
-          '--connections',
-          '4',
-          '--client-id',
-          'reused-ports',
-        ],
-        4300,
-      );
-      for (let i = 0; i < 60; i++) {
-        const open =
-          (await labStatus()).witness?.connections.filter((c) => c.clientId === 'reused-ports' && c.closeReason === 'open' && c.messages > 10).length ?? 0;
-        if (open === 4) break;
-        await sleep(250);
-      }
+      pid = (await startDemo('reused-ports', { pid: 4300, connections: 4 })).pid;
     } finally {
       inNs('a', ['sysctl', '-w', `net.ipv4.ip_local_port_range=${range.replace(/\s+/, ' ')}`]);
     }

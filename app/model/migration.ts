@@ -2,6 +2,19 @@
 import type { FerryErrorInfo } from '../errors';
 import type { TcpSocket } from './host';
 
+/** What the hosts show once a lazy page transfer ended (the facts split brain is decided from). */
+export interface SplitBrainFacts {
+  /** Every page reached the destination. */
+  pagesComplete: boolean;
+  sourceRuns: boolean;
+  destinationRuns: boolean;
+  /** The migrated connections ESTABLISHED in each copy (owned by its tree). */
+  sourceConnections: number;
+  destinationConnections: number;
+  /** Per migrated connection: did the destination copy move its streams past the dumped point? */
+  streams?: { same: number; moved: number; unknown: number };
+}
+
 /** The steps of a migration, in order. */
 export const STEP_NAMES = ['connect', 'preflight', 'prepare', 'lock-destination', 'dump', 'transfer', 'move-address', 'restore', 'verify', 'cleanup'] as const;
 export type StepName = (typeof STEP_NAMES)[number];
@@ -166,15 +179,7 @@ export interface MigrationRecord {
     splitBrain: boolean;
     why: string;
     warning?: string;
-    facts: {
-      pagesComplete: boolean;
-      sourceRuns: boolean;
-      destinationRuns: boolean;
-      sourceConnections: number;
-      destinationConnections: number;
-      /** The destination copy's connections compared with the source copy's (stream positions). */
-      streams?: { same: number; moved: number; unknown: number };
-    };
+    facts: SplitBrainFacts;
     /** The side whose connections were reset so that the peers see them end. */
     end?: 'source' | 'destination';
     /** The connections that could not be kept without loss and were ended, and why. */

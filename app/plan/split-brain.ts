@@ -4,23 +4,14 @@
 // once the destination copy has sent or received a byte the source copy never saw, resuming the source copy
 // with those connections would lose data silently. Decided from what the hosts show, not from what was hoped.
 
+import type { SplitBrainFacts } from '../model/migration';
+
+export type { SplitBrainFacts };
+
 export type Side = 'source' | 'destination';
 
 /** Where one connection's two copies stand, compared (send queue end and receive point, as CRIU dumps them). */
 export type StreamComparison = 'same' | 'moved' | 'unknown';
-
-/** What the hosts show once the page transfer ended. */
-export interface SplitBrainFacts {
-  /** Every page reached the destination. */
-  pagesComplete: boolean;
-  sourceRuns: boolean;
-  destinationRuns: boolean;
-  /** The migrated connections ESTABLISHED in each copy (owned by its tree). */
-  sourceConnections: number;
-  destinationConnections: number;
-  /** Per migrated connection: did the destination copy move its streams past the dumped point? */
-  streams?: { same: number; moved: number; unknown: number };
-}
 
 export interface SplitBrainDecision {
   /** The copy that stays; `none` when neither can. */

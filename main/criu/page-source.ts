@@ -6,6 +6,8 @@
 // then the pages it has, in order. With the page stream's keys (TLS) it takes only a TLS client holding a
 // certificate of this migration's CA (the destination's guard: uffd-holder.ts), and the token then travels encrypted.
 
+import { PY_DAEMONIZE } from './python-daemon';
+
 /**
  * Usage: python3 -c PAGE_SOURCE_PY ADDRESS PORT DIR TLSDIR PID... — DIR (the image folder, root only) holds
  * page-source.token: the first 32 bytes a client sends must be that token, or it is dropped and the next one
@@ -30,12 +32,7 @@ srv = socket.socket(socket.AF_INET6 if ':' in addr else socket.AF_INET, socket.S
 srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 srv.bind((addr, port))
 srv.listen(1)
-if os.fork():
-    sys.exit(0)
-os.setsid()
-null = os.open(os.devnull, os.O_RDWR)
-for fd in (0, 1, 2):
-    os.dup2(null, fd)
+${PY_DAEMONIZE}
 with open(pidfile, 'w') as f:
     f.write(str(os.getpid()))
 deadline = time.time() + 120

@@ -12,6 +12,8 @@
 // fetches every page still missing from it (the faulting ones first) and places it with UFFDIO_COPY, writes
 // lazy-pages.recovered ("ok N" or "failed: why") and, on success, lets go (the copy is complete).
 
+import { PY_DAEMONIZE } from './python-daemon';
+
 /**
  * Usage: python3 -c UFFD_HOLDER_PY DIR PIDS(comma-separated) CRIU lazy-pages ARGS... (no --daemon/--pidfile),
  * with the FIFOs DIR/guard.go and DIR/guard.ready in place. It detaches at once and starts the daemon when
@@ -26,12 +28,7 @@ def put(name, text):
     with open(tmp, 'w') as f:
         f.write(text)
     os.replace(tmp, os.path.join(d, name))
-if os.fork():
-    sys.exit(0)
-os.setsid()
-null = os.open(os.devnull, os.O_RDWR)
-for fd in (0, 1, 2):
-    os.dup2(null, fd)
+${PY_DAEMONIZE}
 # Started before the freeze; the freeze script says go (guard.go) once the images are in, and waits for
 # guard.ready: 1 when the daemon listens, 0 when it failed. Gone after 10 minutes without a go.
 signal.alarm(600)

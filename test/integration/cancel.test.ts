@@ -4,7 +4,7 @@
 // the source. The dashboard's cancel (over the contract, in-memory transport) during the freeze: rolled back,
 // the peer's streams intact; Ctrl-C in a staged freeze: the dumped process is restored on the source. A cancel
 // after the end is refused.
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryTransportPair } from '../../app/contract/memory-transport';
@@ -15,6 +15,7 @@ import { pageGuardTableName } from '../../app/plan/page-guard';
 import { preLockTableName } from '../../app/plan/pre-lock';
 import { createApi, type Api } from '../../main/api/create-api';
 import { openJournals } from '../../main/engine/journal';
+import { listLocks } from '../../main/engine/migration-locks';
 import { openRecordStore, stateDir } from '../../main/store/record-store';
 import { ferry, sleep } from './cli';
 import { migrateWithFault } from './fault-run';
@@ -37,12 +38,27 @@ async function leftovers(api: Api, host: string, id: string): Promise<{ files: s
 }
 
 /** Lock files in the state folder (any: none may outlive its migration). */
-const lockFiles = () => {
+/**
+ * Lock files this migration left, and any lock a live process still holds: none may remain. (Files of controllers
+ * that died earlier, e.g. killed by another test file, stay until a migration takes them over; they hold nothing.)
+ */
+const locksLeft = (id: string) => {
+  const dir = path.join(stateDir(), 'locks');
+  let names: string[] = [];
   try {
-    return readdirSync(path.join(stateDir(), 'locks')).filter((f) => f.endsWith('.lock'));
+    names = readdirSync(dir).filter((f) => f.endsWith('.lock'));
   } catch {
     return [];
   }
+  const live = new Set(listLocks({ dir }).map((o) => o.key));
+  return names.filter((f) => {
+    try {
+      const owner = JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as { key: string; migrationId: string };
+      return owner.migrationId === id || live.has(owner.key);
+    } catch {
+      return false;
+    }
+  });
 };
 
 /** The process runs on lab-a, not on lab-b, its connections are open and intact at the peer and still talking. */
@@ -100,7 +116,7 @@ describe('cancel', () => {
       expect(left, host).toMatchObject({ files: [], processes: [], tables: [] });
       if (host === 'lab-a') expect(left.criuTables).toBe(criuBefore.criuTables);
     }
-    expect(lockFiles()).toEqual([]);
+    expect(locksLeft(record.id)).toEqual([]);
     expect(openJournals(openRecordStore()).map((j) => j.id)).not.toContain(record.id);
     await expectServingOnSource(pid, 'demo', 2);
     // The CLI's run is in the history the dashboard reads.
@@ -112,6 +128,15 @@ describe('cancel', () => {
   it('Cancel in the dashboard during the freeze: rolled back, the peer sees one pause and intact streams', async () => {
     // A workload whose pages take a while to stream, so that the cancel lands inside the dump.
     const w = await startDemo('cancel', { pid: 6400, connections: 2, extra: ['--rss-mib', '600'] });
+    try {
+      await cancelInTheFreeze(w.pid);
+    } finally {
+      // Else a failure here leaves it on lab-a holding the service address, and the next case's preflight refuses.
+      await ferry(['lab', 'exec', 'lab-a', '--', 'kill', String(w.pid)]);
+    }
+  });
+
+  async function cancelInTheFreeze(pid: number) {
     await sleep(1000);
     const [clientSide, serverSide] = memoryTransportPair();
     serveContract(serverSide, api.handlers, api.events.source);
@@ -126,7 +151,7 @@ describe('cancel', () => {
     const ended = new Promise<MigrationRecord>((resolve) =>
       client.on('migration:event', (e) => (e.type === 'done' || e.type === 'failed' ? resolve(e.record) : undefined)),
     );
-    const started = await client.request('migration:start', { from: 'lab-a', to: 'lab-b', pid: w.pid, mode: 'streamed', allowSharedAddress: true });
+    const started = await client.request('migration:start', { from: 'lab-a', to: 'lab-b', pid, mode: 'streamed', allowSharedAddress: true });
     expect(started.ok, JSON.stringify(started)).toBe(true);
     expect(await cancelled).toMatchObject({ ok: true, value: { cancelling: true } });
     const record = await ended;
@@ -137,15 +162,14 @@ describe('cancel', () => {
     const left = await leftovers(api, 'lab-b', record.id);
     expect(left).toMatchObject({ processes: [], tables: [] });
     expect((await leftovers(api, 'lab-a', record.id)).processes).toEqual([]);
-    expect(lockFiles()).toEqual([]);
+    expect(locksLeft(record.id)).toEqual([]);
     expect(openJournals(openRecordStore()).map((j) => j.id)).not.toContain(record.id);
-    const gap = await expectServingOnSource(w.pid, 'cancel', 2);
+    const gap = await expectServingOnSource(pid, 'cancel', 2);
     // Over: a second cancel is refused, naming the migration.
     const again = await client.request('migration:cancel', { id: record.id });
     expect(again).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
     console.log(`cancelled in the freeze: ${record.error?.message}; rollback: ${record.rollback?.actions.join('; ')}; peer's largest gap ${gap} ms`);
-    await ferry(['lab', 'exec', 'lab-a', '--', 'kill', String(w.pid)]);
-  });
+  }
 
   it('Ctrl-C during a staged freeze: the dump finishes, then the process is restored on the source from it', async () => {
     const pid = status.demo!.pid;
@@ -161,7 +185,7 @@ describe('cancel', () => {
     expect(record.rollback).toMatchObject({ attempted: true, ok: true });
     expect(record.rollback?.actions.join('\n')).toContain(`restored process ${pid} on lab-a from its dump`);
     expect(record.steps.find((s) => s.name === 'restore')).toBeUndefined();
-    expect(lockFiles()).toEqual([]);
+    expect(locksLeft(record.id)).toEqual([]);
     expect(openJournals(openRecordStore()).map((j) => j.id)).not.toContain(record.id);
     expect((await leftovers(api, 'lab-b', record.id)).processes).toEqual([]);
     const gap = await expectServingOnSource(pid, 'demo', 2);

@@ -1,64 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { MigrationRequest } from '../model/migration';
 import type { HostSnapshot } from '../model/snapshot';
-import { parseCriuCheck, parseCriuVersion } from '../parse/criu';
-import { parseIpAddr, parseIpRoute } from '../parse/ip';
-import { parseProcStatIds, parsePs } from '../parse/ps';
-import { parseSs } from '../parse/ss';
+import { DUAL_STACK_CAPTURE, labPlanInput, labSnapshot } from '../../test/support/lab-snapshots';
 import { buildPlan, type PlanInput } from './build-plan';
 
 // Captured from the dual-stack lab: a demo workload (pid 4343) on lab-a with two connections from 198.18.0.100 to
 // the witness on 198.18.0.1 and two from 2001:2::100 to 2001:2::1 (both service addresses with source routes).
-const fx = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
-const pfx = (name: string) => readFileSync(new URL(`../parse/fixtures/${name}`, import.meta.url), 'utf8');
-const TOOLS = {
-  ip: '/usr/sbin/ip',
-  ss: '/usr/bin/ss',
-  nft: '/usr/sbin/nft',
-  arping: '/usr/bin/arping',
-  tar: '/usr/bin/tar',
-  ps: '/usr/bin/ps',
-  python3: '/usr/bin/python3',
-  socat: '/usr/bin/socat',
-  perl: '/usr/bin/perl',
-};
-
-function snapshot(host: 'a' | 'b'): HostSnapshot {
-  const stat = host === 'a' ? parseProcStatIds(fx('lab-a-ds-stat-4343.txt')) : null;
-  return {
-    host: `lab-${host}`,
-    takenAt: 0,
-    uid: 0,
-    kernel: '6.18.44-fc-v782',
-    criu: { path: '/opt/ferry/bin/criu', version: parseCriuVersion(pfx('criu-version.txt')), versionText: pfx('criu-version.txt') },
-    criuCheck: parseCriuCheck(pfx('criu-check.txt'), 0),
-    tools: { ...TOOLS },
-    addresses: parseIpAddr(fx(`lab-${host}-ds-addr.json`)),
-    routes: parseIpRoute(fx(`lab-${host}-ds-route.json`)),
-    processes: parsePs(fx(`lab-${host}-ds-ps.txt`)),
-    sockets: parseSs(fx(`lab-${host}-ds-ss.txt`)),
-    ...(stat ? { stat: { pid: 4343, ...stat } } : {}),
-  };
-}
-
-function input(over: Partial<MigrationRequest> = {}, edit?: (src: HostSnapshot, dst: HostSnapshot) => void): PlanInput {
-  const source = snapshot('a');
-  const destination = snapshot('b');
-  edit?.(source, destination);
-  return {
-    id: 'm-v6',
-    source,
-    destination,
-    request: { from: 'lab-a', to: 'lab-b', pid: 4343, addresses: [], budgetMs: 60_000, keepImages: false, ...over },
-    sourceHostName: '198.18.0.2',
-    destinationHostName: '198.18.0.3',
-    sourceSshPort: 22,
-    destinationSshPort: 22,
-    imageBase: '/var/lib/ferry/images',
-    pageServerPort: 27123,
-  };
-}
+const snapshot = (host: 'a' | 'b'): HostSnapshot => labSnapshot(host, DUAL_STACK_CAPTURE);
+const input = (over: Partial<MigrationRequest> = {}, edit?: (src: HostSnapshot, dst: HostSnapshot) => void): PlanInput =>
+  labPlanInput('m-v6', over, edit, DUAL_STACK_CAPTURE);
 
 const V4_MOVE = {
   address: '198.18.0.100',

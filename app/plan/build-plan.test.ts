@@ -5,7 +5,7 @@ import type { HostSnapshot } from '../model/snapshot';
 import { parseCriuVersion } from '../parse/criu';
 import { parseSharedMemory } from '../parse/smaps';
 import { parseSs } from '../parse/ss';
-import { labFixture, labSnapshot } from '../../test/support/lab-snapshots';
+import { labFixture, labPlanInput, labSnapshot } from '../../test/support/lab-snapshots';
 import { planSharedMemory } from './shared-memory';
 import { buildPlan, LAZY_DEFAULT_MIN_KIB, managementAddresses, type PlanInput } from './build-plan';
 
@@ -13,23 +13,7 @@ const snapshot = labSnapshot;
 const fx = labFixture;
 const pfx = (name: string) => readFileSync(new URL(`../parse/fixtures/${name}`, import.meta.url), 'utf8');
 
-function input(over: Partial<MigrationRequest> = {}, edit?: (src: HostSnapshot, dst: HostSnapshot) => void): PlanInput {
-  const source = snapshot('a');
-  const destination = snapshot('b');
-  edit?.(source, destination);
-  return {
-    id: 'm-test',
-    source,
-    destination,
-    request: { from: 'lab-a', to: 'lab-b', pid: 4242, addresses: [], budgetMs: 60_000, keepImages: false, ...over },
-    sourceHostName: '198.18.0.2',
-    destinationHostName: '198.18.0.3',
-    sourceSshPort: 22,
-    destinationSshPort: 22,
-    imageBase: '/var/lib/ferry/images',
-    pageServerPort: 27123,
-  };
-}
+const input = (over: Partial<MigrationRequest> = {}, edit?: (src: HostSnapshot, dst: HostSnapshot) => void): PlanInput => labPlanInput('m-test', over, edit);
 
 function problems(i: PlanInput): string[] {
   const r = buildPlan(i);

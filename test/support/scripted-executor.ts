@@ -8,7 +8,7 @@ import { buildPlan } from '../../app/plan/build-plan';
 import type { MigrateDeps } from '../../main/engine/engine-deps';
 import type { FreezeContext, FreezeState } from '../../main/engine/freeze-context';
 import { StepRunner } from '../../main/engine/step-runner';
-import { LAB_TOOLS, labSnapshot } from './lab-snapshots';
+import { LAB_TOOLS, labPlanInput } from './lab-snapshots';
 
 export { labFixture } from './lab-snapshots';
 
@@ -77,18 +77,7 @@ export function probeOutput(sections: Record<string, string>): string {
 
 /** The plan of the demo workload lab-a → lab-b, built by the real preflight from the captured snapshots. */
 export function labPlan(mode: TransferMode): MigrationPlan {
-  const r = buildPlan({
-    id: 'm-scripted',
-    source: labSnapshot('a'),
-    destination: labSnapshot('b'),
-    request: { from: 'lab-a', to: 'lab-b', pid: 4242, addresses: [], budgetMs: 60_000, keepImages: false, mode },
-    sourceHostName: '198.18.0.2',
-    destinationHostName: '198.18.0.3',
-    sourceSshPort: 22,
-    destinationSshPort: 22,
-    imageBase: '/var/lib/ferry/images',
-    pageServerPort: 27123,
-  });
+  const r = buildPlan(labPlanInput('m-scripted', { mode }));
   if (!r.ok) throw new Error(JSON.stringify(r.problems));
   return r.plan;
 }

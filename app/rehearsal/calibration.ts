@@ -6,7 +6,7 @@ import type { HostCosts, LinkFacts, PredictionInputs, WorkloadFacts } from '../m
 import { TRANSFER_MODES } from '../model/migration';
 import { imageStreamOf } from '../plan/image-stream';
 import { predictMode, type BaseFactors } from './freeze-model';
-import { foldParts } from './part-names';
+import { foldParts, PART } from './part-names';
 
 /** One past migration as calibration needs it. */
 export interface CalibrationSample {
@@ -20,6 +20,11 @@ export interface CalibrationSample {
   /** Measured parts (streamed and lazy); staged calibrates on the whole window. */
   parts?: readonly FreezePart[];
 }
+
+/** Parts whose work is the same in every mode (one nft or ip process, the small images, the signals). */
+const SHARED_PARTS = new Set<string>([PART.lock, PART.addressRemoved, PART.addressAdded, PART.imagesDirect, PART.imagesController, PART.signals]);
+/** CRIU's parts, whose work differs per mode. */
+const MODE_PARTS = [PART.dump, PART.restore, PART.lazyDaemon];
 
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
 
@@ -85,11 +90,14 @@ export function calibrate(samples: readonly CalibrationSample[]): BaseFactors {
   const allParts = new Set(Object.values(ratios).flatMap((byPart) => Object.keys(byPart)));
   for (const mode of TRANSFER_MODES) {
     const own = ratios[mode] ?? {};
+    const others = TRANSFER_MODES.filter((m) => m !== mode && m !== 'staged');
+    // Without a record of this mode: the parts every mode shares take the other modes' ratios; CRIU's own parts
+    // (their work differs per mode) take the load those shared parts show.
+    const load = others.flatMap((m) => Object.entries(ratios[m] ?? {}).flatMap(([part, rs]) => (SHARED_PARTS.has(part) ? rs : [])));
     const factors: Record<string, { factor: number; records: number }> = {};
-    for (const part of allParts) {
+    for (const part of new Set([...allParts, ...(load.length ? MODE_PARTS : [])])) {
       const mine = own[part];
-      const other = TRANSFER_MODES.filter((m) => m !== mode && m !== 'staged').flatMap((m) => ratios[m]?.[part] ?? []);
-      const use = mine?.length ? mine : other;
+      const use = mine?.length ? mine : SHARED_PARTS.has(part) ? others.flatMap((m) => ratios[m]?.[part] ?? []) : load;
       if (use.length) factors[part] = { factor: Math.round(median(use) * 100) / 100, records: use.length };
     }
     if (Object.keys(factors).length) out[mode] = factors;

@@ -38,7 +38,12 @@ export function comparePrediction(r: Pick<MigrationRecord, 'prediction' | 'freez
   return {
     mode: p.mode,
     from: p.from,
-    total: { name: 'freeze', predictedMs: p.ms, ...(r.freeze?.ms !== undefined ? { measuredMs: r.freeze.ms } : {}), ...(e !== undefined ? { errorPct: e } : {}) },
+    total: {
+      name: 'freeze',
+      predictedMs: p.ms,
+      ...(r.freeze?.ms !== undefined ? { measuredMs: r.freeze.ms } : {}),
+      ...(e !== undefined ? { errorPct: e } : {}),
+    },
     parts,
   };
 }

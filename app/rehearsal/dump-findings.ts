@@ -69,13 +69,28 @@ export function treeFindings(facts: TreeFacts, host: string): RehearsalFinding[]
       `the tree holds ${[...bad].map(([k, n]) => `${n} ${UNDUMPABLE_FDS[k]}`).join(', ')}: CRIU 4.2 cannot dump them`,
       'the service must run without them to be movable',
     );
-  else add('ok', 'descriptors', `${facts.processes.reduce((n, p) => n + p.socketInodes.length + Object.values(p.anonFds).reduce((a, b) => a + b, 0), 0)} socket and anon-inode descriptor(s), all of kinds CRIU dumps`);
+  else
+    add(
+      'ok',
+      'descriptors',
+      `${facts.processes.reduce((n, p) => n + p.socketInodes.length + Object.values(p.anonFds).reduce((a, b) => a + b, 0), 0)} socket and anon-inode descriptor(s), all of kinds CRIU dumps`,
+    );
 
   const dev = [...new Set(facts.processes.flatMap((p) => p.deviceMaps))];
-  if (dev.length) add('problem', 'mappings', `device mappings CRIU cannot dump: ${dev.slice(0, 4).join(', ')}`, 'the service must not map devices (GPU, DRM, …) to be movable');
+  if (dev.length)
+    add(
+      'problem',
+      'mappings',
+      `device mappings CRIU cannot dump: ${dev.slice(0, 4).join(', ')}`,
+      'the service must not map devices (GPU, DRM, …) to be movable',
+    );
   const deleted = [...new Set(facts.processes.flatMap((p) => p.deletedMaps))];
   if (deleted.length)
-    add('warning', 'mappings', `mappings of deleted files (${deleted.slice(0, 3).join(', ')}): CRIU copies them as ghost files inside the freeze, and refuses files above its --ghost-limit (1 MiB)`);
+    add(
+      'warning',
+      'mappings',
+      `mappings of deleted files (${deleted.slice(0, 3).join(', ')}): CRIU copies them as ghost files inside the freeze, and refuses files above its --ghost-limit (1 MiB)`,
+    );
   const maps = facts.processes.reduce((n, p) => n + p.mappings, 0);
   if (!dev.length) add('ok', 'mappings', `${maps} mapping(s) in ${facts.processes.length} process(es)`);
 

@@ -43,16 +43,17 @@ const PRIOR = {
   dumpScanPerMiB: { streamed: 0.35, staged: 0.35, lazy: 0.06 },
   /** Writing pages to the source's image folder (staged) or the shared memory (lazy): ms per MiB. */
   diskWritePerMiB: 1.6,
-  restoreCore: { streamed: 30, staged: 30, lazy: 45 },
+  restoreCore: { streamed: 35, staged: 35, lazy: 45 },
   restorePerConn: { streamed: 0.11, staged: 0.11, lazy: 0.05 },
   restorePerProcess: 8,
   /** Reading pages back from the destination's folder at the restore: ms per MiB. */
   restoreReadPerMiB: { streamed: 1.2, staged: 1.5, lazy: 1.0 },
-  imagesFixed: { direct: 7, controller: 12 },
+  imagesFixed: { direct: 12, controller: 16 },
   imagesPerConn: { streamed: 0.16, staged: 0.16, lazy: 0.03 },
   lazyDaemonFixed: 6,
-  signalsFixed: 3,
-  signalsPerRtt: 2,
+  signalsFixed: 6,
+  /** The freeze's signals are lines on open streams, not new SSH commands: a small share of a command's round trip. */
+  signalsPerRtt: 0.1,
 } as const;
 
 /** Page-less images (core, fds, sockets): about this many MiB plus a little per connection. */
@@ -98,11 +99,16 @@ export function predictMode(i: ModelInput): Omit<ModePrediction, 'ok' | 'problem
   };
 
   if (mode !== 'staged')
-    add(PART.lock, i.source.nftMs + PRIOR.lockFixed + PRIOR.lockPerConn * conns * s, 0, `one nft process on the source (${i.source.nftMs} ms) + ${conns} connection(s)`);
+    add(
+      PART.lock,
+      2.5 * i.source.nftMs + PRIOR.lockFixed + PRIOR.lockPerConn * conns * s,
+      0,
+      `one nft process on the source (${i.source.nftMs} ms) + ${conns} connection(s)`,
+    );
 
   // The dump: CRIU's start and exit, its work on the tree, and the pages inside the freeze.
   const dumpBase =
-    1.3 * i.source.criuStartMs +
+    1.75 * i.source.criuStartMs +
     s * (PRIOR.dumpCore[mode] + PRIOR.dumpPerConn[mode] * conns + PRIOR.dumpPerProcess * (procs - 1) + PRIOR.dumpPerThread * (threads - procs)) +
     PRIOR.dumpScanPerMiB[mode] * w.privateMiB * s;
   const dumpMemory =
@@ -131,11 +137,14 @@ export function predictMode(i: ModelInput): Omit<ModePrediction, 'ok' | 'problem
     );
   }
 
-  add(PART.addressRemoved, i.source.ipMs, 0, `one ip process on the source (${i.source.ipMs} ms)`);
+  add(PART.addressRemoved, 1.5 * i.source.ipMs, 0, `one ip process on the source (${i.source.ipMs} ms)`);
 
   const imagesMiB = SMALL_IMAGES_MIB + (mode === 'staged' ? mem.inFreezeMiB : 0);
   const hopMsPerMiB = i.imagesVia === 'controller' ? 2 * linkMsPerMiB : linkMsPerMiB;
-  const imagesBase = PRIOR.imagesFixed[i.imagesVia] * Math.max(s, d) + PRIOR.imagesPerConn[mode] * conns * d + (i.imagesVia === 'controller' ? i.source.rttMs + i.destination.rttMs : 0);
+  const imagesBase =
+    PRIOR.imagesFixed[i.imagesVia] * Math.max(s, d) +
+    PRIOR.imagesPerConn[mode] * conns * d +
+    (i.imagesVia === 'controller' ? i.source.rttMs + i.destination.rttMs : 0);
   add(
     i.imagesVia === 'direct' ? PART.imagesDirect : PART.imagesController,
     imagesBase,
@@ -143,12 +152,18 @@ export function predictMode(i: ModelInput): Omit<ModePrediction, 'ok' | 'problem
     `${imagesMiB.toFixed(1)} MiB of images ${i.imagesVia === 'direct' ? 'host to host' : 'through the controller'}`,
   );
 
-  if (mode === 'lazy') add(PART.lazyDaemon, i.destination.criuStartMs + PRIOR.lazyDaemonFixed * d, 0, `CRIU start on the destination (${i.destination.criuStartMs} ms) and its TLS handshake`);
-  add(PART.addressAdded, i.destination.ipMs, 0, `one ip process on the destination (${i.destination.ipMs} ms)`);
+  if (mode === 'lazy')
+    add(
+      PART.lazyDaemon,
+      i.destination.criuStartMs + PRIOR.lazyDaemonFixed * d,
+      0,
+      `CRIU start on the destination (${i.destination.criuStartMs} ms) and its TLS handshake`,
+    );
+  add(PART.addressAdded, 2 * i.destination.ipMs, 0, `one ip process on the destination (${i.destination.ipMs} ms)`);
 
   const restoreBase =
-    1.3 * i.destination.criuStartMs +
-    i.destination.nftMs +
+    1.2 * i.destination.criuStartMs +
+    1.5 * i.destination.nftMs +
     d * (PRIOR.restoreCore[mode] + PRIOR.restorePerConn[mode] * conns + PRIOR.restorePerProcess * (procs - 1) + PRIOR.dumpPerThread * (threads - procs));
   add(
     PART.restore,
@@ -156,7 +171,12 @@ export function predictMode(i: ModelInput): Omit<ModePrediction, 'ok' | 'problem
     mem.inFreezeMiB * PRIOR.restoreReadPerMiB[mode] * d,
     `CRIU start ${i.destination.criuStartMs} ms, the unlock (nft ${i.destination.nftMs} ms), ${mem.inFreezeMiB.toFixed(1)} MiB read back`,
   );
-  add(PART.signals, PRIOR.signalsFixed + PRIOR.signalsPerRtt * Math.max(i.source.rttMs, i.destination.rttMs), 0, `SSH round trips (${i.source.rttMs} / ${i.destination.rttMs} ms)`);
+  add(
+    PART.signals,
+    PRIOR.signalsFixed * Math.max(s, d) + PRIOR.signalsPerRtt * Math.max(i.source.rttMs, i.destination.rttMs),
+    0,
+    `SSH round trips (${i.source.rttMs} / ${i.destination.rttMs} ms)`,
+  );
 
   const ms = round(parts.reduce((n, p) => n + p.ms, 0));
   return {

@@ -76,7 +76,8 @@ sec end
 export async function readTreeFacts(exec: Executor, host: string, pids: readonly number[]): Promise<TreeFacts> {
   if (pids.some((p) => !Number.isInteger(p) || p < 1)) throw new FerryError({ code: 'BAD_INPUT', host, message: 'refusing odd PIDs' });
   const r = await exec.run(host, ['sh', '-c', TREE_FACTS_SCRIPT, 'ferry-tree-facts', ...pids.map(String)], { timeoutMs: 60_000 });
-  if (!r.stdout.includes(`${SECTION_MARKER} end`)) throw new FerryError({ code: 'COMMAND_FAILED', host, message: `reading the tree failed: ${r.stderr.trim()}` });
+  if (!r.stdout.includes(`${SECTION_MARKER} end`))
+    throw new FerryError({ code: 'COMMAND_FAILED', host, message: `reading the tree failed: ${r.stderr.trim()}` });
   return parseTreeFacts(r.stdout);
 }
 
@@ -158,11 +159,22 @@ export async function measureLink(exec: Executor, p: LinkProbe): Promise<LinkFac
       ms = (us ?? NaN) / 1000;
       if (!(bytes >= 0)) await new Promise((res) => setTimeout(res, 30));
     }
-    if (!(bytes > 0) || !(ms > 0)) throw new FerryError({ code: 'COMMAND_FAILED', host: p.to, message: `no data arrived (${s.stderr.trim() || `sent for ${sentMs} ms`})` });
+    if (!(bytes > 0) || !(ms > 0))
+      throw new FerryError({ code: 'COMMAND_FAILED', host: p.to, message: `no data arrived (${s.stderr.trim() || `sent for ${sentMs} ms`})` });
     return { bandwidthMiBps: Math.round((bytes / 1048576 / (ms / 1000)) * 10) / 10, bytes, ms: Math.round(ms) };
   } finally {
     await Promise.all([
-      exec.run(p.to, ['sh', '-c', 'p=$(cat "$1" 2>/dev/null) && kill -- "-$p" 2>/dev/null; nft delete table inet "$2" 2>/dev/null; rm -rf -- "$3"; exit 0', 'ferry-link-end', dst.pidFile, guard, p.destinationDir]).catch(() => undefined),
+      exec
+        .run(p.to, [
+          'sh',
+          '-c',
+          'p=$(cat "$1" 2>/dev/null) && kill -- "-$p" 2>/dev/null; nft delete table inet "$2" 2>/dev/null; rm -rf -- "$3"; exit 0',
+          'ferry-link-end',
+          dst.pidFile,
+          guard,
+          p.destinationDir,
+        ])
+        .catch(() => undefined),
       exec.run(p.from, ['rm', '-rf', '--', p.sourceDir]).catch(() => undefined),
     ]);
   }

@@ -125,7 +125,11 @@ export async function rehearse(deps: RehearseDeps, req: MigrationRequest, opts: 
     }
     out.cleanedUp.push(`link measurement: receiver, guard table and TLS keys on ${req.to}, scratch folder and keys on ${req.from}`);
   } else {
-    out.findings.push({ severity: 'warning', check: 'link', message: 'no address pair for a page stream is known: the link was not measured (the model assumes the lab\'s speed)' });
+    out.findings.push({
+      severity: 'warning',
+      check: 'link',
+      message: "no address pair for a page stream is known: the link was not measured (the model assumes the lab's speed)",
+    });
   }
 
   if (opts.dump) {
@@ -165,7 +169,12 @@ export async function rehearse(deps: RehearseDeps, req: MigrationRequest, opts: 
       imagesVia: modePlan && imageStreamOf(modePlan) ? 'direct' : mode === 'staged' ? 'controller' : 'direct',
       factors,
     });
-    return { ...prediction, ok: !!modePlan, ...(p?.problem ? { problem: p.problem } : {}), memory: { ...memoryInFreeze(mode, workload), ms: prediction.memory.ms } };
+    return {
+      ...prediction,
+      ok: !!modePlan,
+      ...(p?.problem ? { problem: p.problem } : {}),
+      memory: { ...memoryInFreeze(mode, workload), ms: prediction.memory.ms },
+    };
   });
   return done();
 }

@@ -86,7 +86,9 @@ export function predictionFor(records: RecordStore, plan: MigrationPlan, now: nu
   const hosts = lastInputs(records, plan) ?? { source: REFERENCE_HOST, destination: REFERENCE_HOST };
   const samples = [];
   for (const rec of newestRecords(records, 60)) {
-    const same = (rec.request.from === plan.request.from && rec.request.to === plan.request.to) || (rec.request.from === plan.request.to && rec.request.to === plan.request.from);
+    const same =
+      (rec.request.from === plan.request.from && rec.request.to === plan.request.to) ||
+      (rec.request.from === plan.request.to && rec.request.to === plan.request.from);
     if (!same || !rec.prediction?.inputs) continue;
     const s = sampleOfRecord(rec, hosts);
     if (s) samples.push(s);

@@ -157,6 +157,10 @@ export async function rehearse(deps: RehearseDeps, req: MigrationRequest, opts: 
   }
   out.calibratedWith = samples.length;
   const factors = calibrate(samples);
+  // One second of the link on a loaded host is noisy: the model takes the median of this measurement and the
+  // last ones between these hosts.
+  const links = [out.link?.bandwidthMiBps, ...samples.slice(0, 4).map((s) => s.link?.bandwidthMiBps)].filter((b): b is number => b !== undefined && b > 0);
+  const link = links.length ? { bandwidthMiBps: [...links].sort((a, b) => a - b)[links.length >> 1] as number } : undefined;
   out.predictions = TRANSFER_MODES.map((mode): ModePrediction => {
     const p = plans.get(mode);
     const modePlan = p?.plan;
@@ -164,7 +168,7 @@ export async function rehearse(deps: RehearseDeps, req: MigrationRequest, opts: 
       mode,
       workload,
       ...measured,
-      ...(out.link ? { link: out.link } : {}),
+      ...(link ? { link } : {}),
       ...(out.dump ? { dump: out.dump } : {}),
       imagesVia: modePlan && imageStreamOf(modePlan) ? 'direct' : mode === 'staged' ? 'controller' : 'direct',
       factors,

@@ -9,7 +9,7 @@ import { TRANSFER_MODES, type MigrationPlan, type MigrationRecord, type Migratio
 import type { HostCosts, ModePrediction, WorkloadFacts } from '../../app/model/prediction';
 import { imageStreamOf } from '../../app/plan/image-stream';
 import { calibrate, sampleOfRecord, workloadOfPlan } from '../../app/rehearsal/calibration';
-import { preflightFindings, treeFindings, workloadOfTree, type RehearsalFinding } from '../../app/rehearsal/dump-findings';
+import { preflightFindings, treeFindings, workloadOfTree } from '../../app/rehearsal/dump-findings';
 import { memoryInFreeze, predictMode, REFERENCE_HOST } from '../../app/rehearsal/freeze-model';
 import type { MigrateDeps } from './engine-deps';
 import { planFor, previewOfProbe, probePair, resolvePair } from './probe-plan';
@@ -181,10 +181,4 @@ export async function rehearse(deps: RehearseDeps, req: MigrationRequest, opts: 
     };
   });
   return done();
-}
-
-/** Findings worth a line in the CLI (problems and warnings first). */
-export function rankedFindings(fs: readonly RehearsalFinding[]): RehearsalFinding[] {
-  const rank = { problem: 0, warning: 1, ok: 2 } as const;
-  return [...fs].sort((a, b) => rank[a.severity] - rank[b.severity]);
 }

@@ -2,7 +2,7 @@
 // (source, destination, PID) in `$FERRY_STATE_DIR/rehearsals/` (a CLI rehearsal, then a CLI migration, are two
 // processes), and the record's prediction itself (from that rehearsal when it is recent, else from the plan and the
 // past records: the cheap preflight prediction).
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Rehearsal } from '../../app/contract/contract';
 import type { MigrationPlan, MigrationRecord } from '../../app/model/migration';

@@ -13,7 +13,7 @@ export function PredictionTable({ record }: { record: MigrationRecord }) {
   return (
     <div className="card">
       <h4>Predicted and measured freeze ({c.from === 'rehearsal' ? 'from the rehearsal' : "from the preflight's facts"})</h4>
-      <table aria-label="Predicted and measured freeze">
+      <table className="grid small" aria-label="Predicted and measured freeze">
         <thead>
           <tr>
             <th>part</th>

@@ -63,7 +63,7 @@ export function RehearsalPanel({ rehearsal: r }: { rehearsal: Rehearsal }) {
           </>
         )}
       </dl>
-      <table aria-label="Predicted freeze per mode">
+      <table className="grid small" aria-label="Predicted freeze per mode">
         <thead>
           <tr>
             <th>mode</th>

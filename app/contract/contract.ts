@@ -2,6 +2,7 @@
 import type { ReadinessCheck } from '../plan/readiness';
 import type { FerryErrorInfo } from '../errors';
 import type { HostSpec, ProcessInfo, TcpSocket } from '../model/host';
+import type { EvacuationEvent, EvacuationPlan, EvacuationSnapshot } from '../model/evacuation';
 import type { MigrationEvent, MigrationPlan, MigrationRecord, MigrationRequest } from '../model/migration';
 import type { RequestMethod } from './schemas';
 
@@ -141,6 +142,11 @@ export interface RequestResults {
   'migration:active': MigrationSnapshot[];
   /** The cancel was passed on (before the freeze nothing is left behind; in it the migration rolls back). */
   'migration:cancel': { id: string; cancelling: true };
+  'evacuation:plan': EvacuationPlan;
+  'evacuation:start': { id: string };
+  'evacuation:active': EvacuationSnapshot[];
+  /** New trees stop starting; running ones are cancelled by the migration service's rules (`refused`: past their point of no return). */
+  'evacuation:cancel': { id: string; cancelling: true; refused: string[] };
   'history:list': HistoryEntry[];
   'history:get': MigrationRecord;
   'history:export': ExportFile;
@@ -149,6 +155,8 @@ export interface RequestResults {
 /** Events main pushes to every client. */
 export interface EventPayloads {
   'migration:event': MigrationEvent;
+  /** An evacuation's progress (each tree's migration also sends its own `migration:event`s). */
+  'evacuation:event': EvacuationEvent;
   /** A migration was stored (or imported) in the history. */
   'history:changed': { id: string };
   /** The inventory changed (a host was added). */
@@ -156,7 +164,7 @@ export interface EventPayloads {
 }
 
 export type EventName = keyof EventPayloads;
-export const EVENT_NAMES: readonly EventName[] = ['migration:event', 'history:changed', 'hosts:changed'];
+export const EVENT_NAMES: readonly EventName[] = ['migration:event', 'evacuation:event', 'history:changed', 'hosts:changed'];
 
 /** Compile-time check that every request method has a result type. */
 export type ResultOf<M extends RequestMethod> = RequestResults[M];

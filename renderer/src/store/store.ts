@@ -31,7 +31,14 @@ export function connectStore(): void {
     // After a success the way back is the natural next plan.
     if (req && d.from === req.from && d.to === req.to && d.pid === req.pid) s.getState().setDraft({ from: req.to, to: req.from });
   });
-  api.on('evacuation:event', (e) => s.setState((st) => onEvacuationEvent(st, e)));
+  api.on('evacuation:event', (e) => {
+    s.setState((st) => onEvacuationEvent(st, e));
+    // The service address may have moved with the trees: the lab notes and the process lists follow.
+    if (e.type === 'done') {
+      void s.getState().loadInfo();
+      void s.getState().loadProcesses();
+    }
+  });
   api.on('history:changed', () => {
     // Debounced: an import can announce many records at once.
     if (historyTimer) clearTimeout(historyTimer);

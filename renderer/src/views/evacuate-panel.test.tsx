@@ -89,7 +89,7 @@ describe('Evacuate (Hosts view)', () => {
       emit('evacuation:event', { type: 'tree-started', id: 'e-1', at: 2, pid: 4242, to: 'lab-b', migrationId: 'm-1' });
       emit('evacuation:event', { type: 'tree-progress', id: 'e-1', at: 3, pid: 4242, migrationId: 'm-1', step: 'freeze', status: 'running' });
     });
-    const trees = await screen.findByRole('table', { name: 'Trees' });
+    const trees = await screen.findByRole('table', { name: 'Evacuation trees' });
     await within(trees).findByText('frozen');
     await userEvent.click(screen.getByRole('button', { name: 'Cancel evacuation' }));
     expect(requests.some((r) => r.method === 'evacuation:cancel')).toBe(true);

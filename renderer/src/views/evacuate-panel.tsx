@@ -159,7 +159,7 @@ function EvacuationRun({ run }: { run: EvacuationProgress }) {
           {r ? r.outcome : run.cancelling ? 'cancelling' : 'running'}
         </span>
       </h4>
-      <table className="grid" aria-label="Trees">
+      <table className="grid" aria-label="Evacuation trees">
         <thead>
           <tr>
             <th scope="col">Process tree</th>

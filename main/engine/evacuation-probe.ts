@@ -1,7 +1,7 @@
 // The facts an evacuation plan is built from: the host to empty and every destination probed once (as a
 // migration's connect step probes them), each tree's own /proc facts (session, network namespaces, shared
 // memory), and each tree judged against each destination by the migration's own preflight (planFor).
-import { toErrorInfo } from '../../app/errors';
+import { FerryError, toErrorInfo } from '../../app/errors';
 import { planEvacuation } from '../../app/evacuate/evacuation-plan';
 import { evacuationTrees } from '../../app/evacuate/evacuation-trees';
 import type { HostSpec } from '../../app/model/host';
@@ -31,6 +31,11 @@ export async function probeEvacuation(deps: Deps, req: EvacuationRequest): Promi
   const started = deps.now();
   const from = deps.resolveHost(req.host);
   const dests = req.to.map((name) => ({ name, spec: deps.resolveHost(name) }));
+  // One host under two names is refused before any connection.
+  for (const d of dests) {
+    const same = sameHostProblem(from, d.spec, { from: req.host, to: d.name });
+    if (same) throw new FerryError(same);
+  }
   const full = { criu: deps.criu, criuCheck: true, processes: true, sockets: true };
   const settle = (p: Promise<HostSnapshot>) =>
     p.then(
@@ -45,8 +50,6 @@ export async function probeEvacuation(deps: Deps, req: EvacuationRequest): Promi
     const dest = dests[i] as { name: string; spec: HostSpec };
     const outcome = outcomes[i] as ProbeOutcome;
     const request = treeRequest(req, tree.pid, to);
-    const same = sameHostProblem(from, dest.spec, request);
-    if (same) return { ok: false, problems: [same], warnings: [] };
     if ('error' in outcome) return { ok: false, problems: [{ ...toErrorInfo(outcome.error), host: to }], warnings: [] };
     const pair = { from, to: dest.spec, source: { snap: perTree.get(tree.pid) ?? source }, destination: outcome, tablesBefore: [], probedMs: 0 };
     return planFor(deps, newMigrationId(), request, pair);

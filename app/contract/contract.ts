@@ -5,6 +5,7 @@ import type { HostSpec, ProcessInfo, TcpSocket } from '../model/host';
 import type { MigrationEvent, MigrationPlan, MigrationRecord, MigrationRequest, TransferMode } from '../model/migration';
 import type { DumpProbe, HostCosts, LinkFacts, ModePrediction, WorkloadFacts } from '../model/prediction';
 import type { RehearsalFinding } from '../rehearsal/dump-findings';
+import type { EvacuationEvent, EvacuationPlan, EvacuationSnapshot } from '../model/evacuation';
 import type { RequestMethod } from './schemas';
 
 export type { RequestMethod, RequestParams, ValidParams } from './schemas';
@@ -176,6 +177,11 @@ export interface RequestResults {
   'migration:active': MigrationSnapshot[];
   /** The cancel was passed on (before the freeze nothing is left behind; in it the migration rolls back). */
   'migration:cancel': { id: string; cancelling: true };
+  'evacuation:plan': EvacuationPlan;
+  'evacuation:start': { id: string };
+  'evacuation:active': EvacuationSnapshot[];
+  /** New trees stop starting; running ones are cancelled by the migration service's rules (`refused`: past their point of no return). */
+  'evacuation:cancel': { id: string; cancelling: true; refused: string[] };
   'history:list': HistoryEntry[];
   'history:get': MigrationRecord;
   'history:export': ExportFile;
@@ -184,6 +190,8 @@ export interface RequestResults {
 /** Events main pushes to every client. */
 export interface EventPayloads {
   'migration:event': MigrationEvent;
+  /** An evacuation's progress (each tree's migration also sends its own `migration:event`s). */
+  'evacuation:event': EvacuationEvent;
   /** A migration was stored (or imported) in the history. */
   'history:changed': { id: string };
   /** The inventory changed (a host was added). */
@@ -191,7 +199,7 @@ export interface EventPayloads {
 }
 
 export type EventName = keyof EventPayloads;
-export const EVENT_NAMES: readonly EventName[] = ['migration:event', 'history:changed', 'hosts:changed'];
+export const EVENT_NAMES: readonly EventName[] = ['migration:event', 'evacuation:event', 'history:changed', 'hosts:changed'];
 
 /** Compile-time check that every request method has a result type. */
 export type ResultOf<M extends RequestMethod> = RequestResults[M];

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { FerryError } from '../errors';
 import { aliasProblem, hostNameProblem, userProblem } from '../inventory/host-name';
 import { duplicateAddresses } from '../ip-address';
+import { ON_FAILURE, type EvacuationRequest } from '../model/evacuation';
 import { TRANSFER_MODES, type MigrationRequest } from '../model/migration';
 import { imageBaseProblem, normalizeImageBase } from '../plan/image-base';
 
@@ -95,6 +96,39 @@ export const newHostSchema = z.strictObject({
   proxyJump: alias.optional(),
 });
 
+/** Limits of an evacuation request (`ferry evacuate`, the Hosts view's Evacuate). */
+export const EVACUATION_LIMITS = { maxDestinations: 32, parallelMax: 8 } as const;
+
+const evacuationId = z.string().regex(/^e-[A-Za-z0-9._-]{1,80}$/, 'invalid evacuation id');
+
+/** What the operator asks an evacuation (or its plan) for. */
+export const evacuationRequestSchema = z
+  .object({
+    host: alias,
+    to: z
+      .array(alias)
+      .min(1)
+      .max(EVACUATION_LIMITS.maxDestinations)
+      .superRefine((list, ctx) => {
+        const twice = list.filter((h, i) => list.indexOf(h) !== i);
+        if (twice.length) ctx.addIssue({ code: 'custom', message: `${[...new Set(twice)].join(', ')} given more than once` });
+      }),
+    parallel: z.number().int().min(1).max(EVACUATION_LIMITS.parallelMax).default(1),
+    freezeBudgetMs: z.number().int().min(MIGRATION_LIMITS.budgetMsMin).max(MIGRATION_LIMITS.budgetMsMax).default(MIGRATION_LIMITS.budgetMsDefault),
+    onFailure: z.enum(ON_FAILURE).default('continue'),
+    mode: z.enum(TRANSFER_MODES).optional(),
+  })
+  .superRefine((r, ctx) => {
+    if (r.to.includes(r.host)) ctx.addIssue({ code: 'custom', path: ['to'], message: `${r.host} is the host being evacuated` });
+  });
+
+/** An evacuation request as every client sends it, checked and completed with the defaults (BAD_INPUT otherwise). */
+export function parseEvacuationRequest(input: z.input<typeof evacuationRequestSchema>): EvacuationRequest {
+  const r = evacuationRequestSchema.safeParse(input);
+  if (!r.success) throw new FerryError({ code: 'BAD_INPUT', message: issuesMessage(r.error.issues) });
+  return r.data;
+}
+
 const empty = z.object({}).strict().default({});
 
 /** Parameter schemas, one per request method. */
@@ -111,6 +145,10 @@ export const requestSchemas = {
   'migration:rehearse': migrationRequestSchema.extend({ dump: z.boolean().default(false) }),
   'migration:active': empty,
   'migration:cancel': z.object({ id: migrationId }),
+  'evacuation:plan': evacuationRequestSchema,
+  'evacuation:start': evacuationRequestSchema,
+  'evacuation:active': empty,
+  'evacuation:cancel': z.object({ id: evacuationId }),
   'history:list': empty,
   'history:get': z.object({ id: migrationId }),
   'history:export': z.object({ ids: z.array(migrationId).max(10_000).optional() }),

@@ -163,3 +163,39 @@ export class ReviewPage {
     return this.page.getByRole('button', { name: 'Export JSON' });
   }
 }
+
+/** The Hosts view's Evacuate panel for one host. */
+export class EvacuatePanel {
+  readonly panel: Locator;
+  constructor(
+    readonly page: Page,
+    readonly host: string,
+  ) {
+    this.panel = page.getByRole('region', { name: `Evacuate ${host}` });
+  }
+
+  async open(): Promise<void> {
+    await this.page.getByRole('button', { name: `Evacuate ${this.host}` }).click();
+    await expect(this.panel).toBeVisible();
+  }
+
+  destination(host: string): Locator {
+    return this.panel.getByRole('checkbox', { name: host });
+  }
+
+  moves(): Locator {
+    return this.panel.getByRole('table', { name: 'Trees that move' });
+  }
+
+  stays(): Locator {
+    return this.panel.getByRole('table', { name: 'Trees that stay' });
+  }
+
+  trees(): Locator {
+    return this.panel.getByRole('table', { name: 'Evacuation trees' });
+  }
+
+  report(): Locator {
+    return this.panel.getByRole('alert', { name: 'Evacuation report' });
+  }
+}

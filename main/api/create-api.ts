@@ -15,7 +15,9 @@ import { EventHub } from './event-hub';
 import { historyHandlers, importFileRecords } from './history-api';
 import { hostsHandlers } from './hosts-api';
 import { createController } from '../controller/controller';
+import { EvacuationService } from '../service/evacuation-service';
 import { MigrationService } from '../service/migration-service';
+import { evacuationHandlers } from './evacuation-api';
 import { migrationHandlers } from './migration-api';
 import { processesHandlers } from './processes-api';
 
@@ -38,7 +40,8 @@ export async function createApi(opts: { historyFile?: string; userConfig?: boole
     onEvent: (e) => events.emit('migration:event', e),
     onRecord: (id) => events.emit('history:changed', { id }),
   });
-  const ctx: ApiContext = { controller, history, events, service };
+  const evacuations = new EvacuationService({ controller, migrations: service, onEvent: (e) => events.emit('evacuation:event', e) });
+  const ctx: ApiContext = { controller, history, events, service, evacuations };
   importFileRecords(ctx);
   // Migrations another controller (the CLI) runs write the same history: their changes are announced here.
   const stopWatching = watchHistory(ctx);
@@ -65,6 +68,7 @@ export async function createApi(opts: { historyFile?: string; userConfig?: boole
     ...hostsHandlers(ctx),
     ...processesHandlers(ctx),
     ...migrationHandlers(ctx),
+    ...evacuationHandlers(ctx),
     ...historyHandlers(ctx),
   };
   return {

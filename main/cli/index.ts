@@ -1,6 +1,7 @@
-// The `ferry` command: a thin client of the engine (lab, hosts, check, ps, migrate, dashboard).
+// The `ferry` command: a thin client of the engine (lab, hosts, check, ps, migrate, evacuate, dashboard).
 import { Command } from 'commander';
 import { registerDashboard } from './commands/dashboard';
+import { registerEvacuate } from './commands/evacuate';
 import { registerHosts } from './commands/hosts';
 import { registerLab } from './commands/lab';
 import { registerMigrate } from './commands/migrate';
@@ -20,6 +21,7 @@ registerLab(program);
 registerHosts(program);
 registerPs(program);
 registerMigrate(program);
+registerEvacuate(program);
 registerRecover(program);
 registerDashboard(program);
 

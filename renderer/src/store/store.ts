@@ -1,6 +1,7 @@
 // The store, and its wiring to the contract's events (lists refetch when an event marks them stale).
 import { create } from 'zustand';
 import { api } from '../api/client';
+import { createEvacuationSlice, onEvacuationEvent } from './evacuation-slice';
 import { createHistorySlice } from './history-slice';
 import { createHostsSlice } from './hosts-slice';
 import { createMigrationSlice, onMigrationEvent } from './migration-slice';
@@ -14,6 +15,7 @@ export const useStore = create<Store>()((set, get) => ({
   ...createProcessesSlice(set, get),
   ...createMigrationSlice(set, get),
   ...createHistorySlice(set, get),
+  ...createEvacuationSlice(set, get),
 }));
 
 let historyTimer: ReturnType<typeof setTimeout> | undefined;
@@ -29,6 +31,14 @@ export function connectStore(): void {
     // After a success the way back is the natural next plan.
     if (req && d.from === req.from && d.to === req.to && d.pid === req.pid) s.getState().setDraft({ from: req.to, to: req.from });
   });
+  api.on('evacuation:event', (e) => {
+    s.setState((st) => onEvacuationEvent(st, e));
+    // The service address may have moved with the trees: the lab notes and the process lists follow.
+    if (e.type === 'done') {
+      void s.getState().loadInfo();
+      void s.getState().loadProcesses();
+    }
+  });
   api.on('history:changed', () => {
     // Debounced: an import can announce many records at once.
     if (historyTimer) clearTimeout(historyTimer);
@@ -40,4 +50,5 @@ export function connectStore(): void {
   void s.getState().loadHosts();
   void s.getState().loadHistory();
   void s.getState().loadActive();
+  void s.getState().loadActiveEvacuations();
 }

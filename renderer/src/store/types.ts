@@ -13,6 +13,8 @@ import type {
 } from '../../../app/contract/contract';
 import type { MigrationRecord, TransferMode } from '../../../app/model/migration';
 import type { MigrationProgress } from '../../../app/review/migration-progress';
+import type { EvacuationProgress } from '../../../app/evacuate/evacuation-progress';
+import type { EvacuationPlan, OnFailure } from '../../../app/model/evacuation';
 
 export type ViewName = 'hosts' | 'processes' | 'migrate' | 'review';
 export type Theme = 'light' | 'dark';
@@ -112,5 +114,32 @@ export interface HistorySlice {
   exportJson(ids?: string[]): Promise<FerryErrorInfo | undefined>;
 }
 
-export type Store = UiSlice & HostsSlice & ProcessesSlice & MigrationSlice & HistorySlice;
+/** What the Evacuate panel asks for (the host being emptied, its destinations, how). */
+export interface EvacuationDraft {
+  host?: string;
+  to: string[];
+  parallel: number;
+  freezeBudgetMs: number;
+  onFailure: OnFailure;
+}
+
+export interface EvacuationSlice {
+  evacDraft: EvacuationDraft;
+  evacPlan: Loadable<EvacuationPlan>;
+  evacuations: Record<string, EvacuationProgress>;
+  /** The evacuation the panel follows. */
+  evacId?: string;
+  evacStarting: boolean;
+  evacError?: FerryErrorInfo;
+  /** Opens the panel for `host`, with every other ready host as a destination. */
+  openEvacuation(host: string): void;
+  closeEvacuation(): void;
+  setEvacDraft(d: Partial<EvacuationDraft>): void;
+  planEvacuation(): Promise<void>;
+  startEvacuation(): Promise<void>;
+  cancelEvacuation(): Promise<void>;
+  loadActiveEvacuations(): Promise<void>;
+}
+
+export type Store = UiSlice & HostsSlice & ProcessesSlice & MigrationSlice & HistorySlice & EvacuationSlice;
 export type SliceCreator<T> = (set: (partial: Partial<Store> | ((s: Store) => Partial<Store>)) => void, get: () => Store) => T;

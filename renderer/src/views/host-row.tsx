@@ -45,11 +45,12 @@ function ReadinessCell({ name, readiness: r }: { name: string; readiness: Loadab
   );
 }
 
-/** Re-check the host, or go to its processes. */
+/** Re-check the host, go to its processes, or evacuate it. */
 function HostActions({ name, checking }: { name: string; checking: boolean }) {
   const checkHost = useStore((s) => s.checkHost);
   const selectHost = useStore((s) => s.selectHost);
   const setView = useStore((s) => s.setView);
+  const openEvacuation = useStore((s) => s.openEvacuation);
   return (
     <>
       <button type="button" onClick={() => void checkHost(name)} disabled={checking} aria-label={`Re-check ${name}`}>
@@ -64,6 +65,9 @@ function HostActions({ name, checking }: { name: string; checking: boolean }) {
         }}
       >
         Processes
+      </button>
+      <button type="button" aria-label={`Evacuate ${name}`} onClick={() => openEvacuation(name)}>
+        Evacuate
       </button>
     </>
   );

@@ -5,6 +5,7 @@ import { EmptyState } from '../components/empty-state';
 import { ErrorNote } from '../components/error-note';
 import { useStore } from '../store/store';
 import { AddHostForm } from './add-host-form';
+import { EvacuatePanel } from './evacuate-panel';
 import { GroupFilter } from './group-filter';
 import { HostsTable } from './host-row';
 import { LabNotes } from './lab-notes';
@@ -66,6 +67,7 @@ export function HostsView() {
         </EmptyState>
       )}
       {list.length > 0 && <HostsTable hosts={list} />}
+      <EvacuatePanel />
       <InventoryWarnings warnings={hosts.value?.warnings ?? []} />
       <AddHostForm manualFile={hosts.value?.manualFile} />
     </section>

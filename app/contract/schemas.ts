@@ -72,10 +72,7 @@ export const migrationRequestSchema = z.object({
         .regex(/^\/[A-Za-z0-9._+/-]+$/, 'the address hook must be an absolute path of letters, digits and ._+-/')
         .refine((p) => !p.split('/').includes('..'), 'the address hook path must not contain ..'),
       addresses: z.array(z.string().max(MIGRATION_LIMITS.maxAddressLength)).max(MIGRATION_LIMITS.maxAddresses).optional(),
-      budgetMs: z
-        .object({ prepare: hookBudget.optional(), move: hookBudget.optional(), undo: hookBudget.optional() })
-        .strict()
-        .optional(),
+      budgetMs: z.object({ prepare: hookBudget.optional(), move: hookBudget.optional(), undo: hookBudget.optional() }).strict().optional(),
     })
     .strict()
     .optional(),

@@ -40,7 +40,9 @@ describe('the hook request', () => {
 
   it('runs the hook under timeout -s KILL at its budget; the move wrapper quotes once', () => {
     expect(hookArgv('/opt/h', 'undo', 2_500)).toEqual(['timeout', '-s', 'KILL', '2.500', '/opt/h', 'undo']);
-    expect(hookMoveWrapper('/opt/my hook', 1_000, '/var/lib/x/hook-move.json')).toBe("exec timeout -s KILL 1.000 '/opt/my hook' move </var/lib/x/hook-move.json\n");
+    expect(hookMoveWrapper('/opt/my hook', 1_000, '/var/lib/x/hook-move.json')).toBe(
+      "exec timeout -s KILL 1.000 '/opt/my hook' move </var/lib/x/hook-move.json\n",
+    );
   });
 });
 
@@ -64,7 +66,11 @@ describe('judging a run', () => {
   });
 
   it('a hook killed at its budget (137 from timeout -s KILL, 124, or the transport’s timeout) is a timeout', () => {
-    for (const out of [{ exit: 137, stdout: '' }, { exit: 124, stdout: ok() }, { exit: -1, stdout: '', timedOut: true }])
+    for (const out of [
+      { exit: 137, stdout: '' },
+      { exit: 124, stdout: ok() },
+      { exit: -1, stdout: '', timedOut: true },
+    ])
       expect(judge(out)).toMatchObject({ ok: false, problem: 'timeout', message: "the hook's move on lab-b ran past its budget of 1500 ms and was killed" });
   });
 
@@ -135,17 +141,21 @@ describe('the plan’s hook', () => {
       hook: { path: '/opt/h', addresses: ['198.19.0.100', '198.18.0.100'], budgetMs: { prepare: 10_000, move: 2_000, undo: 10_000 } },
       problems: [],
     });
-    expect(planAddressHook({ ...req, addressHook: { path: '/opt/h', addresses: ['198.19.0.100'], budgetMs: { move: 300 } } }, plan.addresses).hook).toMatchObject({
+    expect(
+      planAddressHook({ ...req, addressHook: { path: '/opt/h', addresses: ['198.19.0.100'], budgetMs: { move: 300 } } }, plan.addresses).hook,
+    ).toMatchObject({
       addresses: ['198.19.0.100'],
       budgetMs: { move: 300 },
     });
   });
   it('refuses an address that does not move, no address at all, and a move budget not below the freeze budget', () => {
-    expect(planAddressHook({ ...req, addressHook: { path: '/opt/h', addresses: ['198.18.0.7'] } }, plan.addresses).problems[0]?.message).toMatch(/not one of the addresses that move/);
-    expect(planAddressHook(req, []).problems[0]?.message).toMatch(/no address moves/);
-    expect(planAddressHook({ ...req, budgetMs: 1_000, addressHook: { path: '/opt/h', budgetMs: { move: 1_000 } } }, plan.addresses).problems[0]?.message).toMatch(
-      /not below the freeze budget/,
+    expect(planAddressHook({ ...req, addressHook: { path: '/opt/h', addresses: ['198.18.0.7'] } }, plan.addresses).problems[0]?.message).toMatch(
+      /not one of the addresses that move/,
     );
+    expect(planAddressHook(req, []).problems[0]?.message).toMatch(/no address moves/);
+    expect(
+      planAddressHook({ ...req, budgetMs: 1_000, addressHook: { path: '/opt/h', budgetMs: { move: 1_000 } } }, plan.addresses).problems[0]?.message,
+    ).toMatch(/not below the freeze budget/);
   });
   it('has none without a request for one', () => {
     expect(planAddressHook(plan.request, plan.addresses)).toEqual({ problems: [] });

@@ -136,11 +136,18 @@ export function judgeHookRun(action: HookAction, side: HookSide, host: string, b
   const parsed = parseHookReply(out.stdout, action);
   if (out.exit !== 0) {
     const said = 'reply' in parsed ? `: ${parsed.reply.message}` : '';
-    return { ...base, ok: false, problem: 'exit', message: `the hook's ${action} on ${host} exited ${out.exit}${said}`, ...('reply' in parsed ? { reply: parsed.reply } : {}) };
+    return {
+      ...base,
+      ok: false,
+      problem: 'exit',
+      message: `the hook's ${action} on ${host} exited ${out.exit}${said}`,
+      ...('reply' in parsed ? { reply: parsed.reply } : {}),
+    };
   }
   if ('error' in parsed) return { ...base, ok: false, problem: 'malformed', message: `the hook's ${action} on ${host} broke the contract: ${parsed.error}` };
   const { reply } = parsed;
-  if (!reply.ok) return { ...base, ok: false, problem: 'disagrees', reply, message: `the hook's ${action} on ${host} exited 0 but replied ok: false: ${reply.message}` };
+  if (!reply.ok)
+    return { ...base, ok: false, problem: 'disagrees', reply, message: `the hook's ${action} on ${host} exited 0 but replied ok: false: ${reply.message}` };
   return { ...base, ok: true, reply, message: reply.message };
 }
 
@@ -157,7 +164,10 @@ export function parseHookReply(stdout: string, action: HookAction): { reply: Hoo
   } catch {
     const firstLine = text.split('\n')[0] ?? '';
     return {
-      error: /^\{/.test(firstLine) && text.includes('\n') ? 'output besides its JSON reply on stdout (log to stderr)' : `its reply is not JSON: ${JSON.stringify(text.slice(0, 80))}`,
+      error:
+        /^\{/.test(firstLine) && text.includes('\n')
+          ? 'output besides its JSON reply on stdout (log to stderr)'
+          : `its reply is not JSON: ${JSON.stringify(text.slice(0, 80))}`,
     };
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { error: 'its reply is not a JSON object' };
@@ -165,7 +175,8 @@ export function parseHookReply(stdout: string, action: HookAction): { reply: Hoo
   if (o.version !== HOOK_CONTRACT_VERSION) return { error: `its reply has version ${JSON.stringify(o.version)}, not ${HOOK_CONTRACT_VERSION}` };
   if (typeof o.ok !== 'boolean') return { error: 'its reply has no boolean "ok"' };
   if (o.message !== undefined && typeof o.message !== 'string') return { error: '"message" is not a string' };
-  if (o.details !== undefined && (typeof o.details !== 'object' || o.details === null || Array.isArray(o.details))) return { error: '"details" is not an object' };
+  if (o.details !== undefined && (typeof o.details !== 'object' || o.details === null || Array.isArray(o.details)))
+    return { error: '"details" is not an object' };
   if (o.ms !== undefined && (typeof o.ms !== 'number' || !Number.isFinite(o.ms) || o.ms < 0)) return { error: '"ms" is not a time in ms' };
   if (o.ferry !== undefined) {
     if (action !== 'prepare') return { error: '"ferry" belongs in the prepare reply only' };
@@ -185,7 +196,10 @@ export function parseHookReply(stdout: string, action: HookAction): { reply: Hoo
 /** What both sides' prepare replies ask Ferry to do itself; an error when they disagree. */
 export function agreedFerryMoves(runs: readonly HookRun[]): { ferry: HookFerryMoves } | { error: string } {
   const said = [...new Set(runs.map((r) => r.reply?.ferry ?? 'none'))];
-  if (said.length > 1) return { error: `the hook's prepare replies disagree on what Ferry moves itself (${runs.map((r) => `${r.host}: ${r.reply?.ferry ?? 'none'}`).join(', ')})` };
+  if (said.length > 1)
+    return {
+      error: `the hook's prepare replies disagree on what Ferry moves itself (${runs.map((r) => `${r.host}: ${r.reply?.ferry ?? 'none'}`).join(', ')})`,
+    };
   return { ferry: said[0] ?? 'none' };
 }
 

@@ -50,13 +50,19 @@ export function parseBudgetMs(text: string): number {
 /** The address hook's options (`--address-hook`, `--hook-address`, `--hook-budget-ms`), checked by the contract's schema. */
 export function parseAddressHook(path: string | undefined, addresses: string[], moveBudget: string | undefined): MigrationRequest['addressHook'] {
   if (path === undefined) {
-    if (addresses.length || moveBudget !== undefined) throw new FerryError({ code: 'BAD_INPUT', message: '--hook-address and --hook-budget-ms need --address-hook' });
+    if (addresses.length || moveBudget !== undefined)
+      throw new FerryError({ code: 'BAD_INPUT', message: '--hook-address and --hook-budget-ms need --address-hook' });
     return undefined;
   }
-  if (moveBudget !== undefined && !/^[0-9]+$/.test(moveBudget)) throw new FerryError({ code: 'BAD_INPUT', message: `--hook-budget-ms must be a number of ms, got ${JSON.stringify(moveBudget)}` });
+  if (moveBudget !== undefined && !/^[0-9]+$/.test(moveBudget))
+    throw new FerryError({ code: 'BAD_INPUT', message: `--hook-budget-ms must be a number of ms, got ${JSON.stringify(moveBudget)}` });
   const hook = { path, ...(addresses.length ? { addresses } : {}), ...(moveBudget !== undefined ? { budgetMs: { move: Number(moveBudget) } } : {}) };
   const r = migrationRequestSchema.shape.addressHook.safeParse(hook);
-  if (!r.success) throw new FerryError({ code: 'BAD_INPUT', message: `--address-hook: ${r.error.issues.map((i) => `${i.path.join('.') || 'path'}: ${i.message}`).join('; ')}` });
+  if (!r.success)
+    throw new FerryError({
+      code: 'BAD_INPUT',
+      message: `--address-hook: ${r.error.issues.map((i) => `${i.path.join('.') || 'path'}: ${i.message}`).join('; ')}`,
+    });
   return r.data;
 }
 

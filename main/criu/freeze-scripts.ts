@@ -12,7 +12,9 @@ import { PAGE_STREAM_FILES } from './page-relay';
  * The relays' sockets, pid files, logs and TLS keys stay with their side (tar would warn on the sockets, and copy
  * keys), and so do the source lock's files (the destination has its own unlock script).
  */
-const PAGE_STREAM_EXCLUDES = [...Object.values(PAGE_STREAM_FILES), ...Object.values(SOURCE_LOCK_FILES), ...Object.values(HOOK_FILES)].map((f) => `--exclude=./${f}`).join(' ');
+const PAGE_STREAM_EXCLUDES = [...Object.values(PAGE_STREAM_FILES), ...Object.values(SOURCE_LOCK_FILES), ...Object.values(HOOK_FILES)]
+  .map((f) => `--exclude=./${f}`)
+  .join(' ');
 
 const MARK = `mark() { printf '@@FERRY-AT %s %s\\n' "$1" "$(date +%s%N)" >&2; }`;
 /**

@@ -65,7 +65,10 @@ export const hookFailed = (run: HookRun) =>
     code: 'ADDRESS_HOOK_FAILED',
     host: run.host,
     message: run.message,
-    hint: run.problem === 'malformed' ? 'the hook must print one JSON reply on stdout and log to stderr (docs/address-hooks.md)' : 'see the hook\'s stderr in the record (addressHook.runs)',
+    hint:
+      run.problem === 'malformed'
+        ? 'the hook must print one JSON reply on stdout and log to stderr (docs/address-hooks.md)'
+        : "see the hook's stderr in the record (addressHook.runs)",
   });
 
 /**
@@ -79,7 +82,8 @@ export async function prepareAddressHook(exec: Executor, plan: MigrationPlan, re
   const bad = runs.find((r) => !r.ok);
   if (bad) throw hookFailed(bad);
   const agreed = agreedFerryMoves(runs);
-  if ('error' in agreed) throw new FerryError({ code: 'ADDRESS_HOOK_FAILED', message: agreed.error, hint: 'both hosts\' hooks must say the same "ferry" in their prepare reply' });
+  if ('error' in agreed)
+    throw new FerryError({ code: 'ADDRESS_HOOK_FAILED', message: agreed.error, hint: 'both hosts\' hooks must say the same "ferry" in their prepare reply' });
   hook.ferry = agreed.ferry;
   if (plan.transferMode !== 'staged') {
     await Promise.all(
@@ -98,7 +102,8 @@ export async function prepareAddressHook(exec: Executor, plan: MigrationPlan, re
           hookMoveWrapper(hook.path, hook.budgetMs.move, reqFile),
           HOOK_FILES.move,
         ]);
-        if (r.code !== 0) throw new FerryError({ code: 'COMMAND_FAILED', host: hostOf(plan, side), message: `cannot write the address hook's files: ${r.stderr.trim()}` });
+        if (r.code !== 0)
+          throw new FerryError({ code: 'COMMAND_FAILED', host: hostOf(plan, side), message: `cannot write the address hook's files: ${r.stderr.trim()}` });
       }),
     );
   }

@@ -111,7 +111,8 @@ async function hookMoveRuns(ctx: FreezeContext, marks: Marks): Promise<HookRun[]
     return { started: a !== undefined, ...(a !== undefined && b !== undefined ? { ms: b - a } : {}) };
   };
   const runs = await collectMoveRuns(ctx.deps.exec, ctx.plan, ctx.run.record, { source: span(marks.source), destination: span(marks.destination) });
-  for (const r of runs) ctx.run.log(`address hook ${r.action} on ${r.host}: ${r.ok ? 'ok' : 'FAILED'} (${r.ms ?? '?'} ms): ${r.message}`, r.ok ? 'info' : 'error', r.host);
+  for (const r of runs)
+    ctx.run.log(`address hook ${r.action} on ${r.host}: ${r.ok ? 'ok' : 'FAILED'} (${r.ms ?? '?'} ms): ${r.message}`, r.ok ? 'info' : 'error', r.host);
   return runs;
 }
 
@@ -324,13 +325,16 @@ async function failed(
   const { from, to } = plan.request;
   const record = run.record;
   const moved = ferryMovedAddresses(plan);
-  if (moved.length && marks.destination.at(M.received) !== undefined && marks.destination.at(M.addressAdded) === undefined && marks.destination.at(M.hookStart) === undefined) {
+  if (
+    moved.length &&
+    marks.destination.at(M.received) !== undefined &&
+    marks.destination.at(M.addressAdded) === undefined &&
+    marks.destination.at(M.hookStart) === undefined
+  ) {
     // The add started and did not finish: ip's own report says which addresses it had put there; a killed
     // script says nothing, so any of them may be there.
     state.partialAdd =
-      dstCode === FREEZE_EXIT.addressAdd
-        ? addedBeforeFailure(moved, destinationDevice, marks.destination.lines.join('\n'))
-        : { moves: moved, certain: false };
+      dstCode === FREEZE_EXIT.addressAdd ? addedBeforeFailure(moved, destinationDevice, marks.destination.lines.join('\n')) : { moves: moved, certain: false };
   }
   // The add itself went through when the destination's hook started.
   if (moved.length && marks.destination.at(M.hookStart) !== undefined) state.addressAdded = true;
@@ -348,7 +352,9 @@ async function failed(
     record.logs.dump = persistLog(deps, record.id, 'dump.log', log);
     throw criuError('CRIU_DUMP_FAILED', from, 'dump', log, marks.source.lines.join('\n'), state.dumpLog ?? '');
   }
-  const hookRun = hookRuns.find((r) => !r.ok && ((r.side === 'source' && srcCode === FREEZE_EXIT.hookSource) || (r.side === 'destination' && dstCode === FREEZE_EXIT.hookDestination)));
+  const hookRun = hookRuns.find(
+    (r) => !r.ok && ((r.side === 'source' && srcCode === FREEZE_EXIT.hookSource) || (r.side === 'destination' && dstCode === FREEZE_EXIT.hookDestination)),
+  );
   if (hookRun) throw hookFailed(hookRun);
   if (dstCode === FREEZE_EXIT.restore) {
     const log = await readRemoteFile(deps.exec, to, state.restoreLog ?? '');

@@ -83,7 +83,8 @@ async function recoverOne(exec: Executor, j: OpenJournal, store: RecordStore): P
         ok: sb.ok,
       });
       report.actions.push(...sb.actions);
-      if (sb.keep === 'destination') await attempt(`announced the addresses from ${to}`, () => announceAddresses(exec, to, ferryAnnouncedAddresses(plan), destinationDevice));
+      if (sb.keep === 'destination')
+        await attempt(`announced the addresses from ${to}`, () => announceAddresses(exec, to, ferryAnnouncedAddresses(plan), destinationDevice));
       await attempt(`removed this migration's page-stream keys and guards`, () => stopPageServer(exec, plan));
       finishRecord(store, j, report);
       return report;
@@ -134,7 +135,8 @@ async function recoverOne(exec: Executor, j: OpenJournal, store: RecordStore): P
         // The process runs but its dump may have locked its connections: unlock them.
         await attempt(`removed this migration's network lock on ${from}`, () => deleteNewCriuTables(exec, from, j.tablesBefore));
       }
-      if (offSrc.length) await attempt(`announced the addresses from ${from}`, () => announceAddresses(exec, from, ferryAnnouncedAddresses(plan), sourceDevice));
+      if (offSrc.length)
+        await attempt(`announced the addresses from ${from}`, () => announceAddresses(exec, from, ferryAnnouncedAddresses(plan), sourceDevice));
     }
   } catch (e) {
     undo.fail(`recovery failed: ${toErrorInfo(e).message}`);

@@ -59,9 +59,13 @@ describe('address hook: the service address moves by routing', () => {
     writeFileSync(`${STATE}/calls`, '');
     inNet('a', ['ip', 'addr', 'add', `${ROUTED}/32`, 'dev', 'lo']);
     inNet('peer', ['ip', 'route', 'add', `${ROUTED}/32`, 'via', '198.18.0.2']);
-    router = spawn('nsenter', [`--net=/run/netns/${LAB}-peer`, 'socat', 'TCP-LISTEN:7100,bind=198.18.0.1,reuseaddr,fork', `EXEC:sh ${path.join(EXAMPLES, 'route-agent.sh')}`], {
-      stdio: 'ignore',
-    });
+    router = spawn(
+      'nsenter',
+      [`--net=/run/netns/${LAB}-peer`, 'socat', 'TCP-LISTEN:7100,bind=198.18.0.1,reuseaddr,fork', `EXEC:sh ${path.join(EXAMPLES, 'route-agent.sh')}`],
+      {
+        stdio: 'ignore',
+      },
+    );
     pid = (await startDemo(CLIENT, { pid: 7100, connections: 2, extra: ['--bind', ROUTED] })).pid;
   }, 180_000);
   afterAll(async () => {
@@ -134,8 +138,6 @@ describe('address hook: the service address moves by routing', () => {
     expect((await hostProcesses('lab-b')).get(pid)).toBeDefined();
     await talking();
     await witnessClean();
-    console.log(
-      `hook migration: freeze ${rec.freeze.ms} ms; ${rec.freezeParts.map((p: any) => `${p.name} ${p.ms}`).join(', ')}`,
-    );
+    console.log(`hook migration: freeze ${rec.freeze.ms} ms; ${rec.freezeParts.map((p: any) => `${p.name} ${p.ms}`).join(', ')}`);
   }, 240_000);
 });

@@ -55,7 +55,12 @@ export function registerMigrate(program: Command): void {
       `folder for the CRIU images on both hosts (root's, closed to other users, outside the system's folders; default ${DEFAULT_IMAGE_BASE}, and in lazy mode /run when it is a tmpfs with room)`,
     )
     .option('--address-hook <path>', 'an executable on both hosts that moves the addresses instead of ARP (docs/address-hooks.md)')
-    .option('--hook-address <addr>', 'an address the hook moves (repeatable; default: every address that moves)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option(
+      '--hook-address <addr>',
+      'an address the hook moves (repeatable; default: every address that moves)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
     .option('--hook-budget-ms <ms>', "the hook's move budget inside the freeze (default 2000); past it the hook is killed and the migration rolls back")
     .option('--json', 'print the migration record as JSON')
     .action(

@@ -346,6 +346,12 @@ describe('freeze scripts (freeze-scripts.ts: positional arguments)', { timeout: 
           '--exclude=./source-lock.nft',
           '--exclude=./source-unlock.nft',
           '--exclude=./source-unlock.sh',
+          // The address hook's files: each side has its own.
+          '--exclude=./hook-move.sh',
+          '--exclude=./hook-move.json',
+          '--exclude=./hook-move.out',
+          '--exclude=./hook-move.err',
+          '--exclude=./hook-move.exit',
         ];
         expect(recordedArgv('tar-c')).toEqual([
           '-C',

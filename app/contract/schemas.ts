@@ -6,6 +6,7 @@ import { duplicateAddresses } from '../ip-address';
 import { ON_FAILURE, type EvacuationRequest } from '../model/evacuation';
 import { TRANSFER_MODES, type MigrationRequest } from '../model/migration';
 import { imageBaseProblem, normalizeImageBase } from '../plan/image-base';
+import { HOOK_BUDGET_LIMITS } from '../hooks/address-hook';
 
 /** Limits of a migration request: the schema below applies them, the CLI's options are checked by it (main/cli/args.ts). */
 export const MIGRATION_LIMITS = {
@@ -20,7 +21,11 @@ export const MIGRATION_LIMITS = {
   budgetMsDefault: 60_000,
   /** Longest image folder accepted. */
   maxImageBaseLength: 201,
+  /** Longest address hook path accepted. */
+  maxHookPathLength: 200,
 } as const;
+
+const hookBudget = z.number().int().min(HOOK_BUDGET_LIMITS.min).max(HOOK_BUDGET_LIMITS.max);
 
 const alias = z.string().superRefine((v, ctx) => {
   const why = aliasProblem(v);
@@ -58,6 +63,19 @@ export const migrationRequestSchema = z.object({
       if (why) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)} refused: ${why}` });
       return base;
     })
+    .optional(),
+  /** The address hook (docs/address-hooks.md): an absolute path on both hosts, the addresses it moves, its budgets. */
+  addressHook: z
+    .object({
+      path: z
+        .string()
+        .max(MIGRATION_LIMITS.maxHookPathLength)
+        .regex(/^\/[A-Za-z0-9._+/-]+$/, 'the address hook must be an absolute path of letters, digits and ._+-/')
+        .refine((p) => !p.split('/').includes('..'), 'the address hook path must not contain ..'),
+      addresses: z.array(z.string().max(MIGRATION_LIMITS.maxAddressLength)).max(MIGRATION_LIMITS.maxAddresses).optional(),
+      budgetMs: z.object({ prepare: hookBudget.optional(), move: hookBudget.optional(), undo: hookBudget.optional() }).strict().optional(),
+    })
+    .strict()
     .optional(),
 });
 

@@ -17,6 +17,9 @@ export const FREEZE_MARK = {
   lazyPagesStarted: 'lazy-pages-started',
   addressAdded: 'address-added',
   restored: 'restored',
+  /** The address hook's `move` (app/hooks/address-hook.ts) started and ended well (either side's script). */
+  hookStart: 'hook-start',
+  hookDone: 'hook-done',
 } as const;
 
 export type FreezeMark = (typeof FREEZE_MARK)[keyof typeof FREEZE_MARK];
@@ -28,11 +31,13 @@ export const FREEZE_FAILURE = {
   send: { mark: 'send-failed', exit: 12, meaning: 'sending the images failed' },
   notStarted: { mark: 'not-started', exit: 13, meaning: 'the freeze was never started (the controller went away)' },
   lock: { mark: 'lock-failed', exit: 14, meaning: 'locking the connections on the source failed (nft)' },
+  hookSource: { mark: 'hook-failed', exit: 15, meaning: "the address hook's move failed on the source (or ran past its budget)" },
   receive: { mark: 'receive-failed', exit: 20, meaning: 'receiving the images failed' },
   addressAdd: { mark: 'address-add-failed', exit: 21, meaning: 'adding the address on the destination failed' },
   restore: { mark: 'restore-failed', exit: 22, meaning: 'criu restore failed' },
   lazyPages: { mark: 'lazy-pages-failed', exit: 23, meaning: 'the lazy-pages daemon did not start on the destination' },
   direct: { mark: 'direct-failed', exit: 24, meaning: 'receiving the memory sent straight from the source failed (direct stream)' },
+  hookDestination: { mark: 'hook-failed', exit: 25, meaning: "the address hook's move failed on the destination (or ran past its budget)" },
 } as const;
 
 export type FreezeFailure = keyof typeof FREEZE_FAILURE;

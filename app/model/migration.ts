@@ -1,5 +1,6 @@
 // A migration as data: its plan, steps, events and the record kept for the timing review.
 import type { FerryErrorInfo } from '../errors';
+import type { HookRun } from '../hooks/address-hook';
 import type { TcpSocket } from './host';
 import type { FreezePrediction } from './prediction';
 
@@ -46,6 +47,25 @@ export interface MigrationRequest {
   allowSharedAddress?: boolean;
   /** Folder for the CRIU images on both hosts; absent = the default (lazy mode: /run when it is a tmpfs with room). */
   imageBase?: string;
+  /** The address hook (docs/address-hooks.md): an executable on both hosts that moves the addresses instead of ARP. */
+  addressHook?: AddressHookRequest;
+}
+
+/** The operator's address hook: its path on the hosts, the addresses it moves (empty: all), its budgets in ms. */
+export interface AddressHookRequest {
+  path: string;
+  addresses?: string[];
+  budgetMs?: { prepare?: number; move?: number; undo?: number };
+}
+
+/** The address hook as the plan holds it (journaled: recovery knows a hook was involved). */
+export interface AddressHookPlan {
+  path: string;
+  /** The addresses it moves (each one of the plan's). */
+  addresses: string[];
+  budgetMs: { prepare: number; move: number; undo: number };
+  /** What Ferry does itself besides the hook, as the prepare replies asked (set in prepare; absent before: none). */
+  ferry?: 'none' | 'address' | 'both';
 }
 
 /** One address that moves with the process. */
@@ -105,6 +125,8 @@ export interface MigrationPlan {
   destinationImageDir: string;
   criu: { source: string; destination: string };
   warnings: string[];
+  /** The address hook that moves (some of) the addresses instead of Ferry's own L2 move. */
+  addressHook?: AddressHookPlan;
 }
 
 export type StepStatus = 'running' | 'ok' | 'failed' | 'skipped';
@@ -192,6 +214,8 @@ export interface MigrationRecord {
     actions: string[];
     ok: boolean;
   };
+  /** The address hook's runs (prepare, move, undo on each side), each with its time and reply. */
+  addressHook?: { path: string; runs: HookRun[] };
   error?: FerryErrorInfo;
   /** Every preflight problem when the migration was refused. */
   problems?: FerryErrorInfo[];

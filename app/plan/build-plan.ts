@@ -7,6 +7,7 @@ import { pageGuardTableName } from './page-guard';
 import { preLockTableName } from './pre-lock';
 import type { HostSnapshot } from '../model/snapshot';
 import { subtreePids } from '../process-tree';
+import { planAddressHook } from '../hooks/hook-plan';
 import { addressInFamily, duplicateAddresses, isLinkLocal, sameSubnet } from '../ip-address';
 import { addressesToMove, isLoopback, parseIpAddress, socketsOfTree } from '../sockets';
 import { moveProblem } from './move-check';
@@ -85,8 +86,12 @@ export function buildPlan(input: PlanInput): PlanResult {
   sharedAddressProblems(input, tree, moves, wanted, found);
   const stale = destinationProblems(input, tree, found);
   ipv6Problems(input, moves, found);
+  const hook = planAddressHook(input.request, moves);
+  found.problems.push(...hook.problems);
   if (found.problems.length) return { ok: false, ...found };
-  return assemblePlan(input, tree, moves, stale, found.warnings);
+  const result = assemblePlan(input, tree, moves, stale, found.warnings);
+  if (result.ok && hook.hook) result.plan.addressHook = hook.hook;
+  return result;
 }
 
 /** Both hosts' readiness checks that block a migration. */

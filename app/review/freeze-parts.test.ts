@@ -80,6 +80,24 @@ describe('freeze breakdown (markers + CRIU log times)', () => {
     expect(sum(parts)).toBeCloseTo(150, 0);
   });
 
+  it("the address hook's move is its own part on each side, beside the address's own remove and add", () => {
+    const m = (name: string, atMs: number): Marker => ({ name, atMs: 1_000_000 + atMs });
+    const source = [m('dump-start', 0), m('dump-done', 60), m('hook-start', 61), m('hook-done', 101), m('address-removed', 102)];
+    const destination = [m('received', 110), m('hook-start', 112), m('hook-done', 182), m('address-added', 183), m('restored', 250)];
+    const parts = freezeBreakdown({ mode: 'streamed', freezeMs: 260, source, destination }) ?? [];
+    expect(parts.map((p) => [p.name, p.ms])).toEqual([
+      ['criu dump', 60],
+      ['source: address removed', 2],
+      ['source: address hook (move)', 40],
+      ['images through the controller', 8],
+      ['destination: address added', 3],
+      ['destination: address hook (move)', 70],
+      ['criu restore', 67],
+      ['signals (controller ↔ hosts)', 10],
+    ]);
+    expect(sum(parts)).toBeCloseTo(260, 0);
+  });
+
   it('a dump straight to a TCP page server shows the ~200 ms cork stall as its own part', () => {
     // The log is from a real dump over TCP (before the relays); the markers follow that run's step times
     // (dump 242 ms, images 7, address 3, restore 62; freeze 317 ms).

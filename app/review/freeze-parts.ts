@@ -48,7 +48,15 @@ export function freezeBreakdown(i: FreezeBreakdownInput): FreezePart[] | undefin
   if (locked !== undefined)
     add('source: connections locked', locked - m.dumpStart, 'source', "one nft -f: the connections' four-tuples (the dump runs with --network-lock skip)");
   dumpParts(lazy, m.dumpDone - (locked ?? m.dumpStart), i.dumpLog ? criuLogLines(i.dumpLog) : []).forEach((p) => add(p.name, p.ms, 'source', p.detail));
-  add('source: address removed', m.removed - m.dumpDone, 'source');
+  // The address hook's move, when one ran (between the address's own removal and its marker on each side).
+  const hook = (ms: readonly Marker[], from: number, to: number, host: FreezePart['host'], name: string) => {
+    const a = at(ms, 'hook-start');
+    const b = at(ms, 'hook-done');
+    if (a === undefined || b === undefined || a < from || b > to) return add(name, to - from, host);
+    add(name, a - from + (to - b), host);
+    add(`${host}: address hook (move)`, b - a, host, "the operator's address hook, under its own budget (docs/address-hooks.md)");
+  };
+  hook(i.source, m.dumpDone, m.removed, 'source', 'source: address removed');
   if (i.imagesVia === 'direct')
     add(
       'images to the destination',
@@ -61,7 +69,7 @@ export function freezeBreakdown(i: FreezeBreakdownInput): FreezePart[] | undefin
   const beforeAdd = lazy ? m.lazyStarted : m.received;
   if (lazy)
     add('lazy-pages daemon start', m.lazyStarted - m.received, 'destination', 'criu lazy-pages reads the images and connects to the source (TLS handshake)');
-  add('destination: address added', m.added - beforeAdd, 'destination');
+  hook(i.destination, beforeAdd, m.added, 'destination', 'destination: address added');
   const restore = m.restored - m.added;
   const rlog = i.restoreLog ? criuLogLines(i.restoreLog) : [];
   const rEnd = rlog.at(-1)?.ms;

@@ -3,7 +3,7 @@
 import { MIGRATION_LIMITS, migrationRequestSchema } from '../../app/contract/schemas';
 import { FerryError } from '../../app/errors';
 import { duplicateAddresses } from '../../app/ip-address';
-import { TRANSFER_MODES, type TransferMode } from '../../app/model/migration';
+import { TRANSFER_MODES, type MigrationRequest, type TransferMode } from '../../app/model/migration';
 import { parseIpAddress } from '../../app/sockets';
 
 /** A PID: a positive decimal integer within the kernel's range. */
@@ -45,6 +45,25 @@ export function parseBudgetMs(text: string): number {
     });
   }
   return Number(text);
+}
+
+/** The address hook's options (`--address-hook`, `--hook-address`, `--hook-budget-ms`), checked by the contract's schema. */
+export function parseAddressHook(path: string | undefined, addresses: string[], moveBudget: string | undefined): MigrationRequest['addressHook'] {
+  if (path === undefined) {
+    if (addresses.length || moveBudget !== undefined)
+      throw new FerryError({ code: 'BAD_INPUT', message: '--hook-address and --hook-budget-ms need --address-hook' });
+    return undefined;
+  }
+  if (moveBudget !== undefined && !/^[0-9]+$/.test(moveBudget))
+    throw new FerryError({ code: 'BAD_INPUT', message: `--hook-budget-ms must be a number of ms, got ${JSON.stringify(moveBudget)}` });
+  const hook = { path, ...(addresses.length ? { addresses } : {}), ...(moveBudget !== undefined ? { budgetMs: { move: Number(moveBudget) } } : {}) };
+  const r = migrationRequestSchema.shape.addressHook.safeParse(hook);
+  if (!r.success)
+    throw new FerryError({
+      code: 'BAD_INPUT',
+      message: `--address-hook: ${r.error.issues.map((i) => `${i.path.join('.') || 'path'}: ${i.message}`).join('; ')}`,
+    });
+  return r.data;
 }
 
 /** A transfer mode (`--mode`), one of the contract's. */

@@ -3,7 +3,7 @@ import { FREEZE_FAILURE, FREEZE_MARK, freezeExitMeaning, isDestinationFailure } 
 import { DESTINATION_FREEZE_SCRIPT, DESTINATION_LAZY_FREEZE_SCRIPT, SOURCE_FREEZE_SCRIPT, SOURCE_LAZY_FREEZE_SCRIPT } from './freeze-scripts';
 
 const exits = (script: string) => [...script.matchAll(/mark ([a-z-]+); exit (\d+);/g)].map((m) => ({ mark: m[1]!, exit: Number(m[2]) }));
-const marks = (script: string) => [...script.matchAll(/^mark ([a-z-]+)$|; mark ([a-z-]+)$/gm)].map((m) => m[1] ?? m[2]);
+const marks = (script: string) => [...script.matchAll(/(?:^|; |then )mark ([a-z-]+)(?=$|;)/gm)].map((m) => m[1]);
 
 describe('freeze scripts and their protocol (app/freeze/freeze-protocol.ts)', () => {
   it("every failure a script can end with is one of the protocol's, with its own marker, on its side", () => {

@@ -3,6 +3,7 @@
 // engine connects the two: straight from host to host (the image stream's relays, app/plan/image-stream.ts) or
 // through the controller. No controller round trip sits between these steps; markers on stderr time each one.
 import { FREEZE_FAILURE, FREEZE_MARK as M, type FreezeFailure } from '../../app/freeze/freeze-protocol';
+import { HOOK_FILES } from '../../app/hooks/address-hook';
 import { SOURCE_LOCK_FILES } from '../../app/plan/pre-lock';
 import type { Executor, RemoteProcess } from '../hosts/executor';
 import { PAGE_STREAM_FILES } from './page-relay';
@@ -11,7 +12,9 @@ import { PAGE_STREAM_FILES } from './page-relay';
  * The relays' sockets, pid files, logs and TLS keys stay with their side (tar would warn on the sockets, and copy
  * keys), and so do the source lock's files (the destination has its own unlock script).
  */
-const PAGE_STREAM_EXCLUDES = [...Object.values(PAGE_STREAM_FILES), ...Object.values(SOURCE_LOCK_FILES)].map((f) => `--exclude=./${f}`).join(' ');
+const PAGE_STREAM_EXCLUDES = [...Object.values(PAGE_STREAM_FILES), ...Object.values(SOURCE_LOCK_FILES), ...Object.values(HOOK_FILES)]
+  .map((f) => `--exclude=./${f}`)
+  .join(' ');
 
 const MARK = `mark() { printf '@@FERRY-AT %s %s\\n' "$1" "$(date +%s%N)" >&2; }`;
 /**
@@ -25,6 +28,14 @@ const orFail = (f: FreezeFailure, first?: string) => `|| { ${first ? `${first}; 
  */
 const LOCK = `nft -f "$dir/${SOURCE_LOCK_FILES.lock}" ${orFail('lock')}; mark ${M.locked}`;
 const UNLOCK = `nft -f "$dir/${SOURCE_LOCK_FILES.unlock}"`;
+/**
+ * The address hook's `move` (app/hooks/address-hook.ts), when `prepare` wrote its wrapper into the image folder: run
+ * under its own budget (the wrapper's `timeout -s KILL`), its reply and exit status kept for the controller, which
+ * reads them after the freeze. The exit status alone decides here: no controller round trip inside the freeze.
+ */
+const HOOK = (f: 'hookSource' | 'hookDestination') =>
+  `if [ -f "$dir/${HOOK_FILES.move}" ]; then mark ${M.hookStart}; sh "$dir/${HOOK_FILES.move}" >"$dir/${HOOK_FILES.out}" 2>"$dir/${HOOK_FILES.err}"; ` +
+  `echo $? >"$dir/${HOOK_FILES.exit}"; [ "$(cat "$dir/${HOOK_FILES.exit}")" = 0 ] ${orFail(f)}; mark ${M.hookDone}; fi`;
 /** The source script is started before the freeze and waits for one line on its input: the freeze begins then. */
 const ARM = `mark ${M.armed}; read -r go ${orFail('notStarted')}`;
 
@@ -43,6 +54,7 @@ export const SOURCE_FREEZE_SCRIPT = [
   `"$@" ${orFail('dump', UNLOCK)}`,
   `mark ${M.dumpDone}`,
   `if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - ${orFail('addressRemove')}; fi`,
+  HOOK('hookSource'),
   `mark ${M.addressRemoved}`,
   `tar -C "$dir" --exclude=./dump.log ${PAGE_STREAM_EXCLUDES} -cf - . ${orFail('send')}`,
   `mark ${M.sent}`,
@@ -59,6 +71,7 @@ export const DESTINATION_FREEZE_SCRIPT = [
   `tar -C "$dir" -xf - ${orFail('receive')}`,
   `mark ${M.received}`,
   `if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - ${orFail('addressAdd')}; fi`,
+  HOOK('hookDestination'),
   `mark ${M.addressAdded}`,
   `"$@" ${orFail('restore')}`,
   `mark ${M.restored}`,
@@ -85,6 +98,7 @@ export const SOURCE_LAZY_FREEZE_SCRIPT = [
   `[ "$(head -c1 "$dir/status" | wc -c)" = 1 ] ${orFail('dump', UNLOCK)}`,
   `mark ${M.dumpDone}`,
   `if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - ${orFail('addressRemove')}; fi`,
+  HOOK('hookSource'),
   `mark ${M.addressRemoved}`,
   // The dump argv is no longer needed: the positional parameters become tar's exclusions.
   `set -- --exclude=./dump.log --exclude=./status --exclude=./dump-exit.tmp --exclude=./dump-exit --exclude=./dump.pid ${PAGE_STREAM_EXCLUDES}`,
@@ -134,6 +148,7 @@ export const DESTINATION_LAZY_FREEZE_SCRIPT = [
   `printf go >"$dir/guard.go" && [ "$(head -c1 "$dir/guard.ready")" = 1 ] ${orFail('lazyPages')}`,
   `mark ${M.lazyPagesStarted}`,
   `if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - ${orFail('addressAdd')}; fi`,
+  HOOK('hookDestination'),
   `mark ${M.addressAdded}`,
   `"$@" ${orFail('restore')}`,
   `mark ${M.restored}`,

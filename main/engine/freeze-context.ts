@@ -27,6 +27,8 @@ export interface FreezeState {
   sourceHeld?: Promise<void>;
   /** Announcements in flight (arping takes a second): their problems. */
   announcements: Promise<string[]>[];
+  /** The address hook's move started on a host: a rollback runs its undo (app/hooks/address-hook.ts). */
+  hookMoveStarted?: boolean;
   /** The destination runs the restored process: a cancel is refused from here on (engine-cancel.ts). */
   noReturn?: boolean;
 }

@@ -5,6 +5,8 @@ import { criuDump, criuRestore } from './criu-run';
 import { destinationDevice, persistLog, type FreezeContext } from './freeze-context';
 import { transferDirectory } from './transfer';
 import { reachNoReturn, throwIfCancelled } from './engine-cancel';
+import { ferryAnnouncedAddresses, ferryMovedAddresses } from '../../app/hooks/address-hook';
+import { mustRunHook } from './address-hook-run';
 
 /** Runs the staged freeze; throws on failure (the caller rolls back according to ctx.state). */
 export async function freezeStaged(ctx: FreezeContext): Promise<void> {
@@ -37,22 +39,31 @@ export async function freezeStaged(ctx: FreezeContext): Promise<void> {
       s.detail = `${(t.bytes / 1048576).toFixed(1)} MiB in ${t.ms} ms (through the controller)`;
     }),
     run.step('move-address', async (s) => {
-      if (!plan.addresses.length) {
+      if (!plan.addresses.length && !plan.addressHook) {
         s.detail = 'no address to move';
         return;
       }
+      // With an address hook Ferry moves only what the hook left to it; the hook's move runs here through the
+      // executor (staged mode has no freeze script), the source's part after the removal, the destination's after the add.
+      const moved = ferryMovedAddresses(plan);
       ctx.journal?.write({ phase: 'address-removed' });
-      await removeAddresses(exec, from, plan.addresses);
-      state.addressRemoved = true;
+      await removeAddresses(exec, from, moved);
+      state.addressRemoved = moved.length > 0;
+      if (plan.addressHook) {
+        state.hookMoveStarted = true;
+        ctx.journal?.write({ phase: 'hook-move-started' });
+        await mustRunHook(exec, plan, 'move', 'source', record);
+      }
       ctx.journal?.write({ phase: 'address-added' });
       try {
-        await addAddresses(exec, to, plan.addresses, destinationDevice);
+        await addAddresses(exec, to, moved, destinationDevice);
       } catch (e) {
-        state.partialAdd = e instanceof AddressAddError ? e.added : { moves: plan.addresses, certain: false };
+        state.partialAdd = e instanceof AddressAddError ? e.added : { moves: moved, certain: false };
         throw e;
       }
-      state.addressAdded = true;
-      state.announcements.push(announceAddresses(exec, to, plan.addresses, destinationDevice));
+      state.addressAdded = moved.length > 0;
+      if (plan.addressHook) await mustRunHook(exec, plan, 'move', 'destination', record);
+      state.announcements.push(announceAddresses(exec, to, ferryAnnouncedAddresses(plan), destinationDevice));
       s.detail = describeMoves(ctx);
     }),
   ]);
@@ -75,7 +86,13 @@ export async function freezeStaged(ctx: FreezeContext): Promise<void> {
 
 /** One line for the move-address step. */
 export function describeMoves(ctx: FreezeContext): string {
-  return ctx.plan.addresses
+  const hook = ctx.plan.addressHook;
+  const runs = (ctx.run.record.addressHook?.runs ?? []).filter((r) => r.action === 'move');
+  const moved = ferryMovedAddresses(ctx.plan)
     .map((a) => `${a.address} ${a.sourceDevice}→${a.destinationDevice}${a.routes.length ? ` (+${a.routes.length} route)` : ''}`)
     .join(', ');
+  const hooked = hook
+    ? `${hook.addresses.join(', ')} by the address hook${runs.length ? ` (${runs.map((r) => `${r.side} ${r.ms ?? '?'} ms`).join(', ')})` : ''}`
+    : '';
+  return [moved, hooked].filter(Boolean).join('; ');
 }

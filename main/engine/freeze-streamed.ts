@@ -30,6 +30,8 @@ import { destinationDevice, persistLog, sourceDevice, type FreezeContext } from 
 import { directStreamCommands } from '../criu/direct-stream';
 import { describeMoves } from './freeze-staged';
 import { holdSource } from './lazy-copies';
+import { ferryAnnouncedAddresses, ferryMovedAddresses, type HookRun } from '../../app/hooks/address-hook';
+import { collectMoveRuns, hookFailed } from './address-hook-run';
 
 /** Which markers open and close each step of the freeze. */
 const STEPS: { step: StepName; start: string; end: string }[] = [
@@ -91,12 +93,27 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
   flushed();
   await steps;
   recordFreeze(ctx, marks, streams);
+  const hookRuns = await hookMoveRuns(ctx, marks);
   if (srcCode === 0 && dstCode === 0) {
     run.freezeEnded(endedAt);
     return;
   }
   if (!state.dumped) run.freezeEnded(endedAt);
-  await failed(ctx, marks, srcCode, dstCode, overBudget, cancelled);
+  await failed(ctx, marks, srcCode, dstCode, overBudget, cancelled, hookRuns);
+}
+
+/** The address hook's move on each side that reached it, judged from what the scripts kept (after the freeze). */
+async function hookMoveRuns(ctx: FreezeContext, marks: Marks): Promise<HookRun[]> {
+  if (!ctx.plan.addressHook) return [];
+  const span = (r: MarkerReader) => {
+    const a = r.at(M.hookStart);
+    const b = r.at(M.hookDone);
+    return { started: a !== undefined, ...(a !== undefined && b !== undefined ? { ms: b - a } : {}) };
+  };
+  const runs = await collectMoveRuns(ctx.deps.exec, ctx.plan, ctx.run.record, { source: span(marks.source), destination: span(marks.destination) });
+  for (const r of runs)
+    ctx.run.log(`address hook ${r.action} on ${r.host}: ${r.ok ? 'ok' : 'FAILED'} (${r.ms ?? '?'} ms): ${r.message}`, r.ok ? 'info' : 'error', r.host);
+  return runs;
 }
 
 /** What each script runs with: its script, arguments, socket connector, and how the images travel. */
@@ -106,8 +123,9 @@ function scriptSides(ctx: FreezeContext): { source: FreezeSide; destination: Fre
   const lazy = plan.transferMode === 'lazy';
   const ps = plan.pageServer;
   if (lazy && !ps) throw new FerryError({ code: 'INTERNAL', message: 'lazy mode without the source page server address' });
-  const srcBatch = removeBatch(plan.addresses, sourceDevice);
-  const dstBatch = addBatch(plan.addresses, destinationDevice);
+  // With an address hook, Ferry moves only the addresses the hook left to it (app/hooks/address-hook.ts).
+  const srcBatch = removeBatch(ferryMovedAddresses(plan), sourceDevice);
+  const dstBatch = addBatch(ferryMovedAddresses(plan), destinationDevice);
   const src = pageStreamPaths(plan.sourceImageDir);
   const dst = pageStreamPaths(plan.destinationImageDir);
   // Streamed: the dump inherits fd 3 connected to the page-stream relay; with an image stream, the source's
@@ -159,16 +177,20 @@ function onMarker(ctx: FreezeContext, m: Marker): void {
       if (plan.transferMode === 'lazy') state.sourceHeld = holdSource(ctx.deps.exec, from, plan.treePids);
       ctx.journal?.write({ phase: 'dumped' });
       break;
+    case M.hookStart:
+      state.hookMoveStarted = true;
+      ctx.journal?.write({ phase: 'hook-move-started' });
+      break;
     case M.addressRemoved:
-      state.addressRemoved = plan.addresses.length > 0;
+      state.addressRemoved = ferryMovedAddresses(plan).length > 0;
       ctx.journal?.write({ phase: 'address-removed' });
       break;
     case M.addressAdded:
       state.restoreStarted = true;
       ctx.journal?.write({ phase: 'address-added' });
-      if (plan.addresses.length) {
+      if (ferryMovedAddresses(plan).length) {
         state.addressAdded = true;
-        state.announcements.push(announceAddresses(ctx.deps.exec, to, plan.addresses, destinationDevice));
+        state.announcements.push(announceAddresses(ctx.deps.exec, to, ferryAnnouncedAddresses(plan), destinationDevice));
       }
       break;
     case M.restored:
@@ -290,18 +312,32 @@ function recordFreeze(ctx: FreezeContext, marks: Marks, streams: FreezeStreams):
 }
 
 /** Says what failed (with CRIU's own words when CRIU failed) and what the destination may hold; always throws. */
-async function failed(ctx: FreezeContext, marks: Marks, srcCode: number, dstCode: number, overBudget: boolean, cancelled: boolean): Promise<never> {
+async function failed(
+  ctx: FreezeContext,
+  marks: Marks,
+  srcCode: number,
+  dstCode: number,
+  overBudget: boolean,
+  cancelled: boolean,
+  hookRuns: HookRun[] = [],
+): Promise<never> {
   const { plan, state, deps, run } = ctx;
   const { from, to } = plan.request;
   const record = run.record;
-  if (plan.addresses.length && marks.destination.at(M.received) !== undefined && marks.destination.at(M.addressAdded) === undefined) {
+  const moved = ferryMovedAddresses(plan);
+  if (
+    moved.length &&
+    marks.destination.at(M.received) !== undefined &&
+    marks.destination.at(M.addressAdded) === undefined &&
+    marks.destination.at(M.hookStart) === undefined
+  ) {
     // The add started and did not finish: ip's own report says which addresses it had put there; a killed
     // script says nothing, so any of them may be there.
     state.partialAdd =
-      dstCode === FREEZE_EXIT.addressAdd
-        ? addedBeforeFailure(plan.addresses, destinationDevice, marks.destination.lines.join('\n'))
-        : { moves: plan.addresses, certain: false };
+      dstCode === FREEZE_EXIT.addressAdd ? addedBeforeFailure(moved, destinationDevice, marks.destination.lines.join('\n')) : { moves: moved, certain: false };
   }
+  // The add itself went through when the destination's hook started.
+  if (moved.length && marks.destination.at(M.hookStart) !== undefined) state.addressAdded = true;
   if (cancelled) throw cancelledError('freeze');
   if (overBudget) {
     throw new FerryError({
@@ -316,6 +352,10 @@ async function failed(ctx: FreezeContext, marks: Marks, srcCode: number, dstCode
     record.logs.dump = persistLog(deps, record.id, 'dump.log', log);
     throw criuError('CRIU_DUMP_FAILED', from, 'dump', log, marks.source.lines.join('\n'), state.dumpLog ?? '');
   }
+  const hookRun = hookRuns.find(
+    (r) => !r.ok && ((r.side === 'source' && srcCode === FREEZE_EXIT.hookSource) || (r.side === 'destination' && dstCode === FREEZE_EXIT.hookDestination)),
+  );
+  if (hookRun) throw hookFailed(hookRun);
   if (dstCode === FREEZE_EXIT.restore) {
     const log = await readRemoteFile(deps.exec, to, state.restoreLog ?? '');
     record.logs.restore = persistLog(deps, record.id, 'restore.log', log);

@@ -18,6 +18,7 @@ export type JournalPhase =
   | 'freeze-started'
   | 'dumped'
   | 'address-removed'
+  | 'hook-move-started'
   | 'address-added'
   | 'restored'
   | 'verified'

@@ -32,6 +32,8 @@ import { endPageStream, preparePageStream } from './page-stream';
 import { planFor, probePair, resolvePair, type ProbedPair } from './probe-plan';
 import { pageGuards } from '../../app/plan/page-guard';
 import { rollback } from './rollback';
+import { ferryAnnouncedAddresses } from '../../app/hooks/address-hook';
+import { prepareAddressHook } from './address-hook-run';
 import { StepRunner, type EventSink } from './step-runner';
 
 export type { MigrateDeps } from './engine-deps';
@@ -203,9 +205,16 @@ async function prepareStep(ctx: FreezeContext): Promise<void> {
       await endPageStream(exec, plan);
       throw err;
     }
+    let hook = '';
+    try {
+      hook = await prepareAddressHook(exec, plan, run.record);
+    } catch (err) {
+      await removePrepared(ctx);
+      throw err;
+    }
     const ps = plan.pageServer;
     const guards = pageGuards(plan).map((g) => `port ${g.ports.join(', ')} on ${g.side === 'source' ? req.from : req.to} open to ${g.peer} only`);
-    s.detail = `${plan.transferMode}: ${plan.transferReason}${ps ? `; page stream${plan.directStream ? 's' : ''} ${ps.tls ? 'TLS (keys made for this migration)' : 'plain TCP'}${guards.length ? `, ${guards.join('; ')}` : ''}` : ''}`;
+    s.detail = `${plan.transferMode}: ${plan.transferReason}${ps ? `; page stream${plan.directStream ? 's' : ''} ${ps.tls ? 'TLS (keys made for this migration)' : 'plain TCP'}${guards.length ? `, ${guards.join('; ')}` : ''}` : ''}${hook ? `; ${hook}` : ''}`;
   });
 }
 
@@ -256,7 +265,7 @@ async function freezeStep(ctx: FreezeContext): Promise<void> {
   }
   if (deps.signal?.aborted) run.log('the cancel came after the destination had restored the process: the migration carries on', 'warn');
   // Announce again now that the restored sockets answer; neighbours may have ignored the first one.
-  ctx.state.announcements.push(announceAddresses(deps.exec, plan.request.to, plan.addresses, destinationDevice, 2));
+  ctx.state.announcements.push(announceAddresses(deps.exec, plan.request.to, ferryAnnouncedAddresses(plan), destinationDevice, 2));
 }
 
 /** verify: lazy pages complete, the same connections ESTABLISHED on the destination and gone from the source. */

@@ -21,6 +21,7 @@ import { recoverPages } from './lazy-recovery';
 import { resolveCopies, stopSilently } from './split-brain';
 import { transferDirectory } from './transfer';
 import { UndoLog } from './undo-log';
+import { ferryAnnouncedAddresses } from '../../app/hooks/address-hook';
 
 /** What recovery did for one migration. */
 export interface RecoveryReport {
@@ -67,7 +68,7 @@ async function recoverOne(exec: Executor, j: OpenJournal, store: RecordStore): P
           Object.assign(report, { action: 'finish', why: `lazy pages: ${to}'s lazy-pages daemon exited ${daemonExit}; ${pages.detail}` });
           await attempt(`stopped the source copy on ${from}, its connections silenced first`, () => stopSilently(exec, from, plan));
           await attempt(`removed this migration's network lock on ${from}`, () => deleteNewCriuTables(exec, from, j.tablesBefore));
-          await attempt(`announced the addresses from ${to}`, () => announceAddresses(exec, to, plan.addresses, destinationDevice));
+          await attempt(`announced the addresses from ${to}`, () => announceAddresses(exec, to, ferryAnnouncedAddresses(plan), destinationDevice));
           await attempt(`removed this migration's page-stream keys and guards`, () => stopPageServer(exec, plan));
           finishRecord(store, j, report);
           return report;
@@ -82,7 +83,8 @@ async function recoverOne(exec: Executor, j: OpenJournal, store: RecordStore): P
         ok: sb.ok,
       });
       report.actions.push(...sb.actions);
-      if (sb.keep === 'destination') await attempt(`announced the addresses from ${to}`, () => announceAddresses(exec, to, plan.addresses, destinationDevice));
+      if (sb.keep === 'destination')
+        await attempt(`announced the addresses from ${to}`, () => announceAddresses(exec, to, ferryAnnouncedAddresses(plan), destinationDevice));
       await attempt(`removed this migration's page-stream keys and guards`, () => stopPageServer(exec, plan));
       finishRecord(store, j, report);
       return report;
@@ -106,7 +108,7 @@ async function recoverOne(exec: Executor, j: OpenJournal, store: RecordStore): P
         await attempt(`stopped the leftover copy on ${from}`, () => mustRun(exec, from, killAndWaitArgv(plan.treePids)));
       }
       await addressesToDestination(exec, plan, src, dst, attempt);
-      await attempt(`announced the addresses from ${to}`, () => announceAddresses(exec, to, plan.addresses, destinationDevice));
+      await attempt(`announced the addresses from ${to}`, () => announceAddresses(exec, to, ferryAnnouncedAddresses(plan), destinationDevice));
       await attempt(`removed the network locks`, async () => {
         await deleteNewCriuTables(exec, from, j.tablesBefore);
         await unlockDestination(exec, plan);
@@ -133,7 +135,8 @@ async function recoverOne(exec: Executor, j: OpenJournal, store: RecordStore): P
         // The process runs but its dump may have locked its connections: unlock them.
         await attempt(`removed this migration's network lock on ${from}`, () => deleteNewCriuTables(exec, from, j.tablesBefore));
       }
-      if (offSrc.length) await attempt(`announced the addresses from ${from}`, () => announceAddresses(exec, from, plan.addresses, sourceDevice));
+      if (offSrc.length)
+        await attempt(`announced the addresses from ${from}`, () => announceAddresses(exec, from, ferryAnnouncedAddresses(plan), sourceDevice));
     }
   } catch (e) {
     undo.fail(`recovery failed: ${toErrorInfo(e).message}`);

@@ -12,13 +12,17 @@ import { failSourceDump, leaveRepair, releaseGuard, signalTree } from './lazy-co
 import { stopPageServer, unlockDestination } from './prepare-hosts';
 import { transferDirectory } from './transfer';
 import { UndoLog } from './undo-log';
+import { ferryAnnouncedAddresses, ferryMovedAddresses } from '../../app/hooks/address-hook';
+import { mustRunHook } from './address-hook-run';
 
 /** Runs every undo that applies; records what it did in record.rollback. */
 export async function rollback(ctx: FreezeContext): Promise<void> {
   const { deps, run, plan, state } = ctx;
   const { exec } = deps;
   const { from, to } = plan.request;
-  const addrs = plan.addresses.map((a) => a.address).join(', ');
+  // With an address hook, Ferry undoes only its own part of the move; the hook's `undo` does the rest.
+  const moved = ferryMovedAddresses(plan);
+  const addrs = moved.map((a) => a.address).join(', ');
   const undo = new UndoLog();
   const { attempt } = undo;
   run.log(`rolling back to ${from}`, 'warn');
@@ -29,15 +33,19 @@ export async function rollback(ctx: FreezeContext): Promise<void> {
   }
   // The address leaves the destination before its lock does: in between, a peer's retransmission reaching the
   // destination would be answered with RST.
-  if (state.addressAdded) await attempt(`removed ${addrs} from ${to}`, () => removeAddresses(exec, to, plan.addresses, destinationDevice));
+  if (state.addressAdded && moved.length) await attempt(`removed ${addrs} from ${to}`, () => removeAddresses(exec, to, moved, destinationDevice));
   else if (state.partialAdd) await undoPartialAdd(ctx, state.partialAdd, attempt);
+  // The hook's undo, each host its own part, in the same order: the destination lets go, then the source claims.
+  const hookUndo = state.hookMoveStarted && plan.addressHook;
+  if (hookUndo) await attempt(`ran the address hook's undo on ${to}`, () => mustRunHook(exec, plan, 'undo', 'destination', run.record));
   await attempt(`removed the pre-lock and page server on ${to}`, async () => {
     await unlockDestination(exec, plan);
     await stopPageServer(exec, plan);
   });
-  if (state.addressRemoved) {
-    await attempt(`put ${addrs} back on ${from}`, () => addAddresses(exec, from, plan.addresses, sourceDevice));
-    state.announcements.push(announceAddresses(exec, from, plan.addresses, sourceDevice, 2));
+  if (hookUndo) await attempt(`ran the address hook's undo on ${from}`, () => mustRunHook(exec, plan, 'undo', 'source', run.record));
+  if (state.addressRemoved && moved.length) {
+    await attempt(`put ${addrs} back on ${from}`, () => addAddresses(exec, from, moved, sourceDevice));
+    state.announcements.push(announceAddresses(exec, from, ferryAnnouncedAddresses(plan), sourceDevice, 2));
   }
   if (!state.dumped) {
     // A dump that was killed (not one that failed: CRIU unlocks then) leaves its lock on the running process.

@@ -8,7 +8,7 @@ import { witnessViewFor } from '../../lab/witness-view';
 import { MIGRATION_LIMITS } from '../../../app/contract/schemas';
 import { openMigrationService } from '../../service/open-service';
 import type { MigrationInput, MigrationService } from '../../service/migration-service';
-import { parseAddressArgs, parseBudgetMs, parseMode, parsePid } from '../args';
+import { parseAddressArgs, parseAddressHook, parseBudgetMs, parseMode, parsePid } from '../args';
 import { action, formatError, printJson } from '../output';
 import { formatLazyWindow } from '../../../app/review/lazy-window';
 import { rehearsalLines } from '../../../app/rehearsal/rehearsal-text';
@@ -23,6 +23,9 @@ interface MigrateOptions {
   allowSharedAddress?: boolean;
   mode?: string;
   imageBase?: string;
+  addressHook?: string;
+  hookAddress: string[];
+  hookBudgetMs?: string;
   json?: boolean;
   rehearse?: boolean;
   rehearseDump?: boolean;
@@ -54,6 +57,14 @@ export function registerMigrate(program: Command): void {
       '--image-base <dir>',
       `folder for the CRIU images on both hosts (root's, closed to other users, outside the system's folders; default ${DEFAULT_IMAGE_BASE}, and in lazy mode /run when it is a tmpfs with room)`,
     )
+    .option('--address-hook <path>', 'an executable on both hosts that moves the addresses instead of ARP (docs/address-hooks.md)')
+    .option(
+      '--hook-address <addr>',
+      'an address the hook moves (repeatable; default: every address that moves)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .option('--hook-budget-ms <ms>', "the hook's move budget inside the freeze (default 2000); past it the hook is killed and the migration rolls back")
     .option('--json', 'print the migration record as JSON')
     .option('--rehearse', 'everything up to the freeze and nothing after: checks, measurements and the predicted freeze per mode')
     .option('--rehearse-dump', 'with --rehearse: also one real criu dump --leave-running (costs one short freeze of the process)')
@@ -113,7 +124,14 @@ function requestOf(o: MigrateOptions): MigrationInput {
     ...(o.mode === undefined ? {} : { mode: parseMode(o.mode) }),
     // Without --image-base the engine picks the folders (lazy mode: /run when it is a tmpfs with room).
     ...(o.imageBase === undefined ? {} : { imageBase: parseImageBase(o.imageBase) }),
+    ...hookOf(o),
   };
+}
+
+/** The address hook's options as the request's field (absent without --address-hook). */
+function hookOf(o: MigrateOptions): Pick<MigrationInput, 'addressHook'> {
+  const hook = parseAddressHook(o.addressHook, o.hookAddress, o.hookBudgetMs);
+  return hook ? { addressHook: hook } : {};
 }
 
 /**

@@ -2,6 +2,8 @@
 // connection variables Ferry uses (ansible_host, ansible_user, ansible_port), and turned into ssh_config items so
 // every host goes through the same resolution and checks as an ssh_config host.
 import { FerryError } from '../errors';
+import { hostHookFromVars } from '../hooks/host-hook';
+import type { HostHookDeclaration } from '../model/host';
 import type { SshConfigFile, SshConfigItem } from './ssh-config';
 
 /** Variables of a host or group, as strings (YAML numbers and booleans stringified). */
@@ -30,6 +32,8 @@ export interface AnsibleHost {
   port?: string;
   /** Every group it belongs to, directly or through children, without `all` and `ungrouped`; sorted. */
   groups: string[];
+  /** Its address hook (`ferry_address_hook`, …: docs/address-hooks.md), or why the declaration is refused. */
+  addressHook?: HostHookDeclaration;
 }
 
 /** Most hosts one inventory may expand to (host ranges such as `web[001:999]` included). */
@@ -173,6 +177,10 @@ export function ansibleHosts(tree: AnsibleTree): { hosts: AnsibleHost[]; warning
       warnings.push(`${tree.source}: host ${JSON.stringify(name)} skipped: ansible_port ${JSON.stringify(host.port)} is not a port`);
       continue;
     }
+    const hookVars = ['ferry_address_hook', 'ferry_hook_addresses', 'ferry_address_hook_budget_ms'];
+    const template = hookVars.find((n) => vars[n]?.includes('{{') || vars[n]?.includes('{%'));
+    const hook = template ? { problem: `${template} is a template (${vars[template] ?? ''}); Ferry does not expand templates` } : hostHookFromVars(vars);
+    if (hook) host.addressHook = hook;
     hosts.push(host);
   }
   return { hosts, warnings };

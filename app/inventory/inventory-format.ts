@@ -3,6 +3,7 @@
 import { ansibleConfig, ansibleHosts } from './ansible-inventory';
 import { parseAnsibleIni } from './ansible-ini';
 import { parseAnsibleYaml } from './ansible-yaml';
+import type { HostHookDeclaration } from '../model/host';
 import type { SshConfigFile } from './ssh-config';
 
 export type InventoryFormat = 'ssh_config' | 'ansible-ini' | 'ansible-yaml';
@@ -31,8 +32,9 @@ export function readAnsibleInventory(
   text: string,
   source: string,
   format: 'ansible-ini' | 'ansible-yaml',
-): { config: SshConfigFile; groups: Map<string, string[]> } {
+): { config: SshConfigFile; groups: Map<string, string[]>; hooks: Map<string, HostHookDeclaration> } {
   const tree = format === 'ansible-ini' ? parseAnsibleIni(text, source) : parseAnsibleYaml(text, source);
   const { hosts, warnings } = ansibleHosts(tree);
-  return { config: ansibleConfig(hosts, source, warnings), groups: new Map(hosts.map((h) => [h.name.toLowerCase(), h.groups])) };
+  const hooks = new Map(hosts.flatMap((h) => (h.addressHook ? [[h.name.toLowerCase(), h.addressHook] as const] : [])));
+  return { config: ansibleConfig(hosts, source, warnings), groups: new Map(hosts.map((h) => [h.name.toLowerCase(), h.groups])), hooks };
 }

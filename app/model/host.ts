@@ -17,7 +17,13 @@ export interface HostSpec {
   source: string;
   /** Inventory groups it belongs to (Ansible inventories: directly or through children), sorted. */
   groups?: string[];
+  /** The address hook the inventory declares for this host (Ansible `ferry_address_hook`), or why it is refused. */
+  addressHook?: HostHookDeclaration;
 }
+
+/** A host's declared address hook (docs/address-hooks.md), or why its declaration is refused. */
+export type HostHookDeclaration =
+  { hook: { path: string; addresses?: string[]; budgetMs?: { prepare?: number; move?: number; undo?: number } } } | { problem: string };
 
 /** A process as listed by `ps`. */
 export interface ProcessInfo {

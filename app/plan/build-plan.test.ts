@@ -306,3 +306,34 @@ describe('buildPlan on lab snapshots', () => {
     expect(r.plan.warnings).toEqual(['process 4242 (node) has no TCP connections: it migrates without any']);
   });
 });
+
+describe('buildPlan with address hooks declared per host', () => {
+  const HOOK = '/usr/local/lib/ferry/address-hook';
+  const hosts = (src?: string, dst?: string) => ({
+    source: { name: 'lab-a', ...(src ? { addressHook: { hook: { path: src } } } : {}) },
+    destination: { name: 'lab-b', ...(dst ? { addressHook: { hook: { path: dst } } } : {}) },
+  });
+
+  it('plans the hook both hosts declare when the request has none, and says so', () => {
+    const r = buildPlan({ ...input(), hostHooks: hosts(HOOK, HOOK) });
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    expect(r.plan.addressHook).toMatchObject({ path: HOOK, addresses: ['198.18.0.100'], budgetMs: { move: 2000 } });
+    expect(r.plan.warnings).toEqual([`address hook ${HOOK} from the inventory (both hosts declare it)`]);
+  });
+
+  it("lets the request's hook win, and plans none when no one declares one", () => {
+    const r = buildPlan({ ...input({ addressHook: { path: '/opt/hook' } }), hostHooks: hosts(HOOK, '/other') });
+    expect(r.ok && r.plan.addressHook?.path).toBe('/opt/hook');
+    const none = buildPlan({ ...input(), hostHooks: hosts() });
+    expect(none.ok && none.plan.addressHook).toBeUndefined();
+  });
+
+  it('refuses hosts that disagree before anything runs', () => {
+    const messages = (i: PlanInput) => {
+      const r = buildPlan(i);
+      return r.ok ? [] : r.problems.map((p) => p.message);
+    };
+    expect(messages({ ...input(), hostHooks: hosts(HOOK, '/other') })).toEqual([expect.stringMatching(/declare different address hooks/)]);
+    expect(messages({ ...input(), hostHooks: hosts(undefined, HOOK) })).toEqual([expect.stringMatching(/lab-b declares an address hook .* lab-a does not/)]);
+  });
+});

@@ -1,6 +1,6 @@
 // Builds and validates a migration plan from both hosts' snapshots: the preflight, with no I/O.
 import type { FerryErrorInfo } from '../errors';
-import type { ProcessInfo, TcpSocket } from '../model/host';
+import type { HostSpec, ProcessInfo, TcpSocket } from '../model/host';
 import { fourTupleKey } from '../model/host';
 import type { AddressMove, MigrationPlan, MigrationRequest, TransferMode } from '../model/migration';
 import { pageGuardTableName } from './page-guard';
@@ -8,6 +8,7 @@ import { preLockTableName } from './pre-lock';
 import type { HostSnapshot } from '../model/snapshot';
 import { subtreePids } from '../process-tree';
 import { planAddressHook } from '../hooks/hook-plan';
+import { effectiveAddressHook } from '../hooks/host-hook';
 import { addressInFamily, duplicateAddresses, isLinkLocal, sameSubnet } from '../ip-address';
 import { addressesToMove, isLoopback, parseIpAddress, socketsOfTree } from '../sockets';
 import { moveProblem } from './move-check';
@@ -40,6 +41,8 @@ export interface PlanInput {
   directStreamToken?: string;
   /** Encrypt and authenticate the page stream (default true; false only to measure what TLS costs). */
   pageStreamTls?: boolean;
+  /** The address hooks the inventory declares for each host (used when the request names none). */
+  hostHooks?: { source: Pick<HostSpec, 'name' | 'addressHook'>; destination: Pick<HostSpec, 'name' | 'addressHook'> };
 }
 
 export type PlanResult = { ok: true; plan: MigrationPlan } | { ok: false; problems: FerryErrorInfo[]; warnings: string[] };
@@ -86,8 +89,13 @@ export function buildPlan(input: PlanInput): PlanResult {
   sharedAddressProblems(input, tree, moves, wanted, found);
   const stale = destinationProblems(input, tree, found);
   ipv6Problems(input, moves, found);
-  const hook = planAddressHook(input.request, moves);
+  const declared = input.hostHooks
+    ? effectiveAddressHook(input.request.addressHook, input.hostHooks.source, input.hostHooks.destination)
+    : { hook: input.request.addressHook, origin: 'request' as const, problems: [] };
+  found.problems.push(...declared.problems);
+  const hook = planAddressHook({ ...input.request, addressHook: declared.hook }, moves);
   found.problems.push(...hook.problems);
+  if (declared.origin === 'inventory' && hook.hook) found.warnings.push(`address hook ${hook.hook.path} from the inventory (both hosts declare it)`);
   if (found.problems.length) return { ok: false, ...found };
   const result = assemblePlan(input, tree, moves, stale, found.warnings);
   if (result.ok && hook.hook) result.plan.addressHook = hook.hook;

@@ -83,6 +83,7 @@ export function planFor(deps: Pick<MigrateDeps, 'pageServerPort' | 'pageStreamTl
     pageServerPort: deps.pageServerPort(),
     directStreamToken: randomBytes(16).toString('hex'),
     ...(deps.pageStreamTls === false ? { pageStreamTls: false } : {}),
+    hostHooks: { source: p.from, destination: p.to },
   });
 }
 

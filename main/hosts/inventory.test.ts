@@ -91,6 +91,17 @@ describe('loadInventory', () => {
     expect(() => loadInventory({ files: [big], userConfig: false })).toThrow(/larger than/);
   });
 
+  it('gives each host the address hook its Ansible inventory declares, and resolveHost returns it', () => {
+    const ini = write(
+      'ansible/hooks.ini',
+      '[routed]\nr1 ansible_host=192.0.2.1\nr2 ansible_host=192.0.2.2 ferry_address_hook_budget_ms=900\nplain ansible_host=192.0.2.3 ferry_address_hook=\n[routed:vars]\nferry_address_hook=/usr/local/lib/ferry/address-hook\n',
+    );
+    const inv = loadInventory({ files: [ini], userConfig: false, localUser: 'op' });
+    expect(inv.resolveHost('r1').addressHook).toEqual({ hook: { path: '/usr/local/lib/ferry/address-hook' } });
+    expect(inv.resolveHost('r2').addressHook).toEqual({ hook: { path: '/usr/local/lib/ferry/address-hook', budgetMs: { move: 900 } } });
+    expect(inv.resolveHost('plain').addressHook).toBeUndefined();
+  });
+
   it('fails on a missing inventory file but not on a missing ~/.ssh/config', () => {
     expect(catchError(() => loadInventory({ files: [path.join(dir, 'nope')], home: dir })).code).toBe('BAD_INPUT');
     expect(loadInventory({ files: [], home: path.join(dir, 'no-home') }).hosts).toEqual([]);

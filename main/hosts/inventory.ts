@@ -4,6 +4,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FerryError } from '../../app/errors';
+import type { HostHookDeclaration } from '../../app/model/host';
 import { aliasProblem, hostNameProblem, userProblem } from '../../app/inventory/host-name';
 import {
   configWarnings,
@@ -78,6 +79,8 @@ export function loadInventory(opts: InventoryOptions): Inventory {
   };
   const configs: SshConfigFile[] = [];
   const groups = new Map<string, Set<string>>();
+  /** Address hooks the Ansible inventories declare, by lower-case host name (a later file's wins). */
+  const hooks = new Map<string, HostHookDeclaration>();
   for (const f of opts.files) {
     const file = typeof f === 'string' ? { path: f } : f;
     if (!existsSync(file.path)) {
@@ -93,6 +96,7 @@ export function loadInventory(opts: InventoryOptions): Inventory {
     const ansible = readAnsibleInventory(text, source, format);
     configs.push(ansible.config);
     for (const [name, gs] of ansible.groups) groups.set(name, new Set([...(groups.get(name) ?? []), ...gs]));
+    for (const [name, hook] of ansible.hooks) hooks.set(name, hook);
   }
   if (opts.userConfig !== false) {
     const userPath = typeof opts.userConfig === 'string' ? opts.userConfig : path.join(sshDir, 'config');
@@ -114,6 +118,8 @@ export function loadInventory(opts: InventoryOptions): Inventory {
       const spec = checked(resolveSshHost(configs, name, ctx));
       const gs = groups.get(name.toLowerCase());
       if (gs?.size) spec.groups = [...gs].sort();
+      const hook = hooks.get(name.toLowerCase());
+      if (hook) spec.addressHook = hook;
       hosts.push(spec);
     } catch (err) {
       const message = `${source}: host ${JSON.stringify(name)} skipped: ${(err as Error).message}`;

@@ -100,5 +100,16 @@ function requestOf(d: MigrationDraft, from: string, to: string, pid: number) {
     ...(d.allowSharedAddress ? { allowSharedAddress: true } : {}),
     ...(imageBase ? { imageBase } : {}),
     ...(d.keepImages ? { keepImages: true } : {}),
+    ...hookOf(d),
+  };
+}
+
+/** The draft's address hook (only with a path: otherwise main uses the one the hosts' inventory declares). */
+function hookOf(d: MigrationDraft) {
+  const path = d.hookPath?.trim();
+  if (!path) return {};
+  const addresses = (d.hookAddresses ?? '').split(/[\s,]+/).filter(Boolean);
+  return {
+    addressHook: { path, ...(addresses.length ? { addresses } : {}), ...(d.hookBudgetMs ? { budgetMs: { move: d.hookBudgetMs } } : {}) },
   };
 }

@@ -77,6 +77,12 @@ export interface MigrationDraft {
   keepImages?: boolean;
   /** The rehearsal also runs one real dump (--leave-running: one short freeze). */
   rehearseDump?: boolean;
+  /** The address hook's path on both hosts; empty: the one the inventory declares for the hosts, if any. */
+  hookPath?: string;
+  /** The addresses the hook moves, as typed; empty: every address that moves. */
+  hookAddresses?: string;
+  /** The hook's move budget in ms; undefined: the default. */
+  hookBudgetMs?: number;
 }
 
 export interface MigrationSlice {

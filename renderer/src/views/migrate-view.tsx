@@ -10,6 +10,7 @@ import type { MigrationDraft } from '../store/types';
 import { PlanPanel } from './plan-panel';
 import { RunPanel } from './run-panel';
 import { RehearsalPanel } from './rehearsal-panel';
+import { HookOptions } from './hook-options';
 
 /** The Migrate view. */
 export function MigrateView() {
@@ -146,6 +147,7 @@ export function MigrateView() {
             <input type="checkbox" checked={!!draft.keepImages} onChange={(e) => setDraft({ keepImages: e.target.checked })} disabled={running} />
             Keep images
           </label>
+          <HookOptions draft={draft} setDraft={setDraft} disabled={running} pair={hosts.filter((h) => h.name === draft.from || h.name === draft.to)} />
         </details>
         <button type="submit" disabled={!complete || preview.loading || running}>
           {preview.loading ? 'Checking…' : 'Check again'}

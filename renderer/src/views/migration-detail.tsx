@@ -6,6 +6,7 @@ import { ErrorNote } from '../components/error-note';
 import { UndoNotes } from '../components/undo-notes';
 import { WaterfallChart } from './waterfall-chart';
 import { PredictionTable } from './prediction-table';
+import { HookRuns } from './hook-runs';
 
 /** Key figures of a record. */
 export function RecordFacts({ record }: { record: MigrationRecord }) {
@@ -126,6 +127,7 @@ export function MigrationDetail({ record, onExport }: { record: MigrationRecord;
           </table>
         </>
       )}
+      <HookRuns record={record} />
       <PredictionTable record={record} />
       <h4>Connections before and after</h4>
       {record.connections.length === 0 ? (

@@ -140,4 +140,45 @@ describe('address hook: the service address moves by routing', () => {
     await witnessClean();
     console.log(`hook migration: freeze ${rec.freeze.ms} ms; ${rec.freezeParts.map((p: any) => `${p.name} ${p.ms}`).join(', ')}`);
   }, 240_000);
+
+  // The same hook declared per host in an Ansible inventory (FERRY_INVENTORY, after the lab's own ssh_config), no
+  // --address-hook: the preflight takes it when both hosts declare it, and refuses one host declaring it alone.
+  const inventory = (name: string, text: string) => {
+    writeFileSync(`${STATE}/${name}.ini`, text);
+    return { FERRY_INVENTORY: `${STATE}/${name}.ini` };
+  };
+  const migrateDeclared = (from: string, to: string, env: NodeJS.ProcessEnv) =>
+    ferry(['migrate', '--from', from, '--pid', String(pid), '--to', to, '--ip', ROUTED, '--mode', 'streamed', '--json'], { timeoutMs: 180_000, env });
+
+  it('a hook only the destination declares in the inventory is refused before anything runs', async () => {
+    writeFileSync(`${STATE}/calls`, '');
+    const r = await migrateDeclared('lab-b', 'lab-a', inventory('one-sided', `[lab]\nlab-b\nlab-a ferry_address_hook=${HOOK}\n`));
+    const rec = r.json.record;
+    expect(r.code).not.toBe(0);
+    expect(rec.outcome).toBe('refused');
+    expect(JSON.stringify(rec.error)).toMatch(/lab-a declares an address hook in the inventory but lab-b does not/);
+    expect(readFileSync(`${STATE}/calls`, 'utf8').trim()).toBe('');
+    expect(holds('b')).toBe(true);
+    expect((await hostProcesses('lab-b')).get(pid)).toBeDefined();
+  }, 240_000);
+
+  it('the hook declared for both hosts in an Ansible inventory moves the address back to lab-a, witness clean', async () => {
+    writeFileSync(`${STATE}/calls`, '');
+    const r = await migrateDeclared('lab-b', 'lab-a', inventory('declared', `[lab]\nlab-a\nlab-b\n[lab:vars]\nferry_address_hook=${HOOK}\n`));
+    const rec = r.json.record;
+    expect(r.code, JSON.stringify(rec.error)).toBe(0);
+    expect(rec.request.addressHook).toBeUndefined();
+    expect(rec.plan.addressHook).toMatchObject({ path: HOOK, addresses: [ROUTED] });
+    expect(rec.plan.warnings).toContain(`address hook ${HOOK} from the inventory (both hosts declare it)`);
+    expect(rec.addressHook.runs.map((x: any) => `${x.action} ${x.side} ${x.ok}`).sort()).toEqual(
+      ['move destination true', 'move source true', 'prepare destination true', 'prepare source true'].sort(),
+    );
+    expect(peerRoute()).toContain('via 198.18.0.2');
+    expect(holds('a')).toBe(true);
+    expect(holds('b')).toBe(false);
+    expect((await hostProcesses('lab-a')).get(pid)).toBeDefined();
+    await talking();
+    await witnessClean();
+    console.log(`inventory hook migration: freeze ${rec.freeze.ms} ms`);
+  }, 240_000);
 });

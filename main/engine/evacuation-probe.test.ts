@@ -62,10 +62,16 @@ describe('predictingJudge', () => {
 
   it('plans with the prediction: shown per moving tree, and a budget below it keeps the tree with the reason', () => {
     const calls: string[] = [];
-    const roomy = planEvacuation({ request: request(), trees, ...predictingJudge(labJudge(calls), preflight) });
+    const predicted: number[] = [];
+    const counting = (plan: MigrationPlan) => {
+      predicted.push(plan.request.pid);
+      return preflight(plan);
+    };
+    const roomy = planEvacuation({ request: request(), trees, ...predictingJudge(labJudge(calls), counting) });
     const move = roomy.moves.find((m) => m.pid === 4242);
     expect(move?.predictedFreezeMs).toBeGreaterThan(100);
     expect(calls.filter((c) => c === '4242|lab-b')).toHaveLength(1);
+    expect(predicted.filter((p) => p === 4242)).toHaveLength(1);
 
     const tight = planEvacuation({ request: request({ freezeBudgetMs: 100 }), trees, ...predictingJudge(labJudge([]), preflight) });
     expect(tight.moves).toEqual([]);

@@ -48,11 +48,17 @@ export function predictingJudge(
     return r;
   };
   if (!predict) return { judge: once };
+  // The prediction reads past records: once per tree and destination too.
+  const predicted = new Map<string, number | undefined>();
   return {
     judge: once,
     predictFreezeMs: (tree, to) => {
-      const r = once(tree, to);
-      return r.ok ? predict(r.plan) : undefined;
+      const key = `${tree.pid}|${to}`;
+      if (!predicted.has(key)) {
+        const r = once(tree, to);
+        predicted.set(key, r.ok ? predict(r.plan) : undefined);
+      }
+      return predicted.get(key);
     },
   };
 }

@@ -346,6 +346,8 @@ describe('freeze scripts (freeze-scripts.ts: positional arguments)', { timeout: 
           '--exclude=./source-lock.nft',
           '--exclude=./source-unlock.nft',
           '--exclude=./source-unlock.sh',
+          '--exclude=./criu-worker.ready',
+          '--exclude=./criu-worker.ready.tmp',
         ];
         expect(recordedArgv('tar-c')).toEqual([
           '-C',

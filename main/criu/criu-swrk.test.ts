@@ -85,6 +85,15 @@ describe('the pre-started CRIU client (criu swrk)', { timeout: 60_000 }, () => {
     expect(marks.every(([, ns], i) => i === 0 || ns >= marks[i - 1]![1])).toBe(true);
   });
 
+  it('a dump CRIU finished exits 0 even when its stderr is gone (the controller went away): the lock must stay on', async () => {
+    const c = client('ok');
+    await until(() => existsSync(ready()));
+    c.p.stderr.destroy();
+    c.p.kill('SIGUSR1');
+    expect((await c.exit).code).toBe(0);
+    expect(file('request')).toBe(toHex(request));
+  });
+
   it("exits 1 with CRIU's message when CRIU answers failure", async () => {
     const c = client('fail');
     await until(() => existsSync(ready()));

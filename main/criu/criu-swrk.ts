@@ -37,10 +37,17 @@ export const CRIU_SWRK_PY = String.raw`
 import ctypes, os, select, signal, socket, subprocess, sys
 import time
 kind, ready, criu, request, pidfile, script, lockfile, post_nft = sys.argv[1:4] + [bytes.fromhex(sys.argv[4])] + sys.argv[5:9]
+# Writes to stderr never decide the exit status: with the controller gone (its SSH channel closed) a write fails,
+# and a dump CRIU finished must not read as a failed one (the script would take the lock off a dumped process).
+def err(text):
+    try:
+        os.write(2, text.encode())
+    except OSError:
+        pass
 def mark(name, ns=None):
-    os.write(2, ('@@FERRY-AT %s %d\n' % (name, ns or time.time_ns())).encode())
+    err('@@FERRY-AT %s %d\n' % (name, ns or time.time_ns()))
 def say(m):
-    os.write(2, ('ferry-criu: %s\n' % m).encode())
+    err('ferry-criu: %s\n' % m)
 def fail(m):
     say(m)
     os._exit(1)

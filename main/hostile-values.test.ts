@@ -352,6 +352,8 @@ describe('freeze scripts (freeze-scripts.ts: positional arguments)', { timeout: 
           '--exclude=./hook-move.out',
           '--exclude=./hook-move.err',
           '--exclude=./hook-move.exit',
+          '--exclude=./criu-worker.ready',
+          '--exclude=./criu-worker.ready.tmp',
         ];
         expect(recordedArgv('tar-c')).toEqual([
           '-C',

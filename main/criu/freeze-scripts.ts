@@ -6,13 +6,20 @@ import { FREEZE_FAILURE, FREEZE_MARK as M, type FreezeFailure } from '../../app/
 import { HOOK_FILES } from '../../app/hooks/address-hook';
 import { SOURCE_LOCK_FILES } from '../../app/plan/pre-lock';
 import type { Executor, RemoteProcess } from '../hosts/executor';
+import { RUNNING_FN } from '../../app/shell/running';
+import { CRIU_WORKER_FILES, CRIU_WORKER_FLAG, CRIU_WORKER_LOCK_FAILED } from './criu-swrk';
 import { PAGE_STREAM_FILES } from './page-relay';
 
 /**
  * The relays' sockets, pid files, logs and TLS keys stay with their side (tar would warn on the sockets, and copy
  * keys), and so do the source lock's files (the destination has its own unlock script).
  */
-const PAGE_STREAM_EXCLUDES = [...Object.values(PAGE_STREAM_FILES), ...Object.values(SOURCE_LOCK_FILES), ...Object.values(HOOK_FILES)]
+const PAGE_STREAM_EXCLUDES = [
+  ...Object.values(PAGE_STREAM_FILES),
+  ...Object.values(SOURCE_LOCK_FILES),
+  ...Object.values(HOOK_FILES),
+  ...Object.values(CRIU_WORKER_FILES).flatMap((f) => [f, `${f}.tmp`]),
+]
   .map((f) => `--exclude=./${f}`)
   .join(' ');
 
@@ -36,6 +43,22 @@ const UNLOCK = `nft -f "$dir/${SOURCE_LOCK_FILES.unlock}"`;
 const HOOK = (f: 'hookSource' | 'hookDestination') =>
   `if [ -f "$dir/${HOOK_FILES.move}" ]; then mark ${M.hookStart}; sh "$dir/${HOOK_FILES.move}" >"$dir/${HOOK_FILES.out}" 2>"$dir/${HOOK_FILES.err}"; ` +
   `echo $? >"$dir/${HOOK_FILES.exit}"; [ "$(cat "$dir/${HOOK_FILES.exit}")" = 0 ] ${orFail(f)}; mark ${M.hookDone}; fi`;
+/**
+ * The pre-started CRIU (main/criu/criu-swrk.ts): when the script's CRIU argv is `--criu-worker CLIENT-ARGV…`, the
+ * client starts now, before the freeze, and the script waits (up to ~10 s) until its worker waits; `criu_run`
+ * then signals it and waits for CRIU's answer (the client's exit status), or runs the argv as before.
+ */
+const WORKER = (f: FreezeFailure) =>
+  [
+    RUNNING_FN,
+    'crpc=',
+    `if [ "$1" = ${CRIU_WORKER_FLAG} ]; then`,
+    `  shift; rm -f "$dir/${CRIU_WORKER_FILES.ready}"; "$@" & crpc=$!; i=0`,
+    `  while [ ! -e "$dir/${CRIU_WORKER_FILES.ready}" ]; do running $crpc && [ $i -lt 1000 ] ${orFail(f, 'kill $crpc 2>/dev/null')}; sleep 0.01; i=$((i+1)); done`,
+    'fi',
+    'criu_run() { if [ -n "$crpc" ]; then kill -USR1 $crpc && wait $crpc; else "$@"; fi; }',
+  ].join('\n');
+
 /** The source script is started before the freeze and waits for one line on its input: the freeze begins then. */
 const ARM = `mark ${M.armed}; read -r go ${orFail('notStarted')}`;
 
@@ -48,10 +71,13 @@ const ARM = `mark ${M.armed}; read -r go ${orFail('notStarted')}`;
 export const SOURCE_FREEZE_SCRIPT = [
   MARK,
   'dir=$1; batch=$2; shift 2',
+  WORKER('dumpWorker'),
   ARM,
-  `mark ${M.dumpStart}`,
-  LOCK,
-  `"$@" ${orFail('dump', UNLOCK)}`,
+  // A pre-started CRIU's client marks the start, and locks in-process on the signal (its exit status says when
+  // that failed).
+  `[ -n "$crpc" ] || mark ${M.dumpStart}`,
+  `if [ -z "$crpc" ]; then ${LOCK}; fi`,
+  `criu_run "$@"; rc=$?; [ $rc != ${CRIU_WORKER_LOCK_FAILED} ] || [ -z "$crpc" ] ${orFail('lock')}; [ $rc = 0 ] ${orFail('dump', UNLOCK)}`,
   `mark ${M.dumpDone}`,
   `if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - ${orFail('addressRemove')}; fi`,
   HOOK('hookSource'),
@@ -67,14 +93,16 @@ export const SOURCE_FREEZE_SCRIPT = [
 export const DESTINATION_FREEZE_SCRIPT = [
   MARK,
   'dir=$1; batch=$2; shift 2',
+  WORKER('restoreWorker'),
   `mark ${M.armed}`,
   `tar -C "$dir" -xf - ${orFail('receive')}`,
   `mark ${M.received}`,
   `if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - ${orFail('addressAdd')}; fi`,
   HOOK('hookDestination'),
   `mark ${M.addressAdded}`,
-  `"$@" ${orFail('restore')}`,
-  `mark ${M.restored}`,
+  `criu_run "$@" ${orFail('restore')}`,
+  // A pre-started CRIU's client marked it.
+  `[ -n "$crpc" ] || mark ${M.restored}`,
 ].join('\n');
 
 /**
@@ -141,6 +169,7 @@ export const DESTINATION_LAZY_FREEZE_SCRIPT = [
     '--log-file "$dir/lazy-pages.log" -v4 "$@"; }',
   'rm -f "$dir/guard.go" "$dir/guard.ready" && mkfifo "$dir/guard.go" "$dir/guard.ready" && ' +
     `if [ -n "$tls" ]; then lp --tls --tls-cacert "$tls/ca.crt" --tls-cert "$tls/cert.pem" --tls-key "$tls/key.pem"; else lp; fi ${orFail('lazyPages')}`,
+  WORKER('restoreWorker'),
   `mark ${M.armed}`,
   `tar -C "$dir" -xf - ${orFail('receive')}`,
   `if [ -n "$dlisten" ]; then wait $direct && [ "$(cat "$dir/direct.exit")" = 0 ] ${orFail('direct')}; fi`,
@@ -150,8 +179,9 @@ export const DESTINATION_LAZY_FREEZE_SCRIPT = [
   `if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - ${orFail('addressAdd')}; fi`,
   HOOK('hookDestination'),
   `mark ${M.addressAdded}`,
-  `"$@" ${orFail('restore')}`,
-  `mark ${M.restored}`,
+  `criu_run "$@" ${orFail('restore')}`,
+  // A pre-started CRIU's client marked it.
+  `[ -n "$crpc" ] || mark ${M.restored}`,
 ].join('\n');
 
 /** Lazy mode's direct stream for the scripts: the sender and listener command lines (direct-stream.ts), the token. */

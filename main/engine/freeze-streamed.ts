@@ -25,7 +25,7 @@ import {
 import { pageStreamPaths, withSockets } from '../criu/page-relay';
 import { UFFD_HOLDER_PY } from '../criu/uffd-holder';
 import { addBatch, addedBeforeFailure, announceAddresses, removeBatch } from '../net/address-move';
-import { criuError, planDumpArgv, planRestoreArgv, readRemoteFile } from './criu-run';
+import { criuError, freezeDumpCommand, freezeRestoreCommand, planDumpArgv, readRemoteFile } from './criu-run';
 import { destinationDevice, persistLog, sourceDevice, type FreezeContext } from './freeze-context';
 import { directStreamCommands } from '../criu/direct-stream';
 import { describeMoves } from './freeze-staged';
@@ -143,7 +143,7 @@ function scriptSides(ctx: FreezeContext): { source: FreezeSide; destination: Fre
         args: sourceLazyArgs(plan.sourceImageDir, srcBatch, directStream, planDumpArgv(plan)),
         ...prefix(srcFds),
       }
-    : { host: from, script: SOURCE_FREEZE_SCRIPT, args: [plan.sourceImageDir, srcBatch, ...planDumpArgv(plan)], ...prefix(srcFds) };
+    : { host: from, script: SOURCE_FREEZE_SCRIPT, args: [plan.sourceImageDir, srcBatch, ...freezeDumpCommand(plan)], ...prefix(srcFds) };
   const destination: FreezeSide =
     lazy && ps
       ? {
@@ -158,10 +158,10 @@ function scriptSides(ctx: FreezeContext): { source: FreezeSide; destination: Fre
             { guard: UFFD_HOLDER_PY, pids: plan.treePids },
             ps.tls ? dst.tlsDir : '',
             directStream,
-            planRestoreArgv(plan, 'destination'),
+            freezeRestoreCommand(plan),
           ),
         }
-      : { host: to, script: DESTINATION_FREEZE_SCRIPT, args: [plan.destinationImageDir, dstBatch, ...planRestoreArgv(plan, 'destination')], ...prefix(dstFds) };
+      : { host: to, script: DESTINATION_FREEZE_SCRIPT, args: [plan.destinationImageDir, dstBatch, ...freezeRestoreCommand(plan)], ...prefix(dstFds) };
   return { source, destination, images: direct ? 'direct' : 'controller' };
 }
 

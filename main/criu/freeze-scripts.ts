@@ -6,6 +6,7 @@ import { FREEZE_FAILURE, FREEZE_MARK as M, type FreezeFailure } from '../../app/
 import { SOURCE_LOCK_FILES } from '../../app/plan/pre-lock';
 import type { Executor, RemoteProcess } from '../hosts/executor';
 import { PAGE_STREAM_FILES } from './page-relay';
+import { IMAGE_STREAM_WORD, STREAM_FRAME_FUNCTIONS } from './stream-frame';
 
 /**
  * The relays' sockets, pid files, logs and TLS keys stay with their side (tar would warn on the sockets, and copy
@@ -25,6 +26,13 @@ const orFail = (f: FreezeFailure, first?: string) => `|| { ${first ? `${first}; 
  */
 const LOCK = `nft -f "$dir/${SOURCE_LOCK_FILES.lock}" ${orFail('lock')}; mark ${M.locked}`;
 const UNLOCK = `nft -f "$dir/${SOURCE_LOCK_FILES.unlock}"`;
+/**
+ * The small images to stdout, framed with their byte count (stream-frame.ts): "$@" are tar's arguments.
+ * The destination takes them with RECEIVE_IMAGES.
+ */
+const SEND_IMAGES = `n=$(frame_count "$dir" "$@") && frame_send ${IMAGE_STREAM_WORD} "$n" "$dir" "$@" ${orFail('send')}`;
+/** The images from stdin, refused (receive failure, before anything is restored) when the stream was cut short. */
+const RECEIVE_IMAGES = `frame_receive 'image stream' ${IMAGE_STREAM_WORD} "$dir" ${orFail('receive')}`;
 /** The source script is started before the freeze and waits for one line on its input: the freeze begins then. */
 const ARM = `mark ${M.armed}; read -r go ${orFail('notStarted')}`;
 
@@ -36,6 +44,7 @@ const ARM = `mark ${M.armed}; read -r go ${orFail('notStarted')}`;
  */
 export const SOURCE_FREEZE_SCRIPT = [
   MARK,
+  STREAM_FRAME_FUNCTIONS,
   'dir=$1; batch=$2; shift 2',
   ARM,
   `mark ${M.dumpStart}`,
@@ -44,7 +53,9 @@ export const SOURCE_FREEZE_SCRIPT = [
   `mark ${M.dumpDone}`,
   `if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - ${orFail('addressRemove')}; fi`,
   `mark ${M.addressRemoved}`,
-  `tar -C "$dir" --exclude=./dump.log ${PAGE_STREAM_EXCLUDES} -cf - . ${orFail('send')}`,
+  // The dump argv is no longer needed: the positional parameters become tar's arguments.
+  `set -- --exclude=./dump.log ${PAGE_STREAM_EXCLUDES} .`,
+  SEND_IMAGES,
   `mark ${M.sent}`,
 ].join('\n');
 
@@ -54,9 +65,10 @@ export const SOURCE_FREEZE_SCRIPT = [
  */
 export const DESTINATION_FREEZE_SCRIPT = [
   MARK,
+  STREAM_FRAME_FUNCTIONS,
   'dir=$1; batch=$2; shift 2',
   `mark ${M.armed}`,
-  `tar -C "$dir" -xf - ${orFail('receive')}`,
+  RECEIVE_IMAGES,
   `mark ${M.received}`,
   `if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - ${orFail('addressAdd')}; fi`,
   `mark ${M.addressAdded}`,
@@ -74,6 +86,7 @@ export const DESTINATION_FREEZE_SCRIPT = [
  */
 export const SOURCE_LAZY_FREEZE_SCRIPT = [
   MARK,
+  STREAM_FRAME_FUNCTIONS,
   'dir=$1; batch=$2; dsend=$3; dtoken=$4; shift 4',
   `rm -f "$dir/status" && mkfifo "$dir/status" ${orFail('dump')}`,
   ARM,
@@ -89,14 +102,15 @@ export const SOURCE_LAZY_FREEZE_SCRIPT = [
   // The dump argv is no longer needed: the positional parameters become tar's exclusions.
   `set -- --exclude=./dump.log --exclude=./status --exclude=./dump-exit.tmp --exclude=./dump-exit --exclude=./dump.pid ${PAGE_STREAM_EXCLUDES}`,
   'if [ -n "$dsend" ]; then',
-  '  files=$(cd "$dir" && ls pages-*.img 2>/dev/null); n=0',
-  '  for f in $files; do n=$((n + $(stat -c %s "$dir/$f"))); done',
-  `  printf '@@FERRY-DIRECT %s\\n' "$n" >&2`,
-  // The token, then the byte count the receiver must end up with (a cut at a tar member boundary reads as a clean end).
-  `  { printf '%s %s\\n' "$dtoken" "$n"; tar -C "$dir" -cf - -T /dev/null $files; } | eval "$dsend" & direct=$!`,
+  '  files=$(cd "$dir" && ls pages-*.img 2>/dev/null)',
+  `  dn=$(frame_count "$dir" -T /dev/null $files) ${orFail('send')}`,
+  `  printf '@@FERRY-DIRECT %s\\n' "$dn" >&2`,
+  // The token, then the byte count the receiver must end up with (stream-frame.ts).
+  `  frame_send "$dtoken" "$dn" "$dir" -T /dev/null $files | eval "$dsend" & direct=$!`,
   `  set -- "$@" '--exclude=./pages-*.img'`,
   'fi',
-  `tar -C "$dir" "$@" -cf - . ${orFail('send')}`,
+  'set -- "$@" .',
+  SEND_IMAGES,
   `if [ -n "$dsend" ]; then wait $direct ${orFail('send')}; fi`,
   `mark ${M.sent}`,
 ].join('\n');
@@ -114,12 +128,11 @@ export const SOURCE_LAZY_FREEZE_SCRIPT = [
  */
 export const DESTINATION_LAZY_FREEZE_SCRIPT = [
   MARK,
+  STREAM_FRAME_FUNCTIONS,
   'dir=$1; batch=$2; criu=$3; addr=$4; port=$5; guard=$6; pids=$7; tls=$8; dlisten=$9; dtoken=${10}; shift 10',
   'if [ -n "$dlisten" ]; then',
-  // Taken: the token matched, tar succeeded and the page images hold the byte count the source announced.
-  '  direct_in() { IFS=" " read -r t want && [ "$t" = "$dtoken" ] && tar -C "$dir" -xf - || return 1; got=0; ' +
-    'for f in "$dir"/pages-*.img; do [ ! -e "$f" ] || got=$((got + $(stat -c %s "$f"))); done; [ "$got" = "$want" ]; }',
-  '  { ( eval "exec $dlisten" </dev/null & echo $! >"$dir/direct.pid"; wait $!; echo $? >"$dir/direct.exit" ) | direct_in; } & direct=$!',
+  // Taken: the token matched, tar succeeded and unpacked the byte count the source announced (stream-frame.ts).
+  `  { ( eval "exec $dlisten" </dev/null & echo $! >"$dir/direct.pid"; wait $!; echo $? >"$dir/direct.exit" ) | frame_receive 'direct stream' "$dtoken" "$dir"; } & direct=$!`,
   `  trap 'kill $(cat "$dir/direct.pid" 2>/dev/null) 2>/dev/null' EXIT`,
   'fi',
   // The guard starts before the freeze and waits for its go.
@@ -128,7 +141,7 @@ export const DESTINATION_LAZY_FREEZE_SCRIPT = [
   'rm -f "$dir/guard.go" "$dir/guard.ready" && mkfifo "$dir/guard.go" "$dir/guard.ready" && ' +
     `if [ -n "$tls" ]; then lp --tls --tls-cacert "$tls/ca.crt" --tls-cert "$tls/cert.pem" --tls-key "$tls/key.pem"; else lp; fi ${orFail('lazyPages')}`,
   `mark ${M.armed}`,
-  `tar -C "$dir" -xf - ${orFail('receive')}`,
+  RECEIVE_IMAGES,
   `if [ -n "$dlisten" ]; then wait $direct && [ "$(cat "$dir/direct.exit")" = 0 ] ${orFail('direct')}; fi`,
   `mark ${M.received}`,
   `printf go >"$dir/guard.go" && [ "$(head -c1 "$dir/guard.ready")" = 1 ] ${orFail('lazyPages')}`,

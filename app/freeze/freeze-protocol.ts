@@ -33,6 +33,8 @@ export const FREEZE_FAILURE = {
   restore: { mark: 'restore-failed', exit: 22, meaning: 'criu restore failed' },
   lazyPages: { mark: 'lazy-pages-failed', exit: 23, meaning: 'the lazy-pages daemon did not start on the destination' },
   direct: { mark: 'direct-failed', exit: 24, meaning: 'receiving the memory sent straight from the source failed (direct stream)' },
+  /** The controller asked the destination to stop before its restore (a cancel, a freeze past its budget). */
+  stopped: { mark: 'stopped', exit: 25, meaning: 'stopped by the controller before the restore (cancel or budget)' },
 } as const;
 
 export type FreezeFailure = keyof typeof FREEZE_FAILURE;

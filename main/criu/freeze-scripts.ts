@@ -33,6 +33,14 @@ const UNLOCK = `nft -f "$dir/${SOURCE_LOCK_FILES.unlock}"`;
 const SEND_IMAGES = `n=$(frame_count "$dir" "$@") && frame_send ${IMAGE_STREAM_WORD} "$n" "$dir" "$@" ${orFail('send')}`;
 /** The images from stdin, refused (receive failure, before anything is restored) when the stream was cut short. */
 const RECEIVE_IMAGES = `frame_receive 'image stream' ${IMAGE_STREAM_WORD} "$dir" ${orFail('receive')}`;
+/**
+ * The destination's name for "stop before the restore": the controller creates this file in the destination's
+ * image folder to cancel the freeze (or end one past its budget); the script looks for it once the images are in and
+ * fails there instead (FREEZE_FAILURE.stopped), leaving the process to the rollback. It looks before the
+ * address is added: nothing has been announced from the destination yet.
+ */
+export const STOP_FILE = 'ferry-stop';
+const STOP_POINT = `[ ! -e "$dir/${STOP_FILE}" ] ${orFail('stopped')}`;
 /** The source script is started before the freeze and waits for one line on its input: the freeze begins then. */
 const ARM = `mark ${M.armed}; read -r go ${orFail('notStarted')}`;
 
@@ -70,6 +78,7 @@ export const DESTINATION_FREEZE_SCRIPT = [
   `mark ${M.armed}`,
   RECEIVE_IMAGES,
   `mark ${M.received}`,
+  STOP_POINT,
   `if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - ${orFail('addressAdd')}; fi`,
   `mark ${M.addressAdded}`,
   `"$@" ${orFail('restore')}`,
@@ -146,6 +155,7 @@ export const DESTINATION_LAZY_FREEZE_SCRIPT = [
   `mark ${M.received}`,
   `printf go >"$dir/guard.go" && [ "$(head -c1 "$dir/guard.ready")" = 1 ] ${orFail('lazyPages')}`,
   `mark ${M.lazyPagesStarted}`,
+  STOP_POINT,
   `if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - ${orFail('addressAdd')}; fi`,
   `mark ${M.addressAdded}`,
   `"$@" ${orFail('restore')}`,

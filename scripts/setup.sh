@@ -37,6 +37,7 @@ packages=(
   netcat-openbsd socat python3 jq
   redis-server redis-tools
   sudo ca-certificates
+  gcc libc6-dev
 )
 [ "$browser" = 1 ] && packages+=(chromium)
 
@@ -63,6 +64,7 @@ mkdir -p /run/sshd
 
 # ---------------------------------------------------------------- CRIU >= 4.2 in a private prefix
 bash "$here/scripts/install-criu.sh"
+bash "$here/scripts/build-lazy-pages-poll.sh"
 if [ "$extras" = 1 ]; then
   bash "$here/scripts/install-criu.sh" --suite bookworm --wrapper criu-bookworm --min-version 0.0
 fi

@@ -2,7 +2,9 @@
 import type { ReadinessCheck } from '../plan/readiness';
 import type { FerryErrorInfo } from '../errors';
 import type { HostSpec, ProcessInfo, TcpSocket } from '../model/host';
-import type { MigrationEvent, MigrationPlan, MigrationRecord, MigrationRequest } from '../model/migration';
+import type { MigrationEvent, MigrationPlan, MigrationRecord, MigrationRequest, TransferMode } from '../model/migration';
+import type { DumpProbe, HostCosts, LinkFacts, ModePrediction, WorkloadFacts } from '../model/prediction';
+import type { RehearsalFinding } from '../rehearsal/dump-findings';
 import type { RequestMethod } from './schemas';
 
 export type { RequestMethod, RequestParams, ValidParams } from './schemas';
@@ -94,6 +96,38 @@ export interface PlanPreview {
   probedMs: number;
 }
 
+/**
+ * A rehearsal (`migration:rehearse`, `ferry migrate --rehearse`): everything up to the freeze and nothing after —
+ * both preflights, whether CRIU can dump the tree, the hosts' costs and the link measured, the memory that can and
+ * cannot be lazy, and the predicted freeze of every mode. Nothing it set up outlives it.
+ */
+export interface Rehearsal {
+  id: string;
+  request: MigrationRequest;
+  startedAt: number;
+  ms: number;
+  /** The migration would start: the preflight passed and no finding is a problem. */
+  ok: boolean;
+  preview: PlanPreview;
+  findings: RehearsalFinding[];
+  /** The plan's mode (the one the migration would use). */
+  mode?: TransferMode;
+  workload?: WorkloadFacts;
+  /** Memory that lazy mode can leave out of the freeze, and memory no mode can. */
+  memory?: { lazyMiB: number; notLazyMiB: number };
+  hosts?: { source: HostCosts; destination: HostCosts };
+  link?: LinkFacts;
+  linkError?: string;
+  /** The opt-in real dump (`dump: true`): it froze the process once, briefly. */
+  dump?: DumpProbe;
+  dumpError?: string;
+  /** Past migrations between the same hosts the model was calibrated with. */
+  calibratedWith: number;
+  predictions: ModePrediction[];
+  /** What the rehearsal set up and removed again. */
+  cleanedUp: string[];
+}
+
 /** A running (or just finished) migration as a late client first sees it: every event so far. */
 export interface MigrationSnapshot {
   id: string;
@@ -138,6 +172,7 @@ export interface RequestResults {
   'processes:list': ProcessListing;
   'migration:plan': PlanPreview;
   'migration:start': { id: string };
+  'migration:rehearse': Rehearsal;
   'migration:active': MigrationSnapshot[];
   /** The cancel was passed on (before the freeze nothing is left behind; in it the migration rolls back). */
   'migration:cancel': { id: string; cancelling: true };

@@ -107,6 +107,8 @@ export const requestSchemas = {
   'processes:list': z.object({ host: alias }),
   'migration:plan': migrationRequestSchema,
   'migration:start': migrationRequestSchema,
+  /** A rehearsal; `dump`: also a real `criu dump --leave-running` (one short freeze of the process). */
+  'migration:rehearse': migrationRequestSchema.extend({ dump: z.boolean().default(false) }),
   'migration:active': empty,
   'migration:cancel': z.object({ id: migrationId }),
   'history:list': empty,

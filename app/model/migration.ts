@@ -1,6 +1,7 @@
 // A migration as data: its plan, steps, events and the record kept for the timing review.
 import type { FerryErrorInfo } from '../errors';
 import type { TcpSocket } from './host';
+import type { FreezePrediction } from './prediction';
 
 /** What the hosts show once a lazy page transfer ended (the facts split brain is decided from). */
 export interface SplitBrainFacts {
@@ -149,6 +150,8 @@ export interface MigrationRecord {
   freeze?: { startedAt: number; endedAt?: number; ms?: number };
   /** The freeze window split into its parts (streamed and lazy: scripts' markers and CRIU's log times). */
   freezeParts?: FreezePart[];
+  /** The freeze predicted before it ran (a rehearsal shortly before, or the preflight's facts): app/rehearsal/. */
+  prediction?: FreezePrediction;
   /** The freeze scripts' markers, each on its host's clock (ms since the epoch). */
   freezeMarkers?: { source: { name: string; atMs: number }[]; destination: { name: string; atMs: number }[] };
   imageBytes?: number;

@@ -84,18 +84,28 @@ export class MigratePage {
   readonly destination: Locator;
   readonly budget: Locator;
   readonly runButton: Locator;
+  readonly rehearseButton: Locator;
   readonly freezeMeter: Locator;
   readonly steps: Locator;
   constructor(readonly page: Page) {
     this.destination = page.getByLabel('Destination');
     this.budget = page.getByLabel('Budget (s)');
     this.runButton = page.getByRole('button', { name: 'Migrate now' });
+    this.rehearseButton = page.getByRole('button', { name: 'Rehearse', exact: true });
     this.freezeMeter = page.getByRole('meter', { name: 'Freeze time against budget' });
     this.steps = page.getByRole('list', { name: 'Steps' });
   }
 
   planHeading(): Locator {
     return this.page.getByRole('heading', { name: 'Plan: ready to migrate' });
+  }
+
+  rehearsalHeading(): Locator {
+    return this.page.getByRole('heading', { name: /^Rehearsal: / });
+  }
+
+  predictions(): Locator {
+    return this.page.getByRole('table', { name: 'Predicted freeze per mode' });
   }
 
   outcome(): Locator {

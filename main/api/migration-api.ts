@@ -4,9 +4,12 @@ import type { Handlers } from '../../app/contract/rpc-server';
 import type { ApiContext } from './api-context';
 
 /** The Migrate view's handlers. */
-export function migrationHandlers(ctx: ApiContext): Pick<Handlers, 'migration:plan' | 'migration:start' | 'migration:active' | 'migration:cancel'> {
+export function migrationHandlers(
+  ctx: ApiContext,
+): Pick<Handlers, 'migration:plan' | 'migration:rehearse' | 'migration:start' | 'migration:active' | 'migration:cancel'> {
   return {
     'migration:plan': async (request) => ctx.service.plan(request),
+    'migration:rehearse': async (request) => ctx.service.rehearse(request),
     'migration:start': async (request) => {
       const { id } = await ctx.service.start(request);
       return { id };

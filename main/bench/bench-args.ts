@@ -50,6 +50,8 @@ Options:
   --out PATH          output path without extension, relative to the repository (default ${DEFAULT_BENCH_OUT});
                       --out docs/benchmarks refreshes the published figures
   --skip-costs        do not measure the controller's costs
+  --predict           rehearse before every Ferry run (ferry migrate --rehearse) and print predicted vs measured
+  --predict-dump      with --predict: the rehearsal's real dump too (one short freeze before each run)
   --keep              keep the lab up afterwards
   -h, --help          this text`;
 
@@ -64,6 +66,8 @@ export interface BenchOptions {
   suite?: 'issue11';
   out: string;
   skipCosts: boolean;
+  /** Rehearse before every Ferry run; `'dump'`: with the real dump. */
+  predict: false | true | 'dump';
   keep: boolean;
 }
 
@@ -82,6 +86,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
         methods: { type: 'string', default: 'hand,streamed,staged,lazy' },
         out: { type: 'string', default: DEFAULT_BENCH_OUT },
         'skip-costs': { type: 'boolean', default: false },
+        predict: { type: 'boolean', default: false },
+        'predict-dump': { type: 'boolean', default: false },
         keep: { type: 'boolean', default: false },
         cells: { type: 'string' },
         shm: { type: 'string' },
@@ -150,6 +156,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       ...(values.suite ? { suite: 'issue11' as const } : {}),
       out: values.out,
       skipCosts: values['skip-costs'],
+      predict: values['predict-dump'] ? 'dump' : values.predict,
       keep: values.keep,
     },
   };

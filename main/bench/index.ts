@@ -16,6 +16,10 @@ import { controllerCosts, plainCopyMs } from './bench-costs';
 import { expertRecipe } from './expert-recipe';
 import { handRecipe } from './hand-recipe';
 import { BENCH_USAGE, modeOf, parseBenchArgs, type Cell, type Kind, type Method } from './bench-args';
+import { rehearse } from '../engine/rehearse';
+import { openRecordStore } from '../store/record-store';
+import { newestRecords, predictingStore, saveRehearsal } from '../service/rehearsal-store';
+import { errorPct } from '../../app/rehearsal/compare';
 
 interface Sample {
   method: Method;
@@ -33,6 +37,8 @@ interface Sample {
   directBytes?: number;
   /** Source side, dump done → images (and lazy mode's direct stream) sent: record.transferMs. */
   transferMs?: number;
+  /** --predict: the rehearsal's predicted freeze of this run's mode. */
+  predictedMs?: number;
   resets?: number;
   reconnects?: number;
   error?: string;
@@ -92,15 +98,10 @@ try {
             const h = method === 'hand' ? await handRecipe(w.pid, clientId) : await expertRecipe(w.pid, clientId, 26000 + (pidSeq % 1000));
             Object.assign(sample, { freezeMs: h.freezeMs, totalMs: h.totalMs, imageBytes: h.imageBytes, ok: true });
           } else {
-            const rec = await migrate(controllerDeps(controller, method.endsWith('-plain') ? { pageStreamTls: false } : {}), {
-              from: 'lab-a',
-              to: 'lab-b',
-              pid: w.pid,
-              addresses: [],
-              budgetMs: 60_000,
-              keepImages: false,
-              mode: modeOf(method),
-            });
+            const deps = controllerDeps(controller, method.endsWith('-plain') ? { pageStreamTls: false } : {});
+            const request = { from: 'lab-a', to: 'lab-b', pid: w.pid, addresses: [], budgetMs: 60_000, keepImages: false, mode: modeOf(method) };
+            if (opts.predict) await predictRun(deps, request, sample);
+            const rec = await migrate(deps, request);
             Object.assign(sample, recordFigures(rec));
           }
           const g = await witnessGap(w, since);
@@ -126,6 +127,33 @@ try {
   if (!opts.keep) await labDown();
 }
 
+/**
+ * --predict: a rehearsal of the run's request just before it (its prediction goes into the run's record, and into
+ * the sample), calibrated with the records of the runs before it.
+ */
+async function predictRun(deps: ReturnType<typeof controllerDeps>, request: Parameters<typeof migrate>[1], sample: Sample): Promise<void> {
+  const records = openRecordStore();
+  try {
+    const r = await rehearse(deps, request, { dump: opts.predict === 'dump', history: () => newestRecords(records, 60) });
+    saveRehearsal(records, r);
+    const p = r.predictions.find((x) => x.mode === (request.mode ?? r.mode));
+    if (p) sample.predictedMs = p.ms;
+    say(
+      `rehearsal: predicted ${p ? `${Math.round(p.ms)} ms (${p.mode})` : '-'}, link ${r.link?.bandwidthMiBps ?? '?'} MiB/s, calibrated with ${r.calibratedWith}${r.dump ? `, real dump ${r.dump.wallMs} ms` : ''}${
+        r.ok
+          ? ''
+          : `, problems: ${r.findings
+              .filter((f) => f.severity === 'problem')
+              .map((f) => f.message)
+              .join('; ')}`
+      }`,
+    );
+  } catch (e) {
+    say(`rehearsal failed: ${toErrorInfo(e).message}`);
+  }
+  deps.store = predictingStore(deps.store, records);
+}
+
 /** The figures a sample takes from a migration record. */
 function recordFigures(rec: Awaited<ReturnType<typeof migrate>>): Partial<Sample> {
   return {
@@ -137,6 +165,7 @@ function recordFigures(rec: Awaited<ReturnType<typeof migrate>>): Partial<Sample
     ...(rec.relayedBytes !== undefined ? { relayedBytes: rec.relayedBytes } : {}),
     ...(rec.directBytes !== undefined ? { directBytes: rec.directBytes } : {}),
     ...(rec.transferMs !== undefined ? { transferMs: rec.transferMs } : {}),
+    ...(rec.prediction ? { predictedMs: rec.prediction.ms } : {}),
     ...(rec.error ? { error: `${rec.error.code}: ${rec.error.message}` } : {}),
   };
 }
@@ -222,6 +251,25 @@ async function writeReport(all: Sample[], plainMs: Record<number, number>, costs
       rows.push(
         `| ${label} | ${cell.connections} | ${method} | ${ok.length}/${ss.length} | ${fmt(f.median)} | ${fmt(f.p95)} | ${fmt(g.median)} | ${fmt(t.median)} | ${mib(img)} | ${mib(relayed)} | ${ratio(hand, 'hand')} | ${ratio(expert, 'expert')} | ${Number.isFinite(mem) ? `+${Math.round(mem)} ms` : '-'} |`,
       );
+    }
+  }
+  if (all.some((x) => x.predictedMs !== undefined)) {
+    rows.push(
+      '',
+      '| workload | conns | mode | runs | predicted median | measured median | error | per run (predicted/measured ms) |',
+      '|---|---|---|---|---|---|---|---|',
+    );
+    for (const cell of cells) {
+      for (const method of cell.methods) {
+        const ok = all.filter(sameCell(cell)).filter((x) => x.method === method && x.ok && x.predictedMs !== undefined);
+        if (!ok.length) continue;
+        const pm = summarize(ok.map((x) => x.predictedMs ?? NaN)).median;
+        const mm = summarize(ok.map((x) => x.freezeMs ?? NaN)).median;
+        const e = errorPct(pm, mm);
+        rows.push(
+          `| ${cell.rssMib} MiB | ${cell.connections} | ${method} | ${ok.length} | ${fmt(pm)} | ${fmt(mm)} | ${e === undefined ? '-' : `${e > 0 ? '+' : ''}${e.toFixed(0)} %`} | ${ok.map((x) => `${Math.round(x.predictedMs ?? 0)}/${x.freezeMs}`).join(', ')} |`,
+        );
+      }
     }
   }
   if (pingpongSamples.length) {

@@ -15,12 +15,27 @@
 import { PY_DAEMONIZE } from './python-daemon';
 
 /**
+ * python3 (needs os and re): poll_shim(CRIU) is the path of the lazy-pages daemon's poll shim in the CRIU build that
+ * the wrapper CRIU runs, or None (another CRIU, or no shim built). Ferry's CRIU build carries
+ * ferry/lazy-pages-poll.so (scripts/lazy-pages-poll.c: without it the daemon spins on a core until the last page is
+ * in; scripts/build-lazy-pages-poll.sh), which the guard preloads into the daemon only.
+ */
+export const POLL_SHIM_PY = String.raw`def poll_shim(criu):
+    try:
+        with open(criu, 'rb') as f:
+            m = re.search(rb"--library-path '[^']*' '(/[^']+)/usr/sbin/criu'", f.read(4096))
+    except OSError:
+        return None
+    so = m and os.path.join(m.group(1).decode(), 'ferry', 'lazy-pages-poll.so')
+    return so if so and os.path.isfile(so) else None`;
+
+/**
  * Usage: python3 -c UFFD_HOLDER_PY DIR PIDS(comma-separated) CRIU lazy-pages ARGS... (no --daemon/--pidfile),
  * with the FIFOs DIR/guard.go and DIR/guard.ready in place. It detaches at once and starts the daemon when
  * guard.go is written (so its own start costs the freeze nothing).
  */
 export const UFFD_HOLDER_PY = String.raw`
-import ctypes, os, select, signal, socket, ssl, struct, sys, time
+import ctypes, os, re, select, signal, socket, ssl, struct, sys, time
 d, pids, argv = sys.argv[1], [int(p) for p in sys.argv[2].split(',') if p], sys.argv[3:]
 libc = ctypes.CDLL(None, use_errno=True)
 def put(name, text):
@@ -37,12 +52,16 @@ with open(os.path.join(d, 'guard.go')) as f:
     f.read()
 signal.alarm(0)
 wr = os.open(os.path.join(d, 'guard.ready'), os.O_WRONLY)
+${POLL_SHIM_PY}
 sr, sw = os.pipe()
 os.set_inheritable(sw, True)
 child = os.fork()
 if child == 0:
     os.close(sr)
     os.close(wr)
+    shim = poll_shim(argv[0])
+    if shim:
+        os.environ['LD_PRELOAD'] = shim
     os.execv(argv[0], argv + ['--status-fd', str(sw)])
 os.close(sw)
 ready = os.read(sr, 1)

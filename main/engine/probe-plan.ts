@@ -94,7 +94,12 @@ export async function previewPlan(deps: ProbeDeps & Pick<MigrateDeps, 'pageServe
     preview.problems.push(hosts.same);
     return preview;
   }
-  const p = await probePair(deps, request, hosts);
+  return previewOfProbe(deps, request, await probePair(deps, request, hosts));
+}
+
+/** The preview from both hosts' probes (pure but for a new id; a rehearsal reuses its probe for every mode). */
+export function previewOfProbe(deps: Pick<MigrateDeps, 'pageServerPort' | 'pageStreamTls'>, request: MigrationRequest, p: ProbedPair): PlanPreview {
+  const preview: PlanPreview = { request, ok: false, problems: [], warnings: [], readiness: { source: [], destination: [] }, probedMs: 0 };
   preview.probedMs = p.probedMs;
   preview.readiness = { source: readinessChecks(p.source, p.probedMs), destination: readinessChecks(p.destination, p.probedMs) };
   const failed = (

@@ -3,7 +3,7 @@
 // store into the record folder and the history, plans previewed and hosts checked the way the engine sees them,
 // and cancel (refused once the destination runs the restored process).
 import { FerryError } from '../../app/errors';
-import type { HostReadiness, MigrationSnapshot, PlanPreview, RequestParams } from '../../app/contract/contract';
+import type { HostReadiness, MigrationSnapshot, PlanPreview, Rehearsal, RequestParams } from '../../app/contract/contract';
 import { parseMigrationRequest } from '../../app/contract/schemas';
 import type { MigrationEvent, MigrationRecord, MigrationRequest } from '../../app/model/migration';
 import type { Controller } from '../controller/controller';
@@ -11,10 +11,12 @@ import type { MigrateDeps } from '../engine/engine-deps';
 import { checkHost } from '../engine/host-readiness';
 import { migrate } from '../engine/migrate';
 import { previewPlan } from '../engine/probe-plan';
+import { rehearse } from '../engine/rehearse';
 import type { EventSink } from '../engine/step-runner';
 import type { HistoryStore } from '../store/history-db';
 import { openRecordStore, type RecordStore } from '../store/record-store';
 import { controllerDeps } from './engine-effects';
+import { newestRecords, predictingStore, saveRehearsal } from './rehearsal-store';
 
 /** Finished migrations a late client still gets as snapshots. */
 const KEEP_FINISHED = 5;
@@ -58,6 +60,8 @@ export class MigrationService {
   /** The engine's dependencies for one migration (or a preview). */
   private deps(extra: Pick<MigrateDeps, 'signal' | 'onNoReturn'> = {}): MigrateDeps {
     const deps = controllerDeps(this.opts.controller, { ...this.opts.engine, ...extra }, this.records, this.opts.history);
+    // The record carries the freeze's prediction (a fresh rehearsal's, else the preflight's) beside the measurement.
+    deps.store = predictingStore(deps.store, this.records, deps.now);
     const saveRecord = deps.store.saveRecord;
     deps.store.saveRecord = (record) => {
       const dir = saveRecord(record);
@@ -70,6 +74,18 @@ export class MigrationService {
   /** The plan a migration would follow now, with both hosts' readiness; nothing is changed. */
   async plan(input: MigrationInput): Promise<PlanPreview> {
     return previewPlan(this.deps(), this.request(input));
+  }
+
+  /**
+   * A rehearsal: both preflights, CRIU's view of the tree, the hosts' costs and the link measured, and the freeze
+   * predicted per mode; `dump`: one real `criu dump --leave-running` too (a short freeze). Nothing outlives it; the
+   * migration of the same request that follows within 15 minutes keeps its prediction.
+   */
+  async rehearse(input: MigrationInput & { dump?: boolean }): Promise<Rehearsal> {
+    const { dump, ...rest } = input;
+    const r = await rehearse(this.deps(), this.request(rest), { dump: !!dump, history: () => newestRecords(this.records, 60) });
+    saveRehearsal(this.records, r);
+    return r;
   }
 
   /** One host's readiness (SSH, privileges, CRIU, kernel, criu check, tools). */

@@ -48,6 +48,10 @@ describe('lab: ferry hosts prepare', () => {
     // Only the wrapper and the build it runs: not the machine's apt cache or other builds.
     expect(inB(['ls', '-A', '/opt/ferry']).split('\n').filter(Boolean)).toEqual(['bin', 'criu']);
     expect(inB(['ls', '-A', '/opt/ferry/criu']).trim()).toMatch(/^unstable-4\.2\.\d+$/);
+    // The lazy-pages daemon's poll shim (scripts/lazy-pages-poll.c) lives in the build folder and travels with it.
+    expect(inB(['sh', '-c', 'ls /opt/ferry/criu/*/ferry/lazy-pages-poll.so']).trim()).toMatch(
+      /^\/opt\/ferry\/criu\/unstable-4\.2\.\d+\/ferry\/lazy-pages-poll\.so$/,
+    );
     expect(inB(['ls', '/run/criu.kdat']).trim()).toBe('/run/criu.kdat');
     const check = await ferryOk(['check', 'lab-b', '--json']);
     expect(check.json.ready).toBe(true);

@@ -11,6 +11,7 @@ import type { MigrationInput, MigrationService } from '../../service/migration-s
 import { parseAddressArgs, parseBudgetMs, parseMode, parsePid } from '../args';
 import { action, formatError, printJson } from '../output';
 import { formatLazyWindow } from '../../../app/review/lazy-window';
+import { rehearsalLines } from '../../../app/rehearsal/rehearsal-text';
 
 interface MigrateOptions {
   from: string;
@@ -23,6 +24,8 @@ interface MigrateOptions {
   mode?: string;
   imageBase?: string;
   json?: boolean;
+  rehearse?: boolean;
+  rehearseDump?: boolean;
 }
 
 /** Registers `migrate`. */
@@ -52,9 +55,12 @@ export function registerMigrate(program: Command): void {
       `folder for the CRIU images on both hosts (root's, closed to other users, outside the system's folders; default ${DEFAULT_IMAGE_BASE}, and in lazy mode /run when it is a tmpfs with room)`,
     )
     .option('--json', 'print the migration record as JSON')
+    .option('--rehearse', 'everything up to the freeze and nothing after: checks, measurements and the predicted freeze per mode')
+    .option('--rehearse-dump', 'with --rehearse: also one real criu dump --leave-running (costs one short freeze of the process)')
     .action(
       action(async (o: MigrateOptions) => {
         const request = requestOf(o);
+        if (o.rehearse || o.rehearseDump) return runRehearsal(request, !!o.rehearseDump, !!o.json);
         const c = createController();
         let record: MigrationRecord;
         try {
@@ -78,6 +84,20 @@ export function registerMigrate(program: Command): void {
                 : 1;
       }),
     );
+}
+
+/** `--rehearse`: prints the rehearsal (exit 0 when the migration would start, 1 when it found a problem). */
+async function runRehearsal(request: MigrationInput, dump: boolean, json: boolean): Promise<void> {
+  const c = createController();
+  try {
+    const service = await openMigrationService(c, (w) => console.error(`warning: ${w}`));
+    const r = await service.rehearse({ ...request, dump });
+    if (json) printJson({ ok: r.ok, rehearsal: r });
+    else for (const line of rehearsalLines(r)) console.log(line);
+    process.exitCode = r.ok ? 0 : 1;
+  } finally {
+    await c.close();
+  }
 }
 
 /** The request the options stand for, each value checked by the contract's schema (its limits, its messages per option). */

@@ -8,13 +8,15 @@ import type { MigrationDraft, MigrationSlice, SliceCreator, Store } from './type
 export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get) => ({
   draft: { budgetMs: MIGRATION_LIMITS.budgetMsDefault },
   preview: { loading: false },
+  rehearsal: { loading: false },
   runs: {},
   starting: false,
   cancelling: false,
   clockOffsetMs: 0,
   clockSamples: 0,
   setDraft(d) {
-    set((s) => ({ draft: { ...s.draft, ...d }, preview: { loading: false }, startError: undefined }));
+    if (onlyDumpOption(d)) return set((s) => ({ draft: { ...s.draft, ...d } }));
+    set((s) => ({ draft: { ...s.draft, ...d }, preview: { loading: false }, rehearsal: { loading: false }, startError: undefined }));
   },
   async checkPlan() {
     const { from, to, pid } = get().draft;
@@ -24,6 +26,15 @@ export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get) => 
     const d = get().draft;
     if (d.from !== from || d.to !== to || d.pid !== pid) return;
     set({ preview: r.ok ? { value: r.value, loading: false } : { loading: false, error: r.error } });
+  },
+  async rehearse() {
+    const { from, to, pid } = get().draft;
+    if (!from || !to || !pid) return;
+    set({ rehearsal: { loading: true } });
+    const r = await api.request('migration:rehearse', { ...requestOf(get().draft, from, to, pid), dump: !!get().draft.rehearseDump });
+    const d = get().draft;
+    if (d.from !== from || d.to !== to || d.pid !== pid) return;
+    set({ rehearsal: r.ok ? { value: r.value, loading: false } : { loading: false, error: r.error } });
   },
   async startMigration() {
     const { from, to, pid } = get().draft;
@@ -68,6 +79,11 @@ export function onMigrationEvent(s: Store, e: MigrationEvent, sentAt: number): P
   const sample = sentAt - Date.now();
   const clockOffsetMs = s.clockSamples === 0 ? sample : Math.max(s.clockOffsetMs, sample);
   return { runs: { ...s.runs, [e.id]: applyMigrationEvent(run, e) }, clockOffsetMs, clockSamples: s.clockSamples + 1 };
+}
+
+/** A change of the rehearsal's dump option only (it keeps the last rehearsal). */
+function onlyDumpOption(d: Partial<MigrationDraft>): boolean {
+  return Object.keys(d).every((k) => k === 'rehearseDump');
 }
 
 /** The request a complete draft stands for (only the options the operator set); main checks it with the contract's schema. */

@@ -1,6 +1,16 @@
 // The renderer's store: one zustand store made of slices fed by the contract's calls and events.
 import type { FerryErrorInfo } from '../../../app/errors';
-import type { AppInfo, HistoryEntry, HostEntry, HostPrepared, HostReadiness, PlanPreview, ProcessListing, RequestParams } from '../../../app/contract/contract';
+import type {
+  AppInfo,
+  HistoryEntry,
+  HostEntry,
+  HostPrepared,
+  HostReadiness,
+  PlanPreview,
+  ProcessListing,
+  Rehearsal,
+  RequestParams,
+} from '../../../app/contract/contract';
 import type { MigrationRecord, TransferMode } from '../../../app/model/migration';
 import type { MigrationProgress } from '../../../app/review/migration-progress';
 
@@ -63,11 +73,15 @@ export interface MigrationDraft {
   imageBase?: string;
   /** Keep the CRIU images on both hosts after success. */
   keepImages?: boolean;
+  /** The rehearsal also runs one real dump (--leave-running: one short freeze). */
+  rehearseDump?: boolean;
 }
 
 export interface MigrationSlice {
   draft: MigrationDraft;
   preview: Loadable<PlanPreview>;
+  /** The last rehearsal of the draft (nothing frozen unless its real dump was asked for). */
+  rehearsal: Loadable<Rehearsal>;
   runs: Record<string, MigrationProgress>;
   activeId?: string;
   starting: boolean;
@@ -80,6 +94,7 @@ export interface MigrationSlice {
   clockSamples: number;
   setDraft(d: Partial<MigrationDraft>): void;
   checkPlan(): Promise<void>;
+  rehearse(): Promise<void>;
   startMigration(): Promise<void>;
   /** Cancels the active migration (refused once the destination runs the restored process). */
   cancelMigration(): Promise<void>;

@@ -9,19 +9,21 @@ import { useStore } from '../store/store';
 import type { MigrationDraft } from '../store/types';
 import { PlanPanel } from './plan-panel';
 import { RunPanel } from './run-panel';
+import { RehearsalPanel } from './rehearsal-panel';
 
 /** The Migrate view. */
 export function MigrateView() {
   const hosts = useStore(selectHostList);
   const draft = useStore((s) => s.draft);
   const preview = useStore((s) => s.preview);
+  const rehearsal = useStore((s) => s.rehearsal);
   const runs = useStore((s) => s.runs);
   const activeId = useStore((s) => s.activeId);
   const starting = useStore((s) => s.starting);
   const startError = useStore((s) => s.startError);
   const cancelling = useStore((s) => s.cancelling);
   const cancelError = useStore((s) => s.cancelError);
-  const { setDraft, checkPlan, startMigration, cancelMigration, setView } = useStore.getState();
+  const { setDraft, checkPlan, rehearse, startMigration, cancelMigration, setView } = useStore.getState();
   const run = activeId ? runs[activeId] : undefined;
   const running = !!run && !run.finished;
   // Once the restore finished the destination runs the process: main refuses a cancel from then on.
@@ -148,6 +150,18 @@ export function MigrateView() {
         <button type="submit" disabled={!complete || preview.loading || running}>
           {preview.loading ? 'Checking…' : 'Check again'}
         </button>
+        <button
+          type="button"
+          disabled={!complete || rehearsal.loading || running || starting}
+          onClick={() => void rehearse()}
+          title="Everything up to the freeze and nothing after: checks, measurements and the predicted freeze per mode"
+        >
+          {rehearsal.loading ? 'Rehearsing…' : 'Rehearse'}
+        </button>
+        <label className="inline" title="A real criu dump --leave-running of the tree: it freezes the process once, briefly, and improves the prediction">
+          <input type="checkbox" checked={!!draft.rehearseDump} onChange={(e) => setDraft({ rehearseDump: e.target.checked })} disabled={running} />
+          with a real dump (one short freeze)
+        </label>
         <button type="button" className="primary" disabled={!preview.value?.ok || running || starting} onClick={() => void startMigration()}>
           {starting ? 'Starting…' : running ? 'Migrating…' : 'Migrate now'}
         </button>
@@ -174,6 +188,14 @@ export function MigrateView() {
         </p>
       )}
       {preview.error && <ErrorNote error={preview.error} title="Could not plan" />}
+      {rehearsal.loading && (
+        <p role="status" className="muted">
+          Rehearsing on {draft.from} and {draft.to}: preflights, the tree, the link for a second
+          {draft.rehearseDump ? ', one real dump (a short freeze)' : ', nothing frozen'}…
+        </p>
+      )}
+      {rehearsal.error && <ErrorNote error={rehearsal.error} title="Could not rehearse" />}
+      {rehearsal.value && !running && <RehearsalPanel rehearsal={rehearsal.value} />}
       {run && <RunPanel run={run} budgetMs={draft.budgetMs} />}
       {preview.value && !running && !run?.record && <PlanPanel preview={preview.value} />}
       {preview.value && run?.record && (

@@ -5,6 +5,7 @@ import { formatBytes, timingSummary } from '../../../app/review/timing';
 import { ErrorNote } from '../components/error-note';
 import { UndoNotes } from '../components/undo-notes';
 import { WaterfallChart } from './waterfall-chart';
+import { PredictionTable } from './prediction-table';
 
 /** Key figures of a record. */
 export function RecordFacts({ record }: { record: MigrationRecord }) {
@@ -125,6 +126,7 @@ export function MigrationDetail({ record, onExport }: { record: MigrationRecord;
           </table>
         </>
       )}
+      <PredictionTable record={record} />
       <h4>Connections before and after</h4>
       {record.connections.length === 0 ? (
         <p className="muted">No established connections were recorded.</p>

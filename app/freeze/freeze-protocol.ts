@@ -46,6 +46,8 @@ export const FREEZE_FAILURE = {
   direct: { mark: 'direct-failed', exit: 24, meaning: 'receiving the memory sent straight from the source failed (direct stream)' },
   hookDestination: { mark: 'hook-failed', exit: 25, meaning: "the address hook's move failed on the destination (or ran past its budget)" },
   restoreWorker: { mark: 'restore-worker-failed', exit: 26, meaning: 'the pre-started CRIU (criu swrk) did not start on the destination' },
+  /** The controller asked the destination to stop before its restore (a cancel, a freeze past its budget). */
+  stopped: { mark: 'stopped', exit: 27, meaning: 'stopped by the controller before the restore (cancel or budget)' },
 } as const;
 
 export type FreezeFailure = keyof typeof FREEZE_FAILURE;

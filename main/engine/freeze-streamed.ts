@@ -15,6 +15,7 @@ import {
   DESTINATION_LAZY_FREEZE_SCRIPT,
   SOURCE_FREEZE_SCRIPT,
   SOURCE_LAZY_FREEZE_SCRIPT,
+  STOP_FILE,
   destinationLazyArgs,
   sourceLazyArgs,
   go,
@@ -95,6 +96,8 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
   recordFreeze(ctx, marks, streams);
   const hookRuns = await hookMoveRuns(ctx, marks);
   if (srcCode === 0 && dstCode === 0) {
+    // Both scripts ended well: the destination runs the process, whether or not its marker was read yet.
+    reachNoReturn(ctx);
     run.freezeEnded(endedAt);
     return;
   }
@@ -382,17 +385,22 @@ function directBytes(lines: readonly string[]): number | undefined {
 }
 
 /**
- * Stops a freeze that overran its budget. Killing CRIU in the middle of a dump would leave the process's sockets
- * in repair mode (its connections would then break), so CRIU is made to fail on its own first: destroying its
- * connection to the page server (`ss -K`) fails the dump, and CRIU unfreezes the process and unlocks it. Only
- * if the scripts are still there seconds later are they killed.
+ * Stops a freeze that overran its budget or was cancelled. Killing CRIU in the middle of a dump would leave the
+ * process's sockets in repair mode (its connections would then break), so CRIU is made to fail on its own first:
+ * destroying its connection to the page server (`ss -K`) fails a streamed dump, and CRIU unfreezes the process and
+ * unlocks it. Past the dump (and in lazy mode, whose dump has no pages to cut), the destination's script is told
+ * to stop before it adds the address and restores (STOP_FILE). Only if the scripts are still there seconds later
+ * are they killed.
  */
 async function abortFreeze(ctx: FreezeContext, streams: FreezeStreams): Promise<void> {
   const { plan, deps } = ctx;
   const ps = plan.pageServer;
-  if (plan.transferMode === 'streamed' && ps) {
-    await deps.exec.run(plan.request.from, ['ss', '-K', 'dst', ps.address, 'dport', '=', `:${ps.port}`], { timeoutMs: 5_000 }).catch(() => undefined);
-  }
+  await Promise.all([
+    deps.exec.run(plan.request.to, ['touch', '--', path.posix.join(plan.destinationImageDir, STOP_FILE)], { timeoutMs: 5_000 }).catch(() => undefined),
+    plan.transferMode === 'streamed' && ps
+      ? deps.exec.run(plan.request.from, ['ss', '-K', 'dst', ps.address, 'dport', '=', `:${ps.port}`], { timeoutMs: 5_000 }).catch(() => undefined)
+      : undefined,
+  ]);
   const exited = Promise.all([streams.source.exit.catch(() => -1), streams.destination.exit.catch(() => -1)]);
   const settled = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5_000))]);
   if (!settled) {

@@ -235,12 +235,15 @@ describe('freeze scripts (freeze-scripts.ts: positional arguments)', { timeout: 
       fakeTool('ip', 'cat > "$REC/ip.stdin"');
       // The source lock (nft -f FILE before the dump), recorded.
       fakeTool('nft');
-      // tar -C DIR -xf - (destination: the images, and the direct stream's), tar -C DIR --exclude=… -cf - . (source)
-      // or tar -C DIR -cf - -T /dev/null FILES… (the direct stream's), recorded apart.
+      // tar -C DIR -xf - (destination: the images, and the direct stream's, after their header), tar -C DIR
+      // -cf - --exclude=… . (source) or tar -C DIR -cf - -T /dev/null FILES… (the direct stream's), and the byte
+      // counts before them (tar -C DIR -cf /dev/null --totals …: 0 here), recorded apart.
       fakeTool(
         'tar',
         [
           'if [ "$3" = -xf ]; then printf \'%s\\0\' "$@" > "$REC/tar-x.argv"; d=$(cat); printf %s "$d" > "$REC/tar.stdin.$d"',
+          'elif [ "$4" = /dev/null ] && [ "$6" = -T ]; then printf \'%s\\0\' "$@" > "$REC/tar-nd.argv"; echo "Total bytes written: 6 (x)" >&2',
+          'elif [ "$4" = /dev/null ]; then printf \'%s\\0\' "$@" > "$REC/tar-n.argv"; echo "Total bytes written: 6 (x)" >&2',
           'elif [ "$5" = -T ]; then printf \'%s\\0\' "$@" > "$REC/tar-cd.argv"; printf direct',
           'else printf \'%s\\0\' "$@" > "$REC/tar-c.argv"; printf images; fi',
         ].join('\n'),
@@ -352,29 +355,31 @@ describe('freeze scripts (freeze-scripts.ts: positional arguments)', { timeout: 
           '--exclude=./hook-move.out',
           '--exclude=./hook-move.err',
           '--exclude=./hook-move.exit',
+          '--exclude=./criu-worker.ready',
+          '--exclude=./criu-worker.ready.tmp',
         ];
-        expect(recordedArgv('tar-c')).toEqual([
-          '-C',
-          dir,
+        const sent = [
           '--exclude=./dump.log',
           ...(lazy ? ['--exclude=./status', '--exclude=./dump-exit.tmp', '--exclude=./dump-exit', '--exclude=./dump.pid'] : []),
           ...ownFiles,
           ...(withDirect ? ['--exclude=./pages-*.img'] : []),
-          '-cf',
-          '-',
           '.',
-        ]);
+        ];
+        expect(recordedArgv('tar-c')).toEqual(['-C', dir, '-cf', '-', ...sent]);
+        // The byte count announced before the images: tar's count of the same archive (stream-frame.ts).
+        expect(recordedArgv('tar-n')).toEqual(['-C', dir, '-cf', '/dev/null', '--totals', ...sent]);
         expect(recorded('tar', 'stdin.images').toString()).toBe('images');
         if (withDirect) {
           // Both ends got their arguments as given; the receiver took the stream after the token, to tar -x.
           expect(recordedArgv("send $(x) 'q'")).toEqual(sendArgs);
           expect(recordedArgv('listen `y` "q"')).toEqual(listenArgs);
           expect(recordedArgv('tar-cd')).toEqual(['-C', dir, '-cf', '-', '-T', '/dev/null']);
+          expect(recordedArgv('tar-nd')).toEqual(['-C', dir, '-cf', '/dev/null', '--totals', '-T', '/dev/null']);
           expect(recorded('tar', 'stdin.direct').toString()).toBe('direct');
           expect(readFileSync(path.join(dir, 'direct.exit'), 'utf8').trim()).toBe('0');
-          expect(err).toMatch(/@@FERRY-DIRECT 0/);
+          expect(err).toMatch(/@@FERRY-DIRECT 6/);
         }
-        for (const f of ['criu.dump', 'criu.restore', 'criu.lazy-pages', 'tar-x', 'tar-c', 'tar-cd', 'nft'])
+        for (const f of ['criu.dump', 'criu.restore', 'criu.lazy-pages', 'tar-x', 'tar-c', 'tar-cd', 'tar-n', 'tar-nd', 'nft'])
           rmSync(path.join(tmp, 'rec', `${f}.argv`), { force: true });
         for (const f of ['tar.stdin.images', 'tar.stdin.direct']) rmSync(path.join(tmp, 'rec', f), { force: true });
       }

@@ -18,6 +18,7 @@ const entries = [
   ['main/lab/demo-workload.ts', 'dist/lab/demo-workload.mjs'],
   ['main/bench/index.ts', 'dist/bench.mjs'],
   ['main/bench/ps-bench.ts', 'dist/bench-ps.mjs'],
+  ['main/bench/view-bench.ts', 'dist/bench-view.mjs'],
 ];
 
 await Promise.all(entries.filter(([src]) => existsSync(src)).map(([src, out]) => build({ ...common, entryPoints: [src], outfile: out })));

@@ -6,7 +6,7 @@ import type { HostSnapshot } from '../model/snapshot';
 import { parseSs } from '../parse/ss';
 import { buildPlan } from '../plan/build-plan';
 import { labSnapshot } from '../../test/support/lab-snapshots';
-import { conflicts, nextToStart, planEvacuation } from './evacuation-plan';
+import { budgetRefusal, conflicts, nextToStart, planEvacuation } from './evacuation-plan';
 import { evacuationTrees, treeRoot } from './evacuation-trees';
 
 const request = (over: Partial<EvacuationRequest> = {}): EvacuationRequest => ({
@@ -137,7 +137,34 @@ describe('planEvacuation', () => {
       predictFreezeMs: (t) => (t.pid === 4242 ? 900 : 120),
     });
     expect(plan.moves.map((m) => [m.pid, m.predictedFreezeMs])).toEqual([[5101, 120]]);
-    expect(plan.stays.find((s) => s.pid === 4242)?.why[0]).toMatchObject({ code: 'NOT_MOVABLE', message: expect.stringContaining('900 ms') });
+    expect(plan.stays.find((s) => s.pid === 4242)?.why[0]).toMatchObject({
+      code: 'NOT_MOVABLE',
+      host: 'lab-b',
+      message: 'process 4242 (node) is predicted to freeze 900 ms in streamed mode towards lab-b, against the freeze budget of 500 ms per tree',
+      hint: expect.stringContaining('--freeze-budget'),
+    });
+  });
+
+  it('a prediction at the budget passes (the budget is the most a tree may freeze)', () => {
+    const src = source();
+    const plan = planEvacuation({
+      request: request({ freezeBudgetMs: 500 }),
+      trees: evacuationTrees(src),
+      judge: judgeWith(src, { 'lab-b': labSnapshot('b') }),
+      predictFreezeMs: () => 500,
+    });
+    expect(plan.moves.map((m) => [m.pid, m.predictedFreezeMs])).toEqual([
+      [5101, 500],
+      [4242, 500],
+    ]);
+  });
+});
+
+describe('budgetRefusal', () => {
+  it('names the prediction, the budget, the mode and the destination', () => {
+    expect(budgetRefusal({ pid: 7, comm: 'demo' }, 'lab-c', 'lazy', 245.6, 200)).toBe(
+      'process 7 (demo) is predicted to freeze 246 ms in lazy mode towards lab-c, against the freeze budget of 200 ms per tree',
+    );
   });
 });
 

@@ -3,6 +3,7 @@
 // itself (buildPlan, the one movability rule) is given as `judge`.
 import type { FerryErrorInfo } from '../errors';
 import type { EvacuationMove, EvacuationPlan, EvacuationRequest, EvacuationStay, EvacuationTree } from '../model/evacuation';
+import type { TransferMode } from '../model/migration';
 import type { PlanResult } from '../plan/build-plan';
 
 export interface EvacuationInputs {
@@ -10,7 +11,7 @@ export interface EvacuationInputs {
   trees: readonly EvacuationTree[];
   /** The preflight of one tree towards one destination (buildPlan over both hosts' snapshots). */
   judge: (tree: EvacuationTree, to: string) => PlanResult;
-  /** A predicted freeze for that tree and destination (a rehearsal), when one is at hand. */
+  /** The predicted freeze of that tree's plan towards that destination (the migration record's prediction), when known. */
   predictFreezeMs?: (tree: EvacuationTree, to: string) => number | undefined;
   warnings?: string[];
   probedMs?: number;
@@ -65,11 +66,16 @@ function withBudget(inputs: EvacuationInputs, tree: EvacuationTree, to: string, 
       {
         code: 'NOT_MOVABLE',
         host: to,
-        message: `process ${tree.pid} (${tree.comm}) is predicted to freeze for ${Math.round(predicted)} ms towards ${to}, past the budget of ${budget} ms per tree`,
-        hint: 'raise --freeze-budget, or move it on its own with another --mode',
+        message: budgetRefusal(tree, to, result.plan.transferMode, predicted, budget),
+        hint: 'raise --freeze-budget, or move it on its own with another --mode (ferry migrate --rehearse predicts each mode)',
       },
     ],
   };
+}
+
+/** Why a tree stays for the budget: its predicted freeze against the budget, and the mode its plan chose. */
+export function budgetRefusal(tree: Pick<EvacuationTree, 'pid' | 'comm'>, to: string, mode: TransferMode, predictedMs: number, budgetMs: number): string {
+  return `process ${tree.pid} (${tree.comm}) is predicted to freeze ${Math.round(predictedMs)} ms in ${mode} mode towards ${to}, against the freeze budget of ${budgetMs} ms per tree`;
 }
 
 /** The problems once each (the same refusal from several destinations is said once). */

@@ -6,6 +6,9 @@ export const FREEZE_MARK = {
   /** The script runs and waits (the source for its start line, the destination for the images). */
   armed: 'armed',
   dumpStart: 'dump-start',
+  /** Source: the pre-started CRIU was sent its dump request, and answered (main/criu/criu-swrk.ts prints them). */
+  dumpRequested: 'dump-requested',
+  dumpAnswered: 'dump-answered',
   /** Source: Ferry's lock is on the connections (streamed and lazy modes; app/plan/pre-lock.ts). */
   locked: 'locked',
   dumpDone: 'dump-done',
@@ -15,6 +18,9 @@ export const FREEZE_MARK = {
   /** Destination: the images are in. */
   received: 'received',
   lazyPagesStarted: 'lazy-pages-started',
+  /** Destination: the pre-started CRIU was sent its restore request, and answered (main/criu/criu-swrk.ts). */
+  restoreRequested: 'restore-requested',
+  restoreAnswered: 'restore-answered',
   addressAdded: 'address-added',
   restored: 'restored',
   /** The address hook's `move` (app/hooks/address-hook.ts) started and ended well (either side's script). */
@@ -32,12 +38,16 @@ export const FREEZE_FAILURE = {
   notStarted: { mark: 'not-started', exit: 13, meaning: 'the freeze was never started (the controller went away)' },
   lock: { mark: 'lock-failed', exit: 14, meaning: 'locking the connections on the source failed (nft)' },
   hookSource: { mark: 'hook-failed', exit: 15, meaning: "the address hook's move failed on the source (or ran past its budget)" },
+  dumpWorker: { mark: 'dump-worker-failed', exit: 16, meaning: 'the pre-started CRIU (criu swrk) did not start on the source' },
   receive: { mark: 'receive-failed', exit: 20, meaning: 'receiving the images failed' },
   addressAdd: { mark: 'address-add-failed', exit: 21, meaning: 'adding the address on the destination failed' },
   restore: { mark: 'restore-failed', exit: 22, meaning: 'criu restore failed' },
   lazyPages: { mark: 'lazy-pages-failed', exit: 23, meaning: 'the lazy-pages daemon did not start on the destination' },
   direct: { mark: 'direct-failed', exit: 24, meaning: 'receiving the memory sent straight from the source failed (direct stream)' },
   hookDestination: { mark: 'hook-failed', exit: 25, meaning: "the address hook's move failed on the destination (or ran past its budget)" },
+  restoreWorker: { mark: 'restore-worker-failed', exit: 26, meaning: 'the pre-started CRIU (criu swrk) did not start on the destination' },
+  /** The controller asked the destination to stop before its restore (a cancel, a freeze past its budget). */
+  stopped: { mark: 'stopped', exit: 27, meaning: 'stopped by the controller before the restore (cancel or budget)' },
 } as const;
 
 export type FreezeFailure = keyof typeof FREEZE_FAILURE;

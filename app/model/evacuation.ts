@@ -44,7 +44,7 @@ export interface EvacuationMove extends EvacuationTree {
   mode: TransferMode;
   /** The addresses that move with it. */
   moves: string[];
-  /** A predicted freeze (rehearsal), when one was at hand. */
+  /** The predicted freeze in its mode (a fresh rehearsal's, else the preflight's: what its record will keep), ms. */
   predictedFreezeMs?: number;
   warnings: string[];
 }

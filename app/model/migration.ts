@@ -124,6 +124,11 @@ export interface MigrationPlan {
   sourceImageDir: string;
   destinationImageDir: string;
   criu: { source: string; destination: string };
+  /**
+   * Where the freeze's CRIU is started before the freeze (`criu swrk`, main/criu/criu-swrk.ts: exec, linking and
+   * start-up done, waiting for its request): hosts with python3. Absent or false: `criu dump`/`restore` run in it.
+   */
+  criuWorker?: { source: boolean; destination: boolean };
   warnings: string[];
   /** The address hook that moves (some of) the addresses instead of Ferry's own L2 move. */
   addressHook?: AddressHookPlan;

@@ -445,6 +445,7 @@ function assemblePlan(input: PlanInput, tree: TreeFacts, moves: AddressMove[], s
       sourceImageDir: dirs.source,
       destinationImageDir: dirs.destination,
       criu: { source: src.criu?.path ?? 'criu', destination: dst.criu?.path ?? 'criu' },
+      criuWorker: { source: !!src.tools.python3, destination: !!dst.tools.python3 },
       warnings,
     },
   };

@@ -3,6 +3,7 @@
 import type { TcpSocket } from '../model/host';
 import { assertTableName } from '../interface-name';
 import { parseIpAddress } from '../ip-address';
+import { quoteArgv } from '../shell/quote';
 
 /**
  * The source's lock, Ferry's instead of CRIU's (streamed and lazy modes dump with `--network-lock skip`): CRIU's
@@ -88,12 +89,17 @@ function validPort(p: number): boolean {
  * freeze. The emptied lock is deleted after the migration (unlockDestination).
  */
 export function unlockActionScript(name: string): string {
-  assertTableName(name);
   return [
     '#!/bin/sh',
     '# Written by Ferry: opens the destination pre-lock when CRIU is about to unlock the restored connections.',
     `[ "$CRTOOLS_SCRIPT_ACTION" = post-restore ] || exit 0`,
-    `exec nft add element inet ${name} open '{ tcp }'`,
+    `exec ${quoteArgv(['nft', ...openPreLockArgs(name)])}`,
     '',
   ].join('\n');
+}
+
+/** What opens the pre-lock, as nft arguments (the action script) or one line of `nft -f` (the pre-started CRIU's client). */
+export function openPreLockArgs(name: string): string[] {
+  assertTableName(name);
+  return ['add', 'element', 'inet', name, 'open', '{ tcp }'];
 }

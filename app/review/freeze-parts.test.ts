@@ -42,6 +42,49 @@ describe('freeze breakdown (markers + CRIU log times)', () => {
     expect(sum((parts ?? []).filter((p) => p.name.startsWith('criu dump')))).toBeCloseTo(span, 0);
   });
 
+  it('a pre-started CRIU (criu swrk): its request, its log, its set-up and its answer as parts; the parts add up', () => {
+    // A real streamed migration of the demo workload with both CRIUs started before the freeze (load ~10).
+    const c = captured('freeze-streamed-swrk.json');
+    const parts =
+      freezeBreakdown({
+        mode: c.mode,
+        freezeMs: c.freezeMs,
+        ...c.markers,
+        dumpLog: fixture('criu-dump-swrk.log'),
+        restoreLog: fixture('criu-restore-swrk.log'),
+        imagesVia: 'direct',
+      }) ?? [];
+    expect(parts.map((p) => p.name)).toEqual([
+      'source: connections locked',
+      'criu dump: request to the pre-started CRIU',
+      'criu dump: freeze, collect, send pages',
+      'criu dump: page-server close',
+      'criu dump: unfreeze, finish',
+      'criu dump: reads the request, opens its log',
+      'criu dump: answer and client exit',
+      'source: address removed',
+      'images to the destination',
+      'destination: address added',
+      'criu restore: request to the pre-started CRIU',
+      'criu restore',
+      'criu restore: unlock script',
+      'criu restore: CRIU network unlock',
+      'criu restore: reads the request, opens its log',
+      'criu restore: answer and client exit',
+      'signals (controller ↔ hosts)',
+    ]);
+    expect(parts.some((p) => p.name.endsWith('start and exit'))).toBe(false);
+    // The client runs the unlock script while CRIU waits on its post-restore notification (`RPC` in the log).
+    expect(part(parts, 'criu restore: unlock script')?.ms).toBeCloseTo(2.9, 1);
+    const at = (side: Marker[], n: string) => side.find((m) => m.name === n)?.atMs ?? NaN;
+    expect(part(parts, 'criu dump: request to the pre-started CRIU')?.ms).toBeCloseTo(
+      at(c.markers.source, 'dump-requested') - at(c.markers.source, 'locked'),
+      0,
+    );
+    expect(sum(parts)).toBeCloseTo(c.freezeMs, 0);
+    expect(parts.every((p) => p.ms >= 0)).toBe(true);
+  });
+
   it("the restore's unlock as its own parts (the action script, CRIU's own nft unlock), the images host to host", () => {
     // A real restore log (demo workload, streamed, lab-b; the pre-lock deleted by the action script: 26 ms).
     const m = (name: string, atMs: number): Marker => ({ name, atMs: 1_000_000 + atMs });

@@ -47,7 +47,14 @@ export function freezeBreakdown(i: FreezeBreakdownInput): FreezePart[] | undefin
   const locked = s('locked');
   if (locked !== undefined)
     add('source: connections locked', locked - m.dumpStart, 'source', "one nft -f: the connections' four-tuples (the dump runs with --network-lock skip)");
-  dumpParts(lazy, m.dumpDone - (locked ?? m.dumpStart), i.dumpLog ? criuLogLines(i.dumpLog) : []).forEach((p) => add(p.name, p.ms, 'source', p.detail));
+  const dumpFrom = locked ?? m.dumpStart;
+  const dumpWorker = workerSpan(s('dump-requested'), s('dump-answered'), dumpFrom, m.dumpDone);
+  if (dumpWorker) {
+    // A pre-started CRIU: its request, its log, the rest of the request's time, its client's exit.
+    add('criu dump: request to the pre-started CRIU', dumpWorker.request, 'source', WORKER_REQUEST);
+    dumpParts(lazy, dumpWorker.criu, i.dumpLog ? criuLogLines(i.dumpLog) : [], true).forEach((p) => add(p.name, p.ms, 'source', p.detail));
+    add('criu dump: answer and client exit', dumpWorker.exit, 'source', WORKER_EXIT);
+  } else dumpParts(lazy, m.dumpDone - dumpFrom, i.dumpLog ? criuLogLines(i.dumpLog) : []).forEach((p) => add(p.name, p.ms, 'source', p.detail));
   // The address hook's move, when one ran (between the address's own removal and its marker on each side).
   const hook = (ms: readonly Marker[], from: number, to: number, host: FreezePart['host'], name: string) => {
     const a = at(ms, 'hook-start');
@@ -70,17 +77,21 @@ export function freezeBreakdown(i: FreezeBreakdownInput): FreezePart[] | undefin
   if (lazy)
     add('lazy-pages daemon start', m.lazyStarted - m.received, 'destination', 'criu lazy-pages reads the images and connects to the source (TLS handshake)');
   hook(i.destination, beforeAdd, m.added, 'destination', 'destination: address added');
-  const restore = m.restored - m.added;
+  const restoreWorker = workerSpan(d('restore-requested'), d('restore-answered'), m.added, m.restored);
+  if (restoreWorker) add('criu restore: request to the pre-started CRIU', restoreWorker.request, 'destination', WORKER_REQUEST);
+  const restore = restoreWorker ? restoreWorker.criu : m.restored - m.added;
   const rlog = i.restoreLog ? criuLogLines(i.restoreLog) : [];
   const rEnd = rlog.at(-1)?.ms;
   if (rEnd !== undefined && rEnd <= restore) {
     const unlock = unlockParts(rlog);
     add('criu restore', rEnd - unlock.reduce((n, p) => n + p.ms, 0), 'destination', 'from its first log line to its last, but the unlock');
     unlock.forEach((p) => add(p.name, p.ms, 'destination', p.detail));
-    add('criu restore: start and exit', restore - rEnd, 'destination', 'process start-up before the first log line, and exit');
+    if (restoreWorker) add('criu restore: reads the request, opens its log', restore - rEnd, 'destination', WORKER_SETUP);
+    else add('criu restore: start and exit', restore - rEnd, 'destination', 'process start-up before the first log line, and exit');
   } else {
     add('criu restore', restore, 'destination');
   }
+  if (restoreWorker) add('criu restore: answer and client exit', restoreWorker.exit, 'destination', WORKER_EXIT);
   const covered = parts.reduce((n, p) => n + p.ms, 0);
   add(
     'signals (controller ↔ hosts)',
@@ -91,7 +102,20 @@ export function freezeBreakdown(i: FreezeBreakdownInput): FreezePart[] | undefin
   return parts;
 }
 
-function dumpParts(lazy: boolean, span: number, log: CriuLogLine[]): { name: string; ms: number; detail?: string }[] {
+const WORKER_REQUEST = "the script signals the pre-started CRIU's client (criu swrk, started before the freeze), which sends the request";
+const WORKER_SETUP = 'CRIU reads the request, its cached kernel facts and opens its log, before its first log line (no process start-up)';
+const WORKER_EXIT = "CRIU's answer to the client, the client's exit and the script going on";
+
+/**
+ * A pre-started CRIU's span from the client's markers (`requested`, `answered`), inside the script's [from, to]:
+ * the request, CRIU's own time, and the answer with the client's exit. Undefined without both markers.
+ */
+function workerSpan(requested: number | undefined, answered: number | undefined, from: number, to: number) {
+  if (requested === undefined || answered === undefined || requested < from || answered < requested || to < answered) return undefined;
+  return { request: requested - from, criu: answered - requested, exit: to - answered };
+}
+
+function dumpParts(lazy: boolean, span: number, log: CriuLogLine[], worker = false): { name: string; ms: number; detail?: string }[] {
   const end = lazy ? log.find((l) => l.text.startsWith('Running status-ready scripts'))?.ms : log.at(-1)?.ms;
   if (end === undefined || end > span) return [{ name: 'criu dump', ms: span }];
   const out: { name: string; ms: number; detail?: string }[] = [];
@@ -110,11 +134,13 @@ function dumpParts(lazy: boolean, span: number, log: CriuLogLine[]): { name: str
   } else {
     out.push({ name: lazy ? 'criu dump: freeze, collect (memory stays)' : 'criu dump', ms: end });
   }
-  out.push({
-    name: 'criu dump: start and exit',
-    ms: span - end,
-    detail: lazy ? 'process start-up before the first log line, and the ready signal' : 'process start-up before the first log line, and exit',
-  });
+  if (worker) out.push({ name: 'criu dump: reads the request, opens its log', ms: span - end, detail: WORKER_SETUP });
+  else
+    out.push({
+      name: 'criu dump: start and exit',
+      ms: span - end,
+      detail: lazy ? 'process start-up before the first log line, and the ready signal' : 'process start-up before the first log line, and exit',
+    });
   return out;
 }
 
@@ -127,7 +153,8 @@ function unlockParts(log: CriuLogLine[]): { name: string; ms: number; detail: st
   const out: { name: string; ms: number; detail: string }[] = [];
   const post = log.findIndex((l) => l.text.startsWith('Running post-restore scripts'));
   let after = post + 1;
-  while (post >= 0 && log[after]?.text.startsWith('[')) after++;
+  // CLI CRIU logs the script's path ([…]); a pre-started CRIU logs `RPC` and waits while its client runs it.
+  while (post >= 0 && (log[after]?.text.startsWith('[') || log[after]?.text === 'RPC')) after++;
   const [p, pEnd] = [log[post], log[after]];
   if (post >= 0 && p && pEnd)
     out.push({ name: 'criu restore: unlock script', ms: pEnd.ms - p.ms, detail: "the post-restore action script: opens the destination's pre-lock (nft)" });

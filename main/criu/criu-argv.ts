@@ -2,6 +2,8 @@
 import { FerryError } from '../../app/errors';
 import { parseIpAddress } from '../../app/ip-address';
 import { MIGRATION_LIMITS } from '../../app/contract/schemas';
+import { criuRpcRequest } from '../../app/criu/criu-rpc';
+import path from 'node:path';
 
 export interface CriuDumpArgs {
   criu: string;
@@ -105,6 +107,51 @@ export function criuRestoreArgv(a: CriuRestoreArgs): string[] {
     ...(a.actionScript ? ['--action-script', a.actionScript] : []),
     ...(a.lazyPages ? ['--lazy-pages'] : []),
   ];
+}
+
+/**
+ * The same dump as criuDumpArgv, as a request for a pre-started CRIU (app/criu/criu-rpc.ts, main/criu/criu-swrk.ts):
+ * streamed mode only (a page socket, or pages into the folder). The log must sit in the images folder (CRIU's
+ * work folder in RPC mode). Lazy pages and TLS stay on the command line.
+ */
+export function criuDumpRequest(a: CriuDumpArgs): Uint8Array {
+  criuDumpArgv(a);
+  if (a.pageServer || a.lazyPages || a.tls) bad('pre-started dump: only a page socket or the images folder');
+  return criuRpcRequest('dump', {
+    imagesDir: a.imageDir,
+    logFile: logName(a.imageDir, a.logFile),
+    logLevel: 4,
+    pid: a.pid,
+    tcpEstablished: true,
+    fileLocks: true,
+    shellJob: a.shellJob,
+    ...(a.pageSocketFd3 ? { pageServerFd: 3 } : {}),
+    networkLock: a.networkLock ?? 'nftables',
+  });
+}
+
+/**
+ * The same restore as criuRestoreArgv, as a request for a pre-started CRIU: CRIU's action notifications go to the
+ * client, which runs the action script at post-restore and writes the pid file from CRIU's answer.
+ */
+export function criuRestoreRequest(a: CriuRestoreArgs): Uint8Array {
+  criuRestoreArgv(a);
+  return criuRpcRequest('restore', {
+    imagesDir: a.imageDir,
+    logFile: logName(a.imageDir, a.logFile),
+    logLevel: 4,
+    tcpEstablished: true,
+    fileLocks: true,
+    shellJob: a.shellJob,
+    notifyScripts: true,
+    ...(a.lazyPages ? { lazyPages: true } : {}),
+  });
+}
+
+/** The log's bare name: in RPC mode CRIU writes it in the images folder and refuses any other path. */
+function logName(dir: string, logFile: string): string {
+  if (path.posix.dirname(logFile) !== dir) bad(`log file ${JSON.stringify(logFile)} outside the images folder (pre-started CRIU)`);
+  return path.posix.basename(logFile);
 }
 
 /** Paths and the program: never empty, never option-like, one line (quoting keeps every other byte). */

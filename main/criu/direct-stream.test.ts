@@ -9,6 +9,7 @@ import { DESTINATION_LAZY_FREEZE_SCRIPT, destinationLazyArgs } from './freeze-sc
 import type { MigrationPlan } from '../../app/model/migration';
 import { directListenerArgv, directSenderArgv, directStreamCommands } from './direct-stream';
 import { pageStreamPaths } from './page-relay';
+import { IMAGE_STREAM_WORD } from './stream-frame';
 
 /** What `eval "set -- $line"` makes of a command line under the real /bin/sh (as the freeze scripts run it). */
 const evaluated = (line: string) => {
@@ -86,12 +87,15 @@ describe("the destination's lazy freeze script takes the direct stream only when
     "open(os.path.join(d, 'guard.ready'), 'w').write('1')",
   ].join('\n');
   let tmp = '';
+  /** The complete archive's size: the byte count the source announces (stream-frame.ts). */
+  let fullSize = 0;
   beforeAll(() => {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'ferry-direct-'));
     mkdirSync(path.join(tmp, 'in'));
     writeFileSync(path.join(tmp, 'in', 'pages-1.img'), randomBytes(8192));
     writeFileSync(path.join(tmp, 'in', 'pages-2.img'), randomBytes(8192));
     execFileSync('tar', ['-C', path.join(tmp, 'in'), '-cf', path.join(tmp, 'full.tar'), 'pages-1.img', 'pages-2.img']);
+    fullSize = readFileSync(path.join(tmp, 'full.tar')).length;
     // Cut after the first member: a clean end of a valid tar to `tar -x`, which then exits 0.
     writeFileSync(path.join(tmp, 'cut.tar'), readFileSync(path.join(tmp, 'full.tar')).subarray(0, 512 + 8192));
   });
@@ -111,7 +115,8 @@ describe("the destination's lazy freeze script takes the direct stream only when
           'true',
         ]),
       ],
-      { input: Buffer.alloc(10240), timeout: 20_000 },
+      // The small images: an empty archive, framed as the source sends it.
+      { input: Buffer.concat([Buffer.from(`${IMAGE_STREAM_WORD} 10240\n`), Buffer.alloc(10240)]), timeout: 20_000 },
     );
     return {
       status: r.status,
@@ -123,19 +128,19 @@ describe("the destination's lazy freeze script takes the direct stream only when
   };
 
   it('complete: the token, the announced byte count, a clean end', () => {
-    const r = receive('tok 16384', 'full.tar');
+    const r = receive(`tok ${fullSize}`, 'full.tar');
     expect(r.status, r.err).toBe(0);
     expect(r.err).toContain('@@FERRY-AT restored');
     expect(r.pages).toEqual(['pages-1.img', 'pages-2.img']);
   });
 
   it.each([
-    ['cut at a tar member boundary', 'tok 16384', 'cut.tar', 0],
-    ['a wrong token', 'other 16384', 'full.tar', 0],
+    ['cut at a tar member boundary', 'tok SIZE', 'cut.tar', 0],
+    ['a wrong token', 'other SIZE', 'full.tar', 0],
     ['no byte count', 'tok', 'full.tar', 0],
-    ['a listener that failed (a TLS error after the data)', 'tok 16384', 'full.tar', 1],
+    ['a listener that failed (a TLS error after the data)', 'tok SIZE', 'full.tar', 1],
   ] as const)('refused: %s (exit 24, nothing restored)', (_what, head, file, code) => {
-    const r = receive(head, file, code);
+    const r = receive(head.replace('SIZE', String(fullSize)), file, code);
     expect(r.status, r.err).toBe(24);
     expect(r.err).toContain('@@FERRY-AT direct-failed');
     expect(r.err).not.toContain('@@FERRY-AT restored');

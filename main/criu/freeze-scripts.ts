@@ -6,13 +6,21 @@ import { FREEZE_FAILURE, FREEZE_MARK as M, type FreezeFailure } from '../../app/
 import { HOOK_FILES } from '../../app/hooks/address-hook';
 import { SOURCE_LOCK_FILES } from '../../app/plan/pre-lock';
 import type { Executor, RemoteProcess } from '../hosts/executor';
+import { RUNNING_FN } from '../../app/shell/running';
+import { CRIU_WORKER_FILES, CRIU_WORKER_FLAG, CRIU_WORKER_LOCK_FAILED } from './criu-swrk';
 import { PAGE_STREAM_FILES } from './page-relay';
+import { IMAGE_STREAM_WORD, STREAM_FRAME_FUNCTIONS } from './stream-frame';
 
 /**
  * The relays' sockets, pid files, logs and TLS keys stay with their side (tar would warn on the sockets, and copy
  * keys), and so do the source lock's files (the destination has its own unlock script).
  */
-const PAGE_STREAM_EXCLUDES = [...Object.values(PAGE_STREAM_FILES), ...Object.values(SOURCE_LOCK_FILES), ...Object.values(HOOK_FILES)]
+const PAGE_STREAM_EXCLUDES = [
+  ...Object.values(PAGE_STREAM_FILES),
+  ...Object.values(SOURCE_LOCK_FILES),
+  ...Object.values(HOOK_FILES),
+  ...Object.values(CRIU_WORKER_FILES).flatMap((f) => [f, `${f}.tmp`]),
+]
   .map((f) => `--exclude=./${f}`)
   .join(' ');
 
@@ -36,6 +44,37 @@ const UNLOCK = `nft -f "$dir/${SOURCE_LOCK_FILES.unlock}"`;
 const HOOK = (f: 'hookSource' | 'hookDestination') =>
   `if [ -f "$dir/${HOOK_FILES.move}" ]; then mark ${M.hookStart}; sh "$dir/${HOOK_FILES.move}" >"$dir/${HOOK_FILES.out}" 2>"$dir/${HOOK_FILES.err}"; ` +
   `echo $? >"$dir/${HOOK_FILES.exit}"; [ "$(cat "$dir/${HOOK_FILES.exit}")" = 0 ] ${orFail(f)}; mark ${M.hookDone}; fi`;
+/**
+ * The pre-started CRIU (main/criu/criu-swrk.ts): when the script's CRIU argv is `--criu-worker CLIENT-ARGV…`, the
+ * client starts now, before the freeze, and the script waits (up to ~10 s) until its worker waits; `criu_run`
+ * then signals it and waits for CRIU's answer (the client's exit status), or runs the argv as before.
+ */
+const WORKER = (f: FreezeFailure) =>
+  [
+    RUNNING_FN,
+    'crpc=',
+    `if [ "$1" = ${CRIU_WORKER_FLAG} ]; then`,
+    `  shift; rm -f "$dir/${CRIU_WORKER_FILES.ready}"; "$@" & crpc=$!; i=0`,
+    `  while [ ! -e "$dir/${CRIU_WORKER_FILES.ready}" ]; do running $crpc && [ $i -lt 1000 ] ${orFail(f, 'kill $crpc 2>/dev/null')}; sleep 0.01; i=$((i+1)); done`,
+    'fi',
+    'criu_run() { if [ -n "$crpc" ]; then kill -USR1 $crpc && wait $crpc; else "$@"; fi; }',
+  ].join('\n');
+
+/**
+ * The small images to stdout, framed with their byte count (stream-frame.ts): "$@" are tar's arguments.
+ * The destination takes them with RECEIVE_IMAGES.
+ */
+const SEND_IMAGES = `n=$(frame_count "$dir" "$@") && frame_send ${IMAGE_STREAM_WORD} "$n" "$dir" "$@" ${orFail('send')}`;
+/** The images from stdin, refused (receive failure, before anything is restored) when the stream was cut short. */
+const RECEIVE_IMAGES = `frame_receive 'image stream' ${IMAGE_STREAM_WORD} "$dir" ${orFail('receive')}`;
+/**
+ * The destination's name for "stop before the restore": the controller creates this file in the destination's
+ * image folder to cancel the freeze (or end one past its budget); the script looks for it once the images are in and
+ * fails there instead (FREEZE_FAILURE.stopped), leaving the process to the rollback. It looks before the
+ * address is added: nothing has been announced from the destination yet.
+ */
+export const STOP_FILE = 'ferry-stop';
+const STOP_POINT = `[ ! -e "$dir/${STOP_FILE}" ] ${orFail('stopped')}`;
 /** The source script is started before the freeze and waits for one line on its input: the freeze begins then. */
 const ARM = `mark ${M.armed}; read -r go ${orFail('notStarted')}`;
 
@@ -47,16 +86,22 @@ const ARM = `mark ${M.armed}; read -r go ${orFail('notStarted')}`;
  */
 export const SOURCE_FREEZE_SCRIPT = [
   MARK,
+  STREAM_FRAME_FUNCTIONS,
   'dir=$1; batch=$2; shift 2',
+  WORKER('dumpWorker'),
   ARM,
-  `mark ${M.dumpStart}`,
-  LOCK,
-  `"$@" ${orFail('dump', UNLOCK)}`,
+  // A pre-started CRIU's client marks the start, and locks in-process on the signal (its exit status says when
+  // that failed).
+  `[ -n "$crpc" ] || mark ${M.dumpStart}`,
+  `if [ -z "$crpc" ]; then ${LOCK}; fi`,
+  `criu_run "$@"; rc=$?; [ $rc != ${CRIU_WORKER_LOCK_FAILED} ] || [ -z "$crpc" ] ${orFail('lock')}; [ $rc = 0 ] ${orFail('dump', UNLOCK)}`,
   `mark ${M.dumpDone}`,
   `if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - ${orFail('addressRemove')}; fi`,
   HOOK('hookSource'),
   `mark ${M.addressRemoved}`,
-  `tar -C "$dir" --exclude=./dump.log ${PAGE_STREAM_EXCLUDES} -cf - . ${orFail('send')}`,
+  // The dump argv is no longer needed: the positional parameters become tar's arguments.
+  `set -- --exclude=./dump.log ${PAGE_STREAM_EXCLUDES} .`,
+  SEND_IMAGES,
   `mark ${M.sent}`,
 ].join('\n');
 
@@ -66,15 +111,19 @@ export const SOURCE_FREEZE_SCRIPT = [
  */
 export const DESTINATION_FREEZE_SCRIPT = [
   MARK,
+  STREAM_FRAME_FUNCTIONS,
   'dir=$1; batch=$2; shift 2',
+  WORKER('restoreWorker'),
   `mark ${M.armed}`,
-  `tar -C "$dir" -xf - ${orFail('receive')}`,
+  RECEIVE_IMAGES,
   `mark ${M.received}`,
+  STOP_POINT,
   `if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - ${orFail('addressAdd')}; fi`,
   HOOK('hookDestination'),
   `mark ${M.addressAdded}`,
-  `"$@" ${orFail('restore')}`,
-  `mark ${M.restored}`,
+  `criu_run "$@" ${orFail('restore')}`,
+  // A pre-started CRIU's client marked it.
+  `[ -n "$crpc" ] || mark ${M.restored}`,
 ].join('\n');
 
 /**
@@ -87,6 +136,7 @@ export const DESTINATION_FREEZE_SCRIPT = [
  */
 export const SOURCE_LAZY_FREEZE_SCRIPT = [
   MARK,
+  STREAM_FRAME_FUNCTIONS,
   'dir=$1; batch=$2; dsend=$3; dtoken=$4; shift 4',
   `rm -f "$dir/status" && mkfifo "$dir/status" ${orFail('dump')}`,
   ARM,
@@ -103,14 +153,15 @@ export const SOURCE_LAZY_FREEZE_SCRIPT = [
   // The dump argv is no longer needed: the positional parameters become tar's exclusions.
   `set -- --exclude=./dump.log --exclude=./status --exclude=./dump-exit.tmp --exclude=./dump-exit --exclude=./dump.pid ${PAGE_STREAM_EXCLUDES}`,
   'if [ -n "$dsend" ]; then',
-  '  files=$(cd "$dir" && ls pages-*.img 2>/dev/null); n=0',
-  '  for f in $files; do n=$((n + $(stat -c %s "$dir/$f"))); done',
-  `  printf '@@FERRY-DIRECT %s\\n' "$n" >&2`,
-  // The token, then the byte count the receiver must end up with (a cut at a tar member boundary reads as a clean end).
-  `  { printf '%s %s\\n' "$dtoken" "$n"; tar -C "$dir" -cf - -T /dev/null $files; } | eval "$dsend" & direct=$!`,
+  '  files=$(cd "$dir" && ls pages-*.img 2>/dev/null)',
+  `  dn=$(frame_count "$dir" -T /dev/null $files) ${orFail('send')}`,
+  `  printf '@@FERRY-DIRECT %s\\n' "$dn" >&2`,
+  // The token, then the byte count the receiver must end up with (stream-frame.ts).
+  `  frame_send "$dtoken" "$dn" "$dir" -T /dev/null $files | eval "$dsend" & direct=$!`,
   `  set -- "$@" '--exclude=./pages-*.img'`,
   'fi',
-  `tar -C "$dir" "$@" -cf - . ${orFail('send')}`,
+  'set -- "$@" .',
+  SEND_IMAGES,
   `if [ -n "$dsend" ]; then wait $direct ${orFail('send')}; fi`,
   `mark ${M.sent}`,
 ].join('\n');
@@ -128,12 +179,11 @@ export const SOURCE_LAZY_FREEZE_SCRIPT = [
  */
 export const DESTINATION_LAZY_FREEZE_SCRIPT = [
   MARK,
+  STREAM_FRAME_FUNCTIONS,
   'dir=$1; batch=$2; criu=$3; addr=$4; port=$5; guard=$6; pids=$7; tls=$8; dlisten=$9; dtoken=${10}; shift 10',
   'if [ -n "$dlisten" ]; then',
-  // Taken: the token matched, tar succeeded and the page images hold the byte count the source announced.
-  '  direct_in() { IFS=" " read -r t want && [ "$t" = "$dtoken" ] && tar -C "$dir" -xf - || return 1; got=0; ' +
-    'for f in "$dir"/pages-*.img; do [ ! -e "$f" ] || got=$((got + $(stat -c %s "$f"))); done; [ "$got" = "$want" ]; }',
-  '  { ( eval "exec $dlisten" </dev/null & echo $! >"$dir/direct.pid"; wait $!; echo $? >"$dir/direct.exit" ) | direct_in; } & direct=$!',
+  // Taken: the token matched, tar succeeded and unpacked the byte count the source announced (stream-frame.ts).
+  `  { ( eval "exec $dlisten" </dev/null & echo $! >"$dir/direct.pid"; wait $!; echo $? >"$dir/direct.exit" ) | frame_receive 'direct stream' "$dtoken" "$dir"; } & direct=$!`,
   `  trap 'kill $(cat "$dir/direct.pid" 2>/dev/null) 2>/dev/null' EXIT`,
   'fi',
   // The guard starts before the freeze and waits for its go.
@@ -141,17 +191,20 @@ export const DESTINATION_LAZY_FREEZE_SCRIPT = [
     '--log-file "$dir/lazy-pages.log" -v4 "$@"; }',
   'rm -f "$dir/guard.go" "$dir/guard.ready" && mkfifo "$dir/guard.go" "$dir/guard.ready" && ' +
     `if [ -n "$tls" ]; then lp --tls --tls-cacert "$tls/ca.crt" --tls-cert "$tls/cert.pem" --tls-key "$tls/key.pem"; else lp; fi ${orFail('lazyPages')}`,
+  WORKER('restoreWorker'),
   `mark ${M.armed}`,
-  `tar -C "$dir" -xf - ${orFail('receive')}`,
+  RECEIVE_IMAGES,
   `if [ -n "$dlisten" ]; then wait $direct && [ "$(cat "$dir/direct.exit")" = 0 ] ${orFail('direct')}; fi`,
   `mark ${M.received}`,
   `printf go >"$dir/guard.go" && [ "$(head -c1 "$dir/guard.ready")" = 1 ] ${orFail('lazyPages')}`,
   `mark ${M.lazyPagesStarted}`,
+  STOP_POINT,
   `if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - ${orFail('addressAdd')}; fi`,
   HOOK('hookDestination'),
   `mark ${M.addressAdded}`,
-  `"$@" ${orFail('restore')}`,
-  `mark ${M.restored}`,
+  `criu_run "$@" ${orFail('restore')}`,
+  // A pre-started CRIU's client marked it.
+  `[ -n "$crpc" ] || mark ${M.restored}`,
 ].join('\n');
 
 /** Lazy mode's direct stream for the scripts: the sender and listener command lines (direct-stream.ts), the token. */

@@ -3,7 +3,7 @@
 // (pidfd_getfd). When the daemon dies before the last page arrived, the kernel would release the userfaultfd
 // and the pages that never came would read as zeros (fs/userfaultfd.c); held here, a fault on such a page
 // waits instead, and the source's CRIU sees no end of its connection (an EOF would count as success and make
-// it kill the source copy). Files in the image folder: lazy-pages.pid (the daemon), lazy-pages.exit (its exit
+// it kill the source copy). Files in the image folder: guard.pid (this guard), lazy-pages.pid (the daemon), lazy-pages.exit (its exit
 // status, 128+N for signal N), lazy-pages.held (what is held). A clean exit releases everything at once; after
 // a failure everything stays held until lazy-pages.release appears or the restored tree (PIDS) is gone, or
 // until lazy-pages.recover names a page source (main/criu/page-source.ts: "ADDRESS PORT TOKEN [TLSDIR]", TLSDIR
@@ -44,6 +44,7 @@ def put(name, text):
         f.write(text)
     os.replace(tmp, os.path.join(d, name))
 ${PY_DAEMONIZE}
+put('guard.pid', str(os.getpid()))
 # Started before the freeze; the freeze script says go (guard.go) once the images are in, and waits for
 # guard.ready: 1 when the daemon listens, 0 when it failed. Gone after 10 minutes without a go.
 signal.alarm(600)

@@ -3,8 +3,9 @@ import path from 'node:path';
 import { FerryError } from '../../app/errors';
 import type { MigrationPlan } from '../../app/model/migration';
 import { criuLogErrors, explainCriuErrors } from '../../app/parse/criu';
-import { SOURCE_LOCK_FILES, usesSourceLock } from '../../app/plan/pre-lock';
-import { criuDumpArgv, criuRestoreArgv } from '../criu/criu-argv';
+import { SOURCE_LOCK_FILES, openPreLockArgs, usesSourceLock } from '../../app/plan/pre-lock';
+import { criuDumpArgv, criuDumpRequest, criuRestoreArgv, criuRestoreRequest, type CriuDumpArgs, type CriuRestoreArgs } from '../criu/criu-argv';
+import { CRIU_WORKER_FILES, CRIU_WORKER_FLAG, criuWorkerArgv } from '../criu/criu-swrk';
 import type { Executor } from '../hosts/executor';
 import { pageTlsFiles } from './page-stream';
 
@@ -28,8 +29,13 @@ export async function readRemoteFile(exec: Executor, host: string, file: string)
 
 /** The `criu dump` argv of a plan (pages to the page server in streamed mode). */
 export function planDumpArgv(plan: MigrationPlan): string[] {
+  return criuDumpArgv(planDumpArgs(plan));
+}
+
+/** What a plan's dump is, for its argv or its request to a pre-started CRIU. */
+function planDumpArgs(plan: MigrationPlan): CriuDumpArgs {
   const tls = pageTlsFiles(plan, 'source');
-  return criuDumpArgv({
+  return {
     criu: plan.criu.source,
     pid: plan.request.pid,
     imageDir: plan.sourceImageDir,
@@ -41,7 +47,7 @@ export function planDumpArgv(plan: MigrationPlan): string[] {
     ...(plan.transferMode === 'lazy' && tls ? { tls } : {}),
     // The freeze script locks the connections itself, in one nft call (app/plan/pre-lock.ts: the source lock).
     ...(usesSourceLock(plan.transferMode) ? { networkLock: 'skip' as const } : {}),
-  });
+  };
 }
 
 /**
@@ -49,8 +55,12 @@ export function planDumpArgv(plan: MigrationPlan): string[] {
  * destination's pre-lock, or (a rollback on the source) the source lock when the dump used it.
  */
 export function planRestoreArgv(plan: MigrationPlan, where: 'destination' | 'source'): string[] {
+  return criuRestoreArgv(planRestoreArgs(plan, where));
+}
+
+function planRestoreArgs(plan: MigrationPlan, where: 'destination' | 'source'): CriuRestoreArgs {
   const dir = where === 'destination' ? plan.destinationImageDir : plan.sourceImageDir;
-  return criuRestoreArgv({
+  return {
     criu: where === 'destination' ? plan.criu.destination : plan.criu.source,
     imageDir: dir,
     logFile: path.posix.join(dir, 'restore.log'),
@@ -59,7 +69,46 @@ export function planRestoreArgv(plan: MigrationPlan, where: 'destination' | 'sou
     ...(where === 'destination' ? { actionScript: plan.preLock.actionScript } : {}),
     ...(where === 'source' && usesSourceLock(plan.transferMode) ? { actionScript: path.posix.join(plan.sourceImageDir, SOURCE_LOCK_FILES.actionScript) } : {}),
     lazyPages: where === 'destination' && plan.transferMode === 'lazy',
-  });
+  };
+}
+
+/**
+ * The freeze scripts' CRIU for the dump: with a pre-started CRIU (plan.criuWorker, streamed mode: the lazy dump
+ * outlives its script) `--criu-worker CLIENT-ARGV…` (main/criu/criu-swrk.ts), else the `criu dump` argv.
+ */
+export function freezeDumpCommand(plan: MigrationPlan): string[] {
+  if (!plan.criuWorker?.source || plan.transferMode !== 'streamed') return planDumpArgv(plan);
+  const a = planDumpArgs(plan);
+  return [
+    CRIU_WORKER_FLAG,
+    ...criuWorkerArgv({
+      kind: 'dump',
+      ready: path.posix.join(a.imageDir, CRIU_WORKER_FILES.ready),
+      criu: a.criu,
+      request: criuDumpRequest(a),
+      // The source lock (app/plan/pre-lock.ts), applied by the client in-process just before the request.
+      ...(a.networkLock === 'skip' ? { lockFile: path.posix.join(plan.sourceImageDir, SOURCE_LOCK_FILES.lock) } : {}),
+    }),
+  ];
+}
+
+/** The freeze scripts' CRIU for the restore on the destination: pre-started (plan.criuWorker) or `criu restore`. */
+export function freezeRestoreCommand(plan: MigrationPlan): string[] {
+  if (!plan.criuWorker?.destination) return planRestoreArgv(plan, 'destination');
+  const a = planRestoreArgs(plan, 'destination');
+  return [
+    CRIU_WORKER_FLAG,
+    ...criuWorkerArgv({
+      kind: 'restore',
+      ready: path.posix.join(a.imageDir, CRIU_WORKER_FILES.ready),
+      criu: a.criu,
+      request: criuRestoreRequest(a),
+      pidFile: a.pidFile,
+      ...(a.actionScript ? { actionScript: a.actionScript } : {}),
+      // The action script's one job (opening the destination's pre-lock), in-process at post-restore.
+      postRestoreNft: openPreLockArgs(plan.preLock.table).join(' '),
+    }),
+  ];
 }
 
 /** `criu dump` of the plan's tree on the source. */

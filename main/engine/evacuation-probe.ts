@@ -1,12 +1,13 @@
 // The facts an evacuation plan is built from: the host to empty and every destination probed once (as a
 // migration's connect step probes them), each tree's own /proc facts (session, network namespaces, shared
-// memory), and each tree judged against each destination by the migration's own preflight (planFor).
+// memory), and each tree judged against each destination by the migration's own preflight (planFor), with the
+// freeze that plan is predicted to take (the migration record's own prediction, given as `predict`).
 import { FerryError, toErrorInfo } from '../../app/errors';
-import { planEvacuation } from '../../app/evacuate/evacuation-plan';
+import { planEvacuation, type EvacuationInputs } from '../../app/evacuate/evacuation-plan';
 import { evacuationTrees } from '../../app/evacuate/evacuation-trees';
 import type { HostSpec } from '../../app/model/host';
 import type { EvacuationPlan, EvacuationRequest, EvacuationTree } from '../../app/model/evacuation';
-import type { MigrationRequest } from '../../app/model/migration';
+import type { MigrationPlan, MigrationRequest } from '../../app/model/migration';
 import type { HostSnapshot } from '../../app/model/snapshot';
 import type { PlanResult } from '../../app/plan/build-plan';
 import { sameHostProblem } from '../../app/inventory/host-identity';
@@ -26,8 +27,44 @@ export function treeRequest(req: EvacuationRequest, pid: number, to: string): Mi
   return { from: req.host, to, pid, addresses: [], budgetMs: req.freezeBudgetMs, keepImages: false, ...(req.mode ? { mode: req.mode } : {}) };
 }
 
+/** The freeze a migration's plan is predicted to take, in ms (the preflight prediction its record will keep). */
+export type PlanPredictor = (plan: MigrationPlan) => number | undefined;
+
+/**
+ * The judge once per tree and destination, and the predicted freeze of the plan it made: the mode that plan chose
+ * (the one the migration would choose), predicted by the migration's own preflight prediction.
+ */
+export function predictingJudge(
+  judge: (tree: EvacuationTree, to: string) => PlanResult,
+  predict?: PlanPredictor,
+): Pick<EvacuationInputs, 'judge' | 'predictFreezeMs'> {
+  const seen = new Map<string, PlanResult>();
+  const once = (tree: EvacuationTree, to: string): PlanResult => {
+    const key = `${tree.pid}|${to}`;
+    const hit = seen.get(key);
+    if (hit) return hit;
+    const r = judge(tree, to);
+    seen.set(key, r);
+    return r;
+  };
+  if (!predict) return { judge: once };
+  // The prediction reads past records: once per tree and destination too.
+  const predicted = new Map<string, number | undefined>();
+  return {
+    judge: once,
+    predictFreezeMs: (tree, to) => {
+      const key = `${tree.pid}|${to}`;
+      if (!predicted.has(key)) {
+        const r = once(tree, to);
+        predicted.set(key, r.ok ? predict(r.plan) : undefined);
+      }
+      return predicted.get(key);
+    },
+  };
+}
+
 /** Probes the host and the destinations, then plans: nothing is changed on any host. */
-export async function probeEvacuation(deps: Deps, req: EvacuationRequest): Promise<EvacuationPlan> {
+export async function probeEvacuation(deps: Deps, req: EvacuationRequest, predict?: PlanPredictor): Promise<EvacuationPlan> {
   const started = deps.now();
   const from = deps.resolveHost(req.host);
   const dests = req.to.map((name) => ({ name, spec: deps.resolveHost(name) }));
@@ -55,7 +92,7 @@ export async function probeEvacuation(deps: Deps, req: EvacuationRequest): Promi
     return planFor(deps, newMigrationId(), request, pair);
   };
   const warnings = outcomes.flatMap((o, i) => ('error' in o ? [`${dests[i]?.name} could not be probed: ${toErrorInfo(o.error).message}`] : []));
-  return planEvacuation({ request: req, trees, judge, warnings, probedMs: deps.now() - started });
+  return planEvacuation({ request: req, trees, ...predictingJudge(judge, predict), warnings, probedMs: deps.now() - started });
 }
 
 /** Each tree's session ids, network namespaces and shared memory (what the probe reads for one root PID). */

@@ -15,6 +15,7 @@ import {
   DESTINATION_LAZY_FREEZE_SCRIPT,
   SOURCE_FREEZE_SCRIPT,
   SOURCE_LAZY_FREEZE_SCRIPT,
+  STOP_FILE,
   destinationLazyArgs,
   sourceLazyArgs,
   go,
@@ -25,7 +26,7 @@ import {
 import { pageStreamPaths, withSockets } from '../criu/page-relay';
 import { UFFD_HOLDER_PY } from '../criu/uffd-holder';
 import { addBatch, addedBeforeFailure, announceAddresses, removeBatch } from '../net/address-move';
-import { criuError, planDumpArgv, planRestoreArgv, readRemoteFile } from './criu-run';
+import { criuError, freezeDumpCommand, freezeRestoreCommand, planDumpArgv, readRemoteFile } from './criu-run';
 import { destinationDevice, persistLog, sourceDevice, type FreezeContext } from './freeze-context';
 import { directStreamCommands } from '../criu/direct-stream';
 import { describeMoves } from './freeze-staged';
@@ -95,6 +96,8 @@ export async function freezeStreamed(ctx: FreezeContext): Promise<void> {
   recordFreeze(ctx, marks, streams);
   const hookRuns = await hookMoveRuns(ctx, marks);
   if (srcCode === 0 && dstCode === 0) {
+    // Both scripts ended well: the destination runs the process, whether or not its marker was read yet.
+    reachNoReturn(ctx);
     run.freezeEnded(endedAt);
     return;
   }
@@ -143,7 +146,7 @@ function scriptSides(ctx: FreezeContext): { source: FreezeSide; destination: Fre
         args: sourceLazyArgs(plan.sourceImageDir, srcBatch, directStream, planDumpArgv(plan)),
         ...prefix(srcFds),
       }
-    : { host: from, script: SOURCE_FREEZE_SCRIPT, args: [plan.sourceImageDir, srcBatch, ...planDumpArgv(plan)], ...prefix(srcFds) };
+    : { host: from, script: SOURCE_FREEZE_SCRIPT, args: [plan.sourceImageDir, srcBatch, ...freezeDumpCommand(plan)], ...prefix(srcFds) };
   const destination: FreezeSide =
     lazy && ps
       ? {
@@ -158,10 +161,10 @@ function scriptSides(ctx: FreezeContext): { source: FreezeSide; destination: Fre
             { guard: UFFD_HOLDER_PY, pids: plan.treePids },
             ps.tls ? dst.tlsDir : '',
             directStream,
-            planRestoreArgv(plan, 'destination'),
+            freezeRestoreCommand(plan),
           ),
         }
-      : { host: to, script: DESTINATION_FREEZE_SCRIPT, args: [plan.destinationImageDir, dstBatch, ...planRestoreArgv(plan, 'destination')], ...prefix(dstFds) };
+      : { host: to, script: DESTINATION_FREEZE_SCRIPT, args: [plan.destinationImageDir, dstBatch, ...freezeRestoreCommand(plan)], ...prefix(dstFds) };
   return { source, destination, images: direct ? 'direct' : 'controller' };
 }
 
@@ -382,17 +385,22 @@ function directBytes(lines: readonly string[]): number | undefined {
 }
 
 /**
- * Stops a freeze that overran its budget. Killing CRIU in the middle of a dump would leave the process's sockets
- * in repair mode (its connections would then break), so CRIU is made to fail on its own first: destroying its
- * connection to the page server (`ss -K`) fails the dump, and CRIU unfreezes the process and unlocks it. Only
- * if the scripts are still there seconds later are they killed.
+ * Stops a freeze that overran its budget or was cancelled. Killing CRIU in the middle of a dump would leave the
+ * process's sockets in repair mode (its connections would then break), so CRIU is made to fail on its own first:
+ * destroying its connection to the page server (`ss -K`) fails a streamed dump, and CRIU unfreezes the process and
+ * unlocks it. Past the dump (and in lazy mode, whose dump has no pages to cut), the destination's script is told
+ * to stop before it adds the address and restores (STOP_FILE). Only if the scripts are still there seconds later
+ * are they killed.
  */
 async function abortFreeze(ctx: FreezeContext, streams: FreezeStreams): Promise<void> {
   const { plan, deps } = ctx;
   const ps = plan.pageServer;
-  if (plan.transferMode === 'streamed' && ps) {
-    await deps.exec.run(plan.request.from, ['ss', '-K', 'dst', ps.address, 'dport', '=', `:${ps.port}`], { timeoutMs: 5_000 }).catch(() => undefined);
-  }
+  await Promise.all([
+    deps.exec.run(plan.request.to, ['touch', '--', path.posix.join(plan.destinationImageDir, STOP_FILE)], { timeoutMs: 5_000 }).catch(() => undefined),
+    plan.transferMode === 'streamed' && ps
+      ? deps.exec.run(plan.request.from, ['ss', '-K', 'dst', ps.address, 'dport', '=', `:${ps.port}`], { timeoutMs: 5_000 }).catch(() => undefined)
+      : undefined,
+  ]);
   const exited = Promise.all([streams.source.exit.catch(() => -1), streams.destination.exit.catch(() => -1)]);
   const settled = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5_000))]);
   if (!settled) {

@@ -41,43 +41,32 @@ export async function preparePageStream(exec: Executor, plan: MigrationPlan): Pr
  * the source's connects, then listens for the source's freeze script). Keys must be on both hosts.
  */
 export async function connectImageStream(exec: Executor, plan: MigrationPlan): Promise<void> {
+  if (!imageStreamOf(plan)) return;
+  await guardImageStream(exec, plan);
+  await Promise.all([startImageRelay(exec, plan, 'destination'), startImageRelay(exec, plan, 'source')]);
+}
+
+/** The image stream's guard on the destination: its port open to the source's address only. */
+export async function guardImageStream(exec: Executor, plan: MigrationPlan): Promise<void> {
+  const is = imageStreamOf(plan);
+  if (is) await mustRun(exec, plan.request.to, ['nft', '-f', '-'], pageGuardTableText(is.guardTable, is.listen, [is.port], is.peer));
+}
+
+/**
+ * One side's image-stream relay. The destination's resolves once the source's relay has connected to it (TLS
+ * handshake done) and it listens on its UNIX socket; it fails when what connected first was refused.
+ */
+export async function startImageRelay(exec: Executor, plan: MigrationPlan, side: Side): Promise<void> {
   const is = imageStreamOf(plan);
   if (!is) return;
-  const { from, to } = plan.request;
-  await mustRun(exec, to, ['nft', '-f', '-'], pageGuardTableText(is.guardTable, is.listen, [is.port], is.peer));
-  const src = pageStreamPaths(plan.sourceImageDir);
-  const dst = pageStreamPaths(plan.destinationImageDir);
-  const stls = is.tls ? pageTlsFiles(plan, 'source') : undefined;
-  const dtls = is.tls ? pageTlsFiles(plan, 'destination') : undefined;
-  const files = (p: typeof src): RelayFiles => ({ socket: p.imageSocket, pidFile: p.imagePidFile, log: p.imageLog });
-  const endpoint = `${is.listen}:${is.port}`;
-  await Promise.all([
-    startRelay(
-      exec,
-      plan,
-      to,
-      files(dst),
-      listeningRelayArgv({ socket: dst.imageSocket, address: is.listen, port: is.port, remoteFirst: true, ...(dtls ? { tls: dtls } : {}) }),
-      'image stream',
-      endpoint,
-    ),
-    startRelay(
-      exec,
-      plan,
-      from,
-      files(src),
-      connectingRelayArgv({
-        socket: src.imageSocket,
-        address: is.listen,
-        port: is.port,
-        bind: is.peer,
-        commonName: is.certName,
-        ...(stls ? { tls: stls } : {}),
-      }),
-      'image stream',
-      endpoint,
-    ),
-  ]);
+  const p = pageStreamPaths(dirOf(plan, side));
+  const tls = is.tls ? pageTlsFiles(plan, side) : undefined;
+  const relay =
+    side === 'destination'
+      ? listeningRelayArgv({ socket: p.imageSocket, address: is.listen, port: is.port, remoteFirst: true, ...(tls ? { tls } : {}) })
+      : connectingRelayArgv({ socket: p.imageSocket, address: is.listen, port: is.port, bind: is.peer, commonName: is.certName, ...(tls ? { tls } : {}) });
+  const files: RelayFiles = { socket: p.imageSocket, pidFile: p.imagePidFile, log: p.imageLog };
+  await startRelay(exec, plan, hostOf(plan, side), files, relay, 'image stream', `${is.listen}:${is.port}`);
 }
 
 /**

@@ -8,6 +8,7 @@ import { probeHost } from '../net/host-probe';
 import { deleteNewCriuTables } from '../net/network-lock';
 import { criuRestore, readRemoteFile } from './criu-run';
 import { destinationDevice, mustRun, persistLog, sourceDevice, type FreezeContext } from './freeze-context';
+import { STOP_PIDS_SCRIPT } from '../criu/page-relay';
 import { failSourceDump, leaveRepair, releaseGuard, signalTree } from './lazy-copies';
 import { stopPageServer, unlockDestination } from './prepare-hosts';
 import { transferDirectory } from './transfer';
@@ -69,6 +70,11 @@ export async function rollback(ctx: FreezeContext): Promise<void> {
     });
     await attempt(`resumed process ${plan.request.pid} on ${from}`, () => signalTree(exec, from, pids, 'CONT'));
     await releaseGuard(exec, plan);
+    // Nothing was restored on the destination (or what a failed restore left was stopped above): its lazy-pages
+    // guard and daemon have nothing to serve (a guard still waiting for its go would wait ten minutes).
+    await attempt(`stopped the lazy-pages guard on ${to}`, () =>
+      mustRun(exec, to, ['sh', '-c', STOP_PIDS_SCRIPT, 'ferry-stop', `${plan.destinationImageDir}/lazy-pages.pid`, `${plan.destinationImageDir}/guard.pid`]),
+    );
     run.freezeEnded(Date.now());
   } else if (state.dumped) {
     if (plan.transferMode === 'streamed') {
@@ -89,6 +95,13 @@ export async function rollback(ctx: FreezeContext): Promise<void> {
         await deleteNewCriuTables(exec, from, ctx.tablesBefore ?? []);
       });
     }
+  }
+  if (undo.ok && !plan.request.keepImages) {
+    // The process runs on the source again: its images are no longer needed (the logs are on the controller), and a
+    // lazy dump's folder on /run holds what the process's shared memory held.
+    await attempt(`removed the image folders on ${from} and ${to}`, async () => {
+      await Promise.all([mustRun(exec, from, ['rm', '-rf', '--', plan.sourceImageDir]), mustRun(exec, to, ['rm', '-rf', '--', plan.destinationImageDir])]);
+    });
   }
   run.record.rollback = { attempted: true, actions: undo.actions, ok: undo.ok };
   run.log(`rollback ${undo.ok ? 'complete' : 'INCOMPLETE'}: ${undo.actions.join('; ')}`, undo.ok ? 'warn' : 'error');

@@ -64,7 +64,8 @@ export class EvacuationService {
   async plan(input: EvacuationInput): Promise<EvacuationPlan> {
     if (this.opts.planner) return this.opts.planner(input);
     const req = parseEvacuationRequest(input);
-    return probeEvacuation(controllerDeps(this.opts.controller), req);
+    // Each tree's predicted freeze is the one its migration's record would keep (same model, same past records).
+    return probeEvacuation(controllerDeps(this.opts.controller), req, (plan) => this.opts.migrations.predictFreeze(plan)?.ms);
   }
 
   /** Plans, then starts the evacuation; resolves with its id once planned (`done`: the report at the end). */

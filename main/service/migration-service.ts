@@ -5,7 +5,8 @@
 import { FerryError } from '../../app/errors';
 import type { HostReadiness, MigrationSnapshot, PlanPreview, Rehearsal, RequestParams } from '../../app/contract/contract';
 import { parseMigrationRequest } from '../../app/contract/schemas';
-import type { MigrationEvent, MigrationRecord, MigrationRequest } from '../../app/model/migration';
+import type { MigrationEvent, MigrationPlan, MigrationRecord, MigrationRequest } from '../../app/model/migration';
+import type { FreezePrediction } from '../../app/model/prediction';
 import type { Controller } from '../controller/controller';
 import type { MigrateDeps } from '../engine/engine-deps';
 import { checkHost } from '../engine/host-readiness';
@@ -16,7 +17,7 @@ import type { EventSink } from '../engine/step-runner';
 import type { HistoryStore } from '../store/history-db';
 import { openRecordStore, type RecordStore } from '../store/record-store';
 import { controllerDeps } from './engine-effects';
-import { newestRecords, predictingStore, saveRehearsal } from './rehearsal-store';
+import { newestRecords, predictingStore, predictionFor, saveRehearsal } from './rehearsal-store';
 
 /** Finished migrations a late client still gets as snapshots. */
 const KEEP_FINISHED = 5;
@@ -86,6 +87,15 @@ export class MigrationService {
     const r = await rehearse(this.deps(), this.request(rest), { dump: !!dump, history: () => newestRecords(this.records, 60) });
     saveRehearsal(this.records, r);
     return r;
+  }
+
+  /** The freeze a planned migration is predicted to take: the prediction its record would keep (rehearsal or preflight). */
+  predictFreeze(plan: MigrationPlan): FreezePrediction | undefined {
+    try {
+      return predictionFor(this.records, plan, Date.now());
+    } catch {
+      return undefined;
+    }
   }
 
   /** One host's readiness (SSH, privileges, CRIU, kernel, criu check, tools). */

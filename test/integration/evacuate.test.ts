@@ -40,6 +40,44 @@ describe('lab: evacuate a host', () => {
     expect([DEMO, SECOND, MGMT_CLIENT].every((p) => a.has(p))).toBe(true);
   });
 
+  it("--dry-run shows each tree's predicted freeze; under a tiny --freeze-budget every movable tree stays for it", async () => {
+    const roomy = await ferry(['evacuate', 'lab-a', '--to', 'lab-b', '--dry-run', '--json']);
+    if (roomy.code !== 0) throw new Error(`${roomy.stdout}\n${roomy.stderr}`);
+    const predicted = new Map<number, { ms: number; mode: string }>(roomy.json.plan.moves.map((m: any) => [m.pid, { ms: m.predictedFreezeMs, mode: m.mode }]));
+    expect([...predicted.keys()].sort()).toEqual([DEMO, SECOND]);
+    for (const p of predicted.values()) expect(p.ms).toBeGreaterThan(100);
+
+    const r = await ferry(['evacuate', 'lab-a', '--to', 'lab-b', '--dry-run', '--freeze-budget', '100', '--json']);
+    if (r.code !== 0) throw new Error(`${r.stdout}\n${r.stderr}`);
+    const plan = r.json.plan;
+    expect(plan.moves).toEqual([]);
+    for (const pid of [DEMO, SECOND]) {
+      const why = plan.stays.find((s: any) => s.pid === pid)?.why;
+      expect(why).toEqual([
+        expect.objectContaining({
+          code: 'NOT_MOVABLE',
+          host: 'lab-b',
+          message: expect.stringMatching(
+            new RegExp(
+              `^process ${pid} \\(.+\\) is predicted to freeze \\d+ ms in ${predicted.get(pid)?.mode} mode towards lab-b, against the freeze budget of 100 ms per tree$`,
+            ),
+          ),
+        }),
+      ]);
+    }
+    // The one that cannot move at all still says why (the budget is judged only for movable trees).
+    expect(plan.stays.find((s: any) => s.pid === MGMT_CLIENT)?.why[0]).toMatchObject({ code: 'ADDRESS_IS_MANAGEMENT' });
+
+    const text = await ferry(['evacuate', 'lab-a', '--to', 'lab-b', '--dry-run', '--freeze-budget', '100']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('0 tree(s) move');
+    expect(text.stdout).toMatch(new RegExp(`process ${DEMO} .* against the freeze budget of 100 ms per tree`));
+    const a = await hostProcesses('lab-a');
+    expect([DEMO, SECOND, MGMT_CLIENT].every((p) => a.has(p))).toBe(true);
+    const b = await hostProcesses('lab-b');
+    expect([DEMO, SECOND].some((p) => b.has(p))).toBe(false);
+  });
+
   it('moves the movable trees to lab-b with their connections intact; the report names the one that stayed', async () => {
     const r = await ferry(['evacuate', 'lab-a', '--to', 'lab-b', '--parallel', '2', '--freeze-budget', '30000', '--json']);
     if (r.code !== 0) throw new Error(`${r.stdout}\n${r.stderr}`);

@@ -160,7 +160,8 @@ describe('faults during a migration', () => {
             '--',
             'sh',
             '-c',
-            'i=0; while [ $i -lt 3000 ]; do pkill -KILL -f "sbin/[c]riu restore" && exit 0; sleep 0.01; i=$((i+1)); done; exit 1',
+            // A pre-started CRIU (criu swrk) is titled `criu: restore --rpc` once it has its request.
+            'i=0; while [ $i -lt 3000 ]; do pkill -KILL -f "sbin/[c]riu restore|[c]riu: restore --rpc" && exit 0; sleep 0.01; i=$((i+1)); done; exit 1',
           ],
           { stdio: 'ignore' },
         );

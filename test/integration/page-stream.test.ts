@@ -11,7 +11,10 @@ import type { MigrationPlan, MigrationRecord } from '../../app/model/migration';
 import { createController, type Controller } from '../../main/controller/controller';
 import { imageStreamOf } from '../../app/plan/image-stream';
 import { pageStreamPaths } from '../../main/criu/page-relay';
-import { connectPageStream, endPageStream, listenForPageStream } from '../../main/engine/page-stream';
+import { connectPageStream, endPageStream, guardImageStream, listenForPageStream, startImageRelay } from '../../main/engine/page-stream';
+import { migrate } from '../../main/engine/migrate';
+import type { Executor } from '../../main/hosts/executor';
+import { IMAGE_STREAM_WORD } from '../../main/criu/stream-frame';
 import { DESTINATION_LAZY_FREEZE_SCRIPT, destinationLazyArgs } from '../../main/criu/freeze-scripts';
 import { directStreamCommands } from '../../main/criu/direct-stream';
 import { startPageSource } from '../../main/engine/lazy-recovery';
@@ -260,7 +263,7 @@ describe("lazy mode's other streams: the direct stream of shared memory and the 
       expect(plain.stderr).toMatch(/succeeded/);
       // The images arrive (an empty tar here); the script then finds the direct stream failed: exit 24, before
       // anything is restored.
-      script.stdin.end(Buffer.alloc(10240));
+      script.stdin.end(Buffer.concat([Buffer.from(`${IMAGE_STREAM_WORD} 10240\n`), Buffer.alloc(10240)]));
       // (Had the listener taken the stream, the script would go on to start the lazy-pages guard and wait there.)
       expect(await Promise.race([script.exit, sleep(15_000).then(() => 'still running')]), err).toBe(24);
       expect(err).toContain('@@FERRY-AT direct-failed');
@@ -387,6 +390,152 @@ describe("lazy mode's other streams: the direct stream of shared memory and the 
     }
   }, 180_000);
 });
+
+describe('the image stream (the small images host to host): guarded, TLS, and a stream cut short is refused before the restore', () => {
+  it('a third host is dropped by the guard on lab-b; a plaintext sender from lab-a with a well-framed stream is refused by the TLS listener, nothing reaches the freeze script, and the migration then fails before any freeze', async () => {
+    const plan = await streamed();
+    const is = imageStreamOf(plan)!;
+    expect(is).toMatchObject({ listen: '198.18.0.3', peer: '198.18.0.2', tls: true });
+    const dst = pageStreamPaths(plan.destinationImageDir);
+    try {
+      await prepareFolders(ctl.exec, plan);
+      await listenForPageStream(ctl.exec, plan);
+      await guardImageStream(ctl.exec, plan);
+      // The destination's relay takes the first connection that completes a TLS handshake with this migration's keys.
+      const listening = startImageRelay(ctl.exec, plan, 'destination').then(
+        () => 'connected',
+        (e: unknown) => e,
+      );
+      const up = async () => (await run('lab-b', ['ss', '-Htln', 'sport', '=', `:${is.port}`])).stdout.includes(`198.18.0.3:${is.port}`);
+      for (let i = 0; i < 50 && !(await up()); i++) await sleep(100);
+      expect(await up()).toBe(true);
+      expect((await run('lab-b', ['nft', 'list', 'table', 'inet', is.guardTable])).stdout).toContain('ip saddr 198.18.0.2');
+
+      expectDropped(fromThirdHost('198.18.0.3', is.port));
+
+      // The admitted host in plaintext, with a correctly framed image stream (header, archive): refused by TLS.
+      const plain = await run('lab-a', [
+        'sh',
+        '-c',
+        'd=$(mktemp -d) && head -c 4096 /dev/urandom > "$d/core-1.img" && n=$(tar -C "$d" -cf - . | wc -c) && ' +
+          '{ printf "%s %s\\n" "$1" "$n"; tar -C "$d" -cf - .; } | nc -v -N -w 3 198.18.0.3 "$2"; rm -rf "$d"',
+        'ferry-plain',
+        IMAGE_STREAM_WORD,
+        String(is.port),
+      ]);
+      expect(plain.stderr).toMatch(/succeeded/);
+      const refused = await Promise.race([listening, sleep(15_000).then(() => 'still waiting')]);
+      expect(refused).toMatchObject({ code: 'TRANSFER_FAILED', host: 'lab-b' });
+      expect((await run('lab-b', ['cat', dst.imageLog])).stdout).toMatch(/SSL|TLS|wrong version|record/i);
+      // The relay never got as far as its UNIX socket: nothing could reach a freeze script.
+      expect((await run('lab-b', ['test', '-e', dst.imageSocket])).code).not.toBe(0);
+      // The migration's own source relay cannot connect now: prepare fails, nothing frozen, still on the source.
+      await expect(startImageRelay(ctl.exec, plan, 'source')).rejects.toMatchObject({ code: 'TRANSFER_FAILED', host: 'lab-a' });
+      expect((await hostProcesses('lab-a')).has(pid)).toBe(true);
+    } finally {
+      await endPageStream(ctl.exec, plan);
+    }
+    expect((await run('lab-b', ['nft', 'list', 'table', 'inet', is.guardTable])).code).not.toBe(0);
+    await expectNothingLeft(plan, [plan.pageServer!.port, is.port]);
+    for (const [host, d] of [
+      ['lab-b', plan.destinationImageDir],
+      ['lab-a', plan.sourceImageDir],
+    ] as const)
+      await run(host, ['rm', '-rf', '--', d]);
+  }, 120_000);
+
+  it('a stream cut at a tar member boundary inside the freeze (a clean end to socat and to tar): the restore never runs, the migration rolls back, the peer sees nothing broken', async () => {
+    const before = (await labStatus()).witness!.totals;
+    const rec = await migrate(
+      { ...controllerDeps(ctl), exec: cutImageStream(ctl.exec) },
+      { from: 'lab-a', to: 'lab-b', pid, addresses: [], budgetMs: 30_000, keepImages: false, mode: 'streamed' },
+    );
+    expect(rec.outcome, JSON.stringify(rec.error)).toBe('failed');
+    expect(rec.error).toMatchObject({ code: 'TRANSFER_FAILED', host: 'lab-b' });
+    expect(rec.error?.message).toMatch(/receiving the images failed \(source exit 0, destination exit 20\)/);
+    expect(rec.error?.message).toMatch(/the image stream was cut short: \d+ of the \d+ bytes announced arrived/);
+    // Refused before the restore: no restore step, no address on lab-b; rolled back onto the source.
+    expect(rec.freezeMarkers?.destination.map((m) => m.name)).toContain('receive-failed');
+    expect(rec.freezeMarkers?.destination.map((m) => m.name)).not.toContain('received');
+    expect(rec.steps.find((s) => s.name === 'restore')).toBeUndefined();
+    expect(rec.rollback).toMatchObject({ attempted: true, ok: true });
+    await sleep(1000);
+    expect((await hostProcesses('lab-a')).has(pid)).toBe(true);
+    expect((await hostProcesses('lab-b')).has(pid)).toBe(false);
+    const plan = rec.plan!;
+    const is = imageStreamOf(plan)!;
+    expect((await run('lab-b', ['nft', 'list', 'table', 'inet', is.guardTable])).code).not.toBe(0);
+    expect((await run('lab-b', ['nft', 'list', 'table', 'inet', plan.preLock.table])).code).not.toBe(0);
+    await expectNothingLeft(plan, [plan.pageServer!.port, is.port]);
+    // The peer: the same connections, intact, no reset or reconnect, still talking.
+    const w = (await labStatus()).witness!;
+    expect(w.totals.resets).toBe(before.resets);
+    expect(w.totals.reconnects).toBe(before.reconnects);
+    expect(w.totals.brokenStreams).toBe(before.brokenStreams);
+    const demo = w.connections.filter((c) => c.clientId === 'demo' && c.closeReason === 'open');
+    expect(demo.length).toBeGreaterThan(0);
+    expect(demo.every((c) => c.intact === true)).toBe(true);
+    const counts = demo.map((c) => c.messages);
+    await sleep(1000);
+    const later = (await labStatus()).witness!.connections.filter((c) => c.clientId === 'demo' && c.closeReason === 'open').map((c) => c.messages);
+    later.forEach((m, i) => expect(m).toBeGreaterThan(counts[i]! + 10));
+    console.log(`cut image stream: ${rec.error?.message}; rollback: ${rec.rollback?.actions.join('; ')}`);
+  }, 180_000);
+});
+
+/**
+ * The source's freeze script with its image stream cut after the first image that holds data: the header and the
+ * tar members up to it pass, then its output ends cleanly (what the destination sees of a relay that died at a
+ * member boundary: a clean end), and the rest is drained so the source's script ends well.
+ */
+const CUT_AFTER_FIRST_IMAGE = String.raw`
+import sys
+i, o = sys.stdin.buffer, sys.stdout.buffer
+o.write(i.readline())
+def read(n):
+    b = b''
+    while len(b) < n:
+        x = i.read(n - len(b))
+        if not x:
+            break
+        b += x
+    return b
+while True:
+    h = read(512)
+    o.write(h)
+    if len(h) < 512 or not h.strip(b'\0'):
+        break
+    size = int(h[124:136].strip(b'\0 ') or b'0', 8)
+    o.write(read((size + 511) // 512 * 512))
+    if size > 0:
+        break
+o.flush()
+o.close()
+while i.read(65536):
+    pass
+`;
+
+/** The executor, with the source freeze script's stdout (the image stream) passed through the cutter above. */
+function cutImageStream(exec: Executor): Executor {
+  return {
+    run: (host, argv, opts) => exec.run(host, argv, opts),
+    close: () => exec.close(),
+    spawn: (host, argv) => {
+      const i = argv.indexOf('ferry-dump');
+      if (i < 3 || argv[i - 2] !== '-c') return exec.spawn(host, argv);
+      return exec.spawn(host, [
+        ...argv.slice(0, i - 3),
+        'sh',
+        '-c',
+        'c=$1; s=$2; shift 2; sh -c "$s" ferry-dump "$@" | python3 -c "$c"',
+        'ferry-cut',
+        CUT_AFTER_FIRST_IMAGE,
+        argv[i - 1]!,
+        ...argv.slice(i + 1),
+      ]);
+    },
+  };
+}
 
 /**
  * A page client on lab-b speaking the page source's protocol (main/criu/page-source.ts): token, then one request

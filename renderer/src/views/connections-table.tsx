@@ -1,4 +1,5 @@
 // The selected process's TCP four-tuples with their kernel statistics, and the addresses that would move.
+import { memo, useMemo } from 'react';
 import type { ProcessNode, TcpSocket } from '../../../app/model/host';
 import { fourTupleKey } from '../../../app/model/host';
 import { subtreePids } from '../../../app/process-tree';
@@ -9,12 +10,33 @@ import { EmptyState } from '../components/empty-state';
 const v = (x: number | undefined, unit = '') => (x === undefined ? '–' : `${x}${unit}`);
 const ep = (e: TcpSocket['local']) => (e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`);
 
-/** Connections of a process tree (the process and its descendants: CRIU moves them together). */
-export function ConnectionsPanel({ node, listing, onMigrate }: { node: ProcessNode; listing: ProcessListing; onMigrate(): void }) {
-  const pids = subtreePids(listing.processes, node.pid);
-  const sockets = socketsOfTree(listing.sockets, pids);
-  const moving = addressesToMove(sockets, listing.managementAddresses, { includeListeners: true });
-  const blocked = addressesToMove(sockets, [], { includeListeners: true }).filter((a) => !moving.includes(a));
+/**
+ * Rows drawn at most: a table of 10,000 sockets took seconds to draw and to refresh every 3 s (main/bench/view-bench.ts);
+ * the rest are counted below it.
+ */
+export const CONNECTION_ROWS = 200;
+
+/**
+ * Connections of a process tree (the process and its descendants: CRIU moves them together). Drawn again only when
+ * the listing or the process changes (not on a search keystroke).
+ */
+export const ConnectionsPanel = memo(function ConnectionsPanel({
+  node,
+  listing,
+  onMigrate,
+}: {
+  node: ProcessNode;
+  listing: ProcessListing;
+  onMigrate(): void;
+}) {
+  const { pids, sockets, moving, blocked } = useMemo(() => {
+    const pids = subtreePids(listing.processes, node.pid);
+    const sockets = socketsOfTree(listing.sockets, pids);
+    const moving = addressesToMove(sockets, listing.managementAddresses, { includeListeners: true });
+    const blocked = addressesToMove(sockets, [], { includeListeners: true }).filter((a) => !moving.includes(a));
+    return { pids, sockets, moving, blocked };
+  }, [listing, node.pid]);
+  const shown = sockets.length > CONNECTION_ROWS ? sockets.slice(0, CONNECTION_ROWS) : sockets;
   return (
     <section className="stack" aria-labelledby="conn-title">
       <div className="row between">
@@ -70,7 +92,7 @@ export function ConnectionsPanel({ node, listing, onMigrate }: { node: ProcessNo
               </tr>
             </thead>
             <tbody>
-              {sockets.map((s) => (
+              {shown.map((s) => (
                 <tr key={`${fourTupleKey(s)}-${s.state}`}>
                   <td>
                     <code>{ep(s.local)}</code>
@@ -93,8 +115,13 @@ export function ConnectionsPanel({ node, listing, onMigrate }: { node: ProcessNo
               ))}
             </tbody>
           </table>
+          {shown.length < sockets.length && (
+            <p className="small muted">
+              The first {shown.length} of {sockets.length} TCP sockets; all of them: <code>ferry ps {listing.host} --json</code>.
+            </p>
+          )}
         </div>
       )}
     </section>
   );
-}
+});

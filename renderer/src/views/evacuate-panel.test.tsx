@@ -25,6 +25,7 @@ const plan: EvacuationPlan = {
       to: 'lab-b',
       mode: 'streamed',
       moves: ['198.18.0.100'],
+      predictedFreezeMs: 212.4,
       warnings: [],
     },
   ],
@@ -39,6 +40,24 @@ const plan: EvacuationPlan = {
       listeners: 0,
       addresses: ['198.18.0.2'],
       why: [{ code: 'ADDRESS_IS_MANAGEMENT', host: 'lab-a', message: '198.18.0.2 is the address Ferry manages lab-a through; it cannot move' }],
+    },
+    {
+      pid: 5101,
+      comm: 'python3',
+      args: 'python3 demo',
+      treePids: [5101],
+      rssKiB: 300_000,
+      connections: 2,
+      listeners: 0,
+      addresses: ['198.18.0.101'],
+      why: [
+        {
+          code: 'NOT_MOVABLE',
+          host: 'lab-b',
+          message: 'process 5101 (python3) is predicted to freeze 1840 ms in streamed mode towards lab-b, against the freeze budget of 1000 ms per tree',
+          hint: 'raise --freeze-budget',
+        },
+      ],
     },
   ],
   warnings: [],
@@ -72,9 +91,12 @@ describe('Evacuate (Hosts view)', () => {
     await userEvent.click(within(panel).getByRole('button', { name: 'Show plan' }));
     const moves = await within(panel).findByRole('table', { name: 'Trees that move' });
     expect(moves.textContent).toContain('4242 (node)');
+    expect(within(moves).getByRole('columnheader', { name: 'Predicted freeze' })).toBeTruthy();
+    expect(within(within(moves).getByRole('row', { name: /4242/ })).getByText('212 ms')).toBeTruthy();
     const stays = within(panel).getByRole('table', { name: 'Trees that stay' });
     expect(stays.textContent).toContain('ADDRESS_IS_MANAGEMENT');
     expect(stays.textContent).toContain('198.18.0.2 is the address Ferry manages lab-a through');
+    expect(stays.textContent).toContain('predicted to freeze 1840 ms in streamed mode towards lab-b, against the freeze budget of 1000 ms per tree');
 
     await userEvent.click(within(panel).getByRole('button', { name: 'Start evacuation' }));
     expect(requests.find((r) => r.method === 'evacuation:start')?.params).toEqual({

@@ -87,6 +87,7 @@ function PlanTables({ plan }: { plan: EvacuationPlan }) {
             <th scope="col">Connections</th>
             <th scope="col">Addresses</th>
             <th scope="col">Mode</th>
+            <th scope="col">Predicted freeze</th>
           </tr>
         </thead>
         <tbody>
@@ -103,6 +104,7 @@ function PlanTables({ plan }: { plan: EvacuationPlan }) {
               </td>
               <td>{m.moves.join(', ') || '—'}</td>
               <td>{m.mode}</td>
+              <td>{m.predictedFreezeMs === undefined ? '—' : `${Math.round(m.predictedFreezeMs)} ms`}</td>
             </tr>
           ))}
         </tbody>

@@ -1,5 +1,5 @@
 // Processes: a host's process tree, searchable and refreshed live, with the selected process's connections.
-import { useEffect, useMemo } from 'react';
+import { useCallback, useEffect, useMemo } from 'react';
 import { buildProcessTree, findProcess } from '../../../app/process-tree';
 import { socketsByPid, visibleRows } from '../../../app/process-view/tree-rows';
 import { EmptyState } from '../components/empty-state';
@@ -31,7 +31,12 @@ export function ProcessesView() {
   const roots = useMemo(() => buildProcessTree(data?.processes ?? []), [data]);
   const sockets = useMemo(() => socketsByPid(data?.sockets ?? []), [data]);
   const rows = useMemo(() => visibleRows(roots, collapsed, { query, sockets }), [roots, collapsed, query, sockets]);
-  const selected = selectedPid === undefined ? undefined : findProcess(roots, selectedPid);
+  const selected = useMemo(() => (selectedPid === undefined ? undefined : findProcess(roots, selectedPid)), [roots, selectedPid]);
+  const migrateSelected = useCallback(() => {
+    if (!data || !selected) return;
+    setDraft({ from: data.host, pid: selected.pid, to: hosts.find((h) => h.name !== data.host)?.name });
+    setView('migrate');
+  }, [data, selected, hosts, setDraft, setView]);
 
   return (
     <section aria-labelledby="proc-title" className="stack">
@@ -78,14 +83,7 @@ export function ProcessesView() {
           </div>
           <div className="detail">
             {selected ? (
-              <ConnectionsPanel
-                node={selected}
-                listing={data}
-                onMigrate={() => {
-                  setDraft({ from: data.host, pid: selected.pid, to: hosts.find((h) => h.name !== data.host)?.name });
-                  setView('migrate');
-                }}
-              />
+              <ConnectionsPanel node={selected} listing={data} onMigrate={migrateSelected} />
             ) : (
               <EmptyState title="Select a process">
                 Its TCP connections (state, queues, RTT, RTO, cwnd, retransmits) and the addresses that would move show here.

@@ -1,22 +1,14 @@
 // The evacuation planner on the captured lab (demo workload 4242 on lab-a) plus trees added to the capture: which
 // trees it finds, where each goes, what stays and why, and which may run side by side.
 import { describe, expect, it } from 'vitest';
-import type { EvacuationMove, EvacuationRequest, EvacuationTree } from '../model/evacuation';
+import type { EvacuationMove, EvacuationTree } from '../model/evacuation';
 import type { HostSnapshot } from '../model/snapshot';
 import { parseSs } from '../parse/ss';
 import { buildPlan } from '../plan/build-plan';
 import { labSnapshot } from '../../test/support/lab-snapshots';
 import { budgetRefusal, conflicts, nextToStart, planEvacuation } from './evacuation-plan';
 import { evacuationTrees, treeRoot } from './evacuation-trees';
-
-const request = (over: Partial<EvacuationRequest> = {}): EvacuationRequest => ({
-  host: 'lab-a',
-  to: ['lab-b'],
-  parallel: 1,
-  freezeBudgetMs: 60_000,
-  onFailure: 'continue',
-  ...over,
-});
+import { evacuationRequest as request } from '../../test/support/evacuation-request';
 
 /** A process on lab-a with one connection from `local` to the witness (one line of `ss -tainpHO`). */
 function addClient(src: HostSnapshot, pid: number, local: string, port = 40000 + pid, state = 'ESTAB') {

@@ -4,22 +4,14 @@
 import { describe, expect, it } from 'vitest';
 import { planEvacuation } from '../../app/evacuate/evacuation-plan';
 import { evacuationTrees } from '../../app/evacuate/evacuation-trees';
-import type { EvacuationRequest, EvacuationTree } from '../../app/model/evacuation';
+import type { EvacuationTree } from '../../app/model/evacuation';
 import type { MigrationPlan } from '../../app/model/migration';
 import { buildPlan, type PlanResult } from '../../app/plan/build-plan';
 import { labPlanInput } from '../../test/support/lab-snapshots';
 import { predictionFor } from '../service/rehearsal-store';
 import { openRecordStore } from '../store/record-store';
 import { predictingJudge } from './evacuation-probe';
-
-const request = (over: Partial<EvacuationRequest> = {}): EvacuationRequest => ({
-  host: 'lab-a',
-  to: ['lab-b'],
-  parallel: 1,
-  freezeBudgetMs: 60_000,
-  onFailure: 'continue',
-  ...over,
-});
+import { evacuationRequest as request } from '../../test/support/evacuation-request';
 
 /** No past records: the preflight prediction from the plan alone (reference host costs). */
 const records = openRecordStore('/nonexistent/ferry-evpred-test');

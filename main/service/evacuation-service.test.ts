@@ -2,7 +2,7 @@
 // in the lab): N at a time but never two trees sharing an address, the failure policy, cancel of the whole
 // evacuation by the migration service's rules, and the report.
 import { describe, expect, it } from 'vitest';
-import type { EvacuationEvent, EvacuationMove, EvacuationPlan, EvacuationRequest } from '../../app/model/evacuation';
+import type { EvacuationEvent, EvacuationMove, EvacuationPlan } from '../../app/model/evacuation';
 import type { MigrationRecord, MigrationRequest } from '../../app/model/migration';
 import { ScriptedExecutor } from '../../test/support/scripted-executor';
 import type { Controller } from '../controller/controller';
@@ -11,6 +11,7 @@ import type { EventSink } from '../engine/step-runner';
 import { openRecordStore } from '../store/record-store';
 import { EvacuationService } from './evacuation-service';
 import { MigrationService } from './migration-service';
+import { evacuationRequest as request } from '../../test/support/evacuation-request';
 
 const controller: Controller = {
   inventory: () => {
@@ -35,15 +36,6 @@ const move = (pid: number, address: string): EvacuationMove => ({
   mode: 'streamed',
   moves: [address],
   warnings: [],
-});
-
-const request = (over: Partial<EvacuationRequest> = {}): EvacuationRequest => ({
-  host: 'lab-a',
-  to: ['lab-b'],
-  parallel: 1,
-  freezeBudgetMs: 60_000,
-  onFailure: 'continue',
-  ...over,
 });
 
 /** Scripted engine runs: each tree's migration waits until the test ends it (or a cancel aborts it). */

@@ -2,7 +2,7 @@
 // through the one migration service, and reports what moved, what stayed and why, and what failed.
 import type { Command } from 'commander';
 import { EVACUATION_LIMITS, MIGRATION_LIMITS } from '../../../app/contract/schemas';
-import { toErrorInfo, FerryError } from '../../../app/errors';
+import { FerryError } from '../../../app/errors';
 import { evacuationExitCode, planLines, reportLines } from '../../../app/evacuate/evacuation-report';
 import { ON_FAILURE, type EvacuationEvent } from '../../../app/model/evacuation';
 import { TRANSFER_MODES } from '../../../app/model/migration';
@@ -10,7 +10,8 @@ import { createController } from '../../controller/controller';
 import { EvacuationService, type EvacuationInput } from '../../service/evacuation-service';
 import { openMigrationService } from '../../service/open-service';
 import { parseMode } from '../args';
-import { action, formatError, printJson } from '../output';
+import { cancelOnInterrupt } from '../interrupt';
+import { action, printJson } from '../output';
 
 interface EvacuateOptions {
   to: string;
@@ -52,7 +53,10 @@ export function registerEvacuate(program: Command): void {
             return;
           }
           const { id, plan, done } = await service.start(input, o.json ? () => {} : printEvent);
-          const stop = cancelOnInterrupt(service, id, !o.json);
+          const stop = cancelOnInterrupt(() => {
+            const r = service.cancel(id);
+            return `cancelling the evacuation${r.refused.length ? ` (${r.refused.join(', ')} past the point of no return: they finish)` : ''}`;
+          }, !o.json);
           const report = await done.finally(stop);
           if (o.json) printJson({ ok: report.outcome === 'complete', plan, report });
           else console.log(reportLines(report).join('\n'));
@@ -83,24 +87,6 @@ function inputOf(host: string, o: EvacuateOptions): EvacuationInput {
     onFailure,
     ...(o.mode === undefined ? {} : { mode: parseMode(o.mode) }),
   };
-}
-
-/** Ctrl-C cancels the evacuation (no new tree starts; running ones by the migration service's cancel rules). */
-function cancelOnInterrupt(service: EvacuationService, id: string, say: boolean): () => void {
-  const onInt = () => {
-    process.removeListener('SIGINT', onInt);
-    try {
-      const r = service.cancel(id);
-      if (say)
-        console.error(
-          `ferry: cancelling the evacuation${r.refused.length ? ` (${r.refused.join(', ')} past the point of no return: they finish)` : ''}; Ctrl-C again to quit without waiting, then run ferry recover`,
-        );
-    } catch (err) {
-      console.error(`ferry: ${formatError(toErrorInfo(err))}`);
-    }
-  };
-  process.on('SIGINT', onInt);
-  return () => process.removeListener('SIGINT', onInt);
 }
 
 function printEvent(e: EvacuationEvent): void {

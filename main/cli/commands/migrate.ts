@@ -1,14 +1,14 @@
 // `ferry migrate`: moves a process tree with its TCP connections and service addresses to another host.
 import type { Command } from 'commander';
-import { toErrorInfo } from '../../../app/errors';
 import { TRANSFER_MODES, type MigrationEvent, type MigrationRecord } from '../../../app/model/migration';
 import { DEFAULT_IMAGE_BASE, parseImageBase } from '../../../app/plan/image-base';
 import { createController } from '../../controller/controller';
 import { witnessViewFor } from '../../lab/witness-view';
 import { MIGRATION_LIMITS } from '../../../app/contract/schemas';
 import { openMigrationService } from '../../service/open-service';
-import type { MigrationInput, MigrationService } from '../../service/migration-service';
+import type { MigrationInput } from '../../service/migration-service';
 import { parseAddressArgs, parseAddressHook, parseBudgetMs, parseMode, parsePid } from '../args';
+import { cancelOnInterrupt } from '../interrupt';
 import { action, formatError, printJson } from '../output';
 import { formatLazyWindow } from '../../../app/review/lazy-window';
 import { rehearsalLines } from '../../../app/rehearsal/rehearsal-text';
@@ -77,7 +77,10 @@ export function registerMigrate(program: Command): void {
         try {
           const service = await openMigrationService(c, (w) => console.error(`warning: ${w}`));
           const { id, done } = await service.start(request, o.json ? () => {} : printEvent);
-          const stopCancel = cancelOnInterrupt(service, id, !o.json);
+          const stopCancel = cancelOnInterrupt(() => {
+            service.cancel(id);
+            return 'cancelling';
+          }, !o.json);
           record = await done.finally(stopCancel);
         } finally {
           await c.close();
@@ -132,25 +135,6 @@ function requestOf(o: MigrateOptions): MigrationInput {
 function hookOf(o: MigrateOptions): Pick<MigrationInput, 'addressHook'> {
   const hook = parseAddressHook(o.addressHook, o.hookAddress, o.hookBudgetMs);
   return hook ? { addressHook: hook } : {};
-}
-
-/**
- * Ctrl-C cancels the migration (before the freeze: nothing left behind; in it: rolled back); once the destination
- * runs the process the cancel is refused and said so. A second Ctrl-C ends the CLI the usual way (ferry recover
- * then finishes what it left). Returns the function that stops listening.
- */
-function cancelOnInterrupt(service: MigrationService, id: string, say: boolean): () => void {
-  const onInt = () => {
-    process.removeListener('SIGINT', onInt);
-    try {
-      service.cancel(id);
-      if (say) console.error('ferry: cancelling (Ctrl-C again to quit without waiting; then run ferry recover)');
-    } catch (err) {
-      console.error(`ferry: ${formatError(toErrorInfo(err))}`);
-    }
-  };
-  process.on('SIGINT', onInt);
-  return () => process.removeListener('SIGINT', onInt);
 }
 
 function printEvent(e: MigrationEvent): void {

@@ -41,13 +41,17 @@ describe('lab: evacuate a host', () => {
   });
 
   it("--dry-run shows each tree's predicted freeze; under a tiny --freeze-budget every movable tree stays for it", async () => {
-    const roomy = await ferry(['evacuate', 'lab-a', '--to', 'lab-b', '--dry-run', '--json']);
+    // Staged mode (images through the controller after the dump) is predicted well above the smallest budget the CLI
+    // takes (100 ms) on any machine; the default mode's prediction can fall below it on an idle one.
+    const staged = ['--mode', 'staged'];
+    const roomy = await ferry(['evacuate', 'lab-a', '--to', 'lab-b', '--dry-run', ...staged, '--json']);
     if (roomy.code !== 0) throw new Error(`${roomy.stdout}\n${roomy.stderr}`);
     const predicted = new Map<number, { ms: number; mode: string }>(roomy.json.plan.moves.map((m: any) => [m.pid, { ms: m.predictedFreezeMs, mode: m.mode }]));
     expect([...predicted.keys()].sort()).toEqual([DEMO, SECOND]);
+    for (const p of predicted.values()) expect(p).toEqual({ ms: expect.any(Number), mode: 'staged' });
     for (const p of predicted.values()) expect(p.ms).toBeGreaterThan(100);
 
-    const r = await ferry(['evacuate', 'lab-a', '--to', 'lab-b', '--dry-run', '--freeze-budget', '100', '--json']);
+    const r = await ferry(['evacuate', 'lab-a', '--to', 'lab-b', '--dry-run', ...staged, '--freeze-budget', '100', '--json']);
     if (r.code !== 0) throw new Error(`${r.stdout}\n${r.stderr}`);
     const plan = r.json.plan;
     expect(plan.moves).toEqual([]);
@@ -68,7 +72,7 @@ describe('lab: evacuate a host', () => {
     // The one that cannot move at all still says why (the budget is judged only for movable trees).
     expect(plan.stays.find((s: any) => s.pid === MGMT_CLIENT)?.why[0]).toMatchObject({ code: 'ADDRESS_IS_MANAGEMENT' });
 
-    const text = await ferry(['evacuate', 'lab-a', '--to', 'lab-b', '--dry-run', '--freeze-budget', '100']);
+    const text = await ferry(['evacuate', 'lab-a', '--to', 'lab-b', '--dry-run', ...staged, '--freeze-budget', '100']);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('0 tree(s) move');
     expect(text.stdout).toMatch(new RegExp(`process ${DEMO} .* against the freeze budget of 100 ms per tree`));

@@ -1,5 +1,6 @@
 // The address hook's fields in the Migrate view's "More options", and what the hosts' inventory declares.
 import type { HostSpec } from '../../../app/model/host';
+import { DraftTextField } from '../components/draft-text-field';
 import type { MigrationDraft } from '../store/types';
 
 /** One line per host of the pair saying what hook its inventory declares (or why it is refused). */
@@ -26,26 +27,20 @@ export function HookOptions(props: {
   const notes = declaredHookNotes(props.pair);
   return (
     <fieldset className="row wrap" aria-label="Address hook">
-      <label className="inline" title="An executable at this path on both hosts moves the addresses instead of Ferry's ARP move (docs/address-hooks.md)">
-        Address hook
-        <input
-          type="text"
-          value={draft.hookPath ?? ''}
-          onChange={(e) => setDraft({ hookPath: e.target.value })}
-          disabled={disabled}
-          placeholder={notes.length ? 'from the inventory' : 'none'}
-        />
-      </label>
-      <label className="inline" title="Space or comma separated; empty: every address that moves">
-        Hook addresses
-        <input
-          type="text"
-          value={draft.hookAddresses ?? ''}
-          onChange={(e) => setDraft({ hookAddresses: e.target.value })}
-          disabled={disabled}
-          placeholder="all"
-        />
-      </label>
+      <DraftTextField
+        label="Address hook"
+        title="An executable at this path on both hosts moves the addresses instead of Ferry's ARP move (docs/address-hooks.md)"
+        field="hookPath"
+        placeholder={notes.length ? 'from the inventory' : 'none'}
+        {...{ draft, setDraft, disabled }}
+      />
+      <DraftTextField
+        label="Hook addresses"
+        title="Space or comma separated; empty: every address that moves"
+        field="hookAddresses"
+        placeholder="all"
+        {...{ draft, setDraft, disabled }}
+      />
       <label className="inline" title="The hook's move is killed past this; it must be below the freeze budget">
         Hook budget (ms)
         <input

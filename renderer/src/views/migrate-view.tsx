@@ -11,6 +11,7 @@ import { PlanPanel } from './plan-panel';
 import { RunPanel } from './run-panel';
 import { RehearsalPanel } from './rehearsal-panel';
 import { HookOptions } from './hook-options';
+import { DraftTextField } from '../components/draft-text-field';
 
 /** The Migrate view. */
 export function MigrateView() {
@@ -123,26 +124,24 @@ export function MigrateView() {
         </label>
         <details className="options">
           <summary>More options</summary>
-          <label className="inline" title="Space or comma separated; empty: the local addresses of its connections">
-            Addresses to move
-            <input
-              type="text"
-              value={draft.addresses ?? ''}
-              onChange={(e) => setDraft({ addresses: e.target.value })}
-              disabled={running}
-              placeholder="detected"
-            />
-          </label>
-          <label className="inline" title="Root's folder on both hosts, closed to other users, outside the system's folders">
-            Image folder
-            <input
-              type="text"
-              value={draft.imageBase ?? ''}
-              onChange={(e) => setDraft({ imageBase: e.target.value })}
-              disabled={running}
-              placeholder="automatic"
-            />
-          </label>
+          <DraftTextField
+            label="Addresses to move"
+            title="Space or comma separated; empty: the local addresses of its connections"
+            field="addresses"
+            placeholder="detected"
+            draft={draft}
+            setDraft={setDraft}
+            disabled={running}
+          />
+          <DraftTextField
+            label="Image folder"
+            title="Root's folder on both hosts, closed to other users, outside the system's folders"
+            field="imageBase"
+            placeholder="automatic"
+            draft={draft}
+            setDraft={setDraft}
+            disabled={running}
+          />
           <label className="inline">
             <input type="checkbox" checked={!!draft.keepImages} onChange={(e) => setDraft({ keepImages: e.target.checked })} disabled={running} />
             Keep images

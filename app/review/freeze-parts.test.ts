@@ -173,6 +173,22 @@ describe('freeze breakdown (markers + CRIU log times)', () => {
     expect(parts.every((p) => p.ms >= 0)).toBe(true);
   });
 
+  it('lazy at 1 GiB: the dump’s memory steps are parts of their own, carved out of the dump, and the parts add up', () => {
+    const c = captured('freeze-lazy-1g.json');
+    const parts = freezeBreakdown({ mode: c.mode, freezeMs: c.freezeMs, ...c.markers, dumpLog: fixture('criu-dump-lazy-1g-memory.log') }) ?? [];
+    const dump = parts.filter((p) => p.name.startsWith('criu dump')).map((p) => [p.name, p.ms]);
+    expect(dump).toEqual([
+      ['criu dump: freeze, collect (memory stays)', 24.7],
+      ['criu dump: memory: mappings (smaps)', 20.3],
+      ['criu dump: memory: pagemap scan', 32.7],
+      ['criu dump: memory: pages pinned in pipes', 55.3],
+      ['criu dump: start and exit', 11.5],
+    ]);
+    expect(part(parts, 'criu dump: memory: pagemap scan')?.detail).toMatch(/266,096 resident pages/);
+    expect(sum(parts)).toBeCloseTo(c.freezeMs, 0);
+    expect(parts.every((p) => p.ms >= 0)).toBe(true);
+  });
+
   it('without logs the dump and restore are one part each; a missing marker gives no breakdown', () => {
     const c = captured('freeze-streamed-relay.json');
     const parts = freezeBreakdown({ mode: 'streamed', freezeMs: c.freezeMs, ...c.markers }) ?? [];

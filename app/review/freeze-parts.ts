@@ -4,6 +4,7 @@
 import type { FreezePart, TransferMode } from '../model/migration';
 import type { Marker } from '../parse/markers';
 import { criuLogLines, type CriuLogLine } from '../parse/criu';
+import { dumpMemoryPhases } from '../parse/criu-dump-memory';
 
 export type { FreezePart };
 
@@ -131,8 +132,10 @@ function dumpParts(lazy: boolean, span: number, log: CriuLogLine[], worker = fal
       detail: close >= CORK_STALL_MS ? 'cork stall: the close request waited in a corked socket' : 'the page server confirms it has every page',
     });
     out.push({ name: 'criu dump: unfreeze, finish', ms: end - next.ms });
+  } else if (lazy) {
+    out.push(...lazyDumpParts(log, end));
   } else {
-    out.push({ name: lazy ? 'criu dump: freeze, collect (memory stays)' : 'criu dump', ms: end });
+    out.push({ name: 'criu dump', ms: end });
   }
   if (worker) out.push({ name: 'criu dump: reads the request, opens its log', ms: span - end, detail: WORKER_SETUP });
   else
@@ -142,6 +145,32 @@ function dumpParts(lazy: boolean, span: number, log: CriuLogLine[], worker = fal
       detail: lazy ? 'process start-up before the first log line, and the ready signal' : 'process start-up before the first log line, and exit',
     });
   return out;
+}
+
+/**
+ * A lazy dump up to its ready line: what it spends on the memory it leaves behind (app/parse/criu-dump-memory.ts:
+ * the mappings' smaps, the pagemap scan, the pages pinned in pipes, each growing with the resident pages) apart
+ * from the rest (freezing, the sockets, files and registers).
+ */
+function lazyDumpParts(log: CriuLogLine[], end: number): { name: string; ms: number; detail?: string }[] {
+  const mem = dumpMemoryPhases(log, end);
+  const rest = { name: 'criu dump: freeze, collect (memory stays)', ms: end };
+  if (!mem) return [rest];
+  const pages = `${mem.pages.toLocaleString('en-US')} resident pages of 4 KiB`;
+  return [
+    { ...rest, ms: end - mem.vmaMs - mem.pagemapMs - mem.pinMs },
+    {
+      name: 'criu dump: memory: mappings (smaps)',
+      ms: mem.vmaMs,
+      detail: 'CRIU reads /proc/PID/smaps: the kernel walks every page-table entry of every mapping',
+    },
+    { name: 'criu dump: memory: pagemap scan', ms: mem.pagemapMs, detail: `PAGEMAP_SCAN, then one page-pipe entry per page: ${pages}` },
+    {
+      name: 'criu dump: memory: pages pinned in pipes',
+      ms: mem.pinMs,
+      detail: `the parasite vmsplices them into pipes, in lazy mode too: ${mem.buffers} calls of up to 1,024 pages`,
+    },
+  ];
 }
 
 /**

@@ -29,6 +29,7 @@ import {
   unlockDestination,
 } from './prepare-hosts';
 import { endPageStream, preparePageStream } from './page-stream';
+import { addQuickackRoutes } from '../net/quickack-route';
 import { planFor, probePair, resolvePair, type ProbedPair } from './probe-plan';
 import { pageGuards } from '../../app/plan/page-guard';
 import { rollback } from './rollback';
@@ -198,6 +199,9 @@ async function prepareStep(ctx: FreezeContext): Promise<void> {
         if (v < LAZY_PIPE_MAX_SIZE)
           run.log(`raised fs.pipe-max-size from ${v} to ${LAZY_PIPE_MAX_SIZE} (CRIU's lazy page pipes need it)`, 'info', i === 0 ? req.from : req.to);
       });
+      const routes = await addQuickackRoutes(exec, plan);
+      if (routes.length)
+        run.log(`quick-ACK host route(s) ${routes.join(', ')} for the lazy-pages TLS handshake inside the freeze (removed with the page stream)`, 'info');
     }
     try {
       await preparePageStream(exec, plan);

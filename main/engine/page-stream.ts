@@ -12,6 +12,7 @@ import type { Executor } from '../hosts/executor';
 import { FerryError } from '../../app/errors';
 import { mustRun } from './freeze-context';
 import { makePageTls, pushPageTls } from './page-tls';
+import { removeQuickackRoutes } from '../net/quickack-route';
 
 type Side = 'source' | 'destination';
 
@@ -193,5 +194,5 @@ export async function endPageStream(exec: Executor, plan: MigrationPlan): Promis
     for (const g of guards.filter((x) => x.side === s)) await exec.run(host, ['nft', 'delete', 'table', 'inet', g.table]).catch(() => undefined);
     if (is && s === 'destination') await exec.run(host, ['nft', 'delete', 'table', 'inet', is.guardTable]).catch(() => undefined);
   };
-  await Promise.all([side('source'), side('destination')]);
+  await Promise.all([side('source'), side('destination'), removeQuickackRoutes(exec, plan)]);
 }

@@ -9,6 +9,7 @@ import type { Executor, RemoteProcess } from '../hosts/executor';
 import { RUNNING_FN } from '../../app/shell/running';
 import { CRIU_WORKER_FILES, CRIU_WORKER_FLAG, CRIU_WORKER_LOCK_FAILED } from './criu-swrk';
 import { PAGE_STREAM_FILES } from './page-relay';
+import { POLL_SHIM_SH } from './uffd-holder';
 import { IMAGE_STREAM_WORD, STREAM_FRAME_FUNCTIONS } from './stream-frame';
 
 /**
@@ -139,11 +140,14 @@ export const SOURCE_LAZY_FREEZE_SCRIPT = [
   STREAM_FRAME_FUNCTIONS,
   'dir=$1; batch=$2; dsend=$3; dtoken=$4; shift 4',
   `rm -f "$dir/status" && mkfifo "$dir/status" ${orFail('dump')}`,
+  // The page server's answers leave uncorked (scripts/lazy-pages-poll.c): found before the freeze.
+  POLL_SHIM_SH,
+  'so=$(poll_shim "$1")',
   ARM,
   `mark ${M.dumpStart}`,
   LOCK,
   // Its exit status lands in dump-exit: 0 once the last page has left, anything else when it resumed the process.
-  `(setsid sh -c 'd=$1; shift; echo $$ >"$d/dump.pid"; "$@" --status-fd 3 3>"$d/status"; echo $? >"$d/dump-exit.tmp"; mv "$d/dump-exit.tmp" "$d/dump-exit"' ferry-lazy-dump "$dir" "$@" </dev/null >/dev/null 2>&1 &)`,
+  `(setsid sh -c 'd=$1; so=$2; shift 2; echo $$ >"$d/dump.pid"; LD_PRELOAD=$so "$@" --status-fd 3 3>"$d/status"; echo $? >"$d/dump-exit.tmp"; mv "$d/dump-exit.tmp" "$d/dump-exit"' ferry-lazy-dump "$dir" "$so" "$@" </dev/null >/dev/null 2>&1 &)`,
   // CRIU writes one byte when everything but the memory is dumped; it closes the FIFO unwritten on failure.
   `[ "$(head -c1 "$dir/status" | wc -c)" = 1 ] ${orFail('dump', UNLOCK)}`,
   `mark ${M.dumpDone}`,

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../util/repo-root';
-import { POLL_SHIM_PY } from './uffd-holder';
+import { POLL_SHIM_PY, POLL_SHIM_SH } from './uffd-holder';
 
 // The lazy-pages daemon's poll shim (scripts/lazy-pages-poll.c), built here from the source the set-up builds, run
 // preloaded into python3, whose select.epoll().poll(0) is a zero-timeout epoll_wait() as in CRIU's handle_requests().
@@ -60,6 +60,34 @@ describe('lazy-pages poll shim', () => {
     expect(shimmed.blocking?.min_ms).toBeGreaterThanOrEqual(19);
   });
 
+  it('refuses TCP_CORK on (both ends of the lazy page connection), and leaves every other option alone', () => {
+    // What CRIU's tcp_cork(sk, true) and tcp_nodelay(sk, true) do, then what the socket says it is.
+    const probe = String.raw`
+import socket, json
+s = socket.socket()
+before = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_CORK)
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+cork = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_CORK)
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 0)
+print(json.dumps(dict(before=before, cork=cork, nodelay=s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY),
+  keepalive=s.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE), uncorked=s.getsockopt(socket.IPPROTO_TCP, socket.TCP_CORK))))
+`;
+    const run = (preload: string | undefined) => {
+      const r = spawnSync('python3', ['-c', probe], { env: { ...process.env, ...(preload ? { LD_PRELOAD: preload } : {}) }, encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as Record<string, number>;
+    };
+    expect(run(undefined)).toMatchObject({ before: 0, cork: 1, uncorked: 0 });
+    const shimmed = run(shim);
+    expect(shimmed.before).toBe(0);
+    expect(shimmed.cork).toBe(0);
+    expect(shimmed.nodelay).toBeGreaterThan(0);
+    expect(shimmed.keepalive).toBeGreaterThan(0);
+    expect(shimmed.uncorked).toBe(0);
+  });
+
   it('is found through the wrapper of a Ferry CRIU build that carries it, and only then', () => {
     const build = path.join(tmp, 'criu', 'unstable-4.2.1');
     mkdirSync(path.join(build, 'ferry'), { recursive: true });
@@ -75,5 +103,12 @@ describe('lazy-pages poll shim', () => {
     expect(find(wrapper)).toBe(path.join(build, 'ferry', 'lazy-pages-poll.so'));
     expect(find('/usr/sbin/criu-does-not-exist')).toBe('None');
     expect(find(shim)).toBe('None');
+    // The shell's lookup (the source's lazy freeze script) agrees, and prints nothing (exit 0) when there is none.
+    const findSh = (criu: string) => execFileSync('sh', ['-c', `${POLL_SHIM_SH}\nprintf '[%s]' "$(poll_shim "$1")"`, 'sh', criu], { encoding: 'utf8' });
+    expect(findSh(wrapper)).toBe(`[${path.join(build, 'ferry', 'lazy-pages-poll.so')}]`);
+    expect(findSh('/usr/sbin/criu-does-not-exist')).toBe('[]');
+    expect(findSh(shim)).toBe('[]');
+    rmSync(path.join(build, 'ferry', 'lazy-pages-poll.so'));
+    expect(findSh(wrapper)).toBe('[]');
   });
 });

@@ -18,7 +18,8 @@ import { PY_DAEMONIZE } from './python-daemon';
  * python3 (needs os and re): poll_shim(CRIU) is the path of the lazy-pages daemon's poll shim in the CRIU build that
  * the wrapper CRIU runs, or None (another CRIU, or no shim built). Ferry's CRIU build carries
  * ferry/lazy-pages-poll.so (scripts/lazy-pages-poll.c: without it the daemon spins on a core until the last page is
- * in; scripts/build-lazy-pages-poll.sh), which the guard preloads into the daemon only.
+ * in, and its page connection's last request and answer wait ~400 ms in corked sockets; scripts/build-lazy-pages-poll.sh),
+ * which the guard preloads into the daemon (and the source's lazy freeze script into the dump: POLL_SHIM_SH).
  */
 export const POLL_SHIM_PY = String.raw`def poll_shim(criu):
     try:
@@ -28,6 +29,13 @@ export const POLL_SHIM_PY = String.raw`def poll_shim(criu):
         return None
     so = m and os.path.join(m.group(1).decode(), 'ferry', 'lazy-pages-poll.so')
     return so if so and os.path.isfile(so) else None`;
+
+/**
+ * The same shim's path for a shell (the source's lazy freeze script preloads it into `criu dump --lazy-pages`, the
+ * page server, for its TCP_CORK part): `poll_shim CRIU` prints it, or nothing, read from the wrapper's first 4 KiB
+ * as POLL_SHIM_PY does.
+ */
+export const POLL_SHIM_SH = String.raw`poll_shim() { b=$(head -c 4096 "$1" 2>/dev/null | sed -n "s|.*--library-path '[^']*' '\(/[^']*\)/usr/sbin/criu'.*|\1|p" | head -n 1); if [ -n "$b" ] && [ -f "$b/ferry/lazy-pages-poll.so" ]; then printf %s "$b/ferry/lazy-pages-poll.so"; fi; }`;
 
 /**
  * Usage: python3 -c UFFD_HOLDER_PY DIR PIDS(comma-separated) CRIU lazy-pages ARGS... (no --daemon/--pidfile),

@@ -1,5 +1,9 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { WitnessReport } from '../../app/model/witness';
 import { WitnessClientStream } from '../../app/lab/witness-client';
 import { WitnessServer } from './witness-server';
 
@@ -34,6 +38,44 @@ describe('WitnessServer in-process', () => {
       await server.close();
       sock.destroy();
       silent.destroy();
+    }
+  });
+
+  it('rewrites its state file in slices: requests during a rewrite make one more, with what arrived meanwhile', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ferry-witness-'));
+    const stateFile = path.join(dir, 'witness.json');
+    const server = new WitnessServer({ listen: [{ host: '127.0.0.1', port: 0 }], stateFile, writeIntervalMs: 60_000 });
+    const [addr] = await server.start();
+    const port = Number(addr?.split(':')[1]);
+    const stream = new WitnessClientStream('sliced', 0, 24);
+    const sock = net.connect({ host: '127.0.0.1', port });
+    try {
+      sock.setEncoding('latin1');
+      await new Promise<void>((r) => sock.once('connect', () => r()));
+      let acked = 0;
+      const ackedNow = (n: number) =>
+        new Promise<void>((resolve) => {
+          const check = () => (stream.ackedCount >= n ? resolve() : undefined);
+          sock.on('data', (chunk: string) => {
+            stream.onData(chunk);
+            check();
+          });
+          check();
+        });
+      sock.write(stream.hello() + stream.nextMessage(Date.now()));
+      await ackedNow((acked = 1));
+      const first = server.requestWrite();
+      sock.write(stream.nextMessage(Date.now()) + stream.nextMessage(Date.now()));
+      await ackedNow((acked = 3));
+      // Still writing (one more rewrite follows) or done (a new one starts): either way the file ends up current.
+      await Promise.all([first, server.requestWrite()]);
+      const r = JSON.parse(readFileSync(stateFile, 'utf8')) as WitnessReport;
+      expect(r.connections.find((c) => c.clientId === 'sliced')).toMatchObject({ messages: acked, lastSeq: 3, intact: true, closeReason: 'open' });
+      expect(r.totals).toMatchObject({ connections: 1, open: 1 });
+    } finally {
+      await server.close();
+      sock.destroy();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,10 +1,12 @@
 // The witness's TCP servers: one ConnectionTracker per accepted socket, the report written to a state file.
+import { rename, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { HostPort } from '../../app/lab/host-port';
 import { formatHostPort } from '../../app/lab/host-port';
 import { ConnectionTracker, buildWitnessReport } from '../../app/lab/witness-tracker';
 import { HELLO_TIMEOUT_MS } from '../../app/lab/witness-protocol';
+import { WitnessReportCache, witnessReportText, type ReportEntry } from '../../app/lab/witness-report-text';
 import type { WitnessReport } from '../../app/model/witness';
 import { writeFileAtomic } from './entry-point';
 
@@ -22,6 +24,9 @@ export interface WitnessServerOptions {
 
 /** Epoch ms from the monotonic clock: immune to wall-clock steps while the witness runs. */
 const now = () => performance.timeOrigin + performance.now();
+const iso = (ms: number) => new Date(ms).toISOString();
+/** A rewrite serializes connections for at most this long before it lets the reads in (the gaps stay exact to ~this). */
+const SLICE_MS = 3;
 
 /** Accepts connections on every listen address and records what each peer sends. */
 export class WitnessServer {
@@ -32,6 +37,9 @@ export class WitnessServer {
   private bound: string[] = [];
   private nextId = 1;
   private timer: NodeJS.Timeout | undefined;
+  private readonly cache = new WitnessReportCache();
+  private writing: Promise<void> | undefined;
+  private writeAgain = false;
 
   constructor(private readonly opts: WitnessServerOptions) {}
 
@@ -59,12 +67,15 @@ export class WitnessServer {
     if (this.opts.stateFile) {
       // Every interval, but never more than a fifth of the time writing: with thousands of connections in the
       // report (a 1,000-connection bench, ten times) back-to-back writes starved the accept loop.
+      // The rewrite itself runs in slices between the reads (requestWrite), so the timestamps stay right.
       const interval = this.opts.writeIntervalMs ?? 250;
       const tick = () => {
         const t = now();
-        this.writeState();
-        this.timer = setTimeout(tick, Math.max(interval, (now() - t) * 4));
-        this.timer.unref();
+        void this.requestWrite().then(() => {
+          if (this.timer === undefined) return;
+          this.timer = setTimeout(tick, Math.max(interval, (now() - t) * 4));
+          this.timer.unref();
+        });
       };
       this.timer = setTimeout(tick, interval);
       this.timer.unref();
@@ -77,23 +88,76 @@ export class WitnessServer {
     return buildWitnessReport(this.startedMs, this.bound, this.trackers.values(), now());
   }
 
-  /** Rewrites the state file atomically (no-op without one). */
+  /** Rewrites the state file atomically, at once (no-op without one): the last write before an exit. */
   writeState(): void {
     if (!this.opts.stateFile) return;
     try {
-      writeFileAtomic(this.opts.stateFile, `${JSON.stringify(this.report(), null, 2)}\n`);
+      const nowMs = now();
+      const entries = this.sortedTrackers().map((t) => this.entryOf(t, nowMs));
+      writeFileAtomic(this.opts.stateFile, witnessReportText(iso(this.startedMs), iso(nowMs), this.bound, entries));
     } catch (err) {
-      (this.opts.onWriteError ?? ((e) => process.stderr.write(`ferry-witness: cannot write state: ${String(e)}\n`)))(err);
+      this.writeFailed(err);
     }
+  }
+
+  /**
+   * Rewrites the state file atomically without holding up the reads: the connections are serialized in slices of
+   * SLICE_MS between which the event loop handles what arrived, and the file is written asynchronously. A request
+   * while a rewrite runs makes one more after it. Resolves when the file is written (never rejects).
+   */
+  requestWrite(): Promise<void> {
+    if (!this.opts.stateFile) return Promise.resolve();
+    if (this.writing) {
+      this.writeAgain = true;
+      return this.writing;
+    }
+    const file = this.opts.stateFile;
+    this.writing = (async () => {
+      do {
+        this.writeAgain = false;
+        try {
+          const entries: ReportEntry[] = [];
+          let slice = now();
+          for (const t of this.sortedTrackers()) {
+            entries.push(this.entryOf(t, now()));
+            if (now() - slice > SLICE_MS) {
+              await new Promise((r) => setImmediate(r));
+              slice = now();
+            }
+          }
+          const tmp = `${file}.${process.pid}.tmp`;
+          await writeFile(tmp, witnessReportText(iso(this.startedMs), iso(now()), this.bound, entries));
+          await rename(tmp, file);
+        } catch (err) {
+          this.writeFailed(err);
+        }
+      } while (this.writeAgain);
+    })().finally(() => {
+      this.writing = undefined;
+    });
+    return this.writing;
   }
 
   /** Writes the final state (open connections stay `open`), then drops every socket and server. */
   async close(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    await this.writing;
     this.writeState();
     for (const s of this.sockets) s.destroy();
     await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  }
+
+  private sortedTrackers(): ConnectionTracker[] {
+    return [...this.trackers.values()].sort((a, b) => a.id - b.id);
+  }
+
+  private entryOf(t: ConnectionTracker, nowMs: number): ReportEntry {
+    return this.cache.entry(t.id, t.closed, () => t.snapshot(nowMs));
+  }
+
+  private writeFailed(err: unknown): void {
+    (this.opts.onWriteError ?? ((e) => process.stderr.write(`ferry-witness: cannot write state: ${String(e)}\n`)))(err);
   }
 
   private onConnection(socket: net.Socket): void {

@@ -59,7 +59,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     process.exit(1);
   }
   let stopping = false;
-  process.on('SIGUSR1', () => server.writeState());
+  process.on('SIGUSR1', () => void server.requestWrite());
   process.on('exit', () => {
     if (!stopping) server.writeState();
   });

@@ -357,6 +357,8 @@ describe('freeze scripts (freeze-scripts.ts: positional arguments)', { timeout: 
           '--exclude=./hook-move.exit',
           '--exclude=./criu-worker.ready',
           '--exclude=./criu-worker.ready.tmp',
+          '--exclude=./criu-rpc.conf',
+          '--exclude=./criu-rpc.conf.tmp',
         ];
         const sent = [
           '--exclude=./dump.log',

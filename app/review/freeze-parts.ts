@@ -48,12 +48,14 @@ export function freezeBreakdown(i: FreezeBreakdownInput): FreezePart[] | undefin
   if (locked !== undefined)
     add('source: connections locked', locked - m.dumpStart, 'source', "one nft -f: the connections' four-tuples (the dump runs with --network-lock skip)");
   const dumpFrom = locked ?? m.dumpStart;
-  const dumpWorker = workerSpan(s('dump-requested'), s('dump-answered'), dumpFrom, m.dumpDone);
+  // A lazy dump's CRIU answers only once the pages have left: its ready byte ends its part of the freeze.
+  const dumpWorker = workerSpan(s('dump-requested'), s(lazy ? 'dump-ready' : 'dump-answered'), dumpFrom, m.dumpDone);
   if (dumpWorker) {
     // A pre-started CRIU: its request, its log, the rest of the request's time, its client's exit.
     add('criu dump: request to the pre-started CRIU', dumpWorker.request, 'source', WORKER_REQUEST);
     dumpParts(lazy, dumpWorker.criu, i.dumpLog ? criuLogLines(i.dumpLog) : [], true).forEach((p) => add(p.name, p.ms, 'source', p.detail));
-    add('criu dump: answer and client exit', dumpWorker.exit, 'source', WORKER_EXIT);
+    if (lazy) add('criu dump: ready signal and client exit', dumpWorker.exit, 'source', WORKER_READY_EXIT);
+    else add('criu dump: answer and client exit', dumpWorker.exit, 'source', WORKER_EXIT);
   } else dumpParts(lazy, m.dumpDone - dumpFrom, i.dumpLog ? criuLogLines(i.dumpLog) : []).forEach((p) => add(p.name, p.ms, 'source', p.detail));
   // The address hook's move, when one ran (between the address's own removal and its marker on each side).
   const hook = (ms: readonly Marker[], from: number, to: number, host: FreezePart['host'], name: string) => {
@@ -105,6 +107,8 @@ export function freezeBreakdown(i: FreezeBreakdownInput): FreezePart[] | undefin
 const WORKER_REQUEST = "the script signals the pre-started CRIU's client (criu swrk, started before the freeze), which sends the request";
 const WORKER_SETUP = 'CRIU reads the request, its cached kernel facts and opens its log, before its first log line (no process start-up)';
 const WORKER_EXIT = "CRIU's answer to the client, the client's exit and the script going on";
+const WORKER_READY_EXIT =
+  "CRIU's ready byte to the client (status_fd), the hand-over of CRIU's socket to the holder that waits for the pages to leave, the client's exit and the script going on";
 
 /**
  * A pre-started CRIU's span from the client's markers (`requested`, `answered`), inside the script's [from, to]:

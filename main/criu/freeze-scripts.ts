@@ -126,32 +126,42 @@ export const DESTINATION_FREEZE_SCRIPT = [
   `[ -n "$crpc" ] || mark ${M.restored}`,
 ].join('\n');
 
+/** A lazy dump's files in the source's image folder: its PID (while it serves the pages) and, once it ended, its exit status. */
+export const LAZY_DUMP_FILES = { pid: 'dump.pid', exit: 'dump-exit' } as const;
+
 /**
  * Source, lazy pages: $1 image dir, $2 `ip -batch` lines, $3 $4 the direct stream's sender (a command line reading
- * stdin, main/criu/direct-stream.ts) and token (empty: none), $5.. the `criu dump --lazy-pages` argv (without
- * --status-fd). CRIU dumps everything
- * but the private memory, says so on a FIFO, and stays to serve those pages: it runs detached and outlives this
- * script. What CRIU could not leave lazy (shared memory: page data in pages-*.img) goes straight to the
- * destination when a direct stream is given, beside the small images.
+ * stdin, main/criu/direct-stream.ts) and token (empty: none), $5.. the dump: `--criu-worker CLIENT-ARGV…` (a
+ * pre-started CRIU, main/criu/criu-swrk.ts: its client locks in-process, and exits 0 once CRIU is ready, leaving a
+ * holder that waits for CRIU's end) or the `criu dump --lazy-pages` argv (without --status-fd). CRIU dumps
+ * everything but the private memory, says so, and stays to serve those pages: it outlives this script (the CLI
+ * dump detached). Either way `dump.pid` names what runs while CRIU serves, and `dump-exit` gets CRIU's exit status:
+ * 0 once the last page has left, anything else when it resumed the process. What CRIU could not leave lazy (shared
+ * memory: page data in pages-*.img) goes straight to the destination when a direct stream is given, beside the
+ * small images.
  */
 export const SOURCE_LAZY_FREEZE_SCRIPT = [
   MARK,
   STREAM_FRAME_FUNCTIONS,
   'dir=$1; batch=$2; dsend=$3; dtoken=$4; shift 4',
-  `rm -f "$dir/status" && mkfifo "$dir/status" ${orFail('dump')}`,
+  WORKER('dumpWorker'),
+  `if [ -z "$crpc" ]; then rm -f "$dir/status" && mkfifo "$dir/status" ${orFail('dump')}; fi`,
   ARM,
-  `mark ${M.dumpStart}`,
-  LOCK,
-  // Its exit status lands in dump-exit: 0 once the last page has left, anything else when it resumed the process.
-  `(setsid sh -c 'd=$1; shift; echo $$ >"$d/dump.pid"; "$@" --status-fd 3 3>"$d/status"; echo $? >"$d/dump-exit.tmp"; mv "$d/dump-exit.tmp" "$d/dump-exit"' ferry-lazy-dump "$dir" "$@" </dev/null >/dev/null 2>&1 &)`,
+  'if [ -n "$crpc" ]; then',
+  `  criu_run; rc=$?; [ $rc != ${CRIU_WORKER_LOCK_FAILED} ] ${orFail('lock')}; [ $rc = 0 ] ${orFail('dump', UNLOCK)}`,
+  'else',
+  `  mark ${M.dumpStart}`,
+  `  ${LOCK}`,
+  `  (setsid sh -c 'd=$1; shift; echo $$ >"$d/${LAZY_DUMP_FILES.pid}"; "$@" --status-fd 3 3>"$d/status"; echo $? >"$d/${LAZY_DUMP_FILES.exit}.tmp"; mv "$d/${LAZY_DUMP_FILES.exit}.tmp" "$d/${LAZY_DUMP_FILES.exit}"' ferry-lazy-dump "$dir" "$@" </dev/null >/dev/null 2>&1 &)`,
   // CRIU writes one byte when everything but the memory is dumped; it closes the FIFO unwritten on failure.
-  `[ "$(head -c1 "$dir/status" | wc -c)" = 1 ] ${orFail('dump', UNLOCK)}`,
+  `  [ "$(head -c1 "$dir/status" | wc -c)" = 1 ] ${orFail('dump', UNLOCK)}`,
+  'fi',
   `mark ${M.dumpDone}`,
   `if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - ${orFail('addressRemove')}; fi`,
   HOOK('hookSource'),
   `mark ${M.addressRemoved}`,
   // The dump argv is no longer needed: the positional parameters become tar's exclusions.
-  `set -- --exclude=./dump.log --exclude=./status --exclude=./dump-exit.tmp --exclude=./dump-exit --exclude=./dump.pid ${PAGE_STREAM_EXCLUDES}`,
+  `set -- --exclude=./dump.log --exclude=./status --exclude=./${LAZY_DUMP_FILES.exit}.tmp --exclude=./${LAZY_DUMP_FILES.exit} --exclude=./${LAZY_DUMP_FILES.pid} ${PAGE_STREAM_EXCLUDES}`,
   'if [ -n "$dsend" ]; then',
   '  files=$(cd "$dir" && ls pages-*.img 2>/dev/null)',
   `  dn=$(frame_count "$dir" -T /dev/null $files) ${orFail('send')}`,

@@ -26,7 +26,7 @@ import {
 import { pageStreamPaths, withSockets } from '../criu/page-relay';
 import { UFFD_HOLDER_PY } from '../criu/uffd-holder';
 import { addBatch, addedBeforeFailure, announceAddresses, removeBatch } from '../net/address-move';
-import { criuError, freezeDumpCommand, freezeRestoreCommand, planDumpArgv, readRemoteFile } from './criu-run';
+import { criuError, freezeDumpCommand, freezeRestoreCommand, readRemoteFile } from './criu-run';
 import { destinationDevice, persistLog, sourceDevice, type FreezeContext } from './freeze-context';
 import { directStreamCommands } from '../criu/direct-stream';
 import { describeMoves } from './freeze-staged';
@@ -143,7 +143,7 @@ function scriptSides(ctx: FreezeContext): { source: FreezeSide; destination: Fre
     ? {
         host: from,
         script: SOURCE_LAZY_FREEZE_SCRIPT,
-        args: sourceLazyArgs(plan.sourceImageDir, srcBatch, directStream, planDumpArgv(plan)),
+        args: sourceLazyArgs(plan.sourceImageDir, srcBatch, directStream, freezeDumpCommand(plan)),
         ...prefix(srcFds),
       }
     : { host: from, script: SOURCE_FREEZE_SCRIPT, args: [plan.sourceImageDir, srcBatch, ...freezeDumpCommand(plan)], ...prefix(srcFds) };

@@ -75,13 +75,23 @@ export function freezeBreakdown(i: FreezeBreakdownInput): FreezePart[] | undefin
     );
   else
     add('images through the controller', m.received - m.removed, 'controller', 'the page-less images: source tar → SSH → controller → SSH → destination tar');
-  const beforeAdd = lazy ? m.lazyStarted : m.received;
-  if (lazy)
+  // Lazy: the daemon (started before the freeze, waiting for its images) gets them at `received` and the address
+  // moves meanwhile (lazy-pages-started after address-added); older scripts started it before the move.
+  const overlapped = lazy && m.lazyStarted > m.added;
+  if (lazy && !overlapped)
     add('lazy-pages daemon start', m.lazyStarted - m.received, 'destination', 'criu lazy-pages reads the images and connects to the source (TLS handshake)');
-  hook(i.destination, beforeAdd, m.added, 'destination', 'destination: address added');
-  const restoreWorker = workerSpan(d('restore-requested'), d('restore-answered'), m.added, m.restored);
+  hook(i.destination, lazy && !overlapped ? m.lazyStarted : m.received, m.added, 'destination', 'destination: address added');
+  if (overlapped)
+    add(
+      'lazy-pages daemon start',
+      m.lazyStarted - m.added,
+      'destination',
+      'what the address move did not cover: the pre-started criu lazy-pages reads the tree (handed over by its guard) and listens for the restore',
+    );
+  const restoreFrom = overlapped ? m.lazyStarted : m.added;
+  const restoreWorker = workerSpan(d('restore-requested'), d('restore-answered'), restoreFrom, m.restored);
   if (restoreWorker) add('criu restore: request to the pre-started CRIU', restoreWorker.request, 'destination', WORKER_REQUEST);
-  const restore = restoreWorker ? restoreWorker.criu : m.restored - m.added;
+  const restore = restoreWorker ? restoreWorker.criu : m.restored - restoreFrom;
   const rlog = i.restoreLog ? criuLogLines(i.restoreLog) : [];
   const rEnd = rlog.at(-1)?.ms;
   if (rEnd !== undefined && rEnd <= restore) {

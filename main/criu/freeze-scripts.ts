@@ -184,8 +184,9 @@ export const SOURCE_LAZY_FREEZE_SCRIPT = [
  * and token (empty: none), $11.. the `criu restore --lazy-pages` argv. The direct stream's listener is up before
  * the freeze; what it receives counts only when it opens with the token, holds the byte count announced after it,
  * and the listener exits 0. The
- * lazy-pages daemon is started once the images are in, under the guard: it fetches the pages the restored process
- * faults on, then the rest.
+ * lazy-pages daemon is started before the freeze under the guard and waits for its images; once they are in, the
+ * guard hands them over while the address moves, and the restore starts when the daemon listens: it fetches the
+ * pages the restored process faults on, then the rest.
  */
 export const DESTINATION_LAZY_FREEZE_SCRIPT = [
   MARK,
@@ -197,7 +198,7 @@ export const DESTINATION_LAZY_FREEZE_SCRIPT = [
   `  trap 'kill $(cat "$dir/direct.pid" 2>/dev/null) 2>/dev/null' EXIT`,
   'fi',
   // The guard starts before the freeze and waits for its go.
-  'lp() { python3 -c "$guard" "$dir" "$pids" "$criu" lazy-pages --page-server --address "$addr" --port "$port" --images-dir "$dir" ' +
+  'lp() { python3 -c "$guard" "$dir" "$pids" "$criu" lazy-pages --page-server --address "$addr" --port "$port" ' +
     '--log-file "$dir/lazy-pages.log" -v4 "$@"; }',
   'rm -f "$dir/guard.go" "$dir/guard.ready" && mkfifo "$dir/guard.go" "$dir/guard.ready" && ' +
     `if [ -n "$tls" ]; then lp --tls --tls-cacert "$tls/ca.crt" --tls-cert "$tls/cert.pem" --tls-key "$tls/key.pem"; else lp; fi ${orFail('lazyPages')}`,
@@ -206,12 +207,16 @@ export const DESTINATION_LAZY_FREEZE_SCRIPT = [
   RECEIVE_IMAGES,
   `if [ -n "$dlisten" ]; then wait $direct && [ "$(cat "$dir/direct.exit")" = 0 ] ${orFail('direct')}; fi`,
   `mark ${M.received}`,
-  `printf go >"$dir/guard.go" && [ "$(head -c1 "$dir/guard.ready")" = 1 ] ${orFail('lazyPages')}`,
-  `mark ${M.lazyPagesStarted}`,
+  // The guard feeds the images to the daemon it started before the freeze; the address moves meanwhile, and the
+  // restore waits for the daemon's socket (prepare_lazy_pages_socket() connects to it early in the restore).
+  `printf go >"$dir/guard.go" ${orFail('lazyPages')}`,
   STOP_POINT,
   `if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - ${orFail('addressAdd')}; fi`,
   HOOK('hookDestination'),
   `mark ${M.addressAdded}`,
+  // The guard writes one byte and closes: read by the shell itself (no process inside the freeze).
+  `{ read -r lpok || :; } <"$dir/guard.ready"; [ "$lpok" = 1 ] ${orFail('lazyPages')}`,
+  `mark ${M.lazyPagesStarted}`,
   `criu_run "$@" ${orFail('restore')}`,
   // A pre-started CRIU's client marked it.
   `[ -n "$crpc" ] || mark ${M.restored}`,

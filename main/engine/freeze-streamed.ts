@@ -275,7 +275,8 @@ function describeStep(ctx: FreezeContext, step: StepName, marks: Marks, streams:
     case 'move-address':
       return describeMoves(ctx) || 'no address to move';
     case 'restore':
-      return `criu restore ${span(marks.destination, M.addressAdded, M.restored)}`;
+      // Lazy: the restore starts once the lazy-pages daemon listens (after the address move).
+      return `criu restore ${span(marks.destination, plan.transferMode === 'lazy' ? M.lazyPagesStarted : M.addressAdded, M.restored)}`;
     default:
       return '';
   }

@@ -280,12 +280,14 @@ describe('freeze scripts (freeze-scripts.ts: positional arguments)', { timeout: 
         const streams = await startFreeze(
           exec,
           lazy
-            ? { host: 'a', script: SOURCE_LAZY_FREEZE_SCRIPT, args: sourceLazyArgs(dir, srcBatch, direct, [criu, 'dump', ...criuArgs]) }
+            ? { host: 'a', script: SOURCE_LAZY_FREEZE_SCRIPT, args: sourceLazyArgs(dir, srcBatch, direct, [criu, 'dump', ...criuArgs]), bash: true }
             : { host: 'a', script: SOURCE_FREEZE_SCRIPT, args: [dir, srcBatch, criu, 'dump', ...criuArgs] },
           lazy
             ? {
                 host: 'b',
                 script: DESTINATION_LAZY_FREEZE_SCRIPT,
+                // Under bash, as the engine runs the lazy scripts (freeze-streamed.ts).
+                bash: true,
                 args: destinationLazyArgs(
                   dir,
                   dstBatch,

@@ -24,7 +24,13 @@ const PAGE_STREAM_EXCLUDES = [
   .map((f) => `--exclude=./${f}`)
   .join(' ');
 
-const MARK = `mark() { printf '@@FERRY-AT %s %s\\n' "$1" "$(date +%s%N)" >&2; }`;
+/**
+ * `mark NAME`: the marker with the host's time in ns. Under bash (FreezeSide.bash) from $EPOCHREALTIME, read once
+ * (µs, no process); under another sh from `date` (a process, 1–10 ms on a loaded 2-core host, inside the freeze).
+ */
+const MARK =
+  `mark() { if [ -n "\${EPOCHREALTIME:-}" ]; then mk_t=$EPOCHREALTIME; mk_t=\${mk_t%[.,]*}\${mk_t#*[.,]}000; else mk_t=$(date +%s%N); fi; ` +
+  `printf '@@FERRY-AT %s %s\\n' "$1" "$mk_t" >&2; }`;
 /**
  * `|| { [first;] mark <failure>; exit <code>; }`: how a step of a script fails (app/freeze/freeze-protocol.ts);
  * `first`: what to undo before.
@@ -280,7 +286,20 @@ export interface FreezeSide {
    * A command the script runs under (it execs `sh -c SCRIPT …`): the socket connector (page-relay.ts) giving the
    * source its page-stream socket (fd 3) and image-stream socket (stdout), the destination its image-stream socket (stdin).
    */
-  prefix?: string[];
+  prefix?: string[]; /**
+   * Run the script under bash when the host has it (else sh): its markers then take no process (MARK). The scripts
+   * are POSIX sh and run the same under either.
+   */
+  bash?: boolean;
+}
+
+/** `sh -c PREFER_BASH ferry-shell SCRIPT NAME ARGS…` runs `bash -c SCRIPT NAME ARGS…` when bash is there, else sh. */
+const PREFER_BASH = 'command -v bash >/dev/null 2>&1 && exec bash -c "$@"; exec sh -c "$@"';
+
+/** The argv that runs a side's script under its shell, as `NAME` ($0) with its arguments. */
+function sideArgv(side: FreezeSide, name: string): string[] {
+  const shell = side.bash ? ['sh', '-c', PREFER_BASH, 'ferry-shell'] : ['sh', '-c'];
+  return [...(side.prefix ?? []), ...shell, side.script, name, ...side.args];
 }
 
 /**
@@ -288,8 +307,8 @@ export interface FreezeSide {
  * 'controller' pipes the source's stdout into the destination's stdin; 'direct': the prefixes connected them.
  */
 export async function startFreeze(exec: Executor, src: FreezeSide, dst: FreezeSide, images: 'controller' | 'direct' = 'controller'): Promise<FreezeStreams> {
-  const destination = await exec.spawn(dst.host, [...(dst.prefix ?? []), 'sh', '-c', dst.script, 'ferry-restore', ...dst.args]);
-  const source = await exec.spawn(src.host, [...(src.prefix ?? []), 'sh', '-c', src.script, 'ferry-dump', ...src.args]);
+  const destination = await exec.spawn(dst.host, sideArgv(dst, 'ferry-restore'));
+  const source = await exec.spawn(src.host, sideArgv(src, 'ferry-dump'));
   let bytes = 0;
   if (images === 'controller') {
     source.stdout.on('data', (d: Buffer) => (bytes += d.length));

@@ -145,6 +145,7 @@ function scriptSides(ctx: FreezeContext): { source: FreezeSide; destination: Fre
         script: SOURCE_LAZY_FREEZE_SCRIPT,
         args: sourceLazyArgs(plan.sourceImageDir, srcBatch, directStream, freezeDumpCommand(plan)),
         ...prefix(srcFds),
+        bash: true,
       }
     : { host: from, script: SOURCE_FREEZE_SCRIPT, args: [plan.sourceImageDir, srcBatch, ...freezeDumpCommand(plan)], ...prefix(srcFds) };
   const destination: FreezeSide =
@@ -153,6 +154,7 @@ function scriptSides(ctx: FreezeContext): { source: FreezeSide; destination: Fre
           host: to,
           script: DESTINATION_LAZY_FREEZE_SCRIPT,
           ...prefix(dstFds),
+          bash: true,
           args: destinationLazyArgs(
             plan.destinationImageDir,
             dstBatch,

@@ -79,7 +79,12 @@ export function freezeBreakdown(i: FreezeBreakdownInput): FreezePart[] | undefin
   // moves meanwhile (lazy-pages-started after address-added); older scripts started it before the move.
   const overlapped = lazy && m.lazyStarted > m.added;
   if (lazy && !overlapped)
-    add('lazy-pages daemon start', m.lazyStarted - m.received, 'destination', 'criu lazy-pages reads the images and connects to the source (TLS handshake)');
+    add(
+      'lazy-pages daemon start',
+      m.lazyStarted - m.received,
+      'destination',
+      'criu lazy-pages starts, reads the images and listens for the restore (scripts that started it at `received`)',
+    );
   hook(i.destination, lazy && !overlapped ? m.lazyStarted : m.received, m.added, 'destination', 'destination: address added');
   if (overlapped)
     add(

@@ -275,15 +275,19 @@ describe('freeze scripts (freeze-scripts.ts: positional arguments)', { timeout: 
       for (const name of ['imgs;$(touch /tmp/ferry-pwned)`id` *', '-x', 'line\nbreak', 'it\'s "q"']) {
         const dir = path.join(tmp, name);
         mkdirSync(dir, { recursive: true });
+        // The received images (the fake tar unpacks nothing): the guard hands the inventory to the daemon.
+        if (lazy) writeFileSync(path.join(dir, 'inventory.img'), 'inventory');
         const streams = await startFreeze(
           exec,
           lazy
-            ? { host: 'a', script: SOURCE_LAZY_FREEZE_SCRIPT, args: sourceLazyArgs(dir, srcBatch, direct, [criu, 'dump', ...criuArgs]) }
+            ? { host: 'a', script: SOURCE_LAZY_FREEZE_SCRIPT, args: sourceLazyArgs(dir, srcBatch, direct, [criu, 'dump', ...criuArgs]), bash: true }
             : { host: 'a', script: SOURCE_FREEZE_SCRIPT, args: [dir, srcBatch, criu, 'dump', ...criuArgs] },
           lazy
             ? {
                 host: 'b',
                 script: DESTINATION_LAZY_FREEZE_SCRIPT,
+                // Under bash, as the engine runs the lazy scripts (freeze-streamed.ts).
+                bash: true,
                 args: destinationLazyArgs(
                   dir,
                   dstBatch,
@@ -313,15 +317,13 @@ describe('freeze scripts (freeze-scripts.ts: positional arguments)', { timeout: 
           // Run by the guard (main/criu/uffd-holder.ts), which adds its own status pipe.
           for (let i = 0; i < 100 && !existsSync(path.join(tmp, 'rec', 'criu.lazy-pages.argv')); i++) await new Promise((r) => setTimeout(r, 20));
           const lazyArgv = recordedArgv('criu.lazy-pages');
-          expect(lazyArgv.slice(0, -2)).toEqual([
+          expect(lazyArgv.slice(0, -6)).toEqual([
             'lazy-pages',
             '--page-server',
             '--address',
             '2001:db8::1',
             '--port',
             '27001',
-            '--images-dir',
-            dir,
             '--log-file',
             `${dir}/lazy-pages.log`,
             '-v4',
@@ -333,7 +335,8 @@ describe('freeze scripts (freeze-scripts.ts: positional arguments)', { timeout: 
             '--tls-key',
             `${dir}/tls/key.pem`,
           ]);
-          expect(lazyArgv.at(-2)).toBe('--status-fd');
+          // The guard's own: the stage it feeds the images through, the work folder (the restore's socket), its pipe.
+          expect(lazyArgv.slice(-6, -1)).toEqual(['--images-dir', `${dir}/lazy-stage`, '--work-dir', dir, '--status-fd']);
         }
         expect(recorded('ip', 'stdin').toString()).toBe(dstBatch);
         expect(recordedArgv('tar-x')).toEqual(['-C', dir, '-xf', '-']);
@@ -357,6 +360,8 @@ describe('freeze scripts (freeze-scripts.ts: positional arguments)', { timeout: 
           '--exclude=./hook-move.exit',
           '--exclude=./criu-worker.ready',
           '--exclude=./criu-worker.ready.tmp',
+          '--exclude=./criu-rpc.conf',
+          '--exclude=./criu-rpc.conf.tmp',
         ];
         const sent = [
           '--exclude=./dump.log',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { criuRpcRequest, criuRpcVersionProbe, toHex } from './criu-rpc';
+import { criuLazyPagesConfig, criuRpcRequest, criuRpcVersionProbe, toHex } from './criu-rpc';
 
 /** A reader of protobuf's wire format, for the test: field → values (varints as bigint, the rest as bytes). */
 function decode(b: Uint8Array): Map<number, (bigint | Uint8Array)[]> {
@@ -83,6 +83,30 @@ describe("CRIU's RPC requests (images/rpc.proto)", () => {
     expect(() => criuRpcRequest('dump', { ...base, pid: 1, imagesDir: 'rel' })).toThrow(/absolute/);
     expect(() => criuRpcRequest('dump', base)).toThrow(/PID/);
     expect(() => criuRpcRequest('dump', { ...base, pid: 1, pageServerFd: 2 ** 40 })).toThrow(/32-bit/);
+  });
+
+  it('a lazy dump: lazy pages, the config file that gives the address, the status descriptor, TLS, no ps (RPC drops its address)', () => {
+    const tls = { ca: '/d/tls/ca.crt', cert: '/d/tls/cert.pem', key: '/d/tls/key.pem' };
+    const opts = decode(
+      one(
+        decode(criuRpcRequest('dump', { ...base, pid: 7, lazyPages: true, configFile: '/d/criu-rpc.conf', statusFd: 47, tls, networkLock: 'skip' })),
+        2,
+      ) as Uint8Array,
+    );
+    expect([one(opts, 48), one(opts, 49), one(opts, 58)]).toEqual([1n, 47n, 1n]);
+    expect(text(one(opts, 51))).toBe('/d/criu-rpc.conf');
+    expect([54, 56, 57].map((f) => text(one(opts, f)))).toEqual([tls.ca, tls.cert, tls.key]);
+    expect(opts.has(11)).toBe(false);
+    expect(() => criuRpcRequest('dump', { ...base, pid: 7, configFile: 'rel.conf' })).toThrow(/absolute/);
+    expect(() => criuRpcRequest('dump', { ...base, pid: 7, tls: { ...tls, key: '/k\n--x' } })).toThrow(/one line/);
+  });
+
+  it("a lazy dump's config file: `option value` lines (criu/config.c), an IP literal and a port only", () => {
+    expect(criuLazyPagesConfig('198.18.0.2', 27001)).toBe('address 198.18.0.2\nport 27001\n');
+    expect(criuLazyPagesConfig('2001:2::2', 1)).toBe('address 2001:2::2\nport 1\n');
+    expect(() => criuLazyPagesConfig('198.18.0.2\nlazy-pages', 27001)).toThrow(/IP literal/);
+    expect(() => criuLazyPagesConfig('"x y"', 27001)).toThrow(/IP literal/);
+    expect(() => criuLazyPagesConfig('198.18.0.2', 0)).toThrow(/port/);
   });
 
   it('UTF-8 strings', () => {

@@ -26,8 +26,21 @@ export interface CriuRpcOptions {
   pageServerFd?: number;
   /** dump: how the connections are locked (`--network-lock`). A restore takes the dump's method from the images. */
   networkLock?: keyof typeof NETWORK_LOCK;
-  /** restore: memory left out, served by a lazy-pages daemon (`--lazy-pages`). */
+  /**
+   * Memory left out (`--lazy-pages`): restore, served by a lazy-pages daemon; dump, served by CRIU itself after
+   * the dump, on the address and port of the request's config file (RPC drops `ps.address` for lazy pages:
+   * criu/cr-service.c, setup_opts_from_req).
+   */
   lazyPages?: boolean;
+  /**
+   * A CRIU configuration file (criu_opts.config_file) read after the request's options and overriding them
+   * (cr-service.c, PARSING_RPC_CONF): how a lazy dump gets its page server's address.
+   */
+  configFile?: string;
+  /** A descriptor of the requesting process CRIU writes one byte to when it is ready (criu_opts.status_fd; CRIU reopens it through /proc). */
+  statusFd?: number;
+  /** CRIU's own TLS on the page connection (`--tls`, `--tls-cacert`, `--tls-cert`, `--tls-key`). */
+  tls?: { ca: string; cert: string; key: string };
   /** Action scripts as notifications on the RPC socket, answered by the client (criu_opts.notify_scripts). */
   notifyScripts?: boolean;
 }
@@ -49,8 +62,32 @@ export function criuRpcRequest(type: 'dump' | 'restore', o: CriuRpcOptions): Uin
   if (o.pageServerFd !== undefined) opts.message(11, new Writer().int(4, o.pageServerFd)); // ps { fd }
   if (o.notifyScripts) opts.bool(12, true);
   if (o.lazyPages) opts.bool(48, true);
+  if (o.statusFd !== undefined) opts.int(49, o.statusFd);
+  if (o.configFile !== undefined) opts.string(51, absolute('config file', o.configFile));
+  if (o.tls) {
+    opts.string(54, absolute('TLS CA file', o.tls.ca));
+    opts.string(56, absolute('TLS certificate', o.tls.cert));
+    opts.string(57, absolute('TLS key', o.tls.key));
+    opts.bool(58, true);
+  }
   if (o.networkLock) opts.int(64, NETWORK_LOCK[o.networkLock]);
   return new Writer().int(1, CRIU_REQ_TYPE[type]).message(2, opts).bytes();
+}
+
+/** A path CRIU opens: absolute (CRIU's work folder is the images folder), one line. */
+function absolute(what: string, p: string): string {
+  if (!p.startsWith('/') || /[\0\n\r]/.test(p)) throw new RangeError(`CRIU RPC ${what} must be an absolute path on one line: ${JSON.stringify(p)}`);
+  return p;
+}
+
+/**
+ * The text of a CRIU configuration file (criu/config.c: one `option value` per line, read as `--option value`)
+ * giving a lazy dump's page server its address and port. `address` must be an IP literal (no space, no quote).
+ */
+export function criuLazyPagesConfig(address: string, port: number): string {
+  if (!/^[0-9A-Fa-f.:]+$/.test(address)) throw new RangeError(`CRIU config: not an IP literal: ${JSON.stringify(address)}`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`CRIU config: bad port ${port}`);
+  return `address ${address}\nport ${port}\n`;
 }
 
 /** `criu_req { type: VERSION, keep_open: true }`: proves the worker runs and reads requests, and keeps it waiting. */

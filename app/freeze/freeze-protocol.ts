@@ -26,6 +26,8 @@ export const FREEZE_MARK = {
   /** The address hook's `move` (app/hooks/address-hook.ts) started and ended well (either side's script). */
   hookStart: 'hook-start',
   hookDone: 'hook-done',
+  /** Source, lazy: the pre-started CRIU said everything but the memory is dumped (its status byte; criu-swrk.ts). */
+  dumpReady: 'dump-ready',
 } as const;
 
 export type FreezeMark = (typeof FREEZE_MARK)[keyof typeof FREEZE_MARK];

@@ -85,6 +85,50 @@ describe('freeze breakdown (markers + CRIU log times)', () => {
     expect(parts.every((p) => p.ms >= 0)).toBe(true);
   });
 
+  it('lazy, both CRIUs pre-started: the dump up to its ready byte, the daemon fed while the address moves; the parts add up', () => {
+    // A real lazy migration of the demo (lazy dump through criu swrk, daemon started before the freeze, load ~19).
+    const c = captured('freeze-lazy-swrk.json');
+    const parts =
+      freezeBreakdown({
+        mode: c.mode,
+        freezeMs: c.freezeMs,
+        ...c.markers,
+        dumpLog: fixture('criu-dump-lazy-swrk.log'),
+        restoreLog: fixture('criu-restore-lazy-swrk.log'),
+        imagesVia: 'direct',
+      }) ?? [];
+    expect(parts.map((p) => p.name)).toEqual([
+      'source: connections locked',
+      'criu dump: request to the pre-started CRIU',
+      'criu dump: freeze, collect (memory stays)',
+      'criu dump: reads the request, opens its log',
+      'criu dump: ready signal and client exit',
+      'source: address removed',
+      'images to the destination',
+      'destination: address added',
+      'lazy-pages daemon start',
+      'criu restore: request to the pre-started CRIU',
+      'criu restore',
+      'criu restore: unlock script',
+      'criu restore: CRIU network unlock',
+      'criu restore: reads the request, opens its log',
+      'criu restore: answer and client exit',
+      'signals (controller ↔ hosts)',
+    ]);
+    const at = (side: Marker[], n: string) => side.find((m) => m.name === n)?.atMs ?? NaN;
+    const d = c.markers.destination;
+    // CRIU's own part ends at its status-ready line (146.1 ms into its log), not at its answer (after the pages).
+    expect(part(parts, 'criu dump: freeze, collect (memory stays)')?.ms).toBeCloseTo(146.1, 1);
+    expect(part(parts, 'criu dump: ready signal and client exit')?.ms).toBeCloseTo(at(c.markers.source, 'dump-done') - at(c.markers.source, 'dump-ready'), 0);
+    // The address move starts at `received`; the daemon's part is only what the move did not cover.
+    expect(part(parts, 'destination: address added')?.ms).toBeCloseTo(at(d, 'address-added') - at(d, 'received'), 0);
+    expect(part(parts, 'lazy-pages daemon start')?.ms).toBeCloseTo(at(d, 'lazy-pages-started') - at(d, 'address-added'), 0);
+    expect(part(parts, 'criu restore: request to the pre-started CRIU')?.ms).toBeCloseTo(at(d, 'restore-requested') - at(d, 'lazy-pages-started'), 0);
+    expect(parts.some((p) => p.name.endsWith('start and exit'))).toBe(false);
+    expect(parts.every((p) => p.ms >= 0)).toBe(true);
+    expect(sum(parts)).toBeCloseTo(c.freezeMs, 0);
+  });
+
   it("the restore's unlock as its own parts (the action script, CRIU's own nft unlock), the images host to host", () => {
     // A real restore log (demo workload, streamed, lab-b; the pre-lock deleted by the action script: 26 ms).
     const m = (name: string, atMs: number): Marker => ({ name, atMs: 1_000_000 + atMs });

@@ -49,12 +49,14 @@ export function freezeBreakdown(i: FreezeBreakdownInput): FreezePart[] | undefin
   if (locked !== undefined)
     add('source: connections locked', locked - m.dumpStart, 'source', "one nft -f: the connections' four-tuples (the dump runs with --network-lock skip)");
   const dumpFrom = locked ?? m.dumpStart;
-  const dumpWorker = workerSpan(s('dump-requested'), s('dump-answered'), dumpFrom, m.dumpDone);
+  // A lazy dump's CRIU answers only once the pages have left: its ready byte ends its part of the freeze.
+  const dumpWorker = workerSpan(s('dump-requested'), s(lazy ? 'dump-ready' : 'dump-answered'), dumpFrom, m.dumpDone);
   if (dumpWorker) {
     // A pre-started CRIU: its request, its log, the rest of the request's time, its client's exit.
     add('criu dump: request to the pre-started CRIU', dumpWorker.request, 'source', WORKER_REQUEST);
     dumpParts(lazy, dumpWorker.criu, i.dumpLog ? criuLogLines(i.dumpLog) : [], true).forEach((p) => add(p.name, p.ms, 'source', p.detail));
-    add('criu dump: answer and client exit', dumpWorker.exit, 'source', WORKER_EXIT);
+    if (lazy) add('criu dump: ready signal and client exit', dumpWorker.exit, 'source', WORKER_READY_EXIT);
+    else add('criu dump: answer and client exit', dumpWorker.exit, 'source', WORKER_EXIT);
   } else dumpParts(lazy, m.dumpDone - dumpFrom, i.dumpLog ? criuLogLines(i.dumpLog) : []).forEach((p) => add(p.name, p.ms, 'source', p.detail));
   // The address hook's move, when one ran (between the address's own removal and its marker on each side).
   const hook = (ms: readonly Marker[], from: number, to: number, host: FreezePart['host'], name: string) => {
@@ -74,13 +76,28 @@ export function freezeBreakdown(i: FreezeBreakdownInput): FreezePart[] | undefin
     );
   else
     add('images through the controller', m.received - m.removed, 'controller', 'the page-less images: source tar → SSH → controller → SSH → destination tar');
-  const beforeAdd = lazy ? m.lazyStarted : m.received;
-  if (lazy)
-    add('lazy-pages daemon start', m.lazyStarted - m.received, 'destination', 'criu lazy-pages reads the images and connects to the source (TLS handshake)');
-  hook(i.destination, beforeAdd, m.added, 'destination', 'destination: address added');
-  const restoreWorker = workerSpan(d('restore-requested'), d('restore-answered'), m.added, m.restored);
+  // Lazy: the daemon (started before the freeze, waiting for its images) gets them at `received` and the address
+  // moves meanwhile (lazy-pages-started after address-added); older scripts started it before the move.
+  const overlapped = lazy && m.lazyStarted > m.added;
+  if (lazy && !overlapped)
+    add(
+      'lazy-pages daemon start',
+      m.lazyStarted - m.received,
+      'destination',
+      'criu lazy-pages starts, reads the images and listens for the restore (scripts that started it at `received`)',
+    );
+  hook(i.destination, lazy && !overlapped ? m.lazyStarted : m.received, m.added, 'destination', 'destination: address added');
+  if (overlapped)
+    add(
+      'lazy-pages daemon start',
+      m.lazyStarted - m.added,
+      'destination',
+      'what the address move did not cover: the pre-started criu lazy-pages reads the tree (handed over by its guard) and listens for the restore',
+    );
+  const restoreFrom = overlapped ? m.lazyStarted : m.added;
+  const restoreWorker = workerSpan(d('restore-requested'), d('restore-answered'), restoreFrom, m.restored);
   if (restoreWorker) add('criu restore: request to the pre-started CRIU', restoreWorker.request, 'destination', WORKER_REQUEST);
-  const restore = restoreWorker ? restoreWorker.criu : m.restored - m.added;
+  const restore = restoreWorker ? restoreWorker.criu : m.restored - restoreFrom;
   const rlog = i.restoreLog ? criuLogLines(i.restoreLog) : [];
   const rEnd = rlog.at(-1)?.ms;
   if (rEnd !== undefined && rEnd <= restore) {
@@ -106,6 +123,8 @@ export function freezeBreakdown(i: FreezeBreakdownInput): FreezePart[] | undefin
 const WORKER_REQUEST = "the script signals the pre-started CRIU's client (criu swrk, started before the freeze), which sends the request";
 const WORKER_SETUP = 'CRIU reads the request, its cached kernel facts and opens its log, before its first log line (no process start-up)';
 const WORKER_EXIT = "CRIU's answer to the client, the client's exit and the script going on";
+const WORKER_READY_EXIT =
+  "CRIU's ready byte to the client (status_fd), the hand-over of CRIU's socket to the holder that waits for the pages to leave, the client's exit and the script going on";
 
 /**
  * A pre-started CRIU's span from the client's markers (`requested`, `answered`), inside the script's [from, to]:

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { criuDumpArgv, criuRestoreArgv } from './criu-argv';
+import { criuDumpArgv, criuDumpRequest, criuLazyDumpConfig, criuRestoreArgv } from './criu-argv';
 
 describe('CRIU command lines', () => {
   it('dumps the tree with its established connections, locked by nftables, logging verbosely', () => {
@@ -57,5 +57,15 @@ describe('CRIU command lines', () => {
       '--action-script',
       '/r/unlock.sh',
     ]);
+  });
+
+  it('a lazy dump for a pre-started CRIU: only with its config file (where it serves) and status descriptor', () => {
+    const lazy = { criu: 'criu', pid: 9, imageDir: '/i/d', logFile: '/i/d/dump.log', shellJob: false, lazyPages: { address: '2001:2::2', port: 27003 } };
+    expect(criuLazyDumpConfig(lazy)).toBe('address 2001:2::2\nport 27003\n');
+    expect(criuDumpRequest(lazy, { configFile: '/i/d/criu-rpc.conf', statusFd: 47 }).length).toBeGreaterThan(40);
+    expect(() => criuDumpRequest(lazy)).toThrow(/config file and status/);
+    expect(() => criuDumpRequest({ ...lazy, lazyPages: undefined }, { configFile: '/i/d/c', statusFd: 47 })).toThrow(/config file and status/);
+    expect(() => criuLazyDumpConfig({ ...lazy, lazyPages: { address: '198.18.0.2 x', port: 1 } })).toThrow(/lazy-pages address/);
+    expect(() => criuDumpRequest({ ...lazy, lazyPages: undefined, pageServer: { address: '198.18.0.3', port: 1 } })).toThrow(/pre-started/);
   });
 });

@@ -2,7 +2,7 @@
 import { FerryError } from '../../app/errors';
 import { parseIpAddress } from '../../app/ip-address';
 import { MIGRATION_LIMITS } from '../../app/contract/schemas';
-import { criuRpcRequest } from '../../app/criu/criu-rpc';
+import { criuLazyPagesConfig, criuRpcRequest } from '../../app/criu/criu-rpc';
 import path from 'node:path';
 
 export interface CriuDumpArgs {
@@ -110,13 +110,16 @@ export function criuRestoreArgv(a: CriuRestoreArgs): string[] {
 }
 
 /**
- * The same dump as criuDumpArgv, as a request for a pre-started CRIU (app/criu/criu-rpc.ts, main/criu/criu-swrk.ts):
- * streamed mode only (a page socket, or pages into the folder). The log must sit in the images folder (CRIU's
- * work folder in RPC mode). Lazy pages and TLS stay on the command line.
+ * The same dump as criuDumpArgv, as a request for a pre-started CRIU (app/criu/criu-rpc.ts, main/criu/criu-swrk.ts).
+ * The log must sit in the images folder (CRIU's work folder in RPC mode). A lazy dump needs `lazy`: the config file
+ * giving its page server the address and port (RPC ignores ps.address for lazy pages: criuLazyPagesConfig), and the
+ * client's descriptor CRIU writes its ready byte to.
  */
-export function criuDumpRequest(a: CriuDumpArgs): Uint8Array {
+export function criuDumpRequest(a: CriuDumpArgs, lazy?: { configFile: string; statusFd: number }): Uint8Array {
   criuDumpArgv(a);
-  if (a.pageServer || a.lazyPages || a.tls) bad('pre-started dump: only a page socket or the images folder');
+  if (a.pageServer) bad('pre-started dump: a page socket, lazy pages or the images folder');
+  if (!!a.lazyPages !== !!lazy) bad('pre-started lazy dump: its config file and status descriptor');
+  if (lazy) checkPath('config file', lazy.configFile);
   return criuRpcRequest('dump', {
     imagesDir: a.imageDir,
     logFile: logName(a.imageDir, a.logFile),
@@ -126,8 +129,17 @@ export function criuDumpRequest(a: CriuDumpArgs): Uint8Array {
     fileLocks: true,
     shellJob: a.shellJob,
     ...(a.pageSocketFd3 ? { pageServerFd: 3 } : {}),
+    ...(lazy ? { lazyPages: true, configFile: lazy.configFile, statusFd: lazy.statusFd } : {}),
+    ...(a.tls ? { tls: a.tls } : {}),
     networkLock: a.networkLock ?? 'nftables',
   });
+}
+
+/** A lazy dump's CRIU configuration file (for its request's config_file): where it serves the pages. */
+export function criuLazyDumpConfig(a: CriuDumpArgs): string {
+  if (!a.lazyPages) bad('CRIU config file: not a lazy dump');
+  criuDumpArgv(a);
+  return criuLazyPagesConfig(a.lazyPages.address, a.lazyPages.port);
 }
 
 /**

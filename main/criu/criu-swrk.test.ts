@@ -4,12 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { criuRpcRequest, toHex } from '../../app/criu/criu-rpc';
-import { CRIU_WORKER_LOCK_FAILED, criuWorkerArgv } from './criu-swrk';
+import { CRIU_WORKER_LOCK_FAILED, CRIU_WORKER_STATUS_FD, criuWorkerArgv } from './criu-swrk';
+import { statSync } from 'node:fs';
 
 // A stand-in for `criu swrk FD` speaking CRIU's side of the RPC (cr-service.c): it answers the version probe,
 // records the request, and then does what FAKE says. Real CRIU is exercised by the integration tests.
 const FAKE_CRIU = String.raw`#!/usr/bin/env python3
-import os, socket, sys
+import os, socket, struct, sys, time
 d, mode = os.environ['FAKE_DIR'], os.environ['FAKE']
 sk = socket.socket(fileno=int(sys.argv[2]))
 def put(n, t):
@@ -36,6 +37,18 @@ elif mode == 'notify':
         answers.append(sk.recv(64).hex())
     put('answers', ' '.join(answers))
     sk.send(bytes.fromhex('08021001' + '2202' + '082a'))
+elif mode.startswith('lazy'):
+    # A lazy dump: the ready byte to the requesting process's status_fd (as cr-service.c reopens it), then the
+    # answer once the test says the pages have left (the file 'finish').
+    peer = struct.unpack('3i', sk.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[0]
+    if mode != 'lazy-fail':
+        fd = os.open('/proc/%d/fd/%s' % (peer, os.environ['FAKE_STATUS_FD']), os.O_WRONLY)
+        os.write(fd, b'\0')
+        os.close(fd)
+        while not os.path.exists(os.path.join(d, 'finish')):
+            time.sleep(0.02)
+    sk.send(bytes.fromhex('08011001' if mode == 'lazy' else '08011000'))
+    put('answered', 'yes')
 else:
     sk.send(bytes.fromhex('08011001'))
 `;
@@ -55,7 +68,10 @@ const file = (n: string) => (existsSync(path.join(tmp, n)) ? readFileSync(path.j
 /** Starts the client with the fake CRIU; resolves its exit code and stderr. */
 function client(fake: string, extra: Partial<Parameters<typeof criuWorkerArgv>[0]> = {}) {
   const argv = criuWorkerArgv({ kind: 'dump', ready: ready(), criu: path.join(tmp, 'criu'), request, ...extra });
-  const p = spawn(argv[0]!, argv.slice(1), { env: { ...process.env, FAKE: fake, FAKE_DIR: tmp }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const p = spawn(argv[0]!, argv.slice(1), {
+    env: { ...process.env, FAKE: fake, FAKE_DIR: tmp, FAKE_STATUS_FD: String(CRIU_WORKER_STATUS_FD) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exit = new Promise<{ code: number | null; stderr: string }>((r) => p.on('exit', (code) => r({ code, stderr })));
@@ -144,5 +160,76 @@ describe('the pre-started CRIU client (criu swrk)', { timeout: 60_000 }, () => {
     expect(file('answers')).toBe('08061801 08061801');
     expect(file('restore.pid')).toBe('42');
     expect([...r.stderr.matchAll(/@@FERRY-AT (\S+)/g)].map((m) => m[1])).toEqual(['restore-requested', 'restore-answered', 'restored']);
+  });
+
+  describe('a lazy dump (it outlives the freeze: CRIU serves the pages after it)', () => {
+    const lazy = () => ({ lazy: { pidFile: path.join(tmp, 'dump.pid'), exitFile: path.join(tmp, 'dump-exit') } });
+    /** Running, not a zombie (this machine reaps orphans late). */
+    const running = (pid: number) => {
+      try {
+        return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+      } catch {
+        return false;
+      }
+    };
+
+    it('exits 0 once CRIU wrote its ready byte; its holder, in its own session, waits for the answer and writes the exit status', async () => {
+      const conf = path.join(tmp, 'criu-rpc.conf');
+      const c = client('lazy', { ...lazy(), config: { path: conf, text: 'address 198.18.0.2\nport 27001\n' } });
+      await until(() => existsSync(ready()));
+      // The config file is there before the worker starts, for root only.
+      expect(file('criu-rpc.conf')).toBe('address 198.18.0.2\nport 27001\n');
+      expect(statSync(conf).mode & 0o777).toBe(0o600);
+      const holder = Number(file('dump.pid'));
+      expect(holder).toBeGreaterThan(0);
+      expect(holder).not.toBe(c.p.pid);
+      expect(readFileSync(`/proc/${holder}/stat`, 'utf8').split(') ')[1]!.split(' ')[3]).toBe(String(holder)); // its session's leader
+      c.p.kill('SIGUSR1');
+      const r = await c.exit;
+      expect(r.code, r.stderr).toBe(0);
+      expect([...r.stderr.matchAll(/@@FERRY-AT (\S+)/g)].map((m) => m[1])).toEqual(['dump-start', 'dump-requested', 'dump-ready']);
+      expect(file('request')).toBe(toHex(request));
+      // The pages have not left: CRIU has not answered, the holder waits.
+      await new Promise((res) => setTimeout(res, 200));
+      expect(file('dump-exit')).toBeUndefined();
+      expect(running(holder)).toBe(true);
+      writeFileSync(path.join(tmp, 'finish'), '');
+      await until(() => file('dump-exit') !== undefined);
+      expect(file('dump-exit')).toBe('0\n');
+      await until(() => !running(holder));
+    });
+
+    it('a transfer that fails after the ready byte (CRIU resumed the process) leaves exit status 1', async () => {
+      const c = client('lazy-transfer-fails', lazy());
+      await until(() => existsSync(ready()));
+      c.p.kill('SIGUSR1');
+      expect((await c.exit).code).toBe(0);
+      writeFileSync(path.join(tmp, 'finish'), '');
+      await until(() => file('dump-exit') !== undefined);
+      expect(file('dump-exit')).toBe('1\n');
+    });
+
+    it('a dump CRIU fails before it is ready: the client exits 1 with exit status 1, and the holder ends', async () => {
+      const c = client('lazy-fail', lazy());
+      await until(() => existsSync(ready()));
+      const holder = Number(file('dump.pid'));
+      c.p.kill('SIGUSR1');
+      const r = await c.exit;
+      expect(r.code).toBe(1);
+      expect(r.stderr).not.toMatch(/dump-ready/);
+      expect(file('dump-exit')).toBe('1\n');
+      await until(() => !running(holder));
+    });
+
+    it('a client that dies before its signal ends its holder, and the worker sees the end of its socket', async () => {
+      const c = client('lazy', lazy());
+      await until(() => existsSync(ready()));
+      const holder = Number(file('dump.pid'));
+      c.p.kill('SIGKILL');
+      await until(() => file('eof') === 'yes');
+      await until(() => !running(holder));
+      expect(file('request')).toBeUndefined();
+      expect(file('dump-exit')).toBeUndefined();
+    });
   });
 });

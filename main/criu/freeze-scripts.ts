@@ -25,7 +25,13 @@ const PAGE_STREAM_EXCLUDES = [
   .map((f) => `--exclude=./${f}`)
   .join(' ');
 
-const MARK = `mark() { printf '@@FERRY-AT %s %s\\n' "$1" "$(date +%s%N)" >&2; }`;
+/**
+ * `mark NAME`: the marker with the host's time in ns. Under bash (FreezeSide.bash) from $EPOCHREALTIME, read once
+ * (µs, no process); under another sh from `date` (a process, 1–10 ms on a loaded 2-core host, inside the freeze).
+ */
+const MARK =
+  `mark() { if [ -n "\${EPOCHREALTIME:-}" ]; then mk_t=$EPOCHREALTIME; mk_t=\${mk_t%[.,]*}\${mk_t#*[.,]}000; else mk_t=$(date +%s%N); fi; ` +
+  `printf '@@FERRY-AT %s %s\\n' "$1" "$mk_t" >&2; }`;
 /**
  * `|| { [first;] mark <failure>; exit <code>; }`: how a step of a script fails (app/freeze/freeze-protocol.ts);
  * `first`: what to undo before.
@@ -127,35 +133,45 @@ export const DESTINATION_FREEZE_SCRIPT = [
   `[ -n "$crpc" ] || mark ${M.restored}`,
 ].join('\n');
 
+/** A lazy dump's files in the source's image folder: its PID (while it serves the pages) and, once it ended, its exit status. */
+export const LAZY_DUMP_FILES = { pid: 'dump.pid', exit: 'dump-exit' } as const;
+
 /**
  * Source, lazy pages: $1 image dir, $2 `ip -batch` lines, $3 $4 the direct stream's sender (a command line reading
- * stdin, main/criu/direct-stream.ts) and token (empty: none), $5.. the `criu dump --lazy-pages` argv (without
- * --status-fd). CRIU dumps everything
- * but the private memory, says so on a FIFO, and stays to serve those pages: it runs detached and outlives this
- * script. What CRIU could not leave lazy (shared memory: page data in pages-*.img) goes straight to the
- * destination when a direct stream is given, beside the small images.
+ * stdin, main/criu/direct-stream.ts) and token (empty: none), $5.. the dump: `--criu-worker CLIENT-ARGV…` (a
+ * pre-started CRIU, main/criu/criu-swrk.ts: its client locks in-process, and exits 0 once CRIU is ready, leaving a
+ * holder that waits for CRIU's end) or the `criu dump --lazy-pages` argv (without --status-fd). CRIU dumps
+ * everything but the private memory, says so, and stays to serve those pages: it outlives this script (the CLI
+ * dump detached). Either way `dump.pid` names what runs while CRIU serves, and `dump-exit` gets CRIU's exit status:
+ * 0 once the last page has left, anything else when it resumed the process. What CRIU could not leave lazy (shared
+ * memory: page data in pages-*.img) goes straight to the destination when a direct stream is given, beside the
+ * small images.
  */
 export const SOURCE_LAZY_FREEZE_SCRIPT = [
   MARK,
   STREAM_FRAME_FUNCTIONS,
   'dir=$1; batch=$2; dsend=$3; dtoken=$4; shift 4',
-  `rm -f "$dir/status" && mkfifo "$dir/status" ${orFail('dump')}`,
-  // The page server's answers leave uncorked (scripts/lazy-pages-poll.c): found before the freeze.
-  POLL_SHIM_SH,
-  'so=$(poll_shim "$1")',
+  WORKER('dumpWorker'),
+  `if [ -z "$crpc" ]; then rm -f "$dir/status" && mkfifo "$dir/status" ${orFail('dump')}; fi`,
   ARM,
-  `mark ${M.dumpStart}`,
-  LOCK,
-  // Its exit status lands in dump-exit: 0 once the last page has left, anything else when it resumed the process.
-  `(setsid sh -c 'd=$1; so=$2; shift 2; echo $$ >"$d/dump.pid"; LD_PRELOAD=$so "$@" --status-fd 3 3>"$d/status"; echo $? >"$d/dump-exit.tmp"; mv "$d/dump-exit.tmp" "$d/dump-exit"' ferry-lazy-dump "$dir" "$so" "$@" </dev/null >/dev/null 2>&1 &)`,
+  'if [ -n "$crpc" ]; then',
+  `  criu_run; rc=$?; [ $rc != ${CRIU_WORKER_LOCK_FAILED} ] ${orFail('lock')}; [ $rc = 0 ] ${orFail('dump', UNLOCK)}`,
+  'else',
+  // The page server's answers leave uncorked (scripts/lazy-pages-poll.c; the pre-started CRIU's client preloads it itself).
+  POLL_SHIM_SH,
+  '  so=$(poll_shim "$1")',
+  `  mark ${M.dumpStart}`,
+  `  ${LOCK}`,
+  `  (setsid sh -c 'd=$1; so=$2; shift 2; echo $$ >"$d/${LAZY_DUMP_FILES.pid}"; LD_PRELOAD=$so "$@" --status-fd 3 3>"$d/status"; echo $? >"$d/${LAZY_DUMP_FILES.exit}.tmp"; mv "$d/${LAZY_DUMP_FILES.exit}.tmp" "$d/${LAZY_DUMP_FILES.exit}"' ferry-lazy-dump "$dir" "$so" "$@" </dev/null >/dev/null 2>&1 &)`,
   // CRIU writes one byte when everything but the memory is dumped; it closes the FIFO unwritten on failure.
-  `[ "$(head -c1 "$dir/status" | wc -c)" = 1 ] ${orFail('dump', UNLOCK)}`,
+  `  [ "$(head -c1 "$dir/status" | wc -c)" = 1 ] ${orFail('dump', UNLOCK)}`,
+  'fi',
   `mark ${M.dumpDone}`,
   `if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - ${orFail('addressRemove')}; fi`,
   HOOK('hookSource'),
   `mark ${M.addressRemoved}`,
   // The dump argv is no longer needed: the positional parameters become tar's exclusions.
-  `set -- --exclude=./dump.log --exclude=./status --exclude=./dump-exit.tmp --exclude=./dump-exit --exclude=./dump.pid ${PAGE_STREAM_EXCLUDES}`,
+  `set -- --exclude=./dump.log --exclude=./status --exclude=./${LAZY_DUMP_FILES.exit}.tmp --exclude=./${LAZY_DUMP_FILES.exit} --exclude=./${LAZY_DUMP_FILES.pid} ${PAGE_STREAM_EXCLUDES}`,
   'if [ -n "$dsend" ]; then',
   '  files=$(cd "$dir" && ls pages-*.img 2>/dev/null)',
   `  dn=$(frame_count "$dir" -T /dev/null $files) ${orFail('send')}`,
@@ -178,8 +194,9 @@ export const SOURCE_LAZY_FREEZE_SCRIPT = [
  * and token (empty: none), $11.. the `criu restore --lazy-pages` argv. The direct stream's listener is up before
  * the freeze; what it receives counts only when it opens with the token, holds the byte count announced after it,
  * and the listener exits 0. The
- * lazy-pages daemon is started once the images are in, under the guard: it fetches the pages the restored process
- * faults on, then the rest.
+ * lazy-pages daemon is started before the freeze under the guard and waits for its images; once they are in, the
+ * guard hands them over while the address moves, and the restore starts when the daemon listens: it fetches the
+ * pages the restored process faults on, then the rest.
  */
 export const DESTINATION_LAZY_FREEZE_SCRIPT = [
   MARK,
@@ -191,7 +208,7 @@ export const DESTINATION_LAZY_FREEZE_SCRIPT = [
   `  trap 'kill $(cat "$dir/direct.pid" 2>/dev/null) 2>/dev/null' EXIT`,
   'fi',
   // The guard starts before the freeze and waits for its go.
-  'lp() { python3 -c "$guard" "$dir" "$pids" "$criu" lazy-pages --page-server --address "$addr" --port "$port" --images-dir "$dir" ' +
+  'lp() { python3 -c "$guard" "$dir" "$pids" "$criu" lazy-pages --page-server --address "$addr" --port "$port" ' +
     '--log-file "$dir/lazy-pages.log" -v4 "$@"; }',
   'rm -f "$dir/guard.go" "$dir/guard.ready" && mkfifo "$dir/guard.go" "$dir/guard.ready" && ' +
     `if [ -n "$tls" ]; then lp --tls --tls-cacert "$tls/ca.crt" --tls-cert "$tls/cert.pem" --tls-key "$tls/key.pem"; else lp; fi ${orFail('lazyPages')}`,
@@ -200,12 +217,16 @@ export const DESTINATION_LAZY_FREEZE_SCRIPT = [
   RECEIVE_IMAGES,
   `if [ -n "$dlisten" ]; then wait $direct && [ "$(cat "$dir/direct.exit")" = 0 ] ${orFail('direct')}; fi`,
   `mark ${M.received}`,
-  `printf go >"$dir/guard.go" && [ "$(head -c1 "$dir/guard.ready")" = 1 ] ${orFail('lazyPages')}`,
-  `mark ${M.lazyPagesStarted}`,
+  // The guard feeds the images to the daemon it started before the freeze; the address moves meanwhile, and the
+  // restore waits for the daemon's socket (prepare_lazy_pages_socket() connects to it early in the restore).
+  `printf go >"$dir/guard.go" ${orFail('lazyPages')}`,
   STOP_POINT,
   `if [ -n "$batch" ]; then printf %s "$batch" | ip -batch - ${orFail('addressAdd')}; fi`,
   HOOK('hookDestination'),
   `mark ${M.addressAdded}`,
+  // The guard writes one byte and closes: read by the shell itself (no process inside the freeze).
+  `{ read -r lpok || :; } <"$dir/guard.ready"; [ "$lpok" = 1 ] ${orFail('lazyPages')}`,
+  `mark ${M.lazyPagesStarted}`,
   `criu_run "$@" ${orFail('restore')}`,
   // A pre-started CRIU's client marked it.
   `[ -n "$crpc" ] || mark ${M.restored}`,
@@ -269,7 +290,20 @@ export interface FreezeSide {
    * A command the script runs under (it execs `sh -c SCRIPT …`): the socket connector (page-relay.ts) giving the
    * source its page-stream socket (fd 3) and image-stream socket (stdout), the destination its image-stream socket (stdin).
    */
-  prefix?: string[];
+  prefix?: string[]; /**
+   * Run the script under bash when the host has it (else sh): its markers then take no process (MARK). The scripts
+   * are POSIX sh and run the same under either.
+   */
+  bash?: boolean;
+}
+
+/** `sh -c PREFER_BASH ferry-shell SCRIPT NAME ARGS…` runs `bash -c SCRIPT NAME ARGS…` when bash is there, else sh. */
+const PREFER_BASH = 'command -v bash >/dev/null 2>&1 && exec bash -c "$@"; exec sh -c "$@"';
+
+/** The argv that runs a side's script under its shell, as `NAME` ($0) with its arguments. */
+function sideArgv(side: FreezeSide, name: string): string[] {
+  const shell = side.bash ? ['sh', '-c', PREFER_BASH, 'ferry-shell'] : ['sh', '-c'];
+  return [...(side.prefix ?? []), ...shell, side.script, name, ...side.args];
 }
 
 /**
@@ -277,8 +311,8 @@ export interface FreezeSide {
  * 'controller' pipes the source's stdout into the destination's stdin; 'direct': the prefixes connected them.
  */
 export async function startFreeze(exec: Executor, src: FreezeSide, dst: FreezeSide, images: 'controller' | 'direct' = 'controller'): Promise<FreezeStreams> {
-  const destination = await exec.spawn(dst.host, [...(dst.prefix ?? []), 'sh', '-c', dst.script, 'ferry-restore', ...dst.args]);
-  const source = await exec.spawn(src.host, [...(src.prefix ?? []), 'sh', '-c', src.script, 'ferry-dump', ...src.args]);
+  const destination = await exec.spawn(dst.host, sideArgv(dst, 'ferry-restore'));
+  const source = await exec.spawn(src.host, sideArgv(src, 'ferry-dump'));
   let bytes = 0;
   if (images === 'controller') {
     source.stdout.on('data', (d: Buffer) => (bytes += d.length));

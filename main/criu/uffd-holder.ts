@@ -38,9 +38,13 @@ export const POLL_SHIM_PY = String.raw`def poll_shim(criu):
 export const POLL_SHIM_SH = String.raw`poll_shim() { b=$(head -c 4096 "$1" 2>/dev/null | sed -n "s|.*--library-path '[^']*' '\(/[^']*\)/usr/sbin/criu'.*|\1|p" | head -n 1); if [ -n "$b" ] && [ -f "$b/ferry/lazy-pages-poll.so" ]; then printf %s "$b/ferry/lazy-pages-poll.so"; fi; }`;
 
 /**
- * Usage: python3 -c UFFD_HOLDER_PY DIR PIDS(comma-separated) CRIU lazy-pages ARGS... (no --daemon/--pidfile),
- * with the FIFOs DIR/guard.go and DIR/guard.ready in place. It detaches at once and starts the daemon when
- * guard.go is written (so its own start costs the freeze nothing).
+ * Usage: python3 -c UFFD_HOLDER_PY DIR PIDS(comma-separated) CRIU lazy-pages ARGS... (no --daemon/--pidfile,
+ * --images-dir, --work-dir, --status-fd: the guard adds them), with the FIFOs DIR/guard.go and DIR/guard.ready in
+ * place. It detaches at once and starts the daemon, which runs up to its first image read (DIR/lazy-stage, its
+ * images folder, holds a FIFO for inventory.img) and waits there; when guard.go is written (the images are in DIR)
+ * the guard links the images into the stage and writes the inventory into the FIFO. So neither the guard's nor
+ * the daemon's start-up costs the freeze anything: only CRIU's reading of the tree and its socket's set-up do.
+ * lazy-pages.pid names the daemon from its start.
  */
 export const UFFD_HOLDER_PY = String.raw`
 import ctypes, os, re, select, signal, socket, ssl, struct, sys, time
@@ -53,35 +57,80 @@ def put(name, text):
     os.replace(tmp, os.path.join(d, name))
 ${PY_DAEMONIZE}
 put('guard.pid', str(os.getpid()))
-# Started before the freeze; the freeze script says go (guard.go) once the images are in, and waits for
-# guard.ready: 1 when the daemon listens, 0 when it failed. Gone after 10 minutes without a go.
-signal.alarm(600)
-with open(os.path.join(d, 'guard.go')) as f:
-    f.read()
-signal.alarm(0)
-wr = os.open(os.path.join(d, 'guard.ready'), os.O_WRONLY)
 ${POLL_SHIM_PY}
+# The daemon starts now, before the freeze, up to its first image: its images folder is a stage whose
+# inventory.img is a FIFO, so CRIU (exec, dynamic linking, options, log, kerndat_init: criu/crtools.c main) runs
+# ahead and waits in the open of that image (cr_lazy_pages → prepare_dummy_pstree → check_img_inventory). Its work
+# folder is DIR, where it listens on lazy-pages.socket for the restore (whose work folder DIR is too).
+stage = os.path.join(d, 'lazy-stage')
+if os.path.isdir(stage):
+    for n in os.listdir(stage):
+        os.unlink(os.path.join(stage, n))
+else:
+    os.mkdir(stage, 0o700)
+fifo = os.path.join(stage, 'inventory.img')
+os.mkfifo(fifo, 0o600)
 sr, sw = os.pipe()
 os.set_inheritable(sw, True)
 child = os.fork()
 if child == 0:
     os.close(sr)
-    os.close(wr)
     shim = poll_shim(argv[0])
     if shim:
         os.environ['LD_PRELOAD'] = shim
-    os.execv(argv[0], argv + ['--status-fd', str(sw)])
+    os.execv(argv[0], argv + ['--images-dir', stage, '--work-dir', d, '--status-fd', str(sw)])
 os.close(sw)
-ready = os.read(sr, 1)
-os.close(sr)
+put('lazy-pages.pid', str(child))
 def reap():
     return os.waitstatus_to_exitcode(os.waitpid(child, 0)[1])
+# The freeze script says go (guard.go) once the images are in, and waits for guard.ready: 1 when the daemon
+# listens, 0 when it failed. Gone after 10 minutes without a go, and the waiting daemon with it.
+def give_up(*_):
+    os.kill(child, signal.SIGKILL)
+    os._exit(1)
+signal.signal(signal.SIGALRM, give_up)
+signal.alarm(600)
+with open(os.path.join(d, 'guard.go')) as f:
+    f.read()
+signal.alarm(0)
+def feed():
+    # The images, to the stage: every other image as a link, then the inventory through the FIFO (the daemon
+    # reads the tree, ids, mm and pagemap images through the links, then and later).
+    for n in os.listdir(d):
+        if n.endswith('.img') and n != 'inventory.img':
+            os.symlink(os.path.join(d, n), os.path.join(stage, n))
+    with open(os.path.join(d, 'inventory.img'), 'rb') as f:
+        data = f.read()
+    # Open for writing without blocking: a daemon that died before its open must not hang the guard.
+    while True:
+        try:
+            w = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            break
+        except OSError as e:
+            if e.errno != 6:
+                raise
+        r, _, _ = select.select([sr], [], [], 0.001)
+        if r:
+            return
+    os.set_blocking(w, True)
+    try:
+        while data:
+            data = data[os.write(w, data):]
+    finally:
+        os.close(w)
+try:
+    feed()
+    ready = os.read(sr, 1)
+except OSError:
+    ready = b''
+os.close(sr)
+wr = os.open(os.path.join(d, 'guard.ready'), os.O_WRONLY)
 if not ready:
+    os.kill(child, signal.SIGKILL)
     rc = reap()
     put('lazy-pages.exit', str(rc if rc >= 0 else 128 - rc))
     os.write(wr, b'0')
     sys.exit(1)
-put('lazy-pages.pid', str(child))
 os.write(wr, b'1')
 os.close(wr)
 pidfd = libc.syscall(434, child, 0)

@@ -4,8 +4,17 @@ import { FerryError } from '../../app/errors';
 import type { MigrationPlan } from '../../app/model/migration';
 import { criuLogErrors, explainCriuErrors } from '../../app/parse/criu';
 import { SOURCE_LOCK_FILES, openPreLockArgs, usesSourceLock } from '../../app/plan/pre-lock';
-import { criuDumpArgv, criuDumpRequest, criuRestoreArgv, criuRestoreRequest, type CriuDumpArgs, type CriuRestoreArgs } from '../criu/criu-argv';
-import { CRIU_WORKER_FILES, CRIU_WORKER_FLAG, criuWorkerArgv } from '../criu/criu-swrk';
+import {
+  criuDumpArgv,
+  criuDumpRequest,
+  criuLazyDumpConfig,
+  criuRestoreArgv,
+  criuRestoreRequest,
+  type CriuDumpArgs,
+  type CriuRestoreArgs,
+} from '../criu/criu-argv';
+import { CRIU_WORKER_FILES, CRIU_WORKER_FLAG, CRIU_WORKER_STATUS_FD, criuWorkerArgv } from '../criu/criu-swrk';
+import { LAZY_DUMP_FILES } from '../criu/freeze-scripts';
 import type { Executor } from '../hosts/executor';
 import { pageTlsFiles } from './page-stream';
 
@@ -73,21 +82,31 @@ function planRestoreArgs(plan: MigrationPlan, where: 'destination' | 'source'): 
 }
 
 /**
- * The freeze scripts' CRIU for the dump: with a pre-started CRIU (plan.criuWorker, streamed mode: the lazy dump
- * outlives its script) `--criu-worker CLIENT-ARGV…` (main/criu/criu-swrk.ts), else the `criu dump` argv.
+ * The freeze scripts' CRIU for the dump: with a pre-started CRIU (plan.criuWorker) `--criu-worker CLIENT-ARGV…`
+ * (main/criu/criu-swrk.ts), else the `criu dump` argv. A lazy dump's client leaves a holder behind that keeps CRIU's
+ * RPC socket while CRIU serves the pages, and writes `dump.pid` and `dump-exit` as the script's CLI dump does.
  */
 export function freezeDumpCommand(plan: MigrationPlan): string[] {
-  if (!plan.criuWorker?.source || plan.transferMode !== 'streamed') return planDumpArgv(plan);
+  if (!plan.criuWorker?.source) return planDumpArgv(plan);
   const a = planDumpArgs(plan);
+  const dir = plan.sourceImageDir;
+  const config = path.posix.join(dir, CRIU_WORKER_FILES.config);
+  const lazy = a.lazyPages ? { configFile: config, statusFd: CRIU_WORKER_STATUS_FD } : undefined;
   return [
     CRIU_WORKER_FLAG,
     ...criuWorkerArgv({
       kind: 'dump',
       ready: path.posix.join(a.imageDir, CRIU_WORKER_FILES.ready),
       criu: a.criu,
-      request: criuDumpRequest(a),
+      request: criuDumpRequest(a, lazy),
       // The source lock (app/plan/pre-lock.ts), applied by the client in-process just before the request.
-      ...(a.networkLock === 'skip' ? { lockFile: path.posix.join(plan.sourceImageDir, SOURCE_LOCK_FILES.lock) } : {}),
+      ...(a.networkLock === 'skip' ? { lockFile: path.posix.join(dir, SOURCE_LOCK_FILES.lock) } : {}),
+      ...(lazy
+        ? {
+            config: { path: config, text: criuLazyDumpConfig(a) },
+            lazy: { pidFile: path.posix.join(dir, LAZY_DUMP_FILES.pid), exitFile: path.posix.join(dir, LAZY_DUMP_FILES.exit) },
+          }
+        : {}),
     }),
   ];
 }

@@ -26,7 +26,7 @@ import {
 import { pageStreamPaths, withSockets } from '../criu/page-relay';
 import { UFFD_HOLDER_PY } from '../criu/uffd-holder';
 import { addBatch, addedBeforeFailure, announceAddresses, removeBatch } from '../net/address-move';
-import { criuError, freezeDumpCommand, freezeRestoreCommand, planDumpArgv, readRemoteFile } from './criu-run';
+import { criuError, freezeDumpCommand, freezeRestoreCommand, readRemoteFile } from './criu-run';
 import { destinationDevice, persistLog, sourceDevice, type FreezeContext } from './freeze-context';
 import { directStreamCommands } from '../criu/direct-stream';
 import { describeMoves } from './freeze-staged';
@@ -143,8 +143,9 @@ function scriptSides(ctx: FreezeContext): { source: FreezeSide; destination: Fre
     ? {
         host: from,
         script: SOURCE_LAZY_FREEZE_SCRIPT,
-        args: sourceLazyArgs(plan.sourceImageDir, srcBatch, directStream, planDumpArgv(plan)),
+        args: sourceLazyArgs(plan.sourceImageDir, srcBatch, directStream, freezeDumpCommand(plan)),
         ...prefix(srcFds),
+        bash: true,
       }
     : { host: from, script: SOURCE_FREEZE_SCRIPT, args: [plan.sourceImageDir, srcBatch, ...freezeDumpCommand(plan)], ...prefix(srcFds) };
   const destination: FreezeSide =
@@ -153,6 +154,7 @@ function scriptSides(ctx: FreezeContext): { source: FreezeSide; destination: Fre
           host: to,
           script: DESTINATION_LAZY_FREEZE_SCRIPT,
           ...prefix(dstFds),
+          bash: true,
           args: destinationLazyArgs(
             plan.destinationImageDir,
             dstBatch,
@@ -275,7 +277,8 @@ function describeStep(ctx: FreezeContext, step: StepName, marks: Marks, streams:
     case 'move-address':
       return describeMoves(ctx) || 'no address to move';
     case 'restore':
-      return `criu restore ${span(marks.destination, M.addressAdded, M.restored)}`;
+      // Lazy: the restore starts once the lazy-pages daemon listens (after the address move).
+      return `criu restore ${span(marks.destination, plan.transferMode === 'lazy' ? M.lazyPagesStarted : M.addressAdded, M.restored)}`;
     default:
       return '';
   }

@@ -68,7 +68,7 @@ try {
     await c.exec.run('lab-a', ['true']);
     rows.connect!.push(performance.now() - t);
     t = performance.now();
-    const snap = await probeHost(c.exec, 'lab-a', { processes: true, sockets: true });
+    const snap = await probeHost(c.exec, 'lab-a', { processes: true, sockets: 'brief' });
     rows.probe!.push(performance.now() - t);
     await c.close();
     t = performance.now();
@@ -95,7 +95,7 @@ try {
     parsePs(psText);
     rows['parse ps']!.push(performance.now() - t);
     t = performance.now();
-    parseSs(ssText);
+    parseSs(ssText, { brief: true });
     rows['parse ss']!.push(performance.now() - t);
   }
   say(

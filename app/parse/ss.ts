@@ -31,14 +31,16 @@ const MAX_SANE_MS = 0x7fffffff;
 /** What parseSs keeps of ss's figures. */
 export interface SsParseOptions {
   /**
-   * Keep in `extra` only what Ferry reads there (`backoff`, an unknown state's name), not ss's other figures (mss,
-   * wscale, pacing rate, …): the process views' listing of 10,000 sockets parses faster and weighs a fifth.
+   * Keep only what the process views show and the rto schedule reads (BRIEF_FIGURES: `rtoMs`, `rttMs`/`rttVarMs`,
+   * `cwnd`, `retransCurrent`/`retransTotal`, and `extra.backoff`), not ss's other figures (mss, wscale, last*,
+   * bytes, pacing rate, …): the process views' listing of 10,000 sockets parses faster and weighs a fifth.
    */
   brief?: boolean;
 }
 
-/** The `extra` keys a brief parse keeps. */
-const BRIEF_EXTRA = new Set(['backoff']);
+/** The -i fields a brief parse keeps (the host probe's filter keeps the same: main/net/host-probe.ts). */
+export const BRIEF_FIGURES: readonly string[] = ['rto', 'rtt', 'cwnd', 'retrans', 'backoff'];
+const BRIEF = new Set(BRIEF_FIGURES);
 
 /** Parses ss output into sockets; header lines and blank lines are skipped. */
 export function parseSs(text: string, opts: SsParseOptions = {}): TcpSocket[] {
@@ -187,8 +189,9 @@ function applyInfo(sock: TcpSocket, tokens: string[], brief: boolean): void {
       continue;
     }
     const key = tok.slice(0, colon);
+    if (brief && !BRIEF.has(key)) continue;
     const value = tok.slice(colon + 1);
-    if (!applyKnown(sock, key, value) && (!brief || BRIEF_EXTRA.has(key))) extra[key] = value;
+    if (!applyKnown(sock, key, value)) extra[key] = value;
   }
 }
 

@@ -7,7 +7,7 @@ import { PS_ARGV, parseProcStatIds, parsePs } from '../../app/parse/ps';
 import { SECTION_MARKER, splitSections } from '../../app/parse/sections';
 import { parseNetns } from '../../app/parse/netns';
 import { parseSharedMemory } from '../../app/parse/smaps';
-import { parseSs } from '../../app/parse/ss';
+import { BRIEF_FIGURES, parseSs } from '../../app/parse/ss';
 import { PROBE_ARGV0 } from '../../app/process-view/operator-processes';
 import type { Executor } from '../hosts/executor';
 import { MIGRATION_LIMITS } from '../../app/contract/schemas';
@@ -58,15 +58,29 @@ export interface ProbeOptions {
   statPid?: number;
 }
 
+/**
+ * Brief sockets (ProbeOptions.sockets 'brief'), filtered on the host as ss prints them: runs of spaces squeezed (ss
+ * pads every column), and of the -i figures after the owners (`users:((…))`, up to its last `))`) only those the
+ * process views show and the rto schedule reads. Lines without owners, and a name's continuation line (a newline in
+ * a process name), pass squeezed only. 10,000 sockets: 6.6 MB of ss output, 1.1 MB filtered, 60-100 ms of CPU.
+ */
+export const BRIEF_SS_FILTER = String.raw`while (<STDIN>) { tr/ //s; my $e;
+if (/^[A-Z][A-Z0-9-]* \d+ \d+ / && ($e = rindex($_, q{))})) >= 0) {
+print substr($_, 0, $e + 2), (map { " $_" } grep { /^(?:${BRIEF_FIGURES.join('|')}):/ } split(q{ }, substr($_, $e + 2))), "\n" }
+else { print } }`;
+
 // Fixed script; every variable input arrives as a positional parameter.
 // $1: criu candidates (colon-separated; empty: skip CRIU), $2: "1" to run criu check, $3: "1" for ps,
-// $4: "1" for ss ("2": with runs of spaces squeezed), $5: a PID whose /proc/PID/stat to read (or empty), $6..: ps argv. ss runs beside ps (its
+// $4: "1" for ss ("2": brief, through $6, a perl program; squeezed only by tr where perl is missing), $5: a PID whose /proc/PID/stat to read (or empty), $6..: ps argv. ss runs beside ps (its
 // output waits in a temporary file): on a host with thousands of sockets the two take about as long.
 const PROBE_SCRIPT = `
 sec() { printf '\\n${SECTION_MARKER} %s\\n' "$1"; }
-cands=$1; docheck=$2; dops=$3; doss=$4; statpid=$5; sspid=; shift 5
+cands=$1; docheck=$2; dops=$3; doss=$4; statpid=$5; ssfilter=$6; sspid=; shift 6
 if [ "$doss" = 1 ]; then sstmp=$(mktemp) || exit 1; ss -tainpHO >"$sstmp" & sspid=$!; fi
-if [ "$doss" = 2 ]; then sstmp=$(mktemp) || exit 1; ss -tainpHO | tr -s ' ' >"$sstmp" & sspid=$!; fi
+if [ "$doss" = 2 ]; then
+  sstmp=$(mktemp) || exit 1
+  if command -v perl >/dev/null 2>&1; then ss -tainpHO | perl -e "$ssfilter" >"$sstmp" & sspid=$!; else ss -tainpHO | tr -s ' ' >"$sstmp" & sspid=$!; fi
+fi
 sec uid; id -u
 sec kernel; uname -r
 sec criu
@@ -117,6 +131,7 @@ export async function probeHost(exec: Executor, host: string, opts: ProbeOptions
     opts.processes ? '1' : '0',
     opts.sockets === 'brief' ? '2' : opts.sockets ? '1' : '0',
     opts.statPid === undefined ? '' : String(opts.statPid),
+    BRIEF_SS_FILTER,
     ...PS_ARGV,
   ];
   const r = await exec.run(host, argv, { timeoutMs: 60_000 });

@@ -27,9 +27,13 @@ export interface AddressesToMoveOptions {
 export function addressesToMove(sockets: readonly TcpSocket[], managementAddresses: readonly string[], opts: AddressesToMoveOptions = {}): string[] {
   const mgmt = new Set(managementAddresses.map(normalizeAddress));
   const out: string[] = [];
+  // Each distinct local address is judged once: 10,000 sockets of a process share a handful.
+  const seen = new Set<string>();
   for (const s of sockets) {
     const listener = s.state === 'LISTEN';
     if (UNCONNECTED.has(s.state) && !(listener && opts.includeListeners)) continue;
+    if (seen.has(s.local.address)) continue;
+    seen.add(s.local.address);
     const a = normalizeAddress(s.local.address);
     if (!parseIpAddress(a) || isLoopback(a) || isUnspecified(a) || mgmt.has(a)) continue;
     if (!out.includes(a)) out.push(a);

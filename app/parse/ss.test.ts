@@ -197,6 +197,63 @@ describe('parseSs on other captures', () => {
   });
 });
 
+describe("parseSs brief (the process views' listing)", () => {
+  /** What a brief parse keeps of a socket. */
+  const typed = (s: TcpSocket) => ({
+    ...{ state: s.state, recvQ: s.recvQ, sendQ: s.sendQ, local: s.local, remote: s.remote, owners: s.owners },
+    ...{ rttMs: s.rttMs, rttVarMs: s.rttVarMs, rtoMs: s.rtoMs, cwnd: s.cwnd, retransCurrent: s.retransCurrent, retransTotal: s.retransTotal },
+  });
+
+  it('reads the same state, queues, owners, rtt, rto, cwnd and retransmits as a full parse, and only backoff in extra', () => {
+    for (const name of ['ss-tinpHOa.txt', 'ss-tinpHOa-retrans.txt']) {
+      const full = parseSs(fixture(name));
+      const brief = parseSs(fixture(name), { brief: true });
+      expect(brief.map(typed)).toEqual(full.map(typed));
+      expect(brief.some((s) => s.lastSendMs !== undefined || s.bytesSent !== undefined)).toBe(false);
+      expect(brief.map((s) => s.extra)).toEqual(full.map((s) => (s.extra.backoff === undefined ? {} : { backoff: s.extra.backoff })));
+    }
+    // The zero-window receiver's sender backs off: the rto schedule reads it.
+    expect(parseSs(fixture('ss-tinpHOa.txt'), { brief: true }).some((s) => s.extra.backoff !== undefined)).toBe(true);
+  });
+
+  it('reads ss -tainpHO with its padding squeezed (tr -s, captured on the lab under main/bench/ps-load.py)', () => {
+    const socks = parseSs(fixture('ss-tainpHO-squeezed.txt'), { brief: true });
+    expect(socks).toHaveLength(12);
+    expect(socks[0]).toEqual({
+      state: 'LISTEN',
+      recvQ: 0,
+      sendQ: 128,
+      local: { address: '198.18.0.2', port: 22 },
+      remote: { address: '0.0.0.0', port: 0 },
+      owners: [{ comm: 'sshd', pid: 2, fd: 3 }],
+      cwnd: 10,
+      extra: {},
+    });
+    expect(socks[2]).toEqual({
+      state: 'ESTAB',
+      recvQ: 0,
+      sendQ: 0,
+      local: { address: '127.0.0.1', port: 59509 },
+      remote: { address: '127.0.0.1', port: 54074 },
+      owners: [{ comm: 'python3', pid: 6793, fd: 725 }],
+      rtoMs: 200,
+      rttMs: 0.006,
+      rttVarMs: 0.003,
+      cwnd: 10,
+      extra: {},
+    });
+    // Squeezing changes no figure: the same text padded as ss prints it parses alike.
+    const padded = fixture('ss-tainpHO-squeezed.txt').replace(/ /g, '      ');
+    expect(parseSs(padded, { brief: true })).toEqual(socks);
+  });
+
+  it('rejects malformed figures rather than guessing', () => {
+    const [s] = parseSs('ESTAB 0 0 10.0.0.1:1 10.0.0.2:2 rto:2.0.4 rtt:1/ cwnd:.5 retrans:0/3 lastsnd:4294962508 backoff:2', { brief: true });
+    expect(s).toMatchObject({ retransCurrent: 0, retransTotal: 3, extra: { backoff: '2' } });
+    expect([s?.rtoMs, s?.rttMs, s?.cwnd, s?.lastSendMs]).toEqual([undefined, undefined, undefined, undefined]);
+  });
+});
+
 describe('parseEndpoint', () => {
   it.each([
     ['127.0.0.1:80', { address: '127.0.0.1', port: 80 }],

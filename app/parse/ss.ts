@@ -17,6 +17,8 @@ const STATES: readonly TcpState[] = [
   'UNKNOWN',
 ];
 
+const KNOWN_STATES: ReadonlySet<string> = new Set(STATES);
+
 /** Start of a socket line: optional Netid, state, Recv-Q, Send-Q. */
 const LINE_START = /^(?:tcp\s+)?([A-Z][A-Z0-9-]*)\s+(\d+)\s+(\d+)\s+/;
 
@@ -26,11 +28,26 @@ const FLAGS = new Set(['ts', 'sack', 'ecn', 'ecnseen', 'fastopen', 'app_limited'
 /** -i values above this are u32 wrap-arounds of "never" (seen: `lastsnd:4294962508` on SYN-SENT). */
 const MAX_SANE_MS = 0x7fffffff;
 
+/** What parseSs keeps of ss's figures. */
+export interface SsParseOptions {
+  /**
+   * Keep only what the process views show and the rto schedule reads (BRIEF_FIGURES: `rtoMs`, `rttMs`/`rttVarMs`,
+   * `cwnd`, `retransCurrent`/`retransTotal`, and `extra.backoff`), not ss's other figures (mss, wscale, last*,
+   * bytes, pacing rate, …): the process views' listing of 10,000 sockets parses faster and weighs a fifth.
+   */
+  brief?: boolean;
+}
+
+/** The -i fields a brief parse keeps (the host probe's filter keeps the same: main/net/host-probe.ts). */
+export const BRIEF_FIGURES: readonly string[] = ['rto', 'rtt', 'cwnd', 'retrans', 'backoff'];
+const BRIEF = new Set(BRIEF_FIGURES);
+
 /** Parses ss output into sockets; header lines and blank lines are skipped. */
-export function parseSs(text: string): TcpSocket[] {
+export function parseSs(text: string, opts: SsParseOptions = {}): TcpSocket[] {
   const out: TcpSocket[] = [];
+  const brief = opts.brief ?? false;
   for (const line of joinContinuations(text)) {
-    const s = parseLine(line);
+    const s = parseLine(line, brief);
     if (s) out.push(s);
   }
   return out;
@@ -47,7 +64,7 @@ function joinContinuations(text: string): string[] {
   return lines;
 }
 
-function parseLine(line: string): TcpSocket | null {
+function parseLine(line: string, brief: boolean): TcpSocket | null {
   const m = LINE_START.exec(line);
   if (!m || m[1] === undefined) return null;
   let rest = line.slice(m[0].length);
@@ -59,7 +76,7 @@ function parseLine(line: string): TcpSocket | null {
 
   const extra: Record<string, string> = {};
   const rawState = m[1];
-  const state = (STATES as readonly string[]).includes(rawState) ? (rawState as TcpState) : 'UNKNOWN';
+  const state = KNOWN_STATES.has(rawState) ? (rawState as TcpState) : 'UNKNOWN';
   if (state === 'UNKNOWN' && rawState !== 'UNKNOWN') extra.state = rawState;
 
   let owners: SocketOwner[] = [];
@@ -69,7 +86,7 @@ function parseLine(line: string): TcpSocket | null {
     rest = rest.slice(users.end);
   }
   const sock: TcpSocket = { state, recvQ: Number(m[2]), sendQ: Number(m[3]), local, remote, owners, extra };
-  applyInfo(sock, tokenize(rest));
+  applyInfo(sock, tokenize(rest), brief);
   return sock;
 }
 
@@ -151,12 +168,14 @@ function tokenize(s: string): string[] {
   return out;
 }
 
-function applyInfo(sock: TcpSocket, tokens: string[]): void {
+function applyInfo(sock: TcpSocket, tokens: string[], brief: boolean): void {
   const { extra } = sock;
   for (let i = 0; i < tokens.length; i++) {
     const tok = tokens[i] ?? '';
     const colon = tok.indexOf(':');
     if (colon < 0) {
+      // Bare words (flags, the congestion control, `send 1bps`) are all figures a brief parse drops.
+      if (brief) continue;
       const next = tokens[i + 1];
       // `send 1234bps`, `pacing_rate 1bps`, `delivery_rate 1bps`: a word followed by a bare value.
       if (next !== undefined && /^[0-9]/.test(next) && !next.includes(':')) {
@@ -170,6 +189,7 @@ function applyInfo(sock: TcpSocket, tokens: string[]): void {
       continue;
     }
     const key = tok.slice(0, colon);
+    if (brief && !BRIEF.has(key)) continue;
     const value = tok.slice(colon + 1);
     if (!applyKnown(sock, key, value)) extra[key] = value;
   }
@@ -178,29 +198,53 @@ function applyInfo(sock: TcpSocket, tokens: string[]): void {
 type NumberSlot = 'rtoMs' | 'cwnd' | 'lastSendMs' | 'lastRecvMs' | 'lastAckMs' | 'bytesSent' | 'bytesReceived';
 
 /** -i fields with a single number, and the TcpSocket slot each fills. */
-const SCALARS: Record<string, NumberSlot> = {
-  rto: 'rtoMs',
-  cwnd: 'cwnd',
-  lastsnd: 'lastSendMs',
-  lastrcv: 'lastRecvMs',
-  lastack: 'lastAckMs',
-  bytes_sent: 'bytesSent',
-  bytes_received: 'bytesReceived',
-};
+const SCALARS = new Map<string, NumberSlot>([
+  ['rto', 'rtoMs'],
+  ['cwnd', 'cwnd'],
+  ['lastsnd', 'lastSendMs'],
+  ['lastrcv', 'lastRecvMs'],
+  ['lastack', 'lastAckMs'],
+  ['bytes_sent', 'bytesSent'],
+  ['bytes_received', 'bytesReceived'],
+]);
+
+/** `s[from, to)` as a number when it is digits with at most one inner dot (`204`, `0.036`), else NaN. */
+function decimal(s: string, from: number, to: number): number {
+  if (from >= to) return NaN;
+  let dot = false;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      if (dot || i === from || i === to - 1) return NaN;
+      dot = true;
+    } else if (c < 48 || c > 57) {
+      return NaN;
+    }
+  }
+  return Number(from === 0 && to === s.length ? s : s.slice(from, to));
+}
 
 /** Puts a known -i field into its typed slot; false when it is not one of them or not a sane number. */
 function applyKnown(sock: TcpSocket, key: string, value: string): boolean {
   if (key === 'rtt' || key === 'retrans') {
-    const m = /^(\d+(?:\.\d+)?)\/(\d+(?:\.\d+)?)$/.exec(value);
-    if (!m) return false;
-    if (key === 'rtt') [sock.rttMs, sock.rttVarMs] = [Number(m[1]), Number(m[2])];
-    else [sock.retransCurrent, sock.retransTotal] = [Number(m[1]), Number(m[2])];
+    const slash = value.indexOf('/');
+    if (slash < 0) return false;
+    const a = decimal(value, 0, slash);
+    const b = decimal(value, slash + 1, value.length);
+    if (Number.isNaN(a) || Number.isNaN(b)) return false;
+    if (key === 'rtt') {
+      sock.rttMs = a;
+      sock.rttVarMs = b;
+    } else {
+      sock.retransCurrent = a;
+      sock.retransTotal = b;
+    }
     return true;
   }
-  const slot = Object.hasOwn(SCALARS, key) ? SCALARS[key] : undefined;
-  if (!slot || !/^\d+(?:\.\d+)?$/.test(value)) return false;
-  const n = Number(value);
-  if (slot.startsWith('last') && n > MAX_SANE_MS) return false;
+  const slot = SCALARS.get(key);
+  if (!slot) return false;
+  const n = decimal(value, 0, value.length);
+  if (Number.isNaN(n) || (n > MAX_SANE_MS && slot.startsWith('last'))) return false;
   sock[slot] = n;
   return true;
 }

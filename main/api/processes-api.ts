@@ -10,7 +10,7 @@ export function processesHandlers(ctx: ApiContext): Pick<Handlers, 'processes:li
   return {
     'processes:list': async ({ host }) => {
       const spec = ctx.controller.resolveHost(host);
-      const snap = await probeHost(ctx.controller.exec, host, { criu: false, processes: true, sockets: true });
+      const snap = await probeHost(ctx.controller.exec, host, { criu: false, processes: true, sockets: 'brief' });
       return {
         host,
         takenAt: snap.takenAt,

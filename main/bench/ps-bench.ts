@@ -12,7 +12,7 @@ import { buildProcessTree } from '../../app/process-tree';
 import { createController } from '../controller/controller';
 import { LAB_NAME } from '../lab/lab-config';
 import { labDown, labExec, labStatus, labUp } from '../lab/lab';
-import { probeHost } from '../net/host-probe';
+import { BRIEF_SS_FILTER, probeHost } from '../net/host-probe';
 import { repoRoot } from '../util/repo-root';
 
 const { values } = parseArgs({
@@ -33,6 +33,7 @@ const wasUp = (await labStatus()).up;
 if (!wasUp) await labUp({ demoConnections: 0, onProgress: say });
 const controller = createController({ userConfig: false });
 const exec = controller.exec;
+say(`load average at the start: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
 const load = await labExec('lab-a', ['python3', path.join(repoRoot(), 'main', 'bench', 'ps-load.py'), String(procs), String(sockets)]);
 try {
   for (let i = 0; i < 240 && !(existsSync(load.log) && readFileSync(load.log, 'utf8').includes('ready')); i++) await new Promise((r) => setTimeout(r, 250));
@@ -68,7 +69,7 @@ try {
     await c.exec.run('lab-a', ['true']);
     rows.connect!.push(performance.now() - t);
     t = performance.now();
-    const snap = await probeHost(c.exec, 'lab-a', { processes: true, sockets: true });
+    const snap = await probeHost(c.exec, 'lab-a', { processes: true, sockets: 'brief' });
     rows.probe!.push(performance.now() - t);
     await c.close();
     t = performance.now();
@@ -80,11 +81,12 @@ try {
   }
   // The remote commands alone, timed on the host, and the parsers on their output.
   const script =
-    'n() { date +%s%N; }; a=$(n); "$@" >/tmp/ferry-bench-ps.txt; b=$(n); ss -tainpHO >/tmp/ferry-bench-ss.txt; c=$(n); ss -tainHO >/dev/null; d=$(n); ' +
-    'ip -j addr show >/dev/null; ip -j route show table all >/dev/null; e=$(n); echo "$(( (b-a)/1000000 )) $(( (c-b)/1000000 )) $(( (d-c)/1000000 )) $(( (e-d)/1000000 ))"';
+    'f=$1; shift; n() { date +%s%N; }; a=$(n); "$@" >/tmp/ferry-bench-ps.txt; b=$(n); ss -tainpHO >/dev/null; c=$(n); ss -tainHO >/dev/null; d=$(n); ' +
+    'ip -j addr show >/dev/null; ip -j route show table all >/dev/null; e=$(n); ss -tainpHO | perl -e "$f" >/tmp/ferry-bench-ss.txt; g=$(n); ' +
+    'echo "$(( (b-a)/1000000 )) $(( (c-b)/1000000 )) $(( (d-c)/1000000 )) $(( (e-d)/1000000 )) $(( (g-e)/1000000 ))"';
   const remote: number[][] = [];
   for (let i = 0; i < reps; i++) {
-    const r = await exec.run('lab-a', ['sh', '-c', script, 'ferry-bench', ...PS_ARGV]);
+    const r = await exec.run('lab-a', ['sh', '-c', script, 'ferry-bench', BRIEF_SS_FILTER, ...PS_ARGV]);
     remote.push(r.stdout.trim().split(/\s+/).map(Number));
   }
   const psText = (await exec.run('lab-a', ['cat', '/tmp/ferry-bench-ps.txt'])).stdout;
@@ -95,7 +97,7 @@ try {
     parsePs(psText);
     rows['parse ps']!.push(performance.now() - t);
     t = performance.now();
-    parseSs(ssText);
+    parseSs(ssText, { brief: true });
     rows['parse ss']!.push(performance.now() - t);
   }
   say(
@@ -105,12 +107,13 @@ try {
   );
   const col = (i: number) => med(remote.map((r) => r[i] ?? NaN));
   say(
-    `remote commands on lab-a (median): ps ${ms(col(0))}, ss -tainpHO ${ms(col(1))} (without -p: ${ms(col(2))}), ip addr+route ${ms(col(3))}; ` +
-      `output ${(psText.length / 1024).toFixed(0)} KiB of ps, ${(ssText.length / 1024).toFixed(0)} KiB of ss`,
+    `remote commands on lab-a (median): ps ${ms(col(0))}, ss -tainpHO ${ms(col(1))} (without -p: ${ms(col(2))}; through the brief filter: ${ms(col(4))}), ` +
+      `ip addr+route ${ms(col(3))}; output ${(psText.length / 1024).toFixed(0)} KiB of ps, ${(ssText.length / 1024).toFixed(0)} KiB of brief ss`,
   );
 } finally {
   await exec.run('lab-a', ['kill', '-KILL', String(load.pid)]).catch(() => undefined);
   await controller.close();
   if (!wasUp) await labDown();
+  say(`load average at the end: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
   say(wasUp ? 'load removed from lab-a (the lab stays up)' : 'load removed, lab down');
 }

@@ -7,7 +7,7 @@ import { PS_ARGV, parseProcStatIds, parsePs } from '../../app/parse/ps';
 import { SECTION_MARKER, splitSections } from '../../app/parse/sections';
 import { parseNetns } from '../../app/parse/netns';
 import { parseSharedMemory } from '../../app/parse/smaps';
-import { parseSs } from '../../app/parse/ss';
+import { BRIEF_FIGURES, parseSs } from '../../app/parse/ss';
 import { PROBE_ARGV0 } from '../../app/process-view/operator-processes';
 import type { Executor } from '../hosts/executor';
 import { MIGRATION_LIMITS } from '../../app/contract/schemas';
@@ -49,19 +49,38 @@ export interface ProbeOptions {
   criu?: readonly string[] | false;
   criuCheck?: boolean;
   processes?: boolean;
-  sockets?: boolean;
+  /**
+   * The TCP sockets (`ss -tainpHO`); 'brief': only what the process views show (SsParseOptions.brief), with ss's
+   * column padding squeezed out on the host (10,000 sockets: 6.6 MB of output, 4.1 MB squeezed).
+   */
+  sockets?: boolean | 'brief';
   /** Read this process's ids (session, process group) from /proc, and its tree's shared memory mappings. */
   statPid?: number;
 }
 
+/**
+ * Brief sockets (ProbeOptions.sockets 'brief'), filtered on the host as ss prints them: runs of spaces squeezed (ss
+ * pads every column), and of the -i figures after the owners (`users:((…))`, up to its last `))`) only those the
+ * process views show and the rto schedule reads. Lines without owners, and a name's continuation line (a newline in
+ * a process name), pass squeezed only. 10,000 sockets: 6.6 MB of ss output, 1.1 MB filtered, ~40 ms of CPU (one substitution per line).
+ */
+export const BRIEF_SS_FILTER = String.raw`while (<STDIN>) { tr/ //s; my $e;
+if (/^[A-Z][A-Z0-9-]* \d+ \d+ / && ($e = rindex($_, q{))})) >= 0) {
+my $t = substr($_, $e + 2); $t =~ s/ (?!(?:${BRIEF_FIGURES.join('|')}):)\S+//g; $t =~ s/\s+$//; print substr($_, 0, $e + 2), $t, "\n" }
+else { print } }`;
+
 // Fixed script; every variable input arrives as a positional parameter.
 // $1: criu candidates (colon-separated; empty: skip CRIU), $2: "1" to run criu check, $3: "1" for ps,
-// $4: "1" for ss, $5: a PID whose /proc/PID/stat to read (or empty), $6..: ps argv. ss runs beside ps (its
+// $4: "1" for ss ("2": brief, through $6, a perl program; squeezed only by tr where perl is missing), $5: a PID whose /proc/PID/stat to read (or empty), $6..: ps argv. ss runs beside ps (its
 // output waits in a temporary file): on a host with thousands of sockets the two take about as long.
 const PROBE_SCRIPT = `
 sec() { printf '\\n${SECTION_MARKER} %s\\n' "$1"; }
-cands=$1; docheck=$2; dops=$3; doss=$4; statpid=$5; shift 5
+cands=$1; docheck=$2; dops=$3; doss=$4; statpid=$5; ssfilter=$6; sspid=; shift 6
 if [ "$doss" = 1 ]; then sstmp=$(mktemp) || exit 1; ss -tainpHO >"$sstmp" & sspid=$!; fi
+if [ "$doss" = 2 ]; then
+  sstmp=$(mktemp) || exit 1
+  if command -v perl >/dev/null 2>&1; then ss -tainpHO | perl -e "$ssfilter" >"$sstmp" & sspid=$!; else ss -tainpHO | tr -s ' ' >"$sstmp" & sspid=$!; fi
+fi
 sec uid; id -u
 sec kernel; uname -r
 sec criu
@@ -75,7 +94,7 @@ sec tmpfs; for d in /run; do [ "$(stat -f -c %T "$d" 2>/dev/null)" = tmpfs ] && 
 sec addr; ip -j addr show
 sec route; ip -j route show table all
 if [ "$dops" = 1 ]; then sec ps; "$@"; fi
-if [ "$doss" = 1 ]; then sec ss; wait $sspid; cat "$sstmp"; rm -f "$sstmp"; fi
+if [ -n "$sspid" ]; then sec ss; wait $sspid; cat "$sstmp"; rm -f "$sstmp"; fi
 if [ -n "$statpid" ]; then sec stat; cat "/proc/$statpid/stat" 2>/dev/null; fi
 if [ -n "$statpid" ]; then
   sec netns; readlink /proc/self/ns/net; q=$statpid
@@ -110,8 +129,9 @@ export async function probeHost(exec: Executor, host: string, opts: ProbeOptions
     opts.criu ? opts.criu.join(':') : '',
     opts.criuCheck ? '1' : '0',
     opts.processes ? '1' : '0',
-    opts.sockets ? '1' : '0',
+    opts.sockets === 'brief' ? '2' : opts.sockets ? '1' : '0',
     opts.statPid === undefined ? '' : String(opts.statPid),
+    BRIEF_SS_FILTER,
     ...PS_ARGV,
   ];
   const r = await exec.run(host, argv, { timeoutMs: 60_000 });
@@ -141,7 +161,7 @@ export async function probeHost(exec: Executor, host: string, opts: ProbeOptions
     snap.criuCheck = parseCriuCheck(check.replace(/\n?exit=\d+\s*$/, ''), m ? Number(m[1]) : 1);
   }
   if (opts.processes) snap.processes = parsePs(s.get('ps') ?? '');
-  if (opts.sockets) snap.sockets = parseSs(s.get('ss') ?? '');
+  if (opts.sockets) snap.sockets = parseSs(s.get('ss') ?? '', { brief: opts.sockets === 'brief' });
   const stat = s.get('stat');
   if (opts.statPid !== undefined && stat) {
     const ids = parseProcStatIds(stat);

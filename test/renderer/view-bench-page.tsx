@@ -42,7 +42,7 @@ function ssText(tick: number): string {
 
 const processes = parsePs(psText());
 /** Three listings with different socket stats, parsed before anything is timed (main parses them, not the page). */
-const socketSets = [0, 1, 2].map((t) => parseSs(ssText(t)));
+const socketSets = [0, 1, 2].map((t) => parseSs(ssText(t), { brief: true }));
 let tick = 0;
 /** When main last answered processes:list (the refresh's start). */
 let answeredAt = 0;

@@ -27,7 +27,7 @@ export function registerPs(program: Command): void {
         const c = createController();
         c.resolveHost(host);
         try {
-          const snap = await probeHost(c.exec, host, { criu: false, processes: true, sockets: true });
+          const snap = await probeHost(c.exec, host, { criu: false, processes: true, sockets: 'brief' });
           const sockets = socketsByPid(snap.sockets ?? []);
           let roots = buildProcessTree(operatorProcesses(snap.processes ?? []));
           if (pid !== undefined) {

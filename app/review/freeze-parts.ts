@@ -46,7 +46,12 @@ export function freezeBreakdown(i: FreezeBreakdownInput): FreezePart[] | undefin
   // Ferry's lock on the source's connections (one nft call before the dump), when the script marked it.
   const locked = s('locked');
   if (locked !== undefined)
-    add('source: connections locked', locked - m.dumpStart, 'source', "one nft -f: the connections' four-tuples (the dump runs with --network-lock skip)");
+    add(
+      'source: connections locked',
+      locked - m.dumpStart,
+      'source',
+      "one nft add: the lock loaded before the freeze starts dropping the connections' four-tuples (the dump runs with --network-lock skip)",
+    );
   const dumpFrom = locked ?? m.dumpStart;
   const dumpWorker = workerSpan(s('dump-requested'), s('dump-answered'), dumpFrom, m.dumpDone);
   if (dumpWorker) {

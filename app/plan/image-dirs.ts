@@ -15,6 +15,8 @@ import type { HostSnapshot } from '../model/snapshot';
 
 /** Room kept for the small images beyond the shared memory. */
 const SMALL_IMAGES_KIB = 64 * 1024;
+/** Streamed destination on /run from one connection per this much memory (see above). */
+const KIB_PER_CONNECTION = 4 * 1024;
 
 export interface ImageDirs {
   source: string;
@@ -27,6 +29,7 @@ export interface ImageDirs {
  * The image folders of a migration: /run (half of it left free) when `preferTmpfs` for lazy mode's folders and
  * streamed mode's, else `imageBase`. `rssKiB`: the tree's memory (what a streamed rollback brings back, what the
  * destination's streamed images hold). `keepImages`: the operator keeps them (streamed destination on disk then).
+ * `connections`: how many TCP connections the tree has (one image file each on the destination).
  */
 export function imageDirs(
   id: string,
@@ -38,11 +41,12 @@ export function imageDirs(
   preferTmpfs: boolean,
   rssKiB = 0,
   keepImages = false,
+  connections = 0,
 ): ImageDirs {
   const need = (mode === 'streamed' ? rssKiB : sharedKiB) + SMALL_IMAGES_KIB;
   const pick = (s: HostSnapshot, ok: boolean) => (preferTmpfs && ok ? s.tmpfs?.find((t) => t.availKiB >= 2 * need)?.path : undefined);
   // The whole memory in the destination's tmpfs beside the restored copy: MemAvailable must hold both.
-  const dstStreamed = mode === 'streamed' && !keepImages && (dst.memAvailableKiB ?? 0) >= 2 * need;
+  const dstStreamed = mode === 'streamed' && !keepImages && (dst.memAvailableKiB ?? 0) >= 2 * need && connections * KIB_PER_CONNECTION >= rssKiB;
   const [a, b] = [pick(src, mode !== 'staged'), pick(dst, mode === 'lazy' || dstStreamed)];
   const base = (t: string | undefined) => (t ? `${t}/ferry/images` : imageBase);
   const where = [a ? `${src.host} ${a}` : '', b ? `${dst.host} ${b}` : ''].filter(Boolean);

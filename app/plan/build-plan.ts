@@ -416,6 +416,7 @@ function assemblePlan(input: PlanInput, tree: TreeFacts, moves: AddressMove[], s
     input.preferTmpfs ?? false,
     rssKiB,
     input.request.keepImages,
+    connected.length,
   );
   if (transfer.pageServer) {
     transfer.pageServer.tls = input.pageStreamTls !== false;

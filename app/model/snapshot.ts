@@ -23,6 +23,8 @@ export interface HostSnapshot {
   stat?: { pid: number; ppid: number; pgrp: number; session: number };
   /** tmpfs mounts (/run, /dev/shm) and the KiB free on each. */
   tmpfs?: { path: string; availKiB: number }[];
+  /** MemAvailable of /proc/meminfo (KiB): what a tmpfs can take without pushing the host into reclaim. */
+  memAvailableKiB?: number;
   /** Network namespaces of the host and of that process's tree (read with `stat`). */
   netns?: TreeNetns;
   /** Shared anonymous memory of that process's tree (read with `stat`). */

@@ -22,6 +22,30 @@ function problems(i: PlanInput): string[] {
 }
 
 describe('buildPlan on lab snapshots', () => {
+  it("counts the tree's connections for the streamed destination's tmpfs (one per 4 MiB of memory: the demo's 4 are too few for its memory)", () => {
+    const room = (src: HostSnapshot, dst: HostSnapshot) => {
+      for (const h of [src, dst]) Object.assign(h, { tmpfs: [{ path: '/run', availKiB: 12_341_792 }], memAvailableKiB: 22_260_452 });
+    };
+    const plan = (i: PlanInput) => {
+      const r = buildPlan(i);
+      if (!r.ok) throw new Error(JSON.stringify(r.problems));
+      return r.plan;
+    };
+    const p = plan({ ...input({ mode: 'streamed' }, room), preferTmpfs: true });
+    expect(p.sourceImageDir).toBe('/run/ferry/images/m-test-dump');
+    expect(p.connections.length * 4 * 1024).toBeLessThan(p.rssKiB);
+    expect(p.destinationImageDir).toBe('/var/lib/ferry/images/m-test-restore');
+    // The same tree with a quarter of its memory per connection is enough: the destination's folder goes on /run.
+    const small = plan({
+      ...input({ mode: 'streamed' }, (src, dst) => {
+        room(src, dst);
+        for (const pr of src.processes ?? []) if (pr.pid === 4242) Object.assign(pr, { rssKiB: 8 * 1024 });
+      }),
+      preferTmpfs: true,
+    });
+    expect(small.destinationImageDir).toBe('/run/ferry/images/m-test-restore');
+  });
+
   it('plans the demo workload: one process, four connections, the service address with its source route', () => {
     const r = buildPlan(input());
     if (!r.ok) throw new Error(JSON.stringify(r.problems));

@@ -35,7 +35,7 @@ export interface PlanInput {
   imageBase: string;
   /** Port for the destination's page server (streamed mode); lazy mode's direct stream listens on the next one. */
   pageServerPort: number;
-  /** Lazy mode may keep the images on a tmpfs (false when the operator chose the image folder). */
+  /** Lazy and streamed modes may keep the images on a tmpfs (false when the operator chose the image folder). */
   preferTmpfs?: boolean;
   /** Secret the direct stream's sender proves itself with (random per migration). */
   directStreamToken?: string;
@@ -406,7 +406,18 @@ function assemblePlan(input: PlanInput, tree: TreeFacts, moves: AddressMove[], s
   });
   warnings.push(...shm.warnings);
   const rssKiB = treeKiB;
-  const dirs = imageDirs(input.id, input.imageBase, transfer.mode, src, dst, shm.sharedMemory?.kib ?? 0, input.preferTmpfs ?? false, rssKiB);
+  const dirs = imageDirs(
+    input.id,
+    input.imageBase,
+    transfer.mode,
+    src,
+    dst,
+    shm.sharedMemory?.kib ?? 0,
+    input.preferTmpfs ?? false,
+    rssKiB,
+    input.request.keepImages,
+    connected.length,
+  );
   if (transfer.pageServer) {
     transfer.pageServer.tls = input.pageStreamTls !== false;
     if (transfer.pageServer.peer || shm.directStream?.peer) transfer.pageServer.guardTable = pageGuardTableName(input.id);

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseSs } from '../parse/ss';
-import { preLockTableName, preLockTableText, unlockActionScript } from './pre-lock';
+import { closeSourceLockText, preLockTableName, preLockTableText, sourceLockTableText, unlockActionScript } from './pre-lock';
 
 // The demo workload's sockets as `ss -tainpHO` showed them on lab-a.
 const sockets = parseSs(readFileSync(new URL('./fixtures/lab-a-ss.txt', import.meta.url), 'utf8')).filter((s) => s.owners.some((o) => o.pid === 4242));
@@ -72,5 +72,47 @@ describe('destination pre-lock', () => {
     expect(ms('locked'), out).toBeGreaterThanOrEqual(900);
     expect(ms('open'), out).toBeLessThan(500);
     expect(out).toMatch(/elements = \{ tcp \}/);
+  });
+
+  it('gates the source lock with the set closed, which the freeze fills with one add', () => {
+    const text = sourceLockTableText('CRIU-ferry-m-1', sockets);
+    expect(text).toContain('  set closed {\n    type inet_proto\n  }');
+    expect(text).toContain('    meta l4proto @closed ip saddr . tcp sport . ip daddr . tcp dport @conns4 drop');
+    expect(text).toContain('    meta l4proto @closed ip6 saddr . tcp sport . ip6 daddr . tcp dport @conns6 drop');
+    // Opening still comes first: a rollback's restore opens it as it opens the pre-lock.
+    expect(text.indexOf('@open accept')).toBeLessThan(text.indexOf('@closed'));
+    expect(preLockTableText('ferry-m-1', sockets)).not.toContain('closed');
+    expect(closeSourceLockText('CRIU-ferry-m-1')).toBe('add element inet CRIU-ferry-m-1 closed { tcp }\n');
+    expect(() => closeSourceLockText('x; flush ruleset')).toThrow();
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('lets packets pass once loaded, drops them once closed, and passes them again once opened (real nft)', () => {
+    const lock = sourceLockTableText('CRIU-ferry-m-1', [
+      { ...sockets[0]!, local: { address: '127.0.0.1', port: 40000 }, remote: { address: '127.0.0.1', port: 7000 } },
+    ]);
+    const out = execFileSync(
+      'unshare',
+      [
+        '--net',
+        'sh',
+        '-c',
+        [
+          'ip link set lo up && nft -f -',
+          't() { s=$(date +%s%N); nc -z -w 1 -p 40000 127.0.0.1 7000 2>/dev/null; r=$?; echo "$1 $r $(( ($(date +%s%N) - s) / 1000000 ))"; }',
+          't loaded',
+          'printf %s "$1" | nft -f -',
+          't closed',
+          'nft add element inet CRIU-ferry-m-1 open "{ tcp }"',
+          't open',
+        ].join('\n'),
+        'x',
+        closeSourceLockText('CRIU-ferry-m-1'),
+      ],
+      { input: lock, encoding: 'utf8' },
+    );
+    const ms = (what: string) => Number(new RegExp(`^${what} 1 (\\d+)$`, 'm').exec(out)?.[1]);
+    expect(ms('loaded'), out).toBeLessThan(500);
+    expect(ms('closed'), out).toBeGreaterThanOrEqual(900);
+    expect(ms('open'), out).toBeLessThan(500);
   });
 });

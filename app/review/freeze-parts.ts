@@ -47,7 +47,12 @@ export function freezeBreakdown(i: FreezeBreakdownInput): FreezePart[] | undefin
   // Ferry's lock on the source's connections (one nft call before the dump), when the script marked it.
   const locked = s('locked');
   if (locked !== undefined)
-    add('source: connections locked', locked - m.dumpStart, 'source', "one nft -f: the connections' four-tuples (the dump runs with --network-lock skip)");
+    add(
+      'source: connections locked',
+      locked - m.dumpStart,
+      'source',
+      "one nft add: the lock loaded before the freeze starts dropping the connections' four-tuples (the dump runs with --network-lock skip)",
+    );
   const dumpFrom = locked ?? m.dumpStart;
   // A lazy dump's CRIU answers only once the pages have left: its ready byte ends its part of the freeze.
   const dumpWorker = workerSpan(s('dump-requested'), s(lazy ? 'dump-ready' : 'dump-answered'), dumpFrom, m.dumpDone);

@@ -39,7 +39,8 @@ const MARK =
 const orFail = (f: FreezeFailure, first?: string) => `|| { ${first ? `${first}; ` : ''}mark ${FREEZE_FAILURE[f].mark}; exit ${FREEZE_FAILURE[f].exit}; }`;
 /**
  * Ferry's lock on the connections, just before the dump (these scripts' dumps run with --network-lock skip:
- * app/plan/pre-lock.ts, prepareSourceLock writes the files before the freeze); a failed dump takes it off again.
+ * app/plan/pre-lock.ts: prepareSourceLock loads the table, gated open, and writes the files before the freeze; the
+ * lock file only closes the gate); a failed dump takes it off again.
  */
 const LOCK = `nft -f "$dir/${SOURCE_LOCK_FILES.lock}" ${orFail('lock')}; mark ${M.locked}`;
 const UNLOCK = `nft -f "$dir/${SOURCE_LOCK_FILES.unlock}"`;

@@ -5,7 +5,15 @@ import type { MigrationPlan } from '../../app/model/migration';
 import { fourTupleKey } from '../../app/model/host';
 import { parseSs } from '../../app/parse/ss';
 import { SHARED_ROOTS, SYSTEM_TREES } from '../../app/plan/image-base';
-import { SOURCE_LOCK_FILES, preLockTableText, sourceLockTableName, unlockActionScript, usesSourceLock } from '../../app/plan/pre-lock';
+import {
+  SOURCE_LOCK_FILES,
+  closeSourceLockText,
+  preLockTableText,
+  sourceLockTableName,
+  sourceLockTableText,
+  unlockActionScript,
+  usesSourceLock,
+} from '../../app/plan/pre-lock';
 import { describeStates, ssTupleFilters } from '../../app/plan/stale-sockets';
 import type { Executor } from '../hosts/executor';
 import { RUNNING_FN, waitWhileRunningArgv } from '../../app/shell/running';
@@ -94,9 +102,11 @@ export async function lockDestination(exec: Executor, plan: MigrationPlan): Prom
 }
 
 /**
- * Streamed and lazy modes: writes the source lock's files into the source's image folder (app/plan/pre-lock.ts),
- * for the freeze script (lock before the dump, unlock when the dump fails) and a rollback's restore (its action
- * script opens the lock). The lock text comes on stdin (1,000 connections: ~90 KB), the rest as arguments.
+ * Streamed and lazy modes: loads the source lock, gated open (app/plan/pre-lock.ts: it drops nothing yet), and
+ * writes its files into the source's image folder, for the freeze script (close it before the dump, delete it when
+ * the dump fails) and a rollback's restore (its action script opens it). The table comes on stdin (1,000
+ * connections: ~90 KB), the rest as arguments. A migration that ends before its dump deletes it with the other
+ * new CRIU tables of the source.
  */
 export async function prepareSourceLock(exec: Executor, plan: MigrationPlan): Promise<void> {
   if (!usesSourceLock(plan.transferMode)) return;
@@ -108,7 +118,7 @@ export async function prepareSourceLock(exec: Executor, plan: MigrationPlan): Pr
     [
       'sh',
       '-c',
-      'umask 077 && cat > "$1/$2" && printf "%s\\n" "$5" > "$1/$3" && printf %s "$6" > "$1/$4" && chmod 700 "$1/$4"',
+      'umask 077 && nft -f - && printf %s "$7" > "$1/$2" && printf "%s\\n" "$5" > "$1/$3" && printf %s "$6" > "$1/$4" && chmod 700 "$1/$4"',
       'ferry-source-lock',
       plan.sourceImageDir,
       f.lock,
@@ -116,8 +126,9 @@ export async function prepareSourceLock(exec: Executor, plan: MigrationPlan): Pr
       f.actionScript,
       `delete table inet ${table}`,
       unlockActionScript(table),
+      closeSourceLockText(table),
     ],
-    preLockTableText(table, plan.connections),
+    sourceLockTableText(table, plan.connections),
   );
 }
 

@@ -78,7 +78,7 @@ export function planFor(deps: Pick<MigrateDeps, 'pageServerPort' | 'pageStreamTl
     sourceSshPort: p.from.port,
     destinationSshPort: p.to.port,
     imageBase: req.imageBase ?? DEFAULT_IMAGE_BASE,
-    // Without an image folder of the operator's, lazy mode may keep its images on a tmpfs.
+    // Without an image folder of the operator's, lazy and streamed modes may keep their images on a tmpfs.
     preferTmpfs: req.imageBase === undefined,
     pageServerPort: deps.pageServerPort(),
     directStreamToken: randomBytes(16).toString('hex'),

@@ -91,6 +91,7 @@ if [ -n "$criu" ] && [ "$docheck" = 1 ]; then sec criu-check; "$criu" check 2>&1
 sec tools
 for t in ${[...Object.keys(REQUIRED_TOOLS), ...Object.keys(MODE_TOOLS)].join(' ')}; do printf '%s %s\\n' "$t" "$(command -v "$t" 2>/dev/null || echo -)"; done
 sec tmpfs; for d in /run; do [ "$(stat -f -c %T "$d" 2>/dev/null)" = tmpfs ] && df -P -k "$d" 2>/dev/null | awk -v d="$d" 'NR == 2 { print d, $4 }'; done
+sec mem; awk '$1 == "MemAvailable:" { print $2 }' /proc/meminfo 2>/dev/null
 sec addr; ip -j addr show
 sec route; ip -j route show table all
 if [ "$dops" = 1 ]; then sec ps; "$@"; fi
@@ -149,6 +150,8 @@ export async function probeHost(exec: Executor, host: string, opts: ProbeOptions
     routes: parseIpRoute(s.get('route') ?? '[]'),
   };
   snap.tmpfs = parseTmpfs(s.get('tmpfs') ?? '');
+  const mem = /^\d+$/.exec(s.get('mem')?.trim() ?? '');
+  if (mem) snap.memAvailableKiB = Number(mem[0]);
   const criu = s.get('criu')?.trim();
   if (criu) {
     const [path = '', ...rest] = criu.split('\n');

@@ -55,7 +55,7 @@ export function registerMigrate(program: Command): void {
     .option('--allow-shared-address', 'move the addresses even though processes outside the tree use them (their connections break)')
     .option(
       '--image-base <dir>',
-      `folder for the CRIU images on both hosts (root's, closed to other users, outside the system's folders; default ${DEFAULT_IMAGE_BASE}, and in lazy mode /run when it is a tmpfs with room)`,
+      `folder for the CRIU images on both hosts (root's, closed to other users, outside the system's folders; default ${DEFAULT_IMAGE_BASE}, and /run when it is a tmpfs with room: lazy mode, streamed mode when MemAvailable holds the memory twice)`,
     )
     .option('--address-hook <path>', 'an executable on both hosts that moves the addresses instead of ARP (docs/address-hooks.md)')
     .option(
@@ -125,7 +125,7 @@ function requestOf(o: MigrateOptions): MigrationInput {
     keepImages: !!o.keepImages,
     ...(o.allowSharedAddress ? { allowSharedAddress: true } : {}),
     ...(o.mode === undefined ? {} : { mode: parseMode(o.mode) }),
-    // Without --image-base the engine picks the folders (lazy mode: /run when it is a tmpfs with room).
+    // Without --image-base the engine picks the folders (lazy and streamed modes: /run when it is a tmpfs with room).
     ...(o.imageBase === undefined ? {} : { imageBase: parseImageBase(o.imageBase) }),
     ...hookOf(o),
   };

@@ -281,12 +281,12 @@ describe('freeze scripts (freeze-scripts.ts: positional arguments)', { timeout: 
           exec,
           lazy
             ? { host: 'a', script: SOURCE_LAZY_FREEZE_SCRIPT, args: sourceLazyArgs(dir, srcBatch, direct, [criu, 'dump', ...criuArgs]), bash: true }
-            : { host: 'a', script: SOURCE_FREEZE_SCRIPT, args: [dir, srcBatch, criu, 'dump', ...criuArgs] },
+            : { host: 'a', script: SOURCE_FREEZE_SCRIPT, args: [dir, srcBatch, criu, 'dump', ...criuArgs], bash: true },
           lazy
             ? {
                 host: 'b',
                 script: DESTINATION_LAZY_FREEZE_SCRIPT,
-                // Under bash, as the engine runs the lazy scripts (freeze-streamed.ts).
+                // Under bash, as the engine runs every freeze script (freeze-streamed.ts).
                 bash: true,
                 args: destinationLazyArgs(
                   dir,
@@ -299,7 +299,7 @@ describe('freeze scripts (freeze-scripts.ts: positional arguments)', { timeout: 
                   [criu, 'restore', ...criuArgs],
                 ),
               }
-            : { host: 'b', script: DESTINATION_FREEZE_SCRIPT, args: [dir, dstBatch, criu, 'restore', ...criuArgs] },
+            : { host: 'b', script: DESTINATION_FREEZE_SCRIPT, args: [dir, dstBatch, criu, 'restore', ...criuArgs], bash: true },
         );
         go(streams);
         let err = '';

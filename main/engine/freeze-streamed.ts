@@ -147,7 +147,7 @@ function scriptSides(ctx: FreezeContext): { source: FreezeSide; destination: Fre
         ...prefix(srcFds),
         bash: true,
       }
-    : { host: from, script: SOURCE_FREEZE_SCRIPT, args: [plan.sourceImageDir, srcBatch, ...freezeDumpCommand(plan)], ...prefix(srcFds) };
+    : { host: from, script: SOURCE_FREEZE_SCRIPT, args: [plan.sourceImageDir, srcBatch, ...freezeDumpCommand(plan)], ...prefix(srcFds), bash: true };
   const destination: FreezeSide =
     lazy && ps
       ? {
@@ -166,7 +166,13 @@ function scriptSides(ctx: FreezeContext): { source: FreezeSide; destination: Fre
             freezeRestoreCommand(plan),
           ),
         }
-      : { host: to, script: DESTINATION_FREEZE_SCRIPT, args: [plan.destinationImageDir, dstBatch, ...freezeRestoreCommand(plan)], ...prefix(dstFds) };
+      : {
+          host: to,
+          script: DESTINATION_FREEZE_SCRIPT,
+          args: [plan.destinationImageDir, dstBatch, ...freezeRestoreCommand(plan)],
+          ...prefix(dstFds),
+          bash: true,
+        };
   return { source, destination, images: direct ? 'direct' : 'controller' };
 }
 

@@ -10,6 +10,20 @@ const captured = (name: string) =>
   JSON.parse(fixture(name)) as { mode: 'streamed' | 'lazy'; freezeMs: number; markers: { source: Marker[]; destination: Marker[] } };
 const sum = (ps: { ms: number }[]) => ps.reduce((n, p) => n + p.ms, 0);
 const part = (ps: { name: string; ms: number; detail?: string }[], name: string) => ps.find((p) => p.name === name);
+/** The breakdown of a captured migration (its record's markers and freeze, with its CRIU logs). */
+const capturedBreakdown = (record: string, dumpLog: string, restoreLog: string, imagesVia?: 'direct') => {
+  const c = captured(record);
+  const parts =
+    freezeBreakdown({
+      mode: c.mode,
+      freezeMs: c.freezeMs,
+      ...c.markers,
+      dumpLog: fixture(dumpLog),
+      restoreLog: fixture(restoreLog),
+      ...(imagesVia ? { imagesVia } : {}),
+    }) ?? [];
+  return { c, parts };
+};
 
 describe('freeze breakdown (markers + CRIU log times)', () => {
   it('streamed through the relays: no stall at the page-server close, and the parts add up to the window', () => {
@@ -44,16 +58,7 @@ describe('freeze breakdown (markers + CRIU log times)', () => {
 
   it('a pre-started CRIU (criu swrk): its request, its log, its set-up and its answer as parts; the parts add up', () => {
     // A real streamed migration of the demo workload with both CRIUs started before the freeze (load ~10).
-    const c = captured('freeze-streamed-swrk.json');
-    const parts =
-      freezeBreakdown({
-        mode: c.mode,
-        freezeMs: c.freezeMs,
-        ...c.markers,
-        dumpLog: fixture('criu-dump-swrk.log'),
-        restoreLog: fixture('criu-restore-swrk.log'),
-        imagesVia: 'direct',
-      }) ?? [];
+    const { c, parts } = capturedBreakdown('freeze-streamed-swrk.json', 'criu-dump-swrk.log', 'criu-restore-swrk.log', 'direct');
     expect(parts.map((p) => p.name)).toEqual([
       'source: connections locked',
       'criu dump: request to the pre-started CRIU',
@@ -87,16 +92,7 @@ describe('freeze breakdown (markers + CRIU log times)', () => {
 
   it('lazy, both CRIUs pre-started: the dump up to its ready byte, the daemon fed while the address moves; the parts add up', () => {
     // A real lazy migration of the demo (lazy dump through criu swrk, daemon started before the freeze, load ~19).
-    const c = captured('freeze-lazy-swrk.json');
-    const parts =
-      freezeBreakdown({
-        mode: c.mode,
-        freezeMs: c.freezeMs,
-        ...c.markers,
-        dumpLog: fixture('criu-dump-lazy-swrk.log'),
-        restoreLog: fixture('criu-restore-lazy-swrk.log'),
-        imagesVia: 'direct',
-      }) ?? [];
+    const { c, parts } = capturedBreakdown('freeze-lazy-swrk.json', 'criu-dump-lazy-swrk.log', 'criu-restore-lazy-swrk.log', 'direct');
     expect(parts.map((p) => p.name)).toEqual([
       'source: connections locked',
       'criu dump: request to the pre-started CRIU',
@@ -201,15 +197,7 @@ describe('freeze breakdown (markers + CRIU log times)', () => {
   });
 
   it('lazy with TLS: the dump without memory, the lazy-pages daemon start, and the parts add up', () => {
-    const c = captured('freeze-lazy-tls.json');
-    const parts =
-      freezeBreakdown({
-        mode: c.mode,
-        freezeMs: c.freezeMs,
-        ...c.markers,
-        dumpLog: fixture('criu-dump-lazy-tls.log'),
-        restoreLog: fixture('criu-restore-lazy-tls.log'),
-      }) ?? [];
+    const { c, parts } = capturedBreakdown('freeze-lazy-tls.json', 'criu-dump-lazy-tls.log', 'criu-restore-lazy-tls.log');
     expect(parts.map((p) => p.name)).toContain('lazy-pages daemon start');
     expect(part(parts, 'criu dump: freeze, collect (memory stays)')?.ms).toBeCloseTo(30.5, 1);
     expect(part(parts, 'criu dump: page-server close')).toBeUndefined();

@@ -521,10 +521,13 @@ function cutImageStream(exec: Executor): Executor {
     run: (host, argv, opts) => exec.run(host, argv, opts),
     close: () => exec.close(),
     spawn: (host, argv) => {
+      // The source's script: `[prefix…] sh -c SCRIPT ferry-dump ARGS…`, or under bash when the host has it
+      // `[prefix…] sh -c PREFER_BASH ferry-shell SCRIPT ferry-dump ARGS…` (freeze-scripts.ts, sideArgv).
       const i = argv.indexOf('ferry-dump');
-      if (i < 3 || argv[i - 2] !== '-c') return exec.spawn(host, argv);
+      const shellAt = argv[i - 2] === '-c' ? i - 3 : argv[i - 2] === 'ferry-shell' && argv[i - 4] === '-c' ? i - 5 : -1;
+      if (i < 0 || shellAt < 0) return exec.spawn(host, argv);
       return exec.spawn(host, [
-        ...argv.slice(0, i - 3),
+        ...argv.slice(0, shellAt),
         'sh',
         '-c',
         'c=$1; s=$2; shift 2; sh -c "$s" ferry-dump "$@" | python3 -c "$c"',

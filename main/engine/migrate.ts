@@ -194,12 +194,15 @@ async function prepareStep(ctx: FreezeContext): Promise<void> {
     const [, cleared] = await Promise.all([prepareFolders(exec, plan).then(() => prepareSourceLock(exec, plan)), clearStaleSockets(exec, plan)]);
     if (cleared) run.log(`destroyed ${cleared} leftover socket(s) on ${req.to} holding the four-tuples of connections that move`, 'info', req.to);
     if (plan.transferMode === 'lazy') {
-      const before = await Promise.all([raisePipeMaxSize(exec, req.from), raisePipeMaxSize(exec, req.to)]);
+      // Independent of each other: both hosts' pipe limit and the quick-ACK routes in one round of round trips.
+      const [before, routes] = await Promise.all([
+        Promise.all([raisePipeMaxSize(exec, req.from), raisePipeMaxSize(exec, req.to)]),
+        addQuickackRoutes(exec, plan),
+      ]);
       before.forEach((v, i) => {
         if (v < LAZY_PIPE_MAX_SIZE)
           run.log(`raised fs.pipe-max-size from ${v} to ${LAZY_PIPE_MAX_SIZE} (CRIU's lazy page pipes need it)`, 'info', i === 0 ? req.from : req.to);
       });
-      const routes = await addQuickackRoutes(exec, plan);
       if (routes.length)
         run.log(`quick-ACK host route(s) ${routes.join(', ')} for the lazy-pages TLS handshake inside the freeze (removed with the page stream)`, 'info');
     }
